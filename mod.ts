@@ -1,0 +1,50 @@
+/**
+ * Python's `multiprocessing`, for Deno and Bun: processes, pools, queues, pipes,
+ * shared memory and locks on Web Workers, SharedArrayBuffer and Atomics.
+ *
+ * Functions run in a child are found by reference (export them from a module), and
+ * the program's entry point is guarded with `import.meta.main`, as Python guards it
+ * with `if __name__ == "__main__":`.
+ *
+ * @example Start a process and wait for it
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export function work(seconds: number) {
+ *   console.log("doing stuff...");
+ *   return new Promise((r) => setTimeout(r, seconds * 1000));
+ * }
+ *
+ * if (import.meta.main) {
+ *   const p = new mp.Process({ target: work, args: [0.1] });
+ *   await p.start();
+ *   await p.join();
+ *   console.log("exit code", p.exitCode);
+ * }
+ * ```
+ *
+ * @module
+ */
+export {
+  AuthenticationError,
+  BrokenBarrierError,
+  BrokenProcessPool,
+  BufferTooShort,
+  Empty,
+  EOFError,
+  Full,
+  ProcessError,
+  RemoteError,
+  TimeoutError,
+} from "./src/errors.ts";
+export {
+  activeChildren,
+  cpuCount,
+  currentProcess,
+  exit,
+  parentProcess,
+  Process,
+  type ProcessOptions,
+} from "./src/process.ts";
+export { Context, getAllStartMethods, getContext, getStartMethod, setStartMethod } from "./src/context.ts";
+export type { StartMethod } from "./src/state.ts";

@@ -1,0 +1,105 @@
+/**
+ * The wait/notify helpers every blocking class is built on: `Atomics.wait` for the
+ * `*Sync` methods, `Atomics.waitAsync` for the async ones, both with millisecond
+ * timeouts, and a robust lock word whose holder is recovered when its process ends.
+ *
+ * @module
+ */
+import { self, tree } from "./state.ts";
+import { isPidAlive } from "./tree.ts";
+
+/** An Int32 view over shared memory. */
+export type SharedInt32 = Int32Array<SharedArrayBuffer>;
+
+/** The outcome of one wait. */
+export type WaitResult = "ok" | "not-equal" | "timed-out";
+
+/** How often a waiter re-checks that the holder of a robust lock still lives (ms). */
+export const LIVENESS_POLL_MS = 50;
+
+/** Absolute deadline (in `performance.now()` time) of a timeout; `Infinity` if none. */
+export function deadlineOf(timeout: number | undefined): number {
+  if (timeout === undefined) return Infinity;
+  return performance.now() + Math.max(0, timeout);
+}
+
+/** Milliseconds left until `deadline` (never negative; `Infinity` stays). */
+export function remaining(deadline: number): number {
+  return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
+}
+
+/** Blocks while `a[i] === value`, at most `timeout` ms (`Infinity`: forever). */
+export function waitSync(a: SharedInt32, i: number, value: number, timeout: number = Infinity): WaitResult {
+  return Atomics.wait(a, i, value, timeout);
+}
+
+/** Waits without blocking while `a[i] === value`, at most `timeout` ms. */
+export function waitAsync(
+  a: SharedInt32,
+  i: number,
+  value: number,
+  timeout: number = Infinity,
+): Promise<WaitResult> {
+  const r = Atomics.waitAsync(a, i, value, timeout);
+  return r.async ? r.value : Promise.resolve(r.value);
+}
+
+/** Wakes up to `count` waiters on `a[i]`. */
+export function notify(a: SharedInt32, i: number, count: number = Infinity): number {
+  return Atomics.notify(a, i, count);
+}
+
+/** The pid that identifies this process as the holder of a lock. */
+export function ownPid(): number {
+  return self.pid;
+}
+
+/** True while the process `pid` of this tree runs. */
+export function pidAlive(pid: number): boolean {
+  return isPidAlive(tree(), pid);
+}
+
+/**
+ * One attempt to take a robust lock word (`0` free, else the holder's pid): takes it
+ * when it is free, or when its holder's process has ended. Returns the holder seen
+ * (0 if the lock is now ours).
+ */
+export function tryLockWord(a: SharedInt32, i: number, pid: number = ownPid()): number {
+  const seen = Atomics.compareExchange(a, i, 0, pid);
+  if (seen === 0) return 0;
+  if (!pidAlive(seen) && Atomics.compareExchange(a, i, seen, pid) === seen) return 0;
+  return seen;
+}
+
+/**
+ * Takes a robust lock word, blocking at most `timeout` ms. Waits in slices so that a
+ * holder that died without releasing is noticed.
+ */
+export function lockWordSync(a: SharedInt32, i: number, timeout?: number): boolean {
+  const deadline = deadlineOf(timeout);
+  for (;;) {
+    const holder = tryLockWord(a, i);
+    if (holder === 0) return true;
+    const left = remaining(deadline);
+    if (left <= 0) return false;
+    Atomics.wait(a, i, holder, Math.min(left, LIVENESS_POLL_MS));
+  }
+}
+
+/** Takes a robust lock word without blocking the event loop, at most `timeout` ms. */
+export async function lockWord(a: SharedInt32, i: number, timeout?: number): Promise<boolean> {
+  const deadline = deadlineOf(timeout);
+  for (;;) {
+    const holder = tryLockWord(a, i);
+    if (holder === 0) return true;
+    const left = remaining(deadline);
+    if (left <= 0) return false;
+    await waitAsync(a, i, holder, Math.min(left, LIVENESS_POLL_MS));
+  }
+}
+
+/** Releases a robust lock word and wakes one waiter. */
+export function unlockWord(a: SharedInt32, i: number): void {
+  Atomics.store(a, i, 0);
+  Atomics.notify(a, i, 1);
+}

@@ -1,0 +1,155 @@
+/**
+ * Start-method contexts: `getContext`, `setStartMethod`, `getStartMethod`,
+ * `getAllStartMethods`.
+ *
+ * @module
+ */
+import { ProcessError } from "./errors.ts";
+import {
+  activeChildren,
+  cpuCount,
+  currentProcess,
+  exit,
+  parentProcess,
+  Process,
+  type ProcessOptions,
+  START_METHOD,
+} from "./process.ts";
+import { self, START_METHODS, type StartMethod } from "./state.ts";
+
+/**
+ * The API bound to one start method (Python's `multiprocessing.get_context()`).
+ *
+ * @example Run a lambda with the fork fallback
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ * const ctx = mp.getContext("fork");
+ * const p = new ctx.Process({ target: (n: number) => console.log(n * 2), args: [21] });
+ * await p.start();
+ * await p.join();
+ * ```
+ */
+export class Context {
+  /** The start method of this context. */
+  readonly startMethod: StartMethod;
+  /** `Process` bound to this context's start method. */
+  readonly Process: typeof Process;
+
+  /** Creates the context of `method` (use {@linkcode getContext}). */
+  constructor(method: StartMethod) {
+    this.startMethod = method;
+    class BoundProcess<A extends unknown[]> extends Process<A> {
+      static [START_METHOD]: StartMethod = method;
+      constructor(options?: ProcessOptions<A>) {
+        super(options);
+      }
+    }
+    Object.defineProperty(BoundProcess, "name", { value: "Process" });
+    this.Process = BoundProcess as typeof Process;
+  }
+
+  /** This context's start method. */
+  getStartMethod(): StartMethod {
+    return this.startMethod;
+  }
+  /** See {@linkcode getAllStartMethods}. */
+  getAllStartMethods(): StartMethod[] {
+    return getAllStartMethods();
+  }
+  /** See {@linkcode currentProcess}. */
+  currentProcess(): Process {
+    return currentProcess();
+  }
+  /** See {@linkcode parentProcess}. */
+  parentProcess(): Process | null {
+    return parentProcess();
+  }
+  /** See {@linkcode activeChildren}. */
+  activeChildren(): Process[] {
+    return activeChildren();
+  }
+  /** See {@linkcode cpuCount}. */
+  cpuCount(): number {
+    return cpuCount();
+  }
+  /** See {@linkcode exit}. */
+  exit(code?: number): never {
+    return exit(code);
+  }
+}
+
+const contexts = new Map<StartMethod, Context>();
+
+function checkMethod(method: unknown): StartMethod {
+  if (!START_METHODS.includes(method as StartMethod)) {
+    throw new RangeError(
+      `unknown start method ${JSON.stringify(method)}: the start methods are ${
+        START_METHODS.map((m) => `"${m}"`).join(" and ")
+      }`,
+    );
+  }
+  return method as StartMethod;
+}
+
+/**
+ * The context of `method` (default: the current start method).
+ *
+ * @example
+ * ```ts
+ * import { getContext } from "@mp/multiprocessing";
+ * console.log(getContext("fork").getStartMethod()); // "fork"
+ * ```
+ */
+export function getContext(method?: string): Context {
+  const m = method === undefined ? self.startMethod : checkMethod(method);
+  let ctx = contexts.get(m);
+  if (!ctx) contexts.set(m, ctx = new Context(m));
+  return ctx;
+}
+
+/**
+ * Sets the default start method, once (Python's `set_start_method`). A second call
+ * throws unless `force` is true.
+ *
+ * @example
+ * ```ts ignore
+ * import { setStartMethod } from "@mp/multiprocessing";
+ * if (import.meta.main) setStartMethod("fork");
+ * ```
+ */
+export function setStartMethod(method: string, options: { force?: boolean } = {}): void {
+  const m = checkMethod(method);
+  if (self.startMethodFixed && !options.force) {
+    throw new ProcessError(
+      `the start method has already been set to "${self.startMethod}": call setStartMethod("${m}", { force: true }) to change it`,
+    );
+  }
+  self.startMethod = m;
+  self.startMethodFixed = true;
+}
+
+/**
+ * The default start method (`"spawn"` unless set).
+ *
+ * @example
+ * ```ts
+ * import { getStartMethod } from "@mp/multiprocessing";
+ * console.log(getStartMethod()); // "spawn"
+ * ```
+ */
+export function getStartMethod(): StartMethod {
+  return self.startMethod;
+}
+
+/**
+ * All start methods, the default first: `["spawn", "fork"]`.
+ *
+ * @example
+ * ```ts
+ * import { getAllStartMethods } from "@mp/multiprocessing";
+ * console.log(getAllStartMethods()); // ["spawn", "fork"]
+ * ```
+ */
+export function getAllStartMethods(): StartMethod[] {
+  return [...START_METHODS];
+}

@@ -1,0 +1,235 @@
+/**
+ * The error classes of this package, and how errors cross between processes.
+ *
+ * @module
+ */
+
+/**
+ * Base class of this package's errors (Python's `multiprocessing.ProcessError`).
+ *
+ * @example Catching a misuse
+ * ```ts
+ * import { Process, ProcessError } from "@mp/multiprocessing";
+ * const p = new Process();
+ * try {
+ *   await p.join();
+ * } catch (e) {
+ *   console.log(e instanceof ProcessError); // true: p was never started
+ * }
+ * ```
+ */
+export class ProcessError extends Error {
+  /** Creates the error with `message` (and an optional `cause`). */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A wait ran out of time (`AsyncResult.get`, `join` of a manager, ...).
+ *
+ * @example Waiting at most 10 ms
+ * ```ts
+ * import { TimeoutError } from "@mp/multiprocessing";
+ * const err = new TimeoutError("result not ready after 10 ms");
+ * console.log(err.name); // "TimeoutError"
+ * ```
+ */
+export class TimeoutError extends ProcessError {}
+
+/**
+ * A buffer given to `recvBytesInto` is too short; `received` holds the whole message.
+ *
+ * @example Reading the message anyway
+ * ```ts
+ * import { BufferTooShort } from "@mp/multiprocessing";
+ * const err = new BufferTooShort(new Uint8Array([1, 2, 3]));
+ * console.log(err.received.length); // 3
+ * ```
+ */
+export class BufferTooShort extends ProcessError {
+  /** The complete message that did not fit. */
+  readonly received: Uint8Array;
+  /** Creates the error carrying the message that did not fit. */
+  constructor(received: Uint8Array, message?: string) {
+    super(
+      message ??
+        `the buffer is too short for a message of ${received.length} bytes: the whole message is in error.received`,
+    );
+    this.received = received;
+  }
+}
+
+/**
+ * Authentication between processes failed.
+ *
+ * @example
+ * ```ts
+ * import { AuthenticationError } from "@mp/multiprocessing";
+ * console.log(new AuthenticationError("digest mismatch").name); // "AuthenticationError"
+ * ```
+ */
+export class AuthenticationError extends ProcessError {}
+
+/**
+ * A queue had no item in time (`get` with a timeout, `getNowait`).
+ *
+ * @example
+ * ```ts
+ * import { Empty } from "@mp/multiprocessing";
+ * console.log(new Empty("queue is empty") instanceof Error); // true
+ * ```
+ */
+export class Empty extends ProcessError {}
+
+/**
+ * A bounded queue had no room in time (`put` with a timeout, `putNowait`).
+ *
+ * @example
+ * ```ts
+ * import { Full } from "@mp/multiprocessing";
+ * console.log(new Full("queue is full").name); // "Full"
+ * ```
+ */
+export class Full extends ProcessError {}
+
+/**
+ * The other end of a connection was closed and nothing is left to read.
+ *
+ * @example
+ * ```ts
+ * import { EOFError } from "@mp/multiprocessing";
+ * console.log(new EOFError("peer closed").name); // "EOFError"
+ * ```
+ */
+export class EOFError extends ProcessError {}
+
+/**
+ * A Barrier was aborted, reset or timed out while a party waited.
+ *
+ * @example
+ * ```ts
+ * import { BrokenBarrierError } from "@mp/multiprocessing";
+ * console.log(new BrokenBarrierError("barrier aborted").name); // "BrokenBarrierError"
+ * ```
+ */
+export class BrokenBarrierError extends ProcessError {}
+
+/**
+ * A pool worker died while it ran a task; the pool replaced it.
+ *
+ * @example
+ * ```ts
+ * import { BrokenProcessPool } from "@mp/multiprocessing";
+ * console.log(new BrokenProcessPool("worker died").name); // "BrokenProcessPool"
+ * ```
+ */
+export class BrokenProcessPool extends ProcessError {}
+
+/**
+ * An error raised in another process: `remoteStack` is that process's stack.
+ *
+ * @example
+ * ```ts
+ * import { RemoteError } from "@mp/multiprocessing";
+ * const err = new RemoteError("TypeError: bad", "TypeError: bad\n    at task (file:///tasks.ts:3:9)");
+ * console.log(err.remoteStack.includes("tasks.ts")); // true
+ * ```
+ */
+export class RemoteError extends ProcessError {
+  /** The stack of the error, as the remote process printed it. */
+  readonly remoteStack: string;
+  /** Creates the error with the remote stack. */
+  constructor(message: string, remoteStack: string) {
+    super(message);
+    this.remoteStack = remoteStack;
+  }
+}
+
+/** Thrown by `exit()` inside a child: unwinds it to the bootstrap, like SystemExit. */
+export class ExitSignal extends Error {
+  /** The exit code asked for. */
+  readonly code: number;
+  /** Creates the signal for `code`. */
+  constructor(code: number) {
+    super(`process exit with code ${code}`);
+    this.name = "ExitSignal";
+    this.code = code;
+  }
+}
+
+/** An error as it travels between processes. */
+export interface ErrorData {
+  name: string;
+  message: string;
+  stack: string;
+  /** Own extra properties that clone (`code`, ...). */
+  props?: Record<string, unknown>;
+}
+
+/** Turns any thrown value into data that can cross to another process. */
+export function errorToData(error: unknown): ErrorData {
+  if (error instanceof Error) {
+    const props: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(error)) {
+      if (k === "name" || k === "message" || k === "stack" || k === "cause") continue;
+      try {
+        props[k] = structuredClone(v);
+      } catch { /* not cloneable: left behind */ }
+    }
+    return {
+      name: error.name,
+      message: error.message,
+      stack: error.stack ?? `${error.name}: ${error.message}`,
+      props,
+    };
+  }
+  const text = typeof error === "string" ? error : safeString(error);
+  return { name: "Error", message: text, stack: `Uncaught ${text}` };
+}
+
+function safeString(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
+const BUILTINS: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+const OURS: Record<string, new (message: string, options?: ErrorOptions) => Error> = {
+  ProcessError,
+  TimeoutError,
+  AuthenticationError,
+  Empty,
+  Full,
+  EOFError,
+  BrokenBarrierError,
+  BrokenProcessPool,
+};
+
+/**
+ * Rebuilds an error that came from another process: the same built-in class (or this
+ * package's class) and message, custom classes keeping their `name`, and a `cause`
+ * that is a {@linkcode RemoteError} holding the remote stack.
+ */
+export function errorFromData(data: ErrorData): Error {
+  const Ctor = BUILTINS[data.name] ?? OURS[data.name] ?? Error;
+  const err = new Ctor(data.message, {
+    cause: new RemoteError(`${data.name}: ${data.message}`, data.stack),
+  } as ErrorOptions);
+  if (err.name !== data.name) {
+    Object.defineProperty(err, "name", { value: data.name, configurable: true, writable: true });
+  }
+  if (data.props) Object.assign(err, data.props);
+  return err;
+}

@@ -1,0 +1,488 @@
+/**
+ * `Process`: a function run in a child Worker, with Python's lifecycle (start, join,
+ * exit codes, daemons, terminate) and module functions about the process tree.
+ *
+ * @module
+ */
+import { cloneError, encode } from "./codec.ts";
+import { errorFromData, ExitSignal, ProcessError } from "./errors.ts";
+import {
+  type ChildMessage,
+  createControl,
+  CTL_CODE,
+  CTL_STATE,
+  type InitMessage,
+  STATE_EXITED,
+} from "./messages.ts";
+import { callerModules, type FunctionRef, resolveFunction } from "./resolve.ts";
+import {
+  cpuCount as runtimeCpuCount,
+  exitProgram,
+  inWorker,
+  spawnWorker,
+  type WorkerHandle,
+} from "./runtime.ts";
+import { assertNotImporting, type ChildRecord, nextIdentity, self, type StartMethod, tree } from "./state.ts";
+import { allocatePid, isPidAlive, markPidDead } from "./tree.ts";
+import { checkTimeout, settlesWithin, sleep } from "./wait.ts";
+
+/** The worker bootstrap every child starts with. */
+export const BOOTSTRAP: URL = new URL("./worker.ts", import.meta.url);
+
+/** Exit code of a process ended by `terminate()` (Python's `-SIGTERM`). */
+export const SIGTERM_EXIT = -15;
+/** Exit code of a process ended by `kill()` (Python's `-SIGKILL`). */
+export const SIGKILL_EXIT = -9;
+
+/** Symbol under which a context-bound Process class keeps its start method. */
+export const START_METHOD: unique symbol = Symbol("startMethod");
+
+/** Options of {@linkcode Process}. */
+export interface ProcessOptions<A extends unknown[] = unknown[]> {
+  /** The function to run in the child: an export of a module (see the README), async or not. */
+  target?: (...args: A) => unknown;
+  /** Arguments for `target`: structured-cloneable data and this package's shared objects. */
+  args?: A;
+  /** The process name; defaults to `Process-N` (`Process-1:2` when nested). */
+  name?: string;
+  /** Whether the child is daemonic; defaults to the creating process's flag. */
+  daemon?: boolean;
+}
+
+type Role = "child" | "self" | "parent";
+type Phase = "initial" | "started" | "ended";
+
+let markAs: (p: Process, role: Role) => void;
+let selfObject: Process | null = null;
+let parentObject: Process | null = null;
+let constructingSpecial = false;
+
+/**
+ * A function run in a child process (a Worker), like Python's
+ * `multiprocessing.Process`. Targets are found by reference: export them from a
+ * module, and guard the program's entry point with `if (import.meta.main)`.
+ *
+ * @example Start a process and wait for it
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export function greet(name: string) {
+ *   console.log(`hello ${name} from ${mp.currentProcess().name}`);
+ * }
+ *
+ * if (import.meta.main) {
+ *   const p = new mp.Process({ target: greet, args: ["bob"] });
+ *   await p.start();
+ *   await p.join();
+ *   console.log(p.exitCode); // 0
+ * }
+ * ```
+ *
+ * @example Subclass with run()
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export class Counter extends mp.Process {
+ *   limit = 3;
+ *   override run() {
+ *     for (let i = 0; i < this.limit; i++) console.log(this.name, i);
+ *   }
+ * }
+ *
+ * if (import.meta.main) {
+ *   const c = new Counter();
+ *   await c.start();
+ *   await c.join();
+ * }
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export class Process<A extends unknown[] = any[]> implements ChildRecord {
+  #target: ((...args: A) => unknown) | undefined;
+  #args: A;
+  #name: string;
+  #identity: number[];
+  #daemon: boolean;
+  #role: Role = "child";
+  #phase: Phase = "initial";
+  #closed = false;
+  #pid: number | null = null;
+  #exitCode: number | null = null;
+  #worker: WorkerHandle | null = null;
+  #control: Int32Array<SharedArrayBuffer> | null = null;
+  #joined: Promise<void>;
+  #resolveJoined!: () => void;
+  #started: { resolve(): void; reject(e: unknown): void } | null = null;
+
+  static {
+    markAs = (p, role) => {
+      p.#role = role;
+      p.#phase = "started";
+    };
+  }
+
+  /** Creates the process object; nothing runs until {@linkcode Process.start}. */
+  constructor(options: ProcessOptions<A> = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("new Process(options): options must be an object like { target, args }");
+    }
+    const { target, args, name, daemon } = options;
+    if (target !== undefined && typeof target !== "function") {
+      throw new TypeError(`Process: target must be a function, got ${typeof target}`);
+    }
+    if (args !== undefined && !Array.isArray(args)) {
+      throw new TypeError(`Process: args must be an array, got ${typeof args}`);
+    }
+    this.#target = target;
+    this.#args = (args ?? []) as A;
+    this.#identity = constructingSpecial ? [] : nextIdentity();
+    this.#name = name ?? `Process-${this.#identity.join(":")}`;
+    this.#daemon = daemon ?? self.daemon;
+    this.#joined = new Promise((resolve) => (this.#resolveJoined = resolve));
+  }
+
+  /** The process body: calls `target(...args)`. Override it in a subclass. */
+  run(): unknown {
+    return this.#target?.(...this.#args);
+  }
+
+  /** The process name (`Process-N`). */
+  get name(): string {
+    if (this.#role === "self") return self.name;
+    if (this.#role === "parent") return self.parent!.name;
+    return this.#name;
+  }
+  set name(value: string) {
+    if (typeof value !== "string") throw new TypeError(`Process.name must be a string, got ${typeof value}`);
+    if (this.#role === "self") self.name = value;
+    else this.#name = value;
+  }
+
+  /** Whether the process is daemonic: ended with its parent, never waited for. */
+  get daemon(): boolean {
+    return this.#role === "self" ? self.daemon : this.#daemon;
+  }
+  set daemon(value: boolean) {
+    if (this.#phase !== "initial") {
+      throw new ProcessError(`cannot set daemon of ${this.name}: the process has already started`);
+    }
+    this.#daemon = Boolean(value);
+  }
+
+  /** The process id, unique within the process tree (`null` before start). */
+  get pid(): number | null {
+    this.#checkOpen();
+    if (this.#role === "self") return self.pid;
+    if (this.#role === "parent") return self.parent!.pid;
+    return this.#pid;
+  }
+
+  /** Same as {@linkcode Process.pid}. */
+  get ident(): number | null {
+    return this.pid;
+  }
+
+  /**
+   * `null` while running or before start; 0 after a normal return, 1 after an
+   * uncaught error, `n` after `exit(n)`, -15 after `terminate()`, -9 after `kill()`.
+   */
+  get exitCode(): number | null {
+    this.#checkOpen();
+    if (this.#exitCode !== null) return this.#exitCode;
+    const c = this.#control;
+    if (c && Atomics.load(c, CTL_STATE) === STATE_EXITED) return Atomics.load(c, CTL_CODE);
+    return null;
+  }
+
+  /**
+   * Launches the child at once. The returned promise resolves when the child has begun
+   * its target, and rejects if it could not (target not found by reference, an argument
+   * that cannot be cloned, an import error in the child).
+   */
+  start(): Promise<void> {
+    this.#checkOpen();
+    if (this.#phase !== "initial" || this.#role !== "child") {
+      throw new ProcessError("cannot start a process twice");
+    }
+    if (self.daemon) throw new ProcessError("daemonic processes are not allowed to have children");
+    assertNotImporting(`process ${this.#name}`);
+    const callers = callerModules();
+    const method = startMethodOf(this);
+    this.#phase = "started";
+    const t = tree();
+    this.#pid = allocatePid(t, self.pid);
+    this.#control = createControl();
+    self.children.add(this);
+    this.#worker = spawnWorker(BOOTSTRAP, this.#name, this.#daemon && !inWorker, {
+      message: (m) => this.#onMessage(m as ChildMessage),
+      error: (e) => {
+        this.#rejectStart(e);
+        this.#finish(1);
+      },
+    });
+    const started = new Promise<void>((resolve, reject) => (this.#started = { resolve, reject }));
+    return this.#launch(callers, method).then(() => started, (e) => {
+      this.#finish(1);
+      throw e;
+    });
+  }
+
+  async #launch(callers: string[], method: StartMethod): Promise<void> {
+    const subclassed = this.run !== Process.prototype.run;
+    let target: FunctionRef | null = null;
+    let cls: FunctionRef | null = null;
+    const props: Record<string, unknown> = {};
+    if (subclassed) {
+      cls = await resolveFunction(this.constructor as () => unknown, callers, "spawn", "Process subclass");
+      Object.assign(props, this);
+    } else if (this.#target) {
+      target = await resolveFunction(this.#target, callers, method, "target");
+    }
+    if (this.#phase === "ended") return; // terminated while resolving
+    const ref = cls ?? target;
+    const init: InitMessage = {
+      t: "init",
+      role: "process",
+      self: {
+        name: this.#name,
+        pid: this.#pid!,
+        daemon: this.#daemon,
+        identity: this.#identity,
+        parentName: self.name,
+        parentPid: self.pid,
+        startMethod: method,
+        startMethodFixed: self.startMethodFixed,
+        tree: tree(),
+        mainModule: ref && "module" in ref ? ref.module : self.mainModule,
+      },
+      control: this.#control!,
+      target,
+      cls,
+      props: encode(props),
+      args: encode(this.#args),
+    };
+    try {
+      this.#worker!.post(init);
+    } catch (e) {
+      const values: Record<string, unknown> = { args: this.#args };
+      for (const [k, v] of Object.entries(props)) values[`this.${k}`] = v;
+      throw cloneError(values, `process ${this.#name}`, e);
+    }
+  }
+
+  #onMessage(m: ChildMessage): void {
+    if (m.t === "started") {
+      this.#started?.resolve();
+      this.#started = null;
+    } else if (m.t === "failed") {
+      this.#rejectStart(errorFromData(m.error));
+    } else if (m.t === "exit") {
+      this.#finish(m.code);
+    }
+  }
+
+  #rejectStart(e: unknown): void {
+    this.#started?.reject(e);
+    this.#started = null;
+  }
+
+  #finish(code: number): void {
+    if (this.#phase === "ended") return;
+    const c = this.#control;
+    this.#exitCode = c && Atomics.load(c, CTL_STATE) === STATE_EXITED ? Atomics.load(c, CTL_CODE) : code;
+    this.#phase = "ended";
+    this.#worker?.terminate();
+    this.#worker = null;
+    if (this.#pid !== null) markPidDead(tree(), this.#pid);
+    self.children.delete(this);
+    this.#started?.resolve();
+    this.#started = null;
+    this.#resolveJoined();
+  }
+
+  /**
+   * Waits until the process ends, or at most `timeout` ms. Check
+   * {@linkcode Process.exitCode} (still `null` on timeout) to know which.
+   */
+  join(timeout?: number): Promise<void> {
+    this.#checkOpen();
+    const ms = checkTimeout(timeout, `${this.name}.join()`);
+    if (this.#role === "self") throw new ProcessError("a process cannot join itself");
+    if (this.#role === "parent") return this.#joinParent(ms);
+    if (this.#phase === "initial") {
+      throw new ProcessError(`can only join a started process: call ${this.#name}.start() first`);
+    }
+    if (this.#phase === "ended") return Promise.resolve();
+    return settlesWithin(this.#joined, ms).then(() => {});
+  }
+
+  async #joinParent(ms: number | undefined): Promise<void> {
+    const deadline = ms === undefined ? Infinity : Date.now() + ms;
+    while (this.isAlive() && Date.now() < deadline) await sleep(10);
+  }
+
+  /** Whether the process is running (started and not yet ended). */
+  isAlive(): boolean {
+    this.#checkOpen();
+    if (this.#role === "self") return true;
+    if (this.#role === "parent") return isPidAlive(tree(), self.parent!.pid);
+    if (this.#phase !== "started") return false;
+    return Atomics.load(this.#control!, CTL_STATE) !== STATE_EXITED;
+  }
+
+  /** Ends the process at once; its exit code becomes -15. Its own children end with it. */
+  terminate(): void {
+    this.#stop(SIGTERM_EXIT, "terminate");
+  }
+
+  /** Ends the process at once; its exit code becomes -9. */
+  kill(): void {
+    this.#stop(SIGKILL_EXIT, "kill");
+  }
+
+  #stop(code: number, verb: string): void {
+    this.#checkOpen();
+    if (this.#role !== "child") {
+      throw new ProcessError(`${verb}() is only for child processes, not ${this.name}`);
+    }
+    if (this.#phase === "initial") {
+      throw new ProcessError(`cannot ${verb} ${this.#name}: it was never started`);
+    }
+    this.#finish(code);
+  }
+
+  /**
+   * Releases the process object. Throws if it is still running; every later use of
+   * the object throws.
+   */
+  close(): void {
+    if (this.#closed) return;
+    if (this.#role === "child" && this.#phase === "started" && this.isAlive()) {
+      throw new ProcessError(
+        `cannot close ${this.#name} while it is still running: call join() or terminate() first`,
+      );
+    }
+    this.#closed = true;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ProcessError(`process object ${this.#name} is closed`);
+  }
+
+  /** A one-line description, like Python's repr. */
+  toString(): string {
+    if (this.#closed) return `<${this.constructor.name} name='${this.#name}' closed>`;
+    const code = this.exitCode;
+    const status = this.#role === "self"
+      ? "started"
+      : this.#phase === "initial"
+      ? "initial"
+      : code === null
+      ? "started"
+      : `stopped exitcode=${code}`;
+    return `<${this.constructor.name} name='${this.name}' ${status}${this.daemon ? " daemon" : ""}>`;
+  }
+}
+
+function startMethodOf(p: Process): StartMethod {
+  const ctor = p.constructor as unknown as { [START_METHOD]?: StartMethod };
+  return ctor[START_METHOD] ?? self.startMethod;
+}
+
+function special(role: Role, ctor: new (o: ProcessOptions) => Process = Process): Process {
+  constructingSpecial = true;
+  try {
+    const p = Reflect.construct(Process, [{}], ctor) as Process;
+    markAs(p, role);
+    return p;
+  } finally {
+    constructingSpecial = false;
+  }
+}
+
+/**
+ * Makes the object that stands for this process in a child: an instance of `ctor`
+ * (a Process subclass) carrying `props`. Bootstrap only.
+ */
+export function adoptSelf(ctor: new (o: ProcessOptions) => Process, props: Record<string, unknown>): Process {
+  const p = special("self", ctor);
+  Object.assign(p, props);
+  selfObject = p;
+  return p;
+}
+
+/**
+ * The object of the running process (Python's `current_process()`): `name`, `pid`,
+ * `daemon`.
+ *
+ * @example Who am I?
+ * ```ts
+ * import { currentProcess } from "@mp/multiprocessing";
+ * console.log(currentProcess().name); // "MainProcess" in the main program
+ * ```
+ */
+export function currentProcess(): Process {
+  return selfObject ??= special("self");
+}
+
+/**
+ * The parent of this process (`null` in the main process); `isAlive()` tells whether
+ * it still runs.
+ *
+ * @example
+ * ```ts
+ * import { parentProcess } from "@mp/multiprocessing";
+ * console.log(parentProcess()); // null in the main program
+ * ```
+ */
+export function parentProcess(): Process | null {
+  if (self.parent === null) return null;
+  return parentObject ??= special("parent");
+}
+
+/**
+ * The live children of this process.
+ *
+ * @example
+ * ```ts
+ * import { activeChildren } from "@mp/multiprocessing";
+ * console.log(activeChildren().length); // 0 before any start()
+ * ```
+ */
+export function activeChildren(): Process[] {
+  return [...self.children].filter((c): c is Process => c instanceof Process && c.isAlive());
+}
+
+/**
+ * The number of logical CPUs (Python's `cpu_count()`).
+ *
+ * @example
+ * ```ts
+ * import { cpuCount } from "@mp/multiprocessing";
+ * console.log(cpuCount() >= 1); // true
+ * ```
+ */
+export function cpuCount(): number {
+  return runtimeCpuCount();
+}
+
+/**
+ * Ends the current process with `code` (default 0), like Python's `sys.exit()`. In a
+ * child it unwinds the target (its parent sees `exitCode === code`); in the main
+ * program it exits at once.
+ *
+ * @example
+ * ```ts ignore
+ * import { exit } from "@mp/multiprocessing";
+ * export function worker() {
+ *   exit(3); // the parent's p.exitCode becomes 3
+ * }
+ * ```
+ */
+export function exit(code: number = 0): never {
+  if (!Number.isInteger(code)) {
+    throw new TypeError(`exit(code): code must be an integer, got ${String(code)}`);
+  }
+  if (!inWorker) exitProgram(code);
+  throw new ExitSignal(code);
+}

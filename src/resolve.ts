@@ -1,0 +1,229 @@
+/**
+ * Finding a function by reference: the export of a module that the child can import,
+ * Python's "pickle by reference". Looked for in the modules on the caller's stack,
+ * the main module, and the modules these import statically, transitively. Under the
+ * fork start method a function that is not found is shipped as source text instead.
+ *
+ * @module
+ */
+import { ProcessError } from "./errors.ts";
+import { readModuleSource, stackModuleUrls } from "./runtime.ts";
+import { self, type StartMethod } from "./state.ts";
+
+/** How a child finds a function: an export of a module, or (fork) its source. */
+export type FunctionRef =
+  | { module: string; name: string }
+  | { source: string; name: string };
+
+// deno-lint-ignore no-explicit-any
+type AnyFunction = (...args: any[]) => unknown;
+
+const LIBRARY_SRC = new URL("./", import.meta.url).href;
+const LIBRARY_MOD = new URL("../mod.ts", import.meta.url).href;
+
+const found = new WeakMap<AnyFunction, { module: string; name: string }>();
+const importsOf = new Map<string, Promise<string[]>>();
+
+/**
+ * The modules of the user's code on the current stack (innermost first): call it
+ * synchronously in the public method, before any `await`.
+ */
+export function callerModules(): string[] {
+  return stackModuleUrls().filter((u) => !u.startsWith(LIBRARY_SRC) && u !== LIBRARY_MOD);
+}
+
+/**
+ * Resolves `fn` to a {@linkcode FunctionRef}, or throws the `ProcessError` that says
+ * how to make it reachable. `role` names it in messages ("target", "initializer").
+ */
+export async function resolveFunction(
+  fn: AnyFunction,
+  callers: string[],
+  method: StartMethod,
+  role: string,
+): Promise<FunctionRef> {
+  if (typeof fn !== "function") {
+    throw new TypeError(`the ${role} must be a function, got ${fn === null ? "null" : typeof fn}`);
+  }
+  const hit = found.get(fn) ?? await search(fn, callers);
+  if (hit) return hit;
+  const label = fn.name ? `"${fn.name}"` : "an anonymous function";
+  if (method === "fork") return { source: functionSource(fn, label, role), name: fn.name };
+  throw new ProcessError(
+    `the ${role} ${label} cannot be found by reference: the spawn start method imports the ${role} ` +
+      "in the child as an export of a module, and it is not exported by the calling module, the main " +
+      "module or a module they import. Export it (`export function ...`) from a module, or use " +
+      '`mp.getContext("fork")`, which ships self-contained functions as source text.',
+  );
+}
+
+async function search(fn: AnyFunction, callers: string[]): Promise<{ module: string; name: string } | null> {
+  const roots = [...callers];
+  if (self.mainModule && !roots.includes(self.mainModule)) roots.push(self.mainModule);
+  const queue = [...roots];
+  const visited = new Set<string>();
+  while (queue.length > 0) {
+    const url = queue.shift()!;
+    if (visited.has(url)) continue;
+    visited.add(url);
+    const hit = await lookIn(url, fn);
+    if (hit) return hit;
+    for (const dep of await staticImports(url)) if (!visited.has(dep)) queue.push(dep);
+  }
+  return null;
+}
+
+async function lookIn(url: string, fn: AnyFunction): Promise<{ module: string; name: string } | null> {
+  const ns = await namespaceIfLoaded(url);
+  if (ns === null) return lookInSource(url, fn);
+  let hit: { module: string; name: string } | null = null;
+  for (const [name, value] of Object.entries(ns)) {
+    if (typeof value !== "function") continue;
+    const ref = { module: url, name };
+    if (!found.has(value as AnyFunction)) found.set(value as AnyFunction, ref);
+    if (value === fn && !hit) hit = ref;
+  }
+  return hit;
+}
+
+/**
+ * The namespace of a module that has finished evaluating, else `null`. A module that
+ * is still evaluating (the main module, paused in a top-level `await` on `start()`)
+ * cannot be imported without a deadlock: its import only settles when it finishes.
+ */
+async function namespaceIfLoaded(url: string): Promise<Record<string, unknown> | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 0)));
+  const ns = import(url).catch(() => null) as Promise<Record<string, unknown> | null>;
+  try {
+    return await Promise.race([ns, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Finds `fn` among a module's exports by reading its source: `export function <fn.name>`. */
+async function lookInSource(url: string, fn: AnyFunction): Promise<{ module: string; name: string } | null> {
+  if (!fn.name) return null;
+  const src = await readModuleSource(url);
+  if (src === undefined) return null;
+  const name = exportedNames(stripComments(src)).get(fn.name);
+  if (name === undefined) return null;
+  const ref = { module: url, name };
+  found.set(fn, ref);
+  return ref;
+}
+
+const DECLARED =
+  /(?:^|[\s;}])export\s+(default\s+)?(?:async\s+)?(?:function\s*\*?|class|const|let|var)\s*([\w$]+)/g;
+const LISTED = /(?:^|[\s;}])export\s*\{([^}]*)\}(?!\s*from)/g;
+
+/** Local name to exported name of a module's own exports. */
+function exportedNames(src: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of src.matchAll(DECLARED)) out.set(m[2], m[1] ? "default" : m[2]);
+  for (const m of src.matchAll(LISTED)) {
+    for (const part of m[1].split(",")) {
+      const [local, exported] = part.trim().replace(/^type\s+/, "").split(/\s+as\s+/);
+      if (local) out.set(local, exported ?? local);
+    }
+  }
+  return out;
+}
+
+function stripComments(src: string): string {
+  return src.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "");
+}
+
+const IMPORT = /(?:^|[\s;}])(?:import|export)\s+(type\s+)?(?:[\w$*{}\s,]*?\s*from\s*)?["']([^"'\n]+)["']/g;
+
+/** The local modules that `url` imports statically (type-only imports left out). */
+function staticImports(url: string): Promise<string[]> {
+  let p = importsOf.get(url);
+  if (!p) {
+    p = (async () => {
+      const src = await readModuleSource(url);
+      if (src === undefined) return [];
+      const out: string[] = [];
+      for (const m of stripComments(src).matchAll(IMPORT)) {
+        if (m[1]) continue;
+        const dep = resolveSpecifier(m[2], url);
+        if (dep && !out.includes(dep)) out.push(dep);
+      }
+      return out;
+    })();
+    importsOf.set(url, p);
+  }
+  return p;
+}
+
+function resolveSpecifier(spec: string, base: string): string | null {
+  if (/^\.{0,2}\//.test(spec)) return new URL(spec, base).href;
+  if (/^(node|npm|jsr|https?|data):/.test(spec)) return null;
+  try {
+    const url = import.meta.resolve(spec);
+    return url.startsWith("file:") ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+function functionSource(fn: AnyFunction, label: string, role: string): string {
+  const src = Function.prototype.toString.call(fn);
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) {
+    throw new ProcessError(
+      `the ${role} ${label} is a native or bound function: its source cannot be shipped to a child. ` +
+        "Export a plain function from a module instead.",
+    );
+  }
+  return src;
+}
+
+/** Imports or rebuilds a function in the child. */
+export async function loadFunction(ref: FunctionRef, role: string): Promise<AnyFunction> {
+  if ("source" in ref) return rebuild(ref.source, ref.name);
+  const ns = await import(ref.module);
+  const fn = ns[ref.name];
+  if (typeof fn !== "function") {
+    throw new ProcessError(
+      `the ${role} "${ref.name}" is not an exported function of ${ref.module} in the child ` +
+        "(is it created at run time?). Export it at the top level of the module.",
+    );
+  }
+  return fn;
+}
+
+function rebuild(source: string, name: string): AnyFunction {
+  let code = source.trim();
+  const isExpression = /^(async\s*)?(function\b|\(|[\w$]+\s*=>)/.test(code) || code.startsWith("class");
+  if (!isExpression) {
+    // A method (`name() {}`, `async name() {}`, `*name() {}`): make it a function.
+    code = code.startsWith("async") ? `async function ${code.slice(5).trimStart()}` : `function ${code}`;
+  }
+  try {
+    return (0, eval)(`(${code})`);
+  } catch (e) {
+    throw new ProcessError(`the forked function "${name}" could not be rebuilt from its source`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Explains a ReferenceError in a forked function: a captured variable was not copied.
+ * Returns `error` unchanged when it is not that.
+ */
+export function explainForkError(error: unknown, name: string): unknown {
+  if (!(error instanceof ReferenceError)) return error;
+  const m = /^(\S+) is not defined|^Can't find variable: (\S+)/.exec(error.message);
+  if (!m) return error;
+  const variable = m[1] ?? m[2];
+  const explained = new ProcessError(
+    `the function "${name || "(anonymous)"}" uses "${variable}", which it captured from the parent. ` +
+      "The fork start method ships a function as source text and does not copy captured variables " +
+      `or imports. Pass "${variable}" in args, or export the function from a module and use spawn.`,
+    { cause: error },
+  );
+  explained.stack = `${explained.name}: ${explained.message}`;
+  return explained;
+}

@@ -1,0 +1,38 @@
+/**
+ * Waiting helpers shared by every class that waits: promise-with-timeout here;
+ * the Atomics wait/notify helpers live beside them.
+ *
+ * @module
+ */
+
+/**
+ * Waits for `promise` at most `timeout` ms (`undefined` waits forever, `<= 0` not at
+ * all). Resolves `true` if it settled in time, `false` otherwise; never leaves a timer
+ * behind.
+ */
+export function settlesWithin(promise: Promise<unknown>, timeout: number | undefined): Promise<boolean> {
+  if (timeout === undefined) return promise.then(() => true, () => true);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = promise.then(() => true, () => true);
+  if (timeout <= 0) return Promise.race([done, Promise.resolve(false)]);
+  const expired = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeout);
+  });
+  return Promise.race([done, expired]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Checks that a timeout is `undefined` or a number, naming it in the error. */
+export function checkTimeout(timeout: unknown, where: string): number | undefined {
+  if (timeout === undefined || timeout === null) return undefined;
+  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
+    throw new TypeError(
+      `${where}: timeout must be a number of milliseconds or undefined, got ${String(timeout)}`,
+    );
+  }
+  return timeout;
+}

@@ -1,0 +1,125 @@
+/**
+ * The worker bootstrap: the entry module of every child Worker. It learns who it is
+ * from the parent's init message, imports the target's module (refusing to start
+ * processes meanwhile: the `import.meta.main` guard), runs the target, waits for its
+ * own non-daemonic children, and reports its exit code.
+ *
+ * @module
+ */
+import { decode } from "./codec.ts";
+import { errorToData, ExitSignal } from "./errors.ts";
+import {
+  type ChildMessage,
+  CTL_CODE,
+  CTL_STATE,
+  type InitMessage,
+  STATE_EXITED,
+  STATE_RUNNING,
+} from "./messages.ts";
+import type { Process, ProcessOptions } from "./process.ts";
+import { explainForkError, loadFunction } from "./resolve.ts";
+import { onParentMessage, onUncaught, postToParent, writeStderr } from "./runtime.ts";
+import { becomeChild, self } from "./state.ts";
+import { markPidDead } from "./tree.ts";
+
+/** A role other than "process" (a pool worker, a manager) runs from its own module. */
+export interface RoleModule {
+  runRole(init: InitMessage): Promise<number>;
+}
+
+const roles: Record<string, () => Promise<RoleModule>> = {};
+
+let control: Int32Array<SharedArrayBuffer> | null = null;
+let ending = false;
+let forkedName: string | null = null;
+
+function send(m: ChildMessage): void {
+  postToParent(m);
+}
+
+/** Writes `Process <name>:` and the error's stack to stderr, like Python. */
+export function reportError(error: unknown): void {
+  if (forkedName !== null) error = explainForkError(error, forkedName);
+  const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  const withCause = error instanceof Error && error.cause instanceof Error && !stack.includes("Caused by")
+    ? `${stack}\nCaused by: ${error.cause.stack ?? error.cause}`
+    : stack;
+  writeStderr(`Process ${self.name}:\n${withCause}\n`);
+}
+
+/** The exit code for an error that ended the target (printing it unless it is exit()). */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof ExitSignal) return error.code;
+  reportError(error);
+  return 1;
+}
+
+/**
+ * Ends this child: terminates its daemonic children, waits for the others (as Python
+ * does at exit), then publishes `code`. The parent terminates the Worker on reading it.
+ */
+export async function endProcess(code: number): Promise<void> {
+  if (ending) return;
+  ending = true;
+  const children = [...self.children];
+  for (const c of children) if (c.daemon) c.terminate();
+  for (const c of children) if (!c.daemon) await c.join();
+  if (self.tree) markPidDead(self.tree, self.pid);
+  if (control) {
+    Atomics.store(control, CTL_CODE, code);
+    Atomics.store(control, CTL_STATE, STATE_EXITED);
+    Atomics.notify(control, CTL_STATE);
+  }
+  send({ t: "exit", code });
+}
+
+async function runProcess(init: InitMessage): Promise<number> {
+  const ref = init.cls ?? init.target;
+  let body: () => unknown;
+  self.importing = ref && "module" in ref ? ref.module : null;
+  try {
+    const args = (await decode(init.args)) as unknown[];
+    if (init.cls) {
+      const ctor = await loadFunction(init.cls, "Process subclass");
+      const props = (await decode(init.props)) as Record<string, unknown>;
+      const { adoptSelf } = await import("./process.ts");
+      const obj = adoptSelf(ctor as unknown as new (o: ProcessOptions) => Process, props);
+      body = () => obj.run();
+    } else if (init.target) {
+      const fn = await loadFunction(init.target, "target");
+      if ("source" in init.target) forkedName = init.target.name;
+      body = () => fn(...args);
+    } else {
+      body = () => undefined;
+    }
+  } catch (e) {
+    self.importing = null;
+    send({ t: "failed", error: errorToData(e) });
+    return exitCodeFor(e);
+  }
+  self.importing = null;
+  Atomics.store(init.control, CTL_STATE, STATE_RUNNING);
+  send({ t: "started" });
+  try {
+    await body();
+    return 0;
+  } catch (e) {
+    return exitCodeFor(e);
+  }
+}
+
+onParentMessage(async (data) => {
+  const init = data as InitMessage;
+  if (init?.t !== "init" || control !== null) return;
+  control = init.control;
+  becomeChild(init.self);
+  onUncaught((e) => void endProcess(exitCodeFor(e)));
+  let code: number;
+  if (init.role === "process") {
+    code = await runProcess(init);
+  } else {
+    const mod = await roles[init.role]();
+    code = await mod.runRole(init);
+  }
+  await endProcess(code);
+});
