@@ -1,0 +1,38 @@
+/**
+ * Runs a Python script (Python's `multiprocessing` measured in the same run as
+ * ours) and returns what it printed as JSON, or `null` when python3 is missing.
+ */
+export async function runPython(script: string, args: string[] = []): Promise<unknown> {
+  const { spawnSync } = await import("node:child_process");
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "mp-bench-"));
+  const file = join(dir, "bench.py");
+  writeFileSync(file, script);
+  const r = spawnSync("python3", [file, ...args], { encoding: "utf8", timeout: 300_000 });
+  if (r.error || r.status !== 0) {
+    console.error(`python3 failed: ${r.error ?? r.stderr}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+}
+
+/** The runtime running the benchmark, with its version. */
+export function runtimeLabel(): string {
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  return g.Deno ? `Deno ${g.Deno.version.deno}` : `Bun ${g.Bun.version}`;
+}
+
+/** Formats `ours` against `theirs` as a ratio, saying which way is better. */
+export function ratio(
+  label: string,
+  value: number,
+  unit: string,
+  better: "lower" | "higher",
+  versus: number,
+): string {
+  const r = better === "lower" ? versus / value : value / versus;
+  return `${label}: ${value.toFixed(unit === "ms" ? 2 : 0)} ${unit} → ${r.toFixed(2)}x`;
+}
