@@ -22,7 +22,7 @@ import {
   spawnWorker,
   type WorkerHandle,
 } from "./runtime.ts";
-import { assertNotImporting, type ChildRecord, nextIdentity, self, type StartMethod, tree } from "./state.ts";
+import { assertNotImporting, nextIdentity, self, type StartMethod, tree } from "./state.ts";
 import { allocatePid, isPidAlive, markPidDead } from "./tree.ts";
 import { checkTimeout, settlesWithin, sleep } from "./wait.ts";
 
@@ -97,7 +97,7 @@ let constructingSpecial = false;
  * ```
  */
 // deno-lint-ignore no-explicit-any
-export class Process<A extends unknown[] = any[]> implements ChildRecord {
+export class Process<A extends unknown[] = any[]> {
   #target: ((...args: A) => unknown) | undefined;
   #args: A;
   #name: string;

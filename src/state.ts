@@ -8,10 +8,10 @@ import { inWorker, mainModuleUrl, osPid } from "./runtime.ts";
 import { createTree, type TreeTable } from "./tree.ts";
 import { ProcessError } from "./errors.ts";
 
+/** A start method: `"spawn"` (native) or `"fork"` (the fallback that ships source). */
+export type StartMethod = "spawn" | "fork";
 /** The start methods, native first. */
-export const START_METHODS = ["spawn", "fork"] as const;
-/** A start method. */
-export type StartMethod = typeof START_METHODS[number];
+export const START_METHODS: readonly StartMethod[] = ["spawn", "fork"];
 
 /** A child as its parent tracks it, so that the parent can wait for it or end it. */
 export interface ChildRecord {
