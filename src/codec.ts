@@ -55,8 +55,11 @@ function enc(v: unknown, seen: Map<object, unknown>): unknown {
   if (typeof v !== "object" || v === null) return v;
   if (seen.has(v)) return seen.get(v);
   if (isShareable(v)) {
-    const out = { [TAG]: v[SHARE]() };
+    // A handle's state may hold other shared objects (a Value's lock): they travel too.
+    const h = v[SHARE]();
+    const out = { [TAG]: { ...h, state: undefined as unknown } };
     seen.set(v, out);
+    out[TAG].state = enc(h.state, seen);
     return out;
   }
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return v;
@@ -125,6 +128,7 @@ function collectMissing(v: unknown, out: Set<string>, seen: Set<object>): void {
   const h = (v as Record<string, SharedHandle>)[TAG];
   if (h !== undefined) {
     if (!revivers.has(h.type)) out.add(h.module);
+    collectMissing(h.state, out, seen);
     return;
   }
   const children = v instanceof Map ? [...v].flat() : v instanceof Set ? [...v] : Object.values(v);
@@ -141,7 +145,7 @@ function dec(v: unknown, seen: Map<object, unknown>): unknown {
     if (!revive) {
       throw new ProcessError(`cannot rebuild a shared ${h.type}: ${h.module} did not register it`);
     }
-    const obj = revive(h.state);
+    const obj = revive(dec(h.state, seen));
     seen.set(v, obj);
     return obj;
   }

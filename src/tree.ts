@@ -17,12 +17,31 @@ const ROOT = 1;
 const LIVE = 2;
 const PARENT = LIVE + SLOTS;
 
+/**
+ * Byte offset, in the table's buffer, where the tree-wide shared memory arena begins
+ * (`src/arena.ts`). The buffer is growable: the arena grows it on demand, and every
+ * process of the tree sees the growth, since all hold the same buffer.
+ */
+export const ARENA_OFFSET: number = Math.ceil(((PARENT + SLOTS) * 4) / 64) * 64;
+
+/** Largest size the buffer may grow to, tried in turn (a runtime may refuse to reserve more). */
+const MAX_BYTES = [2 ** 32, 2 ** 30, 2 ** 28];
+
+function growableBuffer(length: number): SharedArrayBuffer {
+  for (const maxByteLength of MAX_BYTES) {
+    try {
+      return new SharedArrayBuffer(length, { maxByteLength });
+    } catch { /* cannot reserve that much: try less */ }
+  }
+  return new SharedArrayBuffer(length);
+}
+
 /** The tree table as a typed view. */
 export type TreeTable = Int32Array<SharedArrayBuffer>;
 
 /** Creates the table for a tree whose root (the main process) has `rootPid`. */
 export function createTree(rootPid: number): TreeTable {
-  const t = new Int32Array(new SharedArrayBuffer((PARENT + SLOTS) * 4));
+  const t = new Int32Array(growableBuffer(ARENA_OFFSET), 0, PARENT + SLOTS);
   t[LAST] = rootPid;
   t[ROOT] = rootPid;
   return t;
