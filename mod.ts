@@ -46,5 +46,20 @@ export {
   Process,
   type ProcessOptions,
 } from "./src/process.ts";
+export { AsyncResult, type ResultCallbacks } from "./src/async_result.ts";
+export { Pool, type PoolOptions } from "./src/pool.ts";
+export { type ExecutorOptions, ProcessPoolExecutor, type ShutdownOptions } from "./src/executor.ts";
+export { Barrier, type BarrierOptions } from "./src/barrier.ts";
+export { Condition } from "./src/condition.ts";
+export { Event } from "./src/event.ts";
+export { Lock } from "./src/lock.ts";
+export { RLock } from "./src/rlock.ts";
+export { BoundedSemaphore, Semaphore } from "./src/semaphore.ts";
+export { type ShareableItem, ShareableList, type ShareableListOptions } from "./src/shareable_list.ts";
+export { RawArray, SharedArray, SharedArray as Array, type SizeOrInit } from "./src/shared_array.ts";
+export { SharedMemory, type SharedMemoryOptions } from "./src/shared_memory.ts";
+export { Synchronized, type SynchronizedOptions } from "./src/synchronized.ts";
+export type { Typecode, TypedArrayOf, ValueOf } from "./src/typecodes.ts";
+export { RawValue, Value } from "./src/value.ts";
 export { Context, getAllStartMethods, getContext, getStartMethod, setStartMethod } from "./src/context.ts";
 export type { StartMethod } from "./src/state.ts";

@@ -1,0 +1,45 @@
+/**
+ * Blocking algorithms written once, as generators that yield the waits they need;
+ * `runSync` performs each wait with `Atomics.wait` (the `*Sync` methods), `runAsync`
+ * with `Atomics.waitAsync` (the async ones). So a sync and an async waiter follow the
+ * very same steps and can be mixed freely across processes.
+ *
+ * @module
+ */
+import { type SharedInt32, waitAsync, type WaitResult } from "./atomics.ts";
+
+/** One wait: sleep while `a[i] === value`, at most `timeout` ms. */
+export interface Wait {
+  a: SharedInt32;
+  i: number;
+  value: number;
+  timeout: number;
+}
+
+/** An algorithm that waits: yields {@linkcode Wait}s, gets their results, returns `T`. */
+export type Steps<T> = Generator<Wait, T, WaitResult>;
+
+/** Runs `steps`, blocking the thread at each wait. */
+export function runSync<T>(steps: Steps<T>): T {
+  let r = steps.next();
+  while (!r.done) {
+    const w = r.value;
+    r = steps.next(Atomics.wait(w.a, w.i, w.value, w.timeout));
+  }
+  return r.value;
+}
+
+/** Runs `steps`, awaiting each wait without blocking the event loop. */
+export async function runAsync<T>(steps: Steps<T>): Promise<T> {
+  let r = steps.next();
+  while (!r.done) {
+    const w = r.value;
+    r = steps.next(await waitAsync(w.a, w.i, w.value, w.timeout));
+  }
+  return r.value;
+}
+
+/** A wait to yield. */
+export function wait(a: SharedInt32, i: number, value: number, timeout: number): Wait {
+  return { a, i, value, timeout };
+}
