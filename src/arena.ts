@@ -206,14 +206,14 @@ export function createBlock(name: string, size: number): BlockRef {
         v.i32[((at + need) >> 2) + 4] = FREE;
         v.f64[at >> 3] = need;
       }
-      v.u8.fill(0, at + BLOCK_HEADER, at + v.f64[at >> 3]);
     } else {
-      at = topOf(v);
+      at = topOf(v); // the space above the top may hold a freed block's bytes
       ensureLength(buffer(), ARENA_OFFSET + at + need);
       v = views();
       v.f64[at >> 3] = need;
       v.f64[TOP] = at + need;
     }
+    v.u8.fill(0, at + BLOCK_HEADER, at + v.f64[at >> 3]);
     const w = at >> 2;
     v.f64[(at >> 3) + 1] = size;
     v.i32[w + 4] = NAMED;
