@@ -46,6 +46,9 @@ export {
   Process,
   type ProcessOptions,
 } from "./src/process.ts";
+export { AsyncResult, type ResultCallbacks } from "./src/async_result.ts";
+export { Pool, type PoolOptions } from "./src/pool.ts";
+export { type ExecutorOptions, ProcessPoolExecutor, type ShutdownOptions } from "./src/executor.ts";
 export { Barrier, type BarrierOptions } from "./src/barrier.ts";
 export { Condition } from "./src/condition.ts";
 export { Event } from "./src/event.ts";

@@ -49,10 +49,26 @@ export interface ProcessOptions<A extends unknown[] = unknown[]> {
   daemon?: boolean;
 }
 
+/**
+ * A child that runs another role of the bootstrap than "process" (a pool worker, a
+ * manager): the bootstrap loads that role's module with `extra`, and the child's
+ * messages other than the lifecycle ones go to `message`. Internal to this package.
+ */
+export interface ChildRole {
+  /** A key of the bootstrap's `roles` map. */
+  role: string;
+  /** Role-specific settings, sent in the init message (structured-cloneable). */
+  extra: unknown;
+  /** Receives the role's own messages from the child. */
+  message(data: unknown): void;
+}
+
 type Role = "child" | "self" | "parent";
 type Phase = "initial" | "started" | "ended";
 
 let markAs: (p: Process, role: Role) => void;
+let setRole: (p: Process, role: ChildRole) => void;
+let postTo: (p: Process, message: unknown) => boolean;
 let selfObject: Process | null = null;
 let parentObject: Process | null = null;
 let constructingSpecial = false;
@@ -113,11 +129,20 @@ export class Process<A extends unknown[] = any[]> {
   #joined: Promise<void>;
   #resolveJoined!: () => void;
   #started: { resolve(): void; reject(e: unknown): void } | null = null;
+  #childRole: ChildRole | null = null;
 
   static {
     markAs = (p, role) => {
       p.#role = role;
       p.#phase = "started";
+    };
+    setRole = (p, role) => {
+      p.#childRole = role;
+    };
+    postTo = (p, message) => {
+      if (p.#worker === null || p.#phase !== "started") return false;
+      p.#worker.post(message);
+      return true;
     };
   }
 
@@ -242,7 +267,7 @@ export class Process<A extends unknown[] = any[]> {
     const ref = cls ?? target;
     const init: InitMessage = {
       t: "init",
-      role: "process",
+      role: this.#childRole?.role ?? "process",
       self: {
         name: this.#name,
         pid: this.#pid!,
@@ -260,6 +285,7 @@ export class Process<A extends unknown[] = any[]> {
       cls,
       props: encode(props),
       args: encode(this.#args),
+      extra: this.#childRole?.extra,
     };
     try {
       this.#worker!.post(init);
@@ -278,6 +304,8 @@ export class Process<A extends unknown[] = any[]> {
       this.#rejectStart(errorFromData(m.error));
     } else if (m.t === "exit") {
       this.#finish(m.code);
+    } else {
+      this.#childRole?.message(m);
     }
   }
 
@@ -382,6 +410,19 @@ export class Process<A extends unknown[] = any[]> {
       : `stopped exitcode=${code}`;
     return `<${this.constructor.name} name='${this.name}' ${status}${this.daemon ? " daemon" : ""}>`;
   }
+}
+
+/** Makes `p` (not started yet) run `role` instead of a target. Internal to this package. */
+export function runAsRole(p: Process, role: ChildRole): void {
+  setRole(p, role);
+}
+
+/**
+ * Posts a role message to the running child `p`; `false` if it has ended. Throws the
+ * runtime's DataCloneError if `message` cannot be cloned. Internal to this package.
+ */
+export function postToChild(p: Process, message: unknown): boolean {
+  return postTo(p, message);
 }
 
 function startMethodOf(p: Process): StartMethod {

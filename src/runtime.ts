@@ -77,7 +77,8 @@ export function spawnWorker(
 
 /** True inside a Worker (a child process of this package), false on the main thread. */
 export const inWorker: boolean = isDeno
-  ? typeof g.WorkerGlobalScope !== "undefined" && g instanceof g.WorkerGlobalScope
+  ? (typeof g.WorkerGlobalScope !== "undefined" && g instanceof g.WorkerGlobalScope) ||
+    String(g.name).startsWith(NODE_WORKER_MARK) // node:worker_threads children have no WorkerGlobalScope
   : g.Bun.isMainThread === false;
 
 /** Listens for messages from the parent thread (inside a Worker). */

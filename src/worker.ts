@@ -27,7 +27,9 @@ export interface RoleModule {
   runRole(init: InitMessage): Promise<number>;
 }
 
-const roles: Record<string, () => Promise<RoleModule>> = {};
+const roles: Record<string, () => Promise<RoleModule>> = {
+  pool: () => import("./pool_worker.ts"),
+};
 
 let control: Int32Array<SharedArrayBuffer> | null = null;
 let ending = false;

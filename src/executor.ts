@@ -1,0 +1,154 @@
+/**
+ * `ProcessPoolExecutor`: Python's `concurrent.futures.ProcessPoolExecutor` on the
+ * pool engine — `submit` returns a Promise, `map` an ordered async iterator.
+ *
+ * @module
+ */
+import { ProcessError } from "./errors.ts";
+import { MapIterator } from "./map_iterator.ts";
+import { type AnyFunction, type PoolEngine, startEngine } from "./pool_engine.ts";
+import { START_METHOD } from "./process.ts";
+import { self, type StartMethod } from "./state.ts";
+
+/** Options of {@linkcode ProcessPoolExecutor}. */
+export interface ExecutorOptions<I extends unknown[] = unknown[]> {
+  /** Number of worker processes; defaults to `cpuCount()`. */
+  maxWorkers?: number;
+  /** Runs once in each worker before its first task. */
+  initializer?: (...args: I) => unknown;
+  /** Arguments for `initializer`. */
+  initargs?: I;
+  /** A worker is replaced by a fresh one after this many tasks (undefined: never). */
+  maxTasksPerChild?: number;
+}
+
+/** Options of {@linkcode ProcessPoolExecutor.shutdown}. */
+export interface ShutdownOptions {
+  /** Wait until the queued tasks are done and the workers have exited (default true). */
+  wait?: boolean;
+  /** Reject the tasks that have not started yet (default false). */
+  cancelFutures?: boolean;
+}
+
+function* zip(iterables: Iterable<unknown>[]): Generator<unknown[]> {
+  const its = iterables.map((it) => it[Symbol.iterator]());
+  try {
+    for (;;) {
+      const row: unknown[] = [];
+      for (const it of its) {
+        const r = it.next();
+        if (r.done) return;
+        row.push(r.value);
+      }
+      yield row;
+    }
+  } finally {
+    for (const it of its) it.return?.();
+  }
+}
+
+/**
+ * Runs functions in worker processes and hands back Promises (Python's
+ * `concurrent.futures.ProcessPoolExecutor`). Functions are found by reference, as for
+ * `Pool`. A worker that dies rejects the tasks it held with `BrokenProcessPool` and is
+ * replaced; unlike Python, the executor stays usable. `await using` shuts it down and
+ * waits.
+ *
+ * @example Submit tasks and map over inputs
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export function power(x: number, y: number) {
+ *   return x ** y;
+ * }
+ *
+ * if (import.meta.main) {
+ *   await using executor = new mp.ProcessPoolExecutor({ maxWorkers: 2 });
+ *   console.log(await executor.submit(power, 2, 10)); // 1024
+ *   for await (const v of executor.map(power, [1, 2, 3], [2, 2, 2])) console.log(v); // 1 4 9
+ * }
+ * ```
+ */
+export class ProcessPoolExecutor implements AsyncDisposable {
+  readonly #engine: PoolEngine;
+  #shutdown = false;
+
+  /** Starts the workers. */
+  constructor(options: ExecutorOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("new ProcessPoolExecutor(options): options must be an object like { maxWorkers: 4 }");
+    }
+    const ctor = new.target as unknown as { [START_METHOD]?: StartMethod };
+    this.#engine = startEngine({
+      owner: "ProcessPoolExecutor",
+      countName: "maxWorkers",
+      count: options.maxWorkers,
+      initializer: options.initializer,
+      initargs: options.initargs,
+      maxTasksPerChild: options.maxTasksPerChild,
+      method: ctor[START_METHOD] ?? self.startMethod,
+    });
+  }
+
+  #check(what: string): void {
+    if (this.#shutdown) {
+      throw new ProcessError(`cannot ${what} after shutdown: create a new ProcessPoolExecutor`);
+    }
+    this.#engine.assertRunning();
+  }
+
+  /**
+   * Runs `fn(...args)` in a worker. The Promise rejects with the task's error (same class
+   * and message, `cause` the worker's stack). A rejection nobody awaits stays silent, as
+   * an unread Python future does.
+   */
+  submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
+    this.#check("schedule new futures");
+    const f = this.#engine.function(fn as AnyFunction);
+    const p = new Promise<Awaited<R>>((resolve, reject) => {
+      this.#engine.apply(f, args, {
+        settle: (_index, ok, value) => ok ? resolve(value as Awaited<R>) : reject(value),
+      });
+    });
+    p.catch(() => {});
+    return p;
+  }
+
+  /**
+   * Calls `fn` with one item of each iterable at a time (stopping at the shortest) and
+   * yields the results in order. Inputs are read lazily, a bounded distance ahead.
+   */
+  // deno-lint-ignore no-explicit-any
+  map<R>(fn: (...args: any[]) => R, ...iterables: Iterable<unknown>[]): AsyncIterableIterator<Awaited<R>> {
+    this.#check("map");
+    if (iterables.length === 0) throw new TypeError("ProcessPoolExecutor.map: give at least one iterable");
+    for (const [i, it] of iterables.entries()) {
+      if (it == null || typeof (it as Iterable<unknown>)[Symbol.iterator] !== "function") {
+        throw new TypeError(`ProcessPoolExecutor.map: argument ${i + 1} must be an iterable, got ${typeof it}`);
+      }
+    }
+    const f = this.#engine.function(fn as AnyFunction);
+    return new MapIterator(this.#engine, f, zip(iterables), { chunksize: 1, star: true, ordered: true });
+  }
+
+  /**
+   * Takes no more tasks. `cancelFutures` rejects the tasks that have not started; `wait`
+   * (default true) resolves once the rest are done and the workers have exited.
+   */
+  async shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const { wait = true, cancelFutures = false } = options;
+    this.#shutdown = true;
+    if (cancelFutures) {
+      this.#engine.cancelPending(
+        new ProcessError("the task was cancelled before it started: shutdown({ cancelFutures: true })"),
+      );
+    }
+    this.#engine.close();
+    if (wait) await this.#engine.join();
+  }
+
+  /** `await using` shuts the executor down and waits, like Python's `with`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown({ wait: true });
+  }
+}

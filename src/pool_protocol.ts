@@ -1,0 +1,86 @@
+/**
+ * The messages between a pool and its workers. Tasks and results travel in batches:
+ * the fixed fields of each entry in one `Float64Array` (a single copy, far cheaper to
+ * clone than many small arrays), the rest in a side list of values.
+ *
+ * @module
+ */
+import type { FunctionRef } from "./resolve.ts";
+
+/** Task kind: `fn(...args)`, the args array is the next `data` entry. */
+export const KIND_APPLY = 0;
+/** Task kind: `fn(...args)` with only numeric args, inline in `meta` after their count. */
+export const KIND_APPLY_NUMBERS = 1;
+/** Task kind: `fn(item)` for each item of a chunk (the next `data` entry). */
+export const KIND_MAP = 2;
+/** Task kind: `fn(...args)` for each args array of a chunk (the next `data` entry). */
+export const KIND_STARMAP = 3;
+
+/** Result status: the task returned `undefined`. */
+export const RESULT_UNDEFINED = 0;
+/** Result status: the task returned a number, inline in `meta`. */
+export const RESULT_NUMBER = 1;
+/** Result status: the value is the next `data` entry. */
+export const RESULT_VALUE = 2;
+/** Result status: the task threw; the next `data` entry is its `ErrorData`. */
+export const RESULT_ERROR = 3;
+/** Result status: a chunk's results, all numbers, packed as a `Float64Array` in `data`. */
+export const RESULT_NUMBERS = 4;
+
+/** Numbers per result in `DoneMessage.meta`: id, status, inline number. */
+export const RESULT_STRIDE = 3;
+
+/** What a pool worker needs besides the init message. */
+export interface PoolWorkerConfig {
+  initializer: FunctionRef | null;
+  /** The encoded initializer arguments. */
+  initargs: unknown;
+  /** Tasks after which the worker exits (0: no limit). */
+  maxTasks: number;
+}
+
+/**
+ * Pool to worker: a batch of tasks. `meta` holds, per task, `id, fnId, kind, argc`
+ * followed by `argc` numbers for `KIND_APPLY_NUMBERS`; `fns` defines the functions
+ * the worker has not seen yet.
+ */
+export interface TasksMessage {
+  t: "tasks";
+  fns: [number, FunctionRef][];
+  meta: Float64Array;
+  data: unknown[];
+}
+
+/** Pool to worker: finish the queued tasks, then exit. */
+export interface StopMessage {
+  t: "stop";
+}
+
+/**
+ * Worker to pool: finished tasks (`RESULT_STRIDE` numbers each in `meta`), with the
+ * time they took (`busy` ms for `count` tasks) to size the next batches.
+ */
+export interface DoneMessage {
+  t: "done";
+  meta: Float64Array;
+  data: unknown[];
+  busy: number;
+  count: number;
+}
+
+/** Worker to pool: task `id` called `exit()`; the worker ends after this message. */
+export interface ExitingMessage {
+  t: "exiting";
+  id: number;
+}
+
+/** Any message of a pool worker. */
+export type WorkerMessage = DoneMessage | ExitingMessage;
+
+/** The items as a `Float64Array` when every one is a number (lossless), else `null`. */
+export function packNumbers(items: ArrayLike<unknown>): Float64Array | null {
+  const n = items.length;
+  if (n < 8) return null;
+  for (let i = 0; i < n; i++) if (typeof items[i] !== "number") return null;
+  return Float64Array.from(items as ArrayLike<number>);
+}

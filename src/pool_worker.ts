@@ -1,0 +1,298 @@
+/**
+ * The pool worker role of the bootstrap: runs the initializer, then the tasks its pool
+ * sends, one at a time, and sends results back in batches (at once when a task is
+ * slow, at most every few milliseconds when tasks are tiny).
+ *
+ * @module
+ */
+import { decode, describe, encode } from "./codec.ts";
+import { errorToData, ExitSignal, ProcessError } from "./errors.ts";
+import { CTL_STATE, type InitMessage, STATE_RUNNING } from "./messages.ts";
+import {
+  type DoneMessage,
+  KIND_APPLY,
+  KIND_APPLY_NUMBERS,
+  KIND_MAP,
+  packNumbers,
+  type PoolWorkerConfig,
+  RESULT_ERROR,
+  RESULT_NUMBER,
+  RESULT_NUMBERS,
+  RESULT_UNDEFINED,
+  RESULT_VALUE,
+  type TasksMessage,
+} from "./pool_protocol.ts";
+import { explainForkError, type FunctionRef, loadFunction } from "./resolve.ts";
+import { onParentMessage, postToParent } from "./runtime.ts";
+import { self } from "./state.ts";
+import { exitCodeFor } from "./worker.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyFunction = (...args: any[]) => unknown;
+
+/** Results are sent at least this often while tasks run (ms). */
+const FLUSH_EVERY_MS = 2;
+/** A task at least this long (ms) has its result sent at once. */
+const SLOW_TASK_MS = 1;
+
+interface Loaded {
+  fn: AnyFunction | null;
+  error: unknown;
+  /** Name of a function shipped as source (fork), for explaining captured variables. */
+  forked: string | null;
+}
+
+interface Task {
+  id: number;
+  fn: Loaded;
+  kind: number;
+  payload: unknown;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === "object" || typeof v === "function") &&
+    typeof (v as PromiseLike<unknown>).then === "function";
+}
+
+/** Imports a module for the pool with the `import.meta.main` guard armed. */
+async function load(ref: FunctionRef, role: string): Promise<AnyFunction> {
+  self.importing = "module" in ref ? ref.module : null;
+  try {
+    return await loadFunction(ref, role);
+  } finally {
+    self.importing = null;
+  }
+}
+
+/** Runs `fn` over a chunk, switching to awaiting only if a call returns a promise. */
+function runChunk(fn: AnyFunction, items: ArrayLike<unknown>, star: boolean): unknown[] | Promise<unknown[]> {
+  const out = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const v = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
+    if (isThenable(v)) return finishChunk(fn, items, star, out, i, v);
+    out[i] = v;
+  }
+  return out;
+}
+
+async function finishChunk(
+  fn: AnyFunction,
+  items: ArrayLike<unknown>,
+  star: boolean,
+  out: unknown[],
+  from: number,
+  first: PromiseLike<unknown>,
+): Promise<unknown[]> {
+  out[from] = await first;
+  for (let i = from + 1; i < items.length; i++) {
+    out[i] = await (star ? fn(...(items[i] as unknown[])) : fn(items[i]));
+  }
+  return out;
+}
+
+/** Collects finished tasks and sends them to the pool in one message. */
+class Outbox {
+  meta: number[] = [];
+  data: unknown[] = [];
+  /** For each `data` entry, the index of its result in `meta`. */
+  owners: number[] = [];
+  busy = 0;
+  count = 0;
+  last = performance.now();
+
+  ok(id: number, v: unknown): void {
+    if (v === undefined) this.meta.push(id, RESULT_UNDEFINED, 0);
+    else if (typeof v === "number") this.meta.push(id, RESULT_NUMBER, v);
+    else {
+      const packed = Array.isArray(v) ? packNumbers(v) : null;
+      this.#value(id, packed ? RESULT_NUMBERS : RESULT_VALUE, packed ?? v);
+    }
+  }
+
+  error(id: number, e: unknown): void {
+    this.#value(id, RESULT_ERROR, errorToData(e));
+  }
+
+  #value(id: number, status: number, v: unknown): void {
+    this.owners.push(this.meta.length);
+    this.meta.push(id, status, 0);
+    this.data.push(v);
+  }
+
+  flush(): void {
+    this.last = performance.now();
+    if (this.meta.length === 0) return;
+    const m: DoneMessage = {
+      t: "done",
+      meta: new Float64Array(this.meta),
+      data: encode(this.data) as unknown[],
+      busy: this.busy,
+      count: this.count,
+    };
+    try {
+      postToParent(m);
+    } catch {
+      this.#replaceUncloneable(m);
+      postToParent(m);
+    }
+    this.meta = [];
+    this.data = [];
+    this.owners = [];
+    this.busy = 0;
+    this.count = 0;
+  }
+
+  /** Turns each result that cannot be cloned into an error that says so. */
+  #replaceUncloneable(m: DoneMessage): void {
+    for (let i = 0; i < m.data.length; i++) {
+      try {
+        structuredClone(m.data[i]);
+      } catch (cause) {
+        const at = this.owners[i];
+        const v = this.data[i];
+        m.data[i] = errorToData(
+          new ProcessError(
+            `the result of the task (${describe(v)}) cannot be sent back to the pool: only ` +
+              "structured-cloneable data (and this package's shared objects) can cross between processes. " +
+              "Return plain data instead.",
+            { cause },
+          ),
+        );
+        m.meta[at + 1] = RESULT_ERROR;
+      }
+    }
+  }
+}
+
+/** Runs as a pool worker until the pool stops it, `maxTasks` is reached, or a task calls `exit()`. */
+export async function runRole(init: InitMessage): Promise<number> {
+  const config = init.extra as PoolWorkerConfig;
+  const fns = new Map<number, Loaded>();
+  const queue: Task[] = [];
+  const out = new Outbox();
+  let head = 0;
+  let running = false;
+  let stopping = false;
+  let done = 0;
+  let finished = false;
+  let received: Promise<void> = Promise.resolve();
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let end!: (code: number) => void;
+  const ended = new Promise<number>((resolve) => (end = resolve));
+
+  const finish = (code: number) => {
+    finished = true;
+    clearTimeout(flushTimer);
+    end(code);
+  };
+  const flush = () => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    out.flush();
+  };
+
+  async function receive(m: TasksMessage): Promise<void> {
+    for (const [id, ref] of m.fns) {
+      try {
+        fns.set(id, { fn: await load(ref, "pool function"), error: null, forked: "source" in ref ? ref.name : null });
+      } catch (error) {
+        fns.set(id, { fn: null, error, forked: null });
+      }
+    }
+    const data = (await decode(m.data)) as unknown[];
+    const meta = m.meta;
+    let d = 0;
+    for (let i = 0; i < meta.length;) {
+      const id = meta[i], fn = fns.get(meta[i + 1])!, kind = meta[i + 2], argc = meta[i + 3];
+      i += 4;
+      let payload: unknown;
+      if (kind === KIND_APPLY_NUMBERS) {
+        payload = Array.prototype.slice.call(meta, i, i + argc);
+        i += argc;
+      } else payload = data[d++];
+      queue.push({ id, fn, kind, payload });
+    }
+    if (!running) void drain();
+  }
+
+  function run(task: Task): unknown {
+    const fn = task.fn.fn;
+    if (fn === null) throw task.fn.error;
+    const p = task.payload as unknown[];
+    switch (task.kind) {
+      case KIND_APPLY:
+      case KIND_APPLY_NUMBERS:
+        return fn(...p);
+      default:
+        return runChunk(fn, p, task.kind !== KIND_MAP);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    running = true;
+    while (head < queue.length && !finished) {
+      const task = queue[head++];
+      const start = performance.now();
+      try {
+        let v = run(task);
+        if (isThenable(v)) {
+          if (out.meta.length > 0) flushTimer ??= setTimeout(flush, FLUSH_EVERY_MS);
+          v = await v;
+        }
+        out.ok(task.id, v);
+      } catch (e) {
+        if (e instanceof ExitSignal) {
+          flush();
+          postToParent({ t: "exiting", id: task.id });
+          finish(e.code);
+          return;
+        }
+        out.error(task.id, task.fn.forked === null ? e : explainForkError(e, task.fn.forked));
+      }
+      const now = performance.now();
+      out.busy += now - start;
+      out.count++;
+      if (config.maxTasks > 0 && ++done >= config.maxTasks) {
+        flush();
+        finish(0);
+        return;
+      }
+      if (now - start >= SLOW_TASK_MS || now - out.last >= FLUSH_EVERY_MS) flush();
+    }
+    queue.length = 0;
+    head = 0;
+    flush();
+    running = false;
+    if (stopping && !finished) finish(0);
+  }
+
+  onParentMessage((data) => {
+    const m = data as TasksMessage | { t: "stop" };
+    if (finished) return;
+    if (m.t === "tasks") {
+      received = received.then(() => receive(m));
+    } else if (m.t === "stop") {
+      stopping = true;
+      received = received.then(() => {
+        if (!running && !finished) finish(0);
+      });
+    }
+  });
+
+  try {
+    if (config.initializer !== null) {
+      const fn = await load(config.initializer, "initializer");
+      const args = (await decode(config.initargs)) as unknown[];
+      await fn(...args);
+    }
+  } catch (e) {
+    const error = config.initializer && "source" in config.initializer
+      ? explainForkError(e, config.initializer.name)
+      : e;
+    postToParent({ t: "failed", error: errorToData(error) });
+    return exitCodeFor(error);
+  }
+  Atomics.store(init.control, CTL_STATE, STATE_RUNNING);
+  postToParent({ t: "started" });
+  return ended;
+}
