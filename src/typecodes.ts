@@ -11,6 +11,9 @@ export type Typecode = "b" | "B" | "h" | "H" | "i" | "I" | "l" | "L" | "q" | "Q"
 /** The JS type of a typecode's values: `bigint` for the 64-bit integer codes. */
 export type ValueOf<T extends Typecode> = T extends "l" | "L" | "q" | "Q" ? bigint : number;
 
+/** What a Value of a typecode can be set from: its values, numbers, and a one-character string for `c`. */
+export type InitOf<T extends Typecode> = ValueOf<T> | number | (T extends "c" ? string : never);
+
 /** The typed array over shared memory that holds a typecode's values. */
 export type TypedArrayOf<T extends Typecode> = T extends "b" ? Int8Array<SharedArrayBuffer>
   : T extends "B" | "c" ? Uint8Array<SharedArrayBuffer>

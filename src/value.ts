@@ -10,6 +10,7 @@ import { lockFrom, Synchronized, type SynchronizedOptions } from "./synchronized
 import {
   allocate,
   checkTypecode,
+  type InitOf,
   toStored,
   type Typecode,
   type TypedArrayOf,
@@ -74,7 +75,7 @@ function newCell<T extends Typecode>(tc: T, init: unknown, where: string): Typed
  * console.log(v.value); // 3
  * ```
  */
-export function RawValue<T extends Typecode>(typecode: T, init?: ValueOf<T> | number): RawValue<T> {
+export function RawValue<T extends Typecode>(typecode: T, init?: InitOf<T>): RawValue<T> {
   const tc = checkTypecode(typecode, "RawValue()") as T;
   return new RawCell(tc, newCell(tc, init, "RawValue()"));
 }
@@ -124,7 +125,7 @@ export class Value<T extends Typecode = Typecode> extends Synchronized {
   #raw: RawValue<T> | undefined;
 
   /** Creates the value (0 unless `init` is given) with `options.lock` (default: a new RLock). */
-  constructor(typecode: T, init?: ValueOf<T> | number, options?: SynchronizedOptions) {
+  constructor(typecode: T, init?: InitOf<T>, options?: SynchronizedOptions) {
     const state = adopted;
     adopted = null;
     super(state ? state.lock : lockFrom(options, "Value()"));

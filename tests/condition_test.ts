@@ -3,12 +3,7 @@ import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
 import { condWaiter, pingPong } from "./fixtures/sync_targets.ts";
 import { eventually, joinWithin } from "./helpers.ts";
-
-function start(target: (...a: never[]) => unknown, args: unknown[]): mp.Process {
-  const p = new mp.Process({ target: target as (...a: unknown[]) => unknown, args });
-  p.start().catch(() => {});
-  return p;
-}
+import { start } from "./shared_helpers.ts";
 
 const counts = () => new Int32Array(new SharedArrayBuffer(8));
 

@@ -4,12 +4,7 @@ import * as mp from "../mod.ts";
 import { barrierOnce, barrierPasses, eventWaiter } from "./fixtures/sync_targets.ts";
 import { readReport, reportBuffer } from "./fixtures/report.ts";
 import { eventually, joinWithin } from "./helpers.ts";
-
-function start(target: (...a: never[]) => unknown, args: unknown[]): mp.Process {
-  const p = new mp.Process({ target: target as (...a: unknown[]) => unknown, args });
-  p.start().catch(() => {});
-  return p;
-}
+import { start } from "./shared_helpers.ts";
 
 test("Event: set, clear, isSet, wait with a timeout", async () => {
   const e = new mp.Event();

@@ -11,14 +11,9 @@ import {
 } from "./fixtures/sync_targets.ts";
 import { readReport, reportBuffer } from "./fixtures/report.ts";
 import { joinWithin } from "./helpers.ts";
+import { start } from "./shared_helpers.ts";
 
 const counter = (n = 2) => new Int32Array(new SharedArrayBuffer(4 * n));
-
-function start(target: (...a: never[]) => unknown, args: unknown[]): mp.Process {
-  const p = new mp.Process({ target: target as (...a: unknown[]) => unknown, args });
-  p.start().catch(() => {});
-  return p;
-}
 
 test("Lock: acquire/release, locked(), timeouts, release of an unlocked lock throws", async () => {
   const lock = new mp.Lock();

@@ -3,12 +3,7 @@ import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
 import { boundedWork, holdForever, takePermits } from "./fixtures/sync_targets.ts";
 import { joinWithin } from "./helpers.ts";
-
-function start(target: (...a: never[]) => unknown, args: unknown[]): mp.Process {
-  const p = new mp.Process({ target: target as (...a: unknown[]) => unknown, args });
-  p.start().catch(() => {});
-  return p;
-}
+import { start } from "./shared_helpers.ts";
 
 test("Semaphore: counts permits, times out, release wakes a waiter, getValue()", async () => {
   const sem = new mp.Semaphore(2);

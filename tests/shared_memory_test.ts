@@ -11,16 +11,10 @@ import {
   writeShmHandle,
 } from "./fixtures/shared_targets.ts";
 import { readReport, reportBuffer } from "./fixtures/report.ts";
-import { isDeno, joinWithin } from "./helpers.ts";
+import { isDeno } from "./helpers.ts";
+import { runToEnd as run } from "./shared_helpers.ts";
 
 const nestedBound = isDeno ? 20_000 : 10_000; // Deno starts a Worker inside a Worker in ~1 s
-
-async function run(target: (...a: never[]) => unknown, args: unknown[], bound = 10_000): Promise<void> {
-  const p = new mp.Process({ target: target as (...a: unknown[]) => unknown, args });
-  await p.start();
-  await joinWithin(p, bound);
-  assert.equal(p.exitCode, 0);
-}
 
 function code(e: unknown): string | undefined {
   return (e as { code?: string }).code;

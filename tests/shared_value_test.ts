@@ -10,16 +10,9 @@ import {
 } from "./fixtures/shared_targets.ts";
 import { readReport, reportBuffer } from "./fixtures/report.ts";
 import { joinWithin } from "./helpers.ts";
+import { runToEnd as run } from "./shared_helpers.ts";
 
 const ALL = ["b", "B", "h", "H", "i", "I", "l", "L", "q", "Q", "f", "d", "c"] as const;
-
-async function run(target: (...a: never[]) => unknown, args: unknown[]): Promise<mp.Process> {
-  const p = new mp.Process({ target: target as (...a: unknown[]) => unknown, args });
-  await p.start();
-  await joinWithin(p);
-  assert.equal(p.exitCode, 0);
-  return p;
-}
 
 test("every typecode: Value starts at 0, stores its type, Array is zero-filled", () => {
   for (const tc of ALL) {
