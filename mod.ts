@@ -59,7 +59,7 @@ export { type ShareableItem, ShareableList, type ShareableListOptions } from "./
 export { RawArray, SharedArray, SharedArray as Array, type SizeOrInit } from "./src/shared_array.ts";
 export { SharedMemory, type SharedMemoryOptions } from "./src/shared_memory.ts";
 export { Synchronized, type SynchronizedOptions } from "./src/synchronized.ts";
-export type { Typecode, TypedArrayOf, ValueOf } from "./src/typecodes.ts";
+export type { InitOf, Typecode, TypedArrayOf, ValueOf } from "./src/typecodes.ts";
 export { RawValue, Value } from "./src/value.ts";
 export { Context, getAllStartMethods, getContext, getStartMethod, setStartMethod } from "./src/context.ts";
 export type { StartMethod } from "./src/state.ts";
