@@ -492,6 +492,7 @@ export class PoolEngine {
   #flush(): void {
     if (this.#pending.size === 0 || this.#broken || this.#state === "terminate") return;
     const ready = [...this.#workers].filter((w) => w.ready && !w.stopSent);
+    ready.sort((a, b) => a.inflight.size - b.inflight.size); // idle workers first
     if (ready.length === 0) return;
     const window = 2 * this.#batchSize();
     const share = Math.ceil(this.#pending.size / ready.length);
