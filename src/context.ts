@@ -16,6 +16,14 @@ import {
   START_METHOD,
 } from "./process.ts";
 import { self, START_METHODS, type StartMethod } from "./state.ts";
+import { Barrier } from "./barrier.ts";
+import { Condition } from "./condition.ts";
+import { Event } from "./event.ts";
+import { Lock } from "./lock.ts";
+import { RLock } from "./rlock.ts";
+import { BoundedSemaphore, Semaphore } from "./semaphore.ts";
+import { RawArray, SharedArray } from "./shared_array.ts";
+import { RawValue, Value } from "./value.ts";
 
 /**
  * The API bound to one start method (Python's `multiprocessing.get_context()`).
@@ -34,6 +42,28 @@ export class Context {
   readonly startMethod: StartMethod;
   /** `Process` bound to this context's start method. */
   readonly Process: typeof Process;
+  /** See {@linkcode Lock}. */
+  readonly Lock: typeof Lock = Lock;
+  /** See {@linkcode RLock}. */
+  readonly RLock: typeof RLock = RLock;
+  /** See {@linkcode Semaphore}. */
+  readonly Semaphore: typeof Semaphore = Semaphore;
+  /** See {@linkcode BoundedSemaphore}. */
+  readonly BoundedSemaphore: typeof BoundedSemaphore = BoundedSemaphore;
+  /** See {@linkcode Condition}. */
+  readonly Condition: typeof Condition = Condition;
+  /** See {@linkcode Event}. */
+  readonly Event: typeof Event = Event;
+  /** See {@linkcode Barrier}. */
+  readonly Barrier: typeof Barrier = Barrier;
+  /** See {@linkcode Value}. */
+  readonly Value: typeof Value = Value;
+  /** See {@linkcode SharedArray} (Python's `Array`). */
+  readonly Array: typeof SharedArray = SharedArray;
+  /** See {@linkcode RawValue}. */
+  readonly RawValue: typeof RawValue = RawValue;
+  /** See {@linkcode RawArray}. */
+  readonly RawArray: typeof RawArray = RawArray;
 
   /** Creates the context of `method` (use {@linkcode getContext}). */
   constructor(method: StartMethod) {
