@@ -494,11 +494,20 @@ export class PoolEngine {
     const ready = [...this.#workers].filter((w) => w.ready && !w.stopSent);
     ready.sort((a, b) => a.inflight.size - b.inflight.size); // idle workers first
     if (ready.length === 0) return;
-    const window = 2 * this.#batchSize();
-    const share = Math.ceil(this.#pending.size / ready.length);
+    // Slow tasks go one at a time (no task waits behind another); fast ones in two batches.
+    const window = this.#avgMs >= BATCH_TARGET_MS ? 1 : 2 * this.#batchSize();
+    let live = 0;
+    let held = 0;
+    for (const w of this.#workers) {
+      if (w.stopSent) continue;
+      live++;
+      held += w.inflight.size;
+    }
+    // A fair share counts the workers still starting: the first one up does not take all.
+    const share = Math.min(window, Math.ceil((this.#pending.size + held) / live));
     const max = this.#o.maxTasksPerChild;
     for (const w of ready) {
-      let room = Math.min(window - w.inflight.size, share);
+      let room = share - w.inflight.size;
       if (max > 0) room = Math.min(room, max - w.assigned);
       if (room > 0 && !this.#send(w, room)) return;
       if (this.#pending.size === 0) return;
