@@ -13,7 +13,9 @@ export function wordCount(text: string): number {
 
 if (import.meta.main) {
   await using executor = new mp.ProcessPoolExecutor({ maxWorkers: 2 });
-  const futures = ["the quick brown fox", "jumps over", "the lazy dog"].map((t) => executor.submit(wordCount, t));
+  const futures = ["the quick brown fox", "jumps over", "the lazy dog"].map((t) =>
+    executor.submit(wordCount, t)
+  );
   console.log("words:", await Promise.all(futures));
   const powers: number[] = [];
   for await (const p of executor.map(power, [2, 3, 4], [10, 3, 2])) powers.push(p);

@@ -20,7 +20,9 @@ if (import.meta.main) {
   let done = 0;
   for await (const prime of pool.imap(isPrime, numbers(total), 1000)) {
     if (prime) primes++;
-    if (++done % 50_000 === 0) console.log(`progress: ${done}/${total} (${(100 * done / total).toFixed(0)}%)`);
+    if (++done % 50_000 === 0) {
+      console.log(`progress: ${done}/${total} (${(100 * done / total).toFixed(0)}%)`);
+    }
   }
   console.log(`${primes} primes below ${total}`);
 }

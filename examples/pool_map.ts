@@ -16,5 +16,7 @@ if (import.meta.main) {
   const results = await pool.map(square, [1, 2, 3, 4, 5]);
   const ms = performance.now() - t0;
   console.log(results);
-  console.log(`5 tasks of ${SLEEP_MS} ms on 3 workers took ${ms.toFixed(0)} ms (2 rounds and the workers' start)`);
+  console.log(
+    `5 tasks of ${SLEEP_MS} ms on 3 workers took ${ms.toFixed(0)} ms (2 rounds and the workers' start)`,
+  );
 }

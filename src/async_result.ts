@@ -82,7 +82,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
     }
     const waiters = this.#waiters;
     this.#waiters = null;
-    if (waiters) for (const w of waiters) w();
+    if (waiters) { for (const w of waiters) w(); }
   }
 
   /** Resolves `true` once settled, or `false` after `ms` (undefined: no limit). */

@@ -11,7 +11,8 @@ import { START_METHOD } from "./process.ts";
 import { self, type StartMethod } from "./state.ts";
 
 /** Options of {@linkcode ProcessPoolExecutor}. */
-export interface ExecutorOptions<I extends unknown[] = unknown[]> {
+// deno-lint-ignore no-explicit-any
+export interface ExecutorOptions<I extends unknown[] = any[]> {
   /** Number of worker processes; defaults to `cpuCount()`. */
   maxWorkers?: number;
   /** Runs once in each worker before its first task. */
@@ -76,7 +77,9 @@ export class ProcessPoolExecutor implements AsyncDisposable {
   /** Starts the workers. */
   constructor(options: ExecutorOptions = {}) {
     if (typeof options !== "object" || options === null) {
-      throw new TypeError("new ProcessPoolExecutor(options): options must be an object like { maxWorkers: 4 }");
+      throw new TypeError(
+        "new ProcessPoolExecutor(options): options must be an object like { maxWorkers: 4 }",
+      );
     }
     const ctor = new.target as unknown as { [START_METHOD]?: StartMethod };
     this.#engine = startEngine({
@@ -124,7 +127,9 @@ export class ProcessPoolExecutor implements AsyncDisposable {
     if (iterables.length === 0) throw new TypeError("ProcessPoolExecutor.map: give at least one iterable");
     for (const [i, it] of iterables.entries()) {
       if (it == null || typeof (it as Iterable<unknown>)[Symbol.iterator] !== "function") {
-        throw new TypeError(`ProcessPoolExecutor.map: argument ${i + 1} must be an iterable, got ${typeof it}`);
+        throw new TypeError(
+          `ProcessPoolExecutor.map: argument ${i + 1} must be an iterable, got ${typeof it}`,
+        );
       }
     }
     const f = this.#engine.function(fn as AnyFunction);

@@ -12,7 +12,8 @@ import { START_METHOD } from "./process.ts";
 import { self, type StartMethod } from "./state.ts";
 
 /** Options of {@linkcode Pool}. */
-export interface PoolOptions<I extends unknown[] = unknown[]> {
+// deno-lint-ignore no-explicit-any
+export interface PoolOptions<I extends unknown[] = any[]> {
   /** Number of worker processes; defaults to `cpuCount()`. */
   processes?: number;
   /** Runs once in each worker before its first task (an export of a module, like task functions). */
@@ -70,11 +71,14 @@ function checkChunksize(chunksize: unknown, where: string): number | undefined {
 function checkIterable(iterable: unknown, where: string, allowAsync = false): void {
   const it = iterable as Partial<Iterable<unknown> & AsyncIterable<unknown>> | null | undefined;
   const ok = it != null &&
-    (typeof it[Symbol.iterator] === "function" || (allowAsync && typeof it[Symbol.asyncIterator] === "function"));
+    (typeof it[Symbol.iterator] === "function" ||
+      (allowAsync && typeof it[Symbol.asyncIterator] === "function"));
   if (!ok) {
-    throw new TypeError(`${where}: the input must be ${allowAsync ? "an iterable or async iterable" : "an iterable"}, got ${
-      iterable === null ? "null" : typeof iterable
-    }`);
+    throw new TypeError(
+      `${where}: the input must be ${allowAsync ? "an iterable or async iterable" : "an iterable"}, got ${
+        iterable === null ? "null" : typeof iterable
+      }`,
+    );
   }
 }
 
@@ -133,7 +137,9 @@ export class Pool implements AsyncDisposable {
       ? { processes: options ?? undefined }
       : options;
     if (typeof o !== "object") {
-      throw new TypeError(`new Pool(options): options must be a number of processes or an object, got ${typeof o}`);
+      throw new TypeError(
+        `new Pool(options): options must be a number of processes or an object, got ${typeof o}`,
+      );
     }
     const ctor = new.target as unknown as { [START_METHOD]?: StartMethod };
     this.#engine = startEngine({
@@ -181,7 +187,8 @@ export class Pool implements AsyncDisposable {
    * and resolves with the results in order. The first error rejects the whole map.
    */
   map<T, R>(fn: (item: T) => R, iterable: Iterable<T>, chunksize?: number): Promise<Awaited<R>[]> {
-    return this.#mapAsync<Awaited<R>>(fn as AnyFunction, iterable, chunksize, false, undefined, "Pool.map").get();
+    return this.#mapAsync<Awaited<R>>(fn as AnyFunction, iterable, chunksize, false, undefined, "Pool.map")
+      .get();
   }
 
   /** Like {@linkcode Pool.map}, returning an {@linkcode AsyncResult} with callbacks. */
@@ -200,7 +207,8 @@ export class Pool implements AsyncDisposable {
     iterable: Iterable<A>,
     chunksize?: number,
   ): Promise<Awaited<R>[]> {
-    return this.#mapAsync<Awaited<R>>(fn as AnyFunction, iterable, chunksize, true, undefined, "Pool.starmap").get();
+    return this.#mapAsync<Awaited<R>>(fn as AnyFunction, iterable, chunksize, true, undefined, "Pool.starmap")
+      .get();
   }
 
   /** Like {@linkcode Pool.starmap}, returning an {@linkcode AsyncResult} with callbacks. */
@@ -244,7 +252,11 @@ export class Pool implements AsyncDisposable {
    * an endless or async one) is read only a bounded distance ahead of the consumer. A
    * task's error is thrown at its place.
    */
-  imap<T, R>(fn: (item: T) => R, iterable: Iterable<T> | AsyncIterable<T>, chunksize = 1): AsyncIterableIterator<Awaited<R>> {
+  imap<T, R>(
+    fn: (item: T) => R,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    chunksize = 1,
+  ): AsyncIterableIterator<Awaited<R>> {
     return this.#imap(fn as AnyFunction, iterable, chunksize, true, "Pool.imap");
   }
 

@@ -163,10 +163,14 @@ export function startEngine(s: PoolSettings): PoolEngine {
     throw new RangeError(`${s.owner}: ${s.countName} must be an integer of at least 1, got ${String(count)}`);
   }
   const max = s.maxTasksPerChild ?? 0;
-  if (s.maxTasksPerChild !== undefined && s.maxTasksPerChild !== null &&
-    (!Number.isInteger(max) || (max as number) < 1)) {
+  if (
+    s.maxTasksPerChild !== undefined && s.maxTasksPerChild !== null &&
+    (!Number.isInteger(max) || (max as number) < 1)
+  ) {
     throw new RangeError(
-      `${s.owner}: maxTasksPerChild must be a positive integer or undefined, got ${String(s.maxTasksPerChild)}`,
+      `${s.owner}: maxTasksPerChild must be a positive integer or undefined, got ${
+        String(s.maxTasksPerChild)
+      }`,
     );
   }
   if (s.initializer !== undefined && s.initializer !== null && typeof s.initializer !== "function") {
@@ -331,7 +335,10 @@ export class PoolEngine {
 
   #newWorker(): Worker {
     const proc = new Process({ daemon: true });
-    proc.name = proc.name.replace("Process", this.#o.method === "fork" ? "ForkPoolWorker" : "SpawnPoolWorker");
+    proc.name = proc.name.replace(
+      "Process",
+      this.#o.method === "fork" ? "ForkPoolWorker" : "SpawnPoolWorker",
+    );
     const w: Worker = {
       proc,
       started: false,
@@ -353,7 +360,11 @@ export class PoolEngine {
       this.#checkExited();
       return;
     }
-    runAsRole(w.proc, { role: "pool", extra: this.#config, message: (m) => this.#onMessage(w, m as WorkerMessage) });
+    runAsRole(w.proc, {
+      role: "pool",
+      extra: this.#config,
+      message: (m) => this.#onMessage(w, m as WorkerMessage),
+    });
     w.started = true;
     w.proc.start().then(() => this.#onReady(w), (e) => this.#onStartFailed(w, e));
     w.proc.join().then(() => {

@@ -194,7 +194,11 @@ export async function runRole(init: InitMessage): Promise<number> {
   async function receive(m: TasksMessage): Promise<void> {
     for (const [id, ref] of m.fns) {
       try {
-        fns.set(id, { fn: await load(ref, "pool function"), error: null, forked: "source" in ref ? ref.name : null });
+        fns.set(id, {
+          fn: await load(ref, "pool function"),
+          error: null,
+          forked: "source" in ref ? ref.name : null,
+        });
       } catch (error) {
         fns.set(id, { fn: null, error, forked: null });
       }

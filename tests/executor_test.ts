@@ -1,7 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
-import { add, badInit, die, failTyped, init, initialValue, sleepSquare, square } from "./fixtures/pool_tasks.ts";
+import {
+  add,
+  badInit,
+  die,
+  failTyped,
+  init,
+  initialValue,
+  sleepSquare,
+  square,
+} from "./fixtures/pool_tasks.ts";
 
 function poolWorkers(): mp.Process[] {
   return mp.activeChildren().filter((p) => /PoolWorker/.test(p.name));
@@ -61,7 +70,10 @@ test("shutdown waits for queued tasks, or cancels them with cancelFutures", asyn
 });
 
 test("initializer, maxWorkers checks, a broken initializer, await using", async () => {
-  assert.throws(() => new mp.ProcessPoolExecutor({ maxWorkers: 0 }), /maxWorkers must be an integer of at least 1/);
+  assert.throws(
+    () => new mp.ProcessPoolExecutor({ maxWorkers: 0 }),
+    /maxWorkers must be an integer of at least 1/,
+  );
   assert.throws(() => new mp.ProcessPoolExecutor({ maxTasksPerChild: -1 }), RangeError);
   {
     await using ex = new mp.ProcessPoolExecutor({ maxWorkers: 1, initializer: init, initargs: ["set"] });
