@@ -7,6 +7,7 @@
  */
 import { self, tree } from "./state.ts";
 import { isPidAlive } from "./tree.ts";
+import { keepAlive } from "./runtime.ts";
 
 /** An Int32 view over shared memory. */
 export type SharedInt32 = Int32Array<SharedArrayBuffer>;
@@ -41,7 +42,7 @@ export function waitAsync(
   timeout: number = Infinity,
 ): Promise<WaitResult> {
   const r = Atomics.waitAsync(a, i, value, timeout);
-  return r.async ? r.value : Promise.resolve(r.value);
+  return r.async ? keepAlive(r.value) : Promise.resolve(r.value);
 }
 
 /** Wakes up to `count` waiters on `a[i]`. */

@@ -13,6 +13,63 @@ function workerThreads(): any {
   return g.process.getBuiltinModule("node:worker_threads");
 }
 
+let pendingWaits = 0;
+let ticker: ReturnType<typeof setInterval> | undefined;
+
+/**
+ * Keeps the program alive until `promise` (a pending `Atomics.waitAsync`) settles.
+ * Deno does not count such a wait as work: it would end the program under it, and it
+ * delivers a wait's timeout only when its event loop turns. One shared 10 ms ticker
+ * (stopped once no wait is pending) does both, without a timer per wait.
+ */
+export function keepAlive<T>(promise: Promise<T>): Promise<T> {
+  if (!isDeno) return promise;
+  pendingWaits++;
+  ticker ??= setInterval(() => {
+    if (pendingWaits > 0) return;
+    clearInterval(ticker);
+    ticker = undefined;
+  }, 10);
+  return promise.then((v) => {
+    pendingWaits--;
+    return v;
+  });
+}
+
+const utf8 = new TextDecoder();
+const decodeScratch = new Uint8Array(64 * 1024);
+
+/**
+ * Decodes UTF-8 text, also from a view of shared memory. Deno's TextDecoder is slow on
+ * shared memory (it copies through a slow path): small texts are copied to a local
+ * buffer first there; Bun decodes shared views fast as they are.
+ */
+export function decodeUtf8(bytes: Uint8Array): string {
+  if (!isDeno || !(bytes.buffer instanceof SharedArrayBuffer)) return utf8.decode(bytes);
+  if (bytes.length > decodeScratch.length) return utf8.decode(bytes.slice());
+  decodeScratch.set(bytes);
+  return utf8.decode(decodeScratch.subarray(0, bytes.length));
+}
+
+/** The engine's structured serializer (`node:v8`), loaded on first use. */
+// deno-lint-ignore no-explicit-any
+function v8(): any {
+  return g.process.getBuiltinModule("node:v8");
+}
+
+/**
+ * Serializes a structured-cloneable value to bytes in the engine's own format (what
+ * `postMessage` would copy). Throws on what cannot be cloned (functions, symbols...).
+ */
+export function serializeStructured(value: unknown): Uint8Array {
+  return v8().serialize(value);
+}
+
+/** Rebuilds a value serialized by {@linkcode serializeStructured} on the same runtime. */
+export function deserializeStructured(bytes: Uint8Array): unknown {
+  return v8().deserialize(bytes);
+}
+
 /** Name prefix of the Deno children that run on `node:worker_threads` (they can be unref'd). */
 const NODE_WORKER_MARK = "\u200bnode:";
 
