@@ -7,7 +7,7 @@
 import { AsyncResult, type ResultCallbacks, settleResult } from "./async_result.ts";
 import { ProcessError } from "./errors.ts";
 import { MapIterator } from "./map_iterator.ts";
-import { type AnyFunction, type PoolEngine, startEngine, type TaskSink } from "./pool_engine.ts";
+import { type AnyFunction, copyInto, type PoolEngine, startEngine, type TaskSink } from "./pool_engine.ts";
 import { START_METHOD } from "./process.ts";
 import { self, type StartMethod } from "./state.ts";
 
@@ -34,11 +34,11 @@ class ApplyJob implements TaskSink {
 /** Gathers the chunks of a map; the first error fails the whole map, as in Python. */
 class MapJob implements TaskSink {
   done = false;
-  readonly #chunks: unknown[][];
+  readonly #out: unknown[];
   #left: number;
-  constructor(readonly result: AsyncResult<unknown[]>, chunks: number) {
-    this.#chunks = new Array(chunks);
-    this.#left = chunks;
+  constructor(readonly result: AsyncResult<unknown[]>, readonly items: number, readonly chunksize: number) {
+    this.#out = new Array(items);
+    this.#left = Math.ceil(items / chunksize);
   }
   settle(index: number, ok: boolean, value: unknown): void {
     if (this.done) return;
@@ -47,10 +47,10 @@ class MapJob implements TaskSink {
       settleResult(this.result, false, value);
       return;
     }
-    this.#chunks[index] = value as unknown[];
+    copyInto(this.#out, value as ArrayLike<unknown>, index * this.chunksize);
     if (--this.#left === 0) {
       this.done = true;
-      settleResult(this.result, true, this.#chunks.flat());
+      settleResult(this.result, true, this.#out);
     }
   }
 }
@@ -240,7 +240,7 @@ export class Pool implements AsyncDisposable {
       return result;
     }
     const cs = size ?? defaultChunksize(items.length, this.#engine.processes);
-    const job = new MapJob(result as AsyncResult<unknown[]>, Math.ceil(items.length / cs));
+    const job = new MapJob(result as AsyncResult<unknown[]>, items.length, cs);
     for (let i = 0, k = 0; i < items.length; i += cs, k++) {
       this.#engine.chunk(f, items.slice(i, i + cs), star, job, k);
     }

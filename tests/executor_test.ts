@@ -58,8 +58,9 @@ test("shutdown waits for queued tasks, or cancels them with cancelFutures", asyn
   assert.throws(() => ex.submit(square, 1), /cannot schedule new futures after shutdown/);
 
   const ex2 = new mp.ProcessPoolExecutor({ maxWorkers: 1 });
+  await within(ex2.submit(square, 1)); // the worker is up
   const first = ex2.submit(sleepSquare, 5);
-  await new Promise((r) => setTimeout(r, 100)); // sent to the worker: no longer cancellable
+  await new Promise((r) => setTimeout(r, 10)); // sent to the worker: no longer cancellable
   const many = Array.from({ length: 50 }, (_, i) => ex2.submit(sleepSquare, i));
   await within(ex2.shutdown({ cancelFutures: true }));
   assert.equal(await first, 25);
