@@ -17,6 +17,8 @@ import {
 } from "./process.ts";
 import { self, START_METHODS, type StartMethod } from "./state.ts";
 import { Barrier } from "./barrier.ts";
+import { ProcessPoolExecutor } from "./executor.ts";
+import { Pool } from "./pool.ts";
 import { Condition } from "./condition.ts";
 import { Event } from "./event.ts";
 import { Lock } from "./lock.ts";
@@ -42,6 +44,10 @@ export class Context {
   readonly startMethod: StartMethod;
   /** `Process` bound to this context's start method. */
   readonly Process: typeof Process;
+  /** `Pool` bound to this context's start method. */
+  readonly Pool: typeof Pool;
+  /** `ProcessPoolExecutor` bound to this context's start method. */
+  readonly ProcessPoolExecutor: typeof ProcessPoolExecutor;
   /** See {@linkcode Lock}. */
   readonly Lock: typeof Lock = Lock;
   /** See {@linkcode RLock}. */
@@ -76,6 +82,16 @@ export class Context {
     }
     Object.defineProperty(BoundProcess, "name", { value: "Process" });
     this.Process = BoundProcess as typeof Process;
+    class BoundPool extends Pool {
+      static [START_METHOD]: StartMethod = method;
+    }
+    Object.defineProperty(BoundPool, "name", { value: "Pool" });
+    this.Pool = BoundPool;
+    class BoundExecutor extends ProcessPoolExecutor {
+      static [START_METHOD]: StartMethod = method;
+    }
+    Object.defineProperty(BoundExecutor, "name", { value: "ProcessPoolExecutor" });
+    this.ProcessPoolExecutor = BoundExecutor;
   }
 
   /** This context's start method. */
