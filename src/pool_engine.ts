@@ -417,7 +417,7 @@ export class PoolEngine {
     } catch (e) {
       failure = e;
     }
-    const meta = m.meta;
+    const meta = new Float64Array(m.meta);
     let d = 0;
     for (let i = 0; i < meta.length; i += RESULT_STRIDE) {
       const status = meta[i + 1];
@@ -425,7 +425,7 @@ export class PoolEngine {
       let value: unknown = undefined;
       if (status === RESULT_NUMBER) value = meta[i + 2];
       else if (status === RESULT_VALUE) value = data[d++];
-      else if (status === RESULT_NUMBERS) value = data[d++]; // a chunk's results stay packed
+      else if (status === RESULT_NUMBERS) value = new Float64Array(data[d++] as ArrayBuffer); // stay packed
       else if (status === RESULT_ERROR) {
         ok = false;
         value = errorFromData(data[d++] as ErrorData);
@@ -572,11 +572,11 @@ export class PoolEngine {
         for (let i = 0; i < args.length; i++) meta.push(args[i]);
       } else {
         meta.push(task.id, f.id, task.kind, 0);
-        data.push(task.payload);
+        data.push(task.payload instanceof Float64Array ? task.payload.buffer : task.payload);
       }
       sent.push(task);
     }
-    if (sent.length > 0) this.#post(w, { t: "tasks", fns, meta: new Float64Array(meta), data }, sent);
+    if (sent.length > 0) this.#post(w, { t: "tasks", fns, meta: new Float64Array(meta).buffer, data }, sent);
     this.#updateKeepAlive();
     return !blocked;
   }

@@ -105,7 +105,7 @@ class Outbox {
     else if (typeof v === "number") this.meta.push(id, RESULT_NUMBER, v);
     else {
       const packed = Array.isArray(v) ? packNumbers(v) : null;
-      this.#value(id, packed ? RESULT_NUMBERS : RESULT_VALUE, packed ?? v);
+      this.#value(id, packed ? RESULT_NUMBERS : RESULT_VALUE, packed?.buffer ?? v);
     }
   }
 
@@ -124,7 +124,7 @@ class Outbox {
     if (this.meta.length === 0) return;
     const m: DoneMessage = {
       t: "done",
-      meta: new Float64Array(this.meta),
+      meta: new Float64Array(this.meta).buffer,
       data: encode(this.data) as unknown[],
       busy: this.busy,
       count: this.count,
@@ -158,7 +158,7 @@ class Outbox {
             { cause },
           ),
         );
-        m.meta[at + 1] = RESULT_ERROR;
+        new Float64Array(m.meta)[at + 1] = RESULT_ERROR;
       }
     }
   }
@@ -204,7 +204,7 @@ export async function runRole(init: InitMessage): Promise<number> {
       }
     }
     const data = (await decode(m.data)) as unknown[];
-    const meta = m.meta;
+    const meta = new Float64Array(m.meta);
     let d = 0;
     for (let i = 0; i < meta.length;) {
       const id = meta[i], fn = fns.get(meta[i + 1])!, kind = meta[i + 2], argc = meta[i + 3];
@@ -214,6 +214,7 @@ export async function runRole(init: InitMessage): Promise<number> {
         payload = Array.prototype.slice.call(meta, i, i + argc);
         i += argc;
       } else payload = data[d++];
+      if (payload instanceof ArrayBuffer) payload = new Float64Array(payload); // a packed map chunk
       queue.push({ id, fn, kind, payload });
     }
     if (!running) void drain();
