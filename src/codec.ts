@@ -121,6 +121,15 @@ export async function decode(value: unknown): Promise<unknown> {
   return dec(value, new Map());
 }
 
+/**
+ * Like {@linkcode decode}, synchronously, for values whose shared types are all
+ * registered in this thread already (an unregistered type throws `ProcessError`).
+ * The value is rebuilt in place.
+ */
+export function decodeLoaded(value: unknown): unknown {
+  return dec(value, new Map());
+}
+
 function collectMissing(v: unknown, out: Set<string>, seen: Set<object>): void {
   if (typeof v !== "object" || v === null || seen.has(v)) return;
   seen.add(v);

@@ -244,6 +244,7 @@ export class Process<A extends unknown[] = any[]> {
         this.#rejectStart(e);
         this.#finish(1);
       },
+      exit: (code) => this.#finish(code),
     });
     const started = new Promise<void>((resolve, reject) => (this.#started = { resolve, reject }));
     return this.#launch(callers, method).then(() => started, (e) => {

@@ -92,6 +92,8 @@ export interface WorkerEvents {
   message(data: unknown): void;
   /** An error the child did not catch (its bootstrap failed to load, say). */
   error(error: unknown): void;
+  /** The child's thread ended by itself (`process.exit()` in it, say), with this code. */
+  exit(code: number): void;
 }
 
 /**
@@ -109,6 +111,7 @@ export function spawnWorker(
     const w = new (workerThreads().Worker)(url, { name: NODE_WORKER_MARK + name });
     w.on("message", (m: unknown) => on.message(m));
     w.on("error", (e: unknown) => on.error(e));
+    w.on("exit", (code: number) => on.exit(code));
     w.unref();
     return {
       post: (m) => w.postMessage(m),
@@ -122,6 +125,8 @@ export function spawnWorker(
     e.preventDefault();
     on.error(e.error ?? new Error(e.message));
   };
+  // Bun tells when a Web Worker's thread ends by itself; Deno does not (see trapExit).
+  w.addEventListener("close", (e) => on.exit((e as unknown as { code?: number }).code ?? 1));
   // deno-lint-ignore no-explicit-any
   const bw = w as any;
   if (unref) bw.unref?.();
@@ -163,6 +168,21 @@ export function onUncaught(handler: (error: unknown) => void): void {
     e.preventDefault();
     handler(e.reason);
   });
+}
+
+/**
+ * Calls `before(code)` when code in this Worker ends its thread directly
+ * (`Deno.exit()`, `process.exit()`), so that the parent learns the exit code: a Deno
+ * Web Worker that exits gives its parent no event at all.
+ */
+export function trapExit(before: (code: number) => void): void {
+  const owner = isDeno ? g.Deno : g.process;
+  const exit = owner.exit.bind(owner);
+  owner.exit = (code?: number) => {
+    const c = typeof code === "number" ? code : 0;
+    before(c);
+    return exit(c);
+  };
 }
 
 /** The URL of the program's main module, if the runtime tells. */

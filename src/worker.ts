@@ -18,7 +18,7 @@ import {
 } from "./messages.ts";
 import type { Process, ProcessOptions } from "./process.ts";
 import { explainForkError, loadFunction } from "./resolve.ts";
-import { onParentMessage, onUncaught, postToParent, writeStderr } from "./runtime.ts";
+import { onParentMessage, onUncaught, postToParent, trapExit, writeStderr } from "./runtime.ts";
 import { becomeChild, self } from "./state.ts";
 import { markPidDead } from "./tree.ts";
 
@@ -29,6 +29,7 @@ export interface RoleModule {
 
 const roles: Record<string, () => Promise<RoleModule>> = {
   pool: () => import("./pool_worker.ts"),
+  manager: () => import("./manager_server.ts"),
 };
 
 let control: Int32Array<SharedArrayBuffer> | null = null;
@@ -66,12 +67,16 @@ export async function endProcess(code: number): Promise<void> {
   const children = [...self.children];
   for (const c of children) if (c.daemon) c.terminate();
   for (const c of children) if (!c.daemon) await c.join();
+  publishExit(code);
+}
+
+/** Tells the parent that this process has ended with `code` (once). */
+function publishExit(code: number): void {
+  if (control === null || Atomics.load(control, CTL_STATE) === STATE_EXITED) return;
   if (self.tree) markPidDead(self.tree, self.pid);
-  if (control) {
-    Atomics.store(control, CTL_CODE, code);
-    Atomics.store(control, CTL_STATE, STATE_EXITED);
-    Atomics.notify(control, CTL_STATE);
-  }
+  Atomics.store(control, CTL_CODE, code);
+  Atomics.store(control, CTL_STATE, STATE_EXITED);
+  Atomics.notify(control, CTL_STATE);
   send({ t: "exit", code });
 }
 
@@ -116,6 +121,7 @@ onParentMessage(async (data) => {
   control = init.control;
   becomeChild(init.self);
   onUncaught((e) => void endProcess(exitCodeFor(e)));
+  trapExit((code) => publishExit(code));
   let code: number;
   if (init.role === "process") {
     code = await runProcess(init);

@@ -1,0 +1,259 @@
+/**
+ * What every manager proxy shares: its description (which manager, which object), the
+ * call to the server (async, and blocking for the `*Sync` twins), how proxies travel
+ * (in `Process` args as a shared handle; inside values sent to the server as a small
+ * marker), and the rebuilding of proxies found in the server's replies.
+ *
+ * Each kind of proxy (dict, list, ...) is a thin layer over this module; `proxies.ts`
+ * gathers them and registers how a proxy is revived in another process.
+ *
+ * @module
+ */
+import { SHARE, type SharedHandle } from "./codec.ts";
+import { ProcessError } from "./errors.ts";
+import { Transport, type TransportHandle } from "./manager_transport.ts";
+import { runAsync, runSync, type Steps } from "./steps.ts";
+
+/** Where a proxy's object is: plain data, so that it can travel in channel bytes. */
+export interface ProxyDesc {
+  /** The manager's token. */
+  token: number;
+  /** How the proxy is built: one of {@linkcode Kind}. */
+  kind: string;
+  /** The type name the object was made as ("dict", "Lock", a registered type...). */
+  typeid: string;
+  /** The object's id in the server (0 for objects that live in shared memory). */
+  id: number;
+  /** Kind-specific data: the exposed methods, an arena description, a word's offset. */
+  extra?: unknown;
+}
+
+/** The handle a proxy travels as in `Process` args. */
+export interface ProxyState {
+  transport: TransportHandle;
+  desc: ProxyDesc;
+}
+
+/** The proxy kinds, as the server names them in descriptions. */
+export const Kind = {
+  Dict: "dict",
+  List: "list",
+  Namespace: "namespace",
+  Queue: "queue",
+  JoinableQueue: "joinable",
+  Shared: "shared",
+  Auto: "auto",
+} as const;
+
+/** Marks a proxy inside a value sent to, or received from, the server. */
+const MARK = "\u0000mp-proxy";
+
+/** The module that registers how proxies are revived (it imports every kind). */
+const REVIVER_MODULE = new URL("./proxies.ts", import.meta.url).href;
+
+const transports = new Map<number, Transport>();
+const proxies = new WeakMap<object, ProxyState>();
+const builders = new Map<string, (t: Transport, desc: ProxyDesc) => object>();
+
+/** This process's end of the transport described by `handle` (one per manager). */
+export function transportFor(handle: TransportHandle): Transport {
+  let t = transports.get(handle.token);
+  if (t === undefined) {
+    t = new Transport(handle);
+    transports.set(handle.token, t);
+  }
+  return t;
+}
+
+/** Registers how proxies of `kind` are built. */
+export function registerProxyKind(kind: string, build: (t: Transport, desc: ProxyDesc) => object): void {
+  builders.set(kind, build);
+}
+
+/** Builds the proxy for `desc` over `t`. */
+export function buildProxy(t: Transport, desc: ProxyDesc): object {
+  const build = builders.get(desc.kind);
+  if (build === undefined) throw new ProcessError(`internal: no proxy kind "${desc.kind}" is registered`);
+  return build(t, desc);
+}
+
+/** Records that `proxy` stands for `desc` of the manager of `t`. */
+export function remember(proxy: object, t: Transport, desc: ProxyDesc): void {
+  proxies.set(proxy, { transport: t.handle, desc });
+}
+
+/** The description of a manager proxy, or `undefined` for any other value. */
+export function descOf(v: unknown): ProxyDesc | undefined {
+  return typeof v === "object" && v !== null ? proxies.get(v)?.desc : undefined;
+}
+
+/** The shared handle of a proxy (what `[SHARE]()` returns). */
+export function proxyHandle(t: Transport, desc: ProxyDesc): SharedHandle {
+  t.check(`this ${desc.typeid} proxy`);
+  const state: ProxyState = { transport: t.handle, desc };
+  return { type: "ManagerProxy", module: REVIVER_MODULE, state };
+}
+
+/** Revives a proxy that travelled in `Process` args. */
+export function reviveProxy(state: unknown): object {
+  const { transport, desc } = state as ProxyState;
+  return buildProxy(transportFor(transport), desc);
+}
+
+/**
+ * Prepares a value for the server: proxies become markers, plain data is kept (and
+ * copied only along the paths that held a proxy). Other shared objects of this package
+ * cannot be stored in a manager: that throws, naming where the object was.
+ */
+export function toServer(value: unknown, path: string): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  const desc = descOf(value);
+  if (desc !== undefined) return markerOf(desc);
+  if (SHARE in value) {
+    throw new ProcessError(
+      `${path} (${value.constructor?.name ?? "shared object"}) cannot be stored in a manager: only plain ` +
+        "data and the manager's own proxies can. Make the object with the manager instead " +
+        "(await manager.Lock(), manager.Queue(), ...), or pass it to processes in their args.",
+    );
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const e = toServer(value[i], `${path}[${i}]`);
+      if (e !== value[i]) (out ??= value.slice())[i] = e;
+    }
+    return out ?? value;
+  }
+  if (value instanceof Map) {
+    let changed = false;
+    const entries = [...value].map(([k, x]) => {
+      const e = toServer(x, `${path}.get(${String(k)})`);
+      changed ||= e !== x;
+      return [k, e] as [unknown, unknown];
+    });
+    return changed ? new Map(entries) : value;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  let out: Record<string, unknown> | null = null;
+  for (const [k, x] of Object.entries(value)) {
+    const e = toServer(x, `${path}.${k}`);
+    if (e !== x) (out ??= { ...value })[k] = e;
+  }
+  return out ?? value;
+}
+
+/** The marker that stands for the proxy of `desc` inside a value. */
+export function markerOf(desc: ProxyDesc): Record<string, ProxyDesc> {
+  return { [MARK]: desc };
+}
+
+/** The description behind a marker, or `undefined` if `v` is not one. */
+export function markerDesc(v: unknown): ProxyDesc | undefined {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+  return (v as Record<string, ProxyDesc>)[MARK];
+}
+
+/** Rebuilds the proxies marked inside a value received from the server (in place). */
+export function fromServer(t: Transport, value: unknown): unknown {
+  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value)) return value;
+  const desc = markerDesc(value);
+  if (desc !== undefined) return buildProxy(transportOf(t, desc), desc);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = fromServer(t, value[i]);
+  } else if (value instanceof Map) {
+    for (const [k, x] of value) value.set(k, fromServer(t, x));
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    const o = value as Record<string, unknown>;
+    for (const k of Object.keys(o)) o[k] = fromServer(t, o[k]);
+  }
+  return value;
+}
+
+function transportOf(via: Transport, desc: ProxyDesc): Transport {
+  if (desc.token === via.token) return via;
+  const t = transports.get(desc.token);
+  if (t !== undefined) return t;
+  throw new ProcessError(
+    `a value received from a manager holds a ${desc.typeid} proxy of another manager, which this process ` +
+      "has never been given: pass a proxy of that manager to this process in its args first.",
+  );
+}
+
+/** One call to the server: arguments prepared, the reply's proxies rebuilt. */
+export function* callSteps(t: Transport, desc: ProxyDesc, method: string, args: unknown[]): Steps<unknown> {
+  const what = `this ${desc.typeid} proxy`;
+  const sent = toServer(args, "argument") as unknown[];
+  return fromServer(t, yield* t.call(desc.id, method, sent, what));
+}
+
+/** Runs one call to the server without blocking; errors reject. */
+export function callAsync(t: Transport, desc: ProxyDesc, method: string, args: unknown[]): Promise<unknown> {
+  try {
+    return runAsync(callSteps(t, desc, method, args));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** Runs one call to the server, blocking the thread until the reply. */
+export function callSync(t: Transport, desc: ProxyDesc, method: string, args: unknown[]): unknown {
+  return runSync(callSteps(t, desc, method, args));
+}
+
+/**
+ * The base of the manager's proxy classes (Python's `BaseProxy`): it knows its object
+ * in the server and calls its methods.
+ *
+ * @example Calling a method by name
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ * await using manager = await mp.Manager();
+ * const d = await manager.dict<string, number>();
+ * await d.callMethod("set", ["a", 1]);
+ * console.log(d.callMethodSync("get", ["a"])); // 1
+ * ```
+ */
+export class BaseProxy {
+  readonly #t: Transport;
+  readonly #desc: ProxyDesc;
+
+  /** Made by the manager (or when a proxy arrives in another process). */
+  constructor(t: Transport, desc: ProxyDesc) {
+    this.#t = t;
+    this.#desc = desc;
+    remember(this, t, desc);
+  }
+
+  /** The type the object was made as (`"dict"`, `"list"`, a registered type...). */
+  get typeid(): string {
+    return this.#desc.typeid;
+  }
+
+  /**
+   * Calls `method` of the object in the server with `args` (Python's `_callmethod`).
+   * An error in the server rejects with a `RemoteError` carrying its message.
+   */
+  callMethod(method: string, args: unknown[] = []): Promise<unknown> {
+    return callAsync(this.#t, this.#desc, method, args);
+  }
+
+  /** Blocking {@linkcode BaseProxy.callMethod}. */
+  callMethodSync(method: string, args: unknown[] = []): unknown {
+    return callSync(this.#t, this.#desc, method, args);
+  }
+
+  /** Describes the proxy: `<DictProxy id=3>`. */
+  toString(): string {
+    return `<${this.constructor.name} typeid=${this.#desc.typeid} id=${this.#desc.id}>`;
+  }
+
+  /**
+   * The handle this proxy travels as (codec).
+   * @ignore
+   */
+  [SHARE](): SharedHandle {
+    return proxyHandle(this.#t, this.#desc);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The proxies of a manager's synchronization objects, Values and Arrays: this
+ * package's own shared objects (they work across processes by themselves), made by
+ * the server in the tree's arena (`manager_arena.ts`), behind a thin layer that refuses
+ * use once the manager is shut down and that lets them travel as manager proxies
+ * (inside dict and list proxies too).
+ *
+ * @module
+ */
+import { SHARE } from "./codec.ts";
+import { revive } from "./manager_arena.ts";
+import type { Transport } from "./manager_transport.ts";
+import { type ProxyDesc, proxyHandle, remember } from "./proxy.ts";
+
+/** Properties that answer even after shutdown (printing, awaiting, class checks). */
+const ALWAYS = new Set<PropertyKey>(["then", "toString", "constructor", "toJSON", "valueOf"]);
+
+/**
+ * The object described by `desc` (an arena description in `desc.extra`), wrapped so
+ * that each use checks that its manager still runs.
+ */
+export function sharedProxy(t: Transport, desc: ProxyDesc): object {
+  const target = revive(desc.extra) as object;
+  const what = `this ${desc.typeid} proxy`;
+  const methods = new Map<PropertyKey, unknown>();
+  const share = () => proxyHandle(t, desc);
+  const proxy = new Proxy(target, {
+    get(obj, key) {
+      if (key === SHARE) return share;
+      const v = Reflect.get(obj, key, obj);
+      if (typeof key === "symbol" || ALWAYS.has(key)) return typeof v === "function" ? v.bind(obj) : v;
+      if (typeof v !== "function") {
+        t.check(what);
+        return v;
+      }
+      let m = methods.get(key);
+      if (m === undefined) {
+        m = function (...args: unknown[]) {
+          t.check(what);
+          return v.apply(obj, args);
+        };
+        methods.set(key, m);
+      }
+      return m;
+    },
+    set(obj, key, value) {
+      t.check(what);
+      return Reflect.set(obj, key, value, obj);
+    },
+  });
+  remember(proxy, t, desc);
+  return proxy;
+}
