@@ -6,7 +6,8 @@
  *
  * The server makes an object with its class as usual, then relocates it: each typed
  * array of its shared handle (see `codec.ts`) is copied into the manager's arena chunks
- * and replaced by `{ [VIEW]: [type, byteOffset, length] }`. A receiver puts views over
+ * and replaced by `{ [VIEW]: [type, byteOffset, length] }`, and the whole is kept as
+ * JSON text. A receiver puts views over
  * the tree buffer back and revives the handle. Views that already are in the tree
  * buffer (a manager Lock given to a manager Condition) are kept where they are.
  *
@@ -74,7 +75,7 @@ export class ArenaChunks {
    * Describes `obj` (one of this package's shared objects) with its memory moved into
    * the arena. `obj` itself must not be used afterwards: the description is the object.
    */
-  relocate(obj: Shareable): unknown {
+  relocate(obj: Shareable): string {
     const moved = new Map<ArrayBufferLike, number>();
     const tb = treeBuffer();
     const walk = (v: unknown): unknown => {
@@ -99,12 +100,13 @@ export class ArenaChunks {
       for (const [k, x] of Object.entries(v)) out[k] = walk(x);
       return out;
     };
-    return walk(encode(obj));
+    // A string, so that the codec sees no shared handle inside a proxy's description.
+    return JSON.stringify(walk(encode(obj)));
   }
 }
 
 /** Rebuilds the object a {@linkcode ArenaChunks.relocate} description stands for. */
-export function revive(description: unknown): unknown {
+export function revive(description: string): unknown {
   const tb = treeBuffer();
   const walk = (v: unknown): unknown => {
     if (typeof v !== "object" || v === null) return v;
@@ -115,7 +117,7 @@ export function revive(description: unknown): unknown {
     for (const [k, x] of Object.entries(v)) out[k] = walk(x);
     return out;
   };
-  return decodeLoaded(walk(description));
+  return decodeLoaded(walk(JSON.parse(description)));
 }
 
 /** The Int32 word at byte `offset` of the tree buffer. */

@@ -156,7 +156,7 @@ class Server {
   #resolve(v: unknown): unknown {
     const desc = markerDesc(v);
     if (desc === undefined) return v;
-    if (desc.kind === Kind.Shared) return revive(desc.extra);
+    if (desc.kind === Kind.Shared) return revive(desc.extra as string);
     if (desc.token !== this.#token) {
       throw new TypeError(`a ${desc.typeid} proxy of another manager cannot be read by this manager`);
     }

@@ -130,6 +130,8 @@ export class Process<A extends unknown[] = any[]> {
   #resolveJoined!: () => void;
   #started: { resolve(): void; reject(e: unknown): void } | null = null;
   #childRole: ChildRole | null = null;
+  /** Pending start()/join() calls that keep a daemonic child's Worker referenced. */
+  #holds = 0;
 
   static {
     markAs = (p, role) => {
@@ -247,10 +249,24 @@ export class Process<A extends unknown[] = any[]> {
       exit: (code) => this.#finish(code),
     });
     const started = new Promise<void>((resolve, reject) => (this.#started = { resolve, reject }));
-    return this.#launch(callers, method).then(() => started, (e) => {
+    return this.#holdWhile(this.#launch(callers, method).then(() => started, (e) => {
       this.#finish(1);
       throw e;
-    });
+    }));
+  }
+
+  /**
+   * Keeps the program alive while `p` is pending, even for a daemonic child whose
+   * Worker does not (an unref'd Worker): someone awaits it, as a blocked Python
+   * `join()` would keep the interpreter running.
+   */
+  #holdWhile<T>(p: Promise<T>): Promise<T> {
+    if (!this.#daemon || this.#worker === null) return p;
+    if (this.#holds++ === 0) this.#worker.ref(true);
+    const release = () => {
+      if (--this.#holds === 0 && this.#phase !== "ended") this.#worker?.ref(false);
+    };
+    return p.finally(release);
   }
 
   async #launch(callers: string[], method: StartMethod): Promise<void> {
@@ -342,7 +358,7 @@ export class Process<A extends unknown[] = any[]> {
       throw new ProcessError(`can only join a started process: call ${this.#name}.start() first`);
     }
     if (this.#phase === "ended") return Promise.resolve();
-    return settlesWithin(this.#joined, ms).then(() => {});
+    return this.#holdWhile(settlesWithin(this.#joined, ms).then(() => {}));
   }
 
   async #joinParent(ms: number | undefined): Promise<void> {

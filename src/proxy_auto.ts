@@ -9,24 +9,27 @@ import { SHARE } from "./codec.ts";
 import type { Transport } from "./manager_transport.ts";
 import { callAsync, callSync, type ProxyDesc, proxyHandle, remember } from "./proxy.ts";
 
-// deno-lint-ignore no-explicit-any
-type Method = (...args: any[]) => any;
-
 /**
  * The proxy type of an object of class `T` held by a manager: each method of `T`
  * returns a Promise of its (awaited) result, and has a blocking `*Sync` twin.
  */
 export type AutoProxy<T> =
+  & { [K in keyof T as T[K] extends (...args: never[]) => unknown ? K : never]: Promised<T[K]> }
   & {
-    [K in keyof T as T[K] extends Method ? K : never]: T[K] extends Method
-      ? (...args: Parameters<T[K]>) => Promise<Awaited<ReturnType<T[K]>>>
-      : never;
-  }
-  & {
-    [K in keyof T as T[K] extends Method ? `${K & string}Sync` : never]: T[K] extends Method
-      ? (...args: Parameters<T[K]>) => Awaited<ReturnType<T[K]>>
-      : never;
+    [K in keyof T as T[K] extends (...args: never[]) => unknown ? `${K & string}Sync` : never]: Awaiting<
+      T[K]
+    >;
   };
+
+/** A method `(...A) => R` as a proxy's async method: `(...A) => Promise<Awaited<R>>`. */
+export type Promised<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>>
+  : never;
+
+/** A method `(...A) => R` as a proxy's `*Sync` method: `(...A) => Awaited<R>`. */
+export type Awaiting<F> = F extends (...args: infer A) => infer R ? (...args: A) => Awaited<R> : never;
+
+// deno-lint-ignore no-explicit-any
+type Method = (...args: any[]) => any;
 
 const LOCAL = new Set<PropertyKey>(["then", "toJSON", "constructor", "valueOf"]);
 

@@ -18,8 +18,20 @@ import { runAsync, runSync, type Steps, wait } from "./steps.ts";
 export interface QueueExtra {
   /** Byte offset (in the tree buffer) of the word the server bumps on each change. */
   word: number;
+  /** The item limit (0: none). */
   maxsize: number;
 }
+
+type Retry = <R>(
+  q: QueueProxy,
+  method: string,
+  args: unknown[],
+  done: (reply: R) => boolean,
+  end: number,
+) => Steps<R | undefined>;
+
+let retry: Retry;
+let callNow: (q: QueueProxy, method: string) => unknown;
 
 /**
  * A queue in a manager's server (Python's `Manager().Queue()`), with the API of
@@ -51,6 +63,11 @@ export class QueueProxy<T = unknown> extends BaseProxy {
   readonly #word: Int32Array<SharedArrayBuffer>;
   readonly #maxsize: number;
   #closed = false;
+
+  static {
+    retry = (q, method, args, done, end) => q.#retry(method, args, done, end);
+    callNow = (q, method) => q.#callSync(method, method);
+  }
 
   /** Made by the manager (or when the proxy arrives in another process). */
   constructor(t: Transport, desc: ProxyDesc) {
@@ -128,11 +145,6 @@ export class QueueProxy<T = unknown> extends BaseProxy {
     }
   }
 
-  /** One blocking call to the server (for the subclass's quick methods). */
-  protected callNow(method: string, name: string): unknown {
-    return this.#callSync(method, name);
-  }
-
   #callSync(method: string, name: string): unknown {
     this.#check(name);
     return runSync(callSteps(this.#t, this.#desc, method, []));
@@ -142,7 +154,7 @@ export class QueueProxy<T = unknown> extends BaseProxy {
    * Asks the server `method` until `done(reply)` or the deadline; sleeps on the word
    * between tries. Returns the last reply.
    */
-  protected *retry<R>(
+  *#retry<R>(
     method: string,
     args: unknown[],
     done: (reply: R) => boolean,
@@ -161,7 +173,7 @@ export class QueueProxy<T = unknown> extends BaseProxy {
   *#put(item: T, timeout: number | undefined, method: string): Steps<void> {
     this.#check(method);
     const d = deadline(timeout, `QueueProxy.${method}()`);
-    const ok = yield* this.retry<boolean>("tryPut", [item], (r) => r, d.deadline);
+    const ok = yield* this.#retry<boolean>("tryPut", [item], (r) => r, d.deadline);
     if (ok === undefined) {
       throw new Full(
         `the queue is full (maxsize ${this.#maxsize}): no room came${within(d.timeout)}. ` +
@@ -173,7 +185,7 @@ export class QueueProxy<T = unknown> extends BaseProxy {
   *#get(timeout: number | undefined, method: string): Steps<T> {
     this.#check(method);
     const d = deadline(timeout, `QueueProxy.${method}()`);
-    const r = yield* this.retry<[boolean, T]>("tryGet", [], (r) => r[0], d.deadline);
+    const r = yield* this.#retry<[boolean, T]>("tryGet", [], (r) => r[0], d.deadline);
     if (r === undefined) throw new Empty(`the queue is empty: no item came${within(d.timeout)}`);
     return r[1];
   }
@@ -209,7 +221,7 @@ export class QueueProxy<T = unknown> extends BaseProxy {
 export class JoinableQueueProxy<T = unknown> extends QueueProxy<T> {
   /** Marks one task taken with `get` as done; throws `ProcessError` if none is unfinished. */
   taskDone(): void {
-    if (!(this.callNow("taskDone", "taskDone") as boolean)) {
+    if (!(callNow(this, "taskDone") as boolean)) {
       throw new ProcessError(
         "taskDone() called too many times: every call must match one item taken from the queue",
       );
@@ -232,6 +244,6 @@ export class JoinableQueueProxy<T = unknown> extends QueueProxy<T> {
 
   *#join(timeout: number | undefined, method: string): Steps<boolean> {
     const d = deadline(timeout, `JoinableQueueProxy.${method}()`);
-    return (yield* this.retry<number>("unfinished", [], (n) => n === 0, d.deadline)) !== undefined;
+    return (yield* retry<number>(this, "unfinished", [], (n) => n === 0, d.deadline)) !== undefined;
   }
 }

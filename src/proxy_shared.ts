@@ -11,6 +11,15 @@ import { SHARE } from "./codec.ts";
 import { revive } from "./manager_arena.ts";
 import type { Transport } from "./manager_transport.ts";
 import { type ProxyDesc, proxyHandle, remember } from "./proxy.ts";
+// The types a description may hold: their revivers must be registered here.
+import "./barrier.ts";
+import "./condition.ts";
+import "./event.ts";
+import "./lock.ts";
+import "./rlock.ts";
+import "./semaphore.ts";
+import "./shared_array.ts";
+import "./value.ts";
 
 /** Properties that answer even after shutdown (printing, awaiting, class checks). */
 const ALWAYS = new Set<PropertyKey>(["then", "toString", "constructor", "toJSON", "valueOf"]);
@@ -20,7 +29,7 @@ const ALWAYS = new Set<PropertyKey>(["then", "toString", "constructor", "toJSON"
  * that each use checks that its manager still runs.
  */
 export function sharedProxy(t: Transport, desc: ProxyDesc): object {
-  const target = revive(desc.extra) as object;
+  const target = revive(desc.extra as string) as object;
   const what = `this ${desc.typeid} proxy`;
   const methods = new Map<PropertyKey, unknown>();
   const share = () => proxyHandle(t, desc);
