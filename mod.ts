@@ -66,7 +66,13 @@ export { JoinableQueue } from "./src/joinable_queue.ts";
 export { SimpleQueue } from "./src/simple_queue.ts";
 export { type BytesLike, Connection, Pipe } from "./src/connection.ts";
 export { wait } from "./src/ready.ts";
-export { BaseManager, Manager, type RegisterOptions, SyncManager } from "./src/manager.ts";
+export {
+  BaseManager,
+  Manager,
+  type ManagerCallable,
+  type RegisterOptions,
+  SyncManager,
+} from "./src/manager.ts";
 export { BaseProxy, type ProxyDesc } from "./src/proxy.ts";
 export { type DictKey, DictProxy, type DictSource } from "./src/proxy_dict.ts";
 export { ListProxy, type SortOptions } from "./src/proxy_list.ts";

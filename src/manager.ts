@@ -31,6 +31,9 @@ import "./proxies.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => any;
+/** What `register()` accepts: a class or a factory function. */
+// deno-lint-ignore no-explicit-any
+export type ManagerCallable = ((...args: any[]) => unknown) | (new (...args: any[]) => unknown);
 
 /** Options of {@linkcode BaseManager.register}. */
 export interface RegisterOptions {
@@ -107,7 +110,7 @@ export class BaseManager {
    * subclasses: `manager.create(typeid, ...args)` (also `manager[typeid](...args)`)
    * makes an object in the server and returns its {@linkcode AutoProxy}.
    */
-  static register(typeid: string, callable: AnyFunction, options: RegisterOptions = {}): void {
+  static register(typeid: string, callable: ManagerCallable, options: RegisterOptions = {}): void {
     if (typeof typeid !== "string" || typeid.length === 0) {
       throw new TypeError(`${this.name}.register(typeid, callable): typeid must be a non-empty string`);
     }
@@ -119,7 +122,11 @@ export class BaseManager {
     if (options.exposed !== undefined && !options.exposed.every((m) => typeof m === "string")) {
       throw new TypeError(`${this.name}.register("${typeid}"): exposed must be an array of method names`);
     }
-    registryOf(this).set(typeid, { fn: callable, callers: callerModules(), exposed: options.exposed });
+    registryOf(this).set(typeid, {
+      fn: callable as AnyFunction,
+      callers: callerModules(),
+      exposed: options.exposed,
+    });
     if (!(typeid in this.prototype)) {
       Object.defineProperty(this.prototype, typeid, {
         value: function (this: BaseManager, ...args: unknown[]) {

@@ -55,7 +55,7 @@ test("DictProxy: Map's and Python's methods, async and Sync", async () => {
   await d.update(new Map([["m", 1]]));
   d.updateSync([["p", 2]]);
   await d.update({ o: 3 });
-  const other = await manager.dict({ fromProxy: true });
+  const other = await manager.dict<string | number, unknown>({ fromProxy: true });
   await d.update(other);
   assert.equal(await d.get("fromProxy"), true);
   assert.equal(await d.delete("m"), true);

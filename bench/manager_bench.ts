@@ -1,0 +1,113 @@
+/**
+ * Manager proxies next to Python's `multiprocessing.Manager()` measured in the same
+ * run: a dict proxy `set` + `get` round trip pair (µs), blocking (`*Sync`) and async,
+ * and a list proxy `append` from two child processes at once (calls/s).
+ *
+ * Run: deno run -A bench/manager_bench.ts   |   bun bench/manager_bench.ts
+ */
+import * as mp from "../mod.ts";
+import { runPython, runtimeLabel } from "./python.ts";
+
+const PAIRS = 5_000;
+const APPENDS = 5_000; // per child
+
+/** Appends `n` numbers to `l`, blocking on each reply (a child of the benchmark). */
+export function appender(l: mp.ListProxy<number>, n: number): void {
+  for (let i = 0; i < n; i++) l.appendSync(i);
+}
+
+async function setGet(d: mp.DictProxy<number, number>, useAsync: boolean): Promise<number> {
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < PAIRS; i++) {
+      if (useAsync) {
+        await d.set(i % 100, i);
+        await d.get(i % 100);
+      } else {
+        d.setSync(i % 100, i);
+        d.getSync(i % 100);
+      }
+    }
+    best = Math.min(best, ((performance.now() - t0) * 1000) / PAIRS);
+  }
+  return best;
+}
+
+async function appends(manager: mp.SyncManager): Promise<number> {
+  const l = await manager.list<number>();
+  const ps = [0, 1].map(() => new mp.Process({ target: appender, args: [l, APPENDS] }));
+  const t0 = performance.now();
+  for (const p of ps) await p.start();
+  for (const p of ps) await p.join();
+  const s = (performance.now() - t0) / 1000;
+  if ((await l.length()) !== 2 * APPENDS) throw new Error("lost appends");
+  return (2 * APPENDS) / s;
+}
+
+const PYTHON = `
+import multiprocessing as mp, time, json, sys
+P, A = int(sys.argv[1]), int(sys.argv[2])
+
+def appender(l, n):
+    for i in range(n): l.append(i)
+
+if __name__ == "__main__":
+    out = {}
+    with mp.Manager() as m:
+        d = m.dict()
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            for i in range(P):
+                d[i % 100] = i
+                d[i % 100]
+            best = min(best, (time.perf_counter() - t) * 1e6 / P)
+        out["pair"] = best
+        l = m.list()
+        ps = [mp.Process(target=appender, args=(l, A)) for _ in range(2)]
+        t = time.perf_counter()
+        for p in ps: p.start()
+        for p in ps: p.join()
+        assert len(l) == 2 * A
+        out["appends"] = 2 * A / (time.perf_counter() - t)
+    print(json.dumps(out))
+`;
+
+function versus(ours: number, python: number, higher: boolean): string {
+  const r = higher ? ours / python : python / ours;
+  return r >= 1 ? `ours ${r.toFixed(2)}x faster` : `Python ${(1 / r).toFixed(2)}x faster`;
+}
+
+function line(name: string, value: string, note = ""): void {
+  console.log(`  ${name.padEnd(40)} ${value.padStart(14)}  ${note}`);
+}
+
+if (import.meta.main) {
+  console.log(`manager proxies, ${runtimeLabel()} vs Python multiprocessing.Manager() (same run)`);
+  await using manager = await mp.Manager();
+  const d = await manager.dict<number, number>();
+  await setGet(d, false); // warm up
+  const sync = await setGet(d, false);
+  const asyncPair = await setGet(d, true);
+  const rate = Math.max(await appends(manager), await appends(manager));
+  const py = (await runPython(PYTHON, [String(PAIRS), String(APPENDS)])) as
+    | { pair: number; appends: number }
+    | null;
+  const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+  line(
+    "dict set+get, *Sync (main process)",
+    `${sync.toFixed(1)} µs`,
+    py ? `Python ${py.pair.toFixed(1)} µs → ${versus(sync, py.pair, false)}` : "",
+  );
+  line(
+    "dict set+get, async (main process)",
+    `${asyncPair.toFixed(1)} µs`,
+    py ? `Python ${py.pair.toFixed(1)} µs → ${versus(asyncPair, py.pair, false)}` : "",
+  );
+  line(
+    "list append from 2 children at once",
+    `${fmt(rate)} calls/s`,
+    py ? `Python ${fmt(py.appends)} calls/s → ${versus(rate, py.appends, true)}` : "",
+  );
+}
