@@ -28,7 +28,7 @@ import {
   type TasksMessage,
   type WorkerMessage,
 } from "./pool_protocol.ts";
-import { postToChild, Process, runAsRole } from "./process.ts";
+import { postToChild, Process, runAsRole, whenEnded } from "./process.ts";
 import { callerModules, type FunctionRef, resolveFunction } from "./resolve.ts";
 import { cpuCount } from "./runtime.ts";
 import { assertNotImporting, self, type StartMethod } from "./state.ts";
@@ -377,7 +377,7 @@ export class PoolEngine {
     });
     w.started = true;
     w.proc.start().then(() => this.#onReady(w), (e) => this.#onStartFailed(w, e));
-    w.proc.join().then(() => {
+    whenEnded(w.proc).then(() => {
       w.chain = w.chain.then(() => this.#onExit(w));
     });
   }

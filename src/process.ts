@@ -69,6 +69,7 @@ type Phase = "initial" | "started" | "ended";
 let markAs: (p: Process, role: Role) => void;
 let setRole: (p: Process, role: ChildRole) => void;
 let postTo: (p: Process, message: unknown) => boolean;
+let endedOf: (p: Process) => Promise<void>;
 let selfObject: Process | null = null;
 let parentObject: Process | null = null;
 let constructingSpecial = false;
@@ -141,6 +142,7 @@ export class Process<A extends unknown[] = any[]> {
     setRole = (p, role) => {
       p.#childRole = role;
     };
+    endedOf = (p) => p.#joined;
     postTo = (p, message) => {
       if (p.#worker === null || p.#phase !== "started") return false;
       p.#worker.post(message);
@@ -249,10 +251,12 @@ export class Process<A extends unknown[] = any[]> {
       exit: (code) => this.#finish(code),
     });
     const started = new Promise<void>((resolve, reject) => (this.#started = { resolve, reject }));
-    return this.#holdWhile(this.#launch(callers, method).then(() => started, (e) => {
-      this.#finish(1);
-      throw e;
-    }));
+    return this.#holdWhile(
+      this.#launch(callers, method).then(() => started, (e) => {
+        this.#finish(1);
+        throw e;
+      }),
+    );
   }
 
   /**
@@ -440,6 +444,14 @@ export function runAsRole(p: Process, role: ChildRole): void {
  */
 export function postToChild(p: Process, message: unknown): boolean {
   return postTo(p, message);
+}
+
+/**
+ * Resolves when the started child `p` ends. Unlike `join()`, waiting here does not
+ * keep the program alive for a daemonic child. Internal to this package.
+ */
+export function whenEnded(p: Process): Promise<void> {
+  return endedOf(p);
 }
 
 function startMethodOf(p: Process): StartMethod {

@@ -8,6 +8,7 @@ import {
   fail,
   failLater,
   forever,
+  hardExit,
   leaveChildRunning,
   nested,
   noop,
@@ -89,6 +90,16 @@ test("exit(n) in the child gives exit code n", async () => {
   await p.start();
   await joinWithin(p);
   assert.equal(p.exitCode, 7);
+});
+
+test("Deno.exit / process.exit inside the child: its code reaches the parent, nothing hangs", async () => {
+  for (const daemon of [false, true]) {
+    const p = new mp.Process({ target: hardExit, args: [4], daemon });
+    await p.start();
+    await joinWithin(p, 5000);
+    assert.equal(p.exitCode, 4, `daemon=${daemon}`);
+    assert.equal(p.isAlive(), false);
+  }
 });
 
 test("terminate() a target that never returns: -15; kill(): -9", async () => {
