@@ -18,6 +18,12 @@ import {
 import { self, START_METHODS, type StartMethod } from "./state.ts";
 import { Barrier } from "./barrier.ts";
 import { ProcessPoolExecutor } from "./executor.ts";
+import { BaseManager, Manager, SyncManager } from "./manager.ts";
+import { Pipe } from "./connection.ts";
+import { JoinableQueue } from "./joinable_queue.ts";
+import { Queue } from "./queue.ts";
+import { wait } from "./ready.ts";
+import { SimpleQueue } from "./simple_queue.ts";
 import { Pool } from "./pool.ts";
 import { Condition } from "./condition.ts";
 import { Event } from "./event.ts";
@@ -48,6 +54,22 @@ export class Context {
   readonly Pool: typeof Pool;
   /** `ProcessPoolExecutor` bound to this context's start method. */
   readonly ProcessPoolExecutor: typeof ProcessPoolExecutor;
+  /** See {@linkcode Queue}. */
+  readonly Queue: typeof Queue = Queue;
+  /** See {@linkcode JoinableQueue}. */
+  readonly JoinableQueue: typeof JoinableQueue = JoinableQueue;
+  /** See {@linkcode SimpleQueue}. */
+  readonly SimpleQueue: typeof SimpleQueue = SimpleQueue;
+  /** See {@linkcode Pipe}. */
+  readonly Pipe: typeof Pipe = Pipe;
+  /** See {@linkcode wait}. */
+  readonly wait: typeof wait = wait;
+  /** See {@linkcode Manager}. */
+  readonly Manager: typeof Manager = Manager;
+  /** See {@linkcode SyncManager}. */
+  readonly SyncManager: typeof SyncManager = SyncManager;
+  /** See {@linkcode BaseManager}. */
+  readonly BaseManager: typeof BaseManager = BaseManager;
   /** See {@linkcode Lock}. */
   readonly Lock: typeof Lock = Lock;
   /** See {@linkcode RLock}. */
