@@ -14,7 +14,8 @@
  * Robustness: a writer that dies while it holds the write mutex is taken over by the
  * next writer, which reads `WSTATE` to undo its reservation or to end its half-written
  * item with an ABORT frame; a reader that dies mid-item leaves `RSTATE` set, and the
- * next reader skips the rest of that item.
+ * next reader reads that item again if the dead one had not gone past its first
+ * frame, or skips the rest of it.
  *
  * All waiting logic is written once as steps (`Steps`), run blocking by the `*Sync`
  * methods and async by the others.
@@ -22,7 +23,8 @@
  * @module
  */
 import { LIVENESS_POLL_MS, ownPid, pidAlive, remaining, type SharedInt32 } from "./atomics.ts";
-import { mutexSteps, unlockMutex } from "./mutex.ts";
+import { ExitSignal } from "./errors.ts";
+import { mutexSteps } from "./mutex.ts";
 import { runAsync, type Steps, wait } from "./steps.ts";
 import { ownPayload, type Payload } from "./serializer.ts";
 
@@ -34,7 +36,7 @@ const SIZE = 2;
 const UNFINISHED = 3;
 /** 0 idle; 1 an item is counted but none of its frames is out; 2 some frames are out. */
 const WSTATE = 4;
-/** 1 while the reader is inside an item of several frames. */
+/** 0 idle; 1 the reader is claiming the item at `CLAIM`; 2 it has counted it out of `SIZE`. */
 const RSTATE = 5;
 /** Number of sleepers waiting for data (on `TAIL`). */
 const RWAIT = 6;
@@ -50,8 +52,10 @@ const JOINABLE = 11;
 const WLOCK = 12;
 /** Read mutex (2 words). */
 const RLOCK = 14;
+/** `HEAD` when the reader claimed its current item (see `RSTATE`). */
+const CLAIM = 16;
 /** First word free for a layer above (a Connection's holder tables). */
-export const EXTRA_WORDS_AT = 16;
+export const EXTRA_WORDS_AT = 17;
 const HEADER_BYTES = 256;
 /** Header words a layer above may use from {@linkcode EXTRA_WORDS_AT}. */
 export const EXTRA_WORDS: number = HEADER_BYTES / 4 - EXTRA_WORDS_AT;
@@ -59,12 +63,14 @@ export const EXTRA_WORDS: number = HEADER_BYTES / 4 - EXTRA_WORDS_AT;
 const FRAME = 16;
 const MORE = 0x80000000 | 0;
 const ABORT = 0x40000000;
-const LEN_MASK = 0x3fffffff;
+/** Marks an item's first frame. */
+const FIRST = 0x20000000;
+const LEN_MASK = 0x1fffffff;
 
 /** Default ring size: 1 MiB. */
 export const DEFAULT_CAPACITY = 1 << 20;
 const MIN_CAPACITY = 1 << 12;
-const MAX_CAPACITY = 1 << 30;
+const MAX_CAPACITY = 1 << 28;
 
 /** What a write came to. */
 export type WriteResult = "ok" | "full" | "broken";
@@ -88,12 +94,25 @@ export interface IoOptions {
 
 /** Creation options of a channel. */
 export interface ChannelOptions {
-  /** Ring size in bytes (rounded up to a power of two, 4 KiB to 1 GiB). */
+  /** Ring size in bytes (rounded up to a power of two, 4 KiB to 256 MiB). */
   capacity?: number;
   /** Largest number of items in the channel; 0 for no limit. */
   maxsize?: number;
   /** Count each item as an unfinished task (JoinableQueue). */
   joinable?: boolean;
+}
+
+/**
+ * Stops a process that was terminated but still runs. Deno stops a terminated Worker
+ * only when it returns to its event loop (or 2 s later): one woken from
+ * `Atomics.wait` would otherwise go on reading and writing the channel after its
+ * mutex was taken over. Its pid is marked dead at once, which this checks; it then
+ * unwinds like `exit()`, touching nothing more.
+ */
+function checkNotTerminated(): void {
+  if (!pidAlive(ownPid())) {
+    throw new ExitSignal(-15); // unwinds quietly, as terminate() meant
+  }
 }
 
 function frameSize(len: number): number {
@@ -206,15 +225,16 @@ export class Channel {
         const free = this.#cap - FRAME - ((tail - head) >>> 0);
         const len = Math.min(rest, free - FRAME);
         const more = done + len < total;
+        if (done > 0) checkNotTerminated();
         const piece = len === total ? bytes : bytes.subarray(done, done + len);
-        this.#frame(tail, len | (more ? MORE : 0), total, tag, piece);
+        this.#frame(tail, len | (more ? MORE : 0) | (done === 0 ? FIRST : 0), total, tag, piece);
         done += len;
         if (more) Atomics.store(h, WSTATE, 2);
       } while (done < total);
       Atomics.store(h, WSTATE, 0);
       return "ok";
     } finally {
-      unlockMutex(h, WLOCK);
+      this.#unlock(WLOCK);
     }
   }
 
@@ -230,7 +250,17 @@ export class Channel {
     const h = this.header;
     if (!(yield* this.#lock(RLOCK, deadline))) return EMPTY;
     try {
-      let skipping = Atomics.load(h, RSTATE) !== 0;
+      // A reader that died inside an item left RSTATE set. If it had not gone past the
+      // item's first frame, read the item again (counted out already if RSTATE is 2);
+      // otherwise skip the rest of it: it went with the dead reader.
+      const dead = Atomics.load(h, RSTATE);
+      let counted = false;
+      let skipping = false;
+      if (dead !== 0) {
+        if (h[HEAD] === h[CLAIM]) counted = dead === 2;
+        else skipping = true;
+        Atomics.store(h, RSTATE, 0);
+      }
       let out: Uint8Array | null = null;
       let got = 0;
       let tag = 0;
@@ -238,12 +268,11 @@ export class Channel {
         const head = h[HEAD];
         const tail = Atomics.load(h, TAIL);
         if (head === tail) {
-          if (out !== null || skipping) {
+          if (out !== null) {
             // Inside an item: its writer owes the next frame, unless it has died.
             const writer = Atomics.load(h, WLOCK);
             if (writer !== 0 && !pidAlive(writer)) {
               out = null;
-              skipping = false;
               Atomics.store(h, RSTATE, 0);
             } else yield* this.#sleep(TAIL, tail, LIVENESS_POLL_MS, RWAIT);
             continue;
@@ -258,25 +287,34 @@ export class Channel {
         const w = this.#ring32[pos >> 2];
         const len = w & LEN_MASK;
         const more = (w & MORE) !== 0;
-        if ((w & ABORT) !== 0 || skipping) {
-          if ((w & ABORT) !== 0 || !more) {
+        if ((w & ABORT) !== 0 || (skipping && (w & FIRST) === 0)) {
+          // An ABORT ends the item being read (its writer gave up); skipped frames end at
+          // an item's last frame.
+          if ((w & ABORT) !== 0 || !more) skipping = false;
+          if (out !== null) {
             out = null;
-            skipping = false;
             Atomics.store(h, RSTATE, 0);
           }
           this.#advance(head, len);
           continue;
         }
+        skipping = false;
         const at = (pos + FRAME) & this.#mask;
         if (out === null) {
+          // Claim the item: RSTATE tells a reader that takes over from us how far we got.
           tag = this.#ring32[(pos >> 2) + 2];
-          Atomics.sub(h, SIZE, 1);
+          Atomics.store(h, CLAIM, head);
+          Atomics.store(h, RSTATE, 1);
+          if (!counted) Atomics.sub(h, SIZE, 1);
+          counted = false;
+          Atomics.store(h, RSTATE, 2);
           if (!more && at + len <= this.#cap) {
             // The whole item lies in one piece of the ring: decode it in place.
             try {
               return decode(tag, this.#ring.subarray(at, at + len));
             } finally {
               this.#advance(head, len);
+              Atomics.store(h, RSTATE, 0);
             }
           }
           out = new Uint8Array(this.#ring32[(pos >> 2) + 1] >>> 0);
@@ -284,13 +322,14 @@ export class Channel {
         }
         this.#copyOut(at, out, got, len);
         got += len;
-        if (more) Atomics.store(h, RSTATE, 1);
-        else if (h[RSTATE] !== 0) Atomics.store(h, RSTATE, 0);
         this.#advance(head, len);
-        if (!more) return decode(tag, out);
+        if (!more) {
+          Atomics.store(h, RSTATE, 0);
+          return decode(tag, out);
+        }
       }
     } finally {
-      unlockMutex(h, RLOCK);
+      this.#unlock(RLOCK);
     }
   }
 
@@ -357,7 +396,19 @@ export class Channel {
 
   *#lock(i: number, deadline: number): Steps<boolean> {
     if (this.#tryLock(i)) return true;
-    return yield* mutexSteps(this.header, i, ownPid(), deadline);
+    const got = yield* mutexSteps(this.header, i, ownPid(), deadline);
+    checkNotTerminated();
+    return got;
+  }
+
+  /**
+   * Frees a mutex if this process still holds it: one that was taken over (this
+   * process was terminated and runs on as a zombie) is left to its new holder.
+   */
+  #unlock(i: number): void {
+    const h = this.header;
+    if (Atomics.compareExchange(h, i, ownPid(), 0) !== ownPid()) return;
+    if (Atomics.load(h, i + 1) > 0) Atomics.notify(h, i, 1);
   }
 
   *#sleep(word: number, value: number, timeout: number, counter: number): Steps<void> {
@@ -365,6 +416,7 @@ export class Channel {
     Atomics.add(h, counter, 1);
     try {
       yield wait(h, word, value, timeout);
+      checkNotTerminated();
     } finally {
       Atomics.sub(h, counter, 1);
     }
