@@ -203,7 +203,10 @@ export class Connection<T = unknown> {
     this.close();
   }
 
-  /** The handle this connection travels as (see `codec.ts`). */
+  /**
+   * The handle this connection travels as (codec).
+   * @ignore
+   */
   [SHARE](): SharedHandle {
     this.#check("send", null);
     const pid = ownPid();

@@ -69,7 +69,10 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     return runSync(queueChannel(this).allDone(deadline(timeout, "JoinableQueue.joinSync()").deadline));
   }
 
-  /** The handle this queue travels as (see `codec.ts`). */
+  /**
+   * The handle this queue travels as (codec).
+   * @ignore
+   */
   override [SHARE](): SharedHandle {
     return { ...super[SHARE](), type: "JoinableQueue", module: import.meta.url };
   }

@@ -180,7 +180,10 @@ export class Queue<T = unknown> {
     this.#closed = true;
   }
 
-  /** The handle this queue travels as (see `codec.ts`). */
+  /**
+   * The handle this queue travels as (codec).
+   * @ignore
+   */
   [SHARE](): SharedHandle {
     this.#check("send");
     return { type: "Queue", module: import.meta.url, state: this.#channel.buffer };

@@ -61,7 +61,10 @@ export class SimpleQueue<T = unknown> {
     this.#queue.close();
   }
 
-  /** The handle this queue travels as (see `codec.ts`). */
+  /**
+   * The handle this queue travels as (codec).
+   * @ignore
+   */
   [SHARE](): SharedHandle {
     return { ...this.#queue[SHARE](), type: "SimpleQueue", module: import.meta.url };
   }
