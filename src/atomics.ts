@@ -7,6 +7,7 @@
  */
 import { self, tree } from "./state.ts";
 import { isPidAlive } from "./tree.ts";
+import { ExitSignal } from "./errors.ts";
 import { keepAlive } from "./runtime.ts";
 
 /** An Int32 view over shared memory. */
@@ -61,6 +62,19 @@ export function pidAlive(pid: number): boolean {
 }
 
 /**
+ * Stops a process that was terminated but still runs. Deno stops a terminated Worker
+ * only when it returns to its event loop (or 2 s later): one woken from
+ * `Atomics.wait` would otherwise go on, e.g. into a critical section whose lock was
+ * already taken over. Its pid is marked dead at once, which this checks after every
+ * wait; it then unwinds like `exit()`, touching nothing more.
+ */
+export function checkNotTerminated(): void {
+  if (!pidAlive(ownPid())) {
+    throw new ExitSignal(-15); // unwinds quietly, as terminate() meant
+  }
+}
+
+/**
  * One attempt to take a robust lock word (`0` free, else the holder's pid): takes it
  * when it is free, or when its holder's process has ended. Returns the holder seen
  * (0 if the lock is now ours).
@@ -84,6 +98,7 @@ export function lockWordSync(a: SharedInt32, i: number, timeout?: number): boole
     const left = remaining(deadline);
     if (left <= 0) return false;
     Atomics.wait(a, i, holder, Math.min(left, LIVENESS_POLL_MS));
+    checkNotTerminated();
   }
 }
 
@@ -96,6 +111,7 @@ export async function lockWord(a: SharedInt32, i: number, timeout?: number): Pro
     const left = remaining(deadline);
     if (left <= 0) return false;
     await waitAsync(a, i, holder, Math.min(left, LIVENESS_POLL_MS));
+    checkNotTerminated();
   }
 }
 

@@ -22,8 +22,14 @@
  *
  * @module
  */
-import { LIVENESS_POLL_MS, ownPid, pidAlive, remaining, type SharedInt32 } from "./atomics.ts";
-import { ExitSignal } from "./errors.ts";
+import {
+  checkNotTerminated,
+  LIVENESS_POLL_MS,
+  ownPid,
+  pidAlive,
+  remaining,
+  type SharedInt32,
+} from "./atomics.ts";
 import { mutexSteps } from "./mutex.ts";
 import { runAsync, type Steps, wait } from "./steps.ts";
 import { ownPayload, type Payload } from "./serializer.ts";
@@ -100,19 +106,6 @@ export interface ChannelOptions {
   maxsize?: number;
   /** Count each item as an unfinished task (JoinableQueue). */
   joinable?: boolean;
-}
-
-/**
- * Stops a process that was terminated but still runs. Deno stops a terminated Worker
- * only when it returns to its event loop (or 2 s later): one woken from
- * `Atomics.wait` would otherwise go on reading and writing the channel after its
- * mutex was taken over. Its pid is marked dead at once, which this checks; it then
- * unwinds like `exit()`, touching nothing more.
- */
-function checkNotTerminated(): void {
-  if (!pidAlive(ownPid())) {
-    throw new ExitSignal(-15); // unwinds quietly, as terminate() meant
-  }
 }
 
 /**
@@ -412,9 +405,7 @@ export class Channel {
 
   *#lock(i: number, deadline: number): Steps<boolean> {
     if (this.#tryLock(i)) return true;
-    const got = yield* mutexSteps(this.header, i, ownPid(), deadline);
-    checkNotTerminated();
-    return got;
+    return yield* mutexSteps(this.header, i, ownPid(), deadline); // the runner checks we still live
   }
 
   /**
@@ -432,8 +423,7 @@ export class Channel {
     if (spinWhile(h, word, value)) return;
     Atomics.add(h, counter, 1);
     try {
-      yield wait(h, word, value, timeout);
-      checkNotTerminated();
+      yield wait(h, word, value, timeout); // the runner checks we still live
     } finally {
       Atomics.sub(h, counter, 1);
     }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type SharedInt32, waitAsync, type WaitResult } from "./atomics.ts";
+import { checkNotTerminated, type SharedInt32, waitAsync, type WaitResult } from "./atomics.ts";
 
 /** One wait: sleep while `a[i] === value`, at most `timeout` ms. */
 export interface Wait {
@@ -19,12 +19,17 @@ export interface Wait {
 /** An algorithm that waits: yields {@linkcode Wait}s, gets their results, returns `T`. */
 export type Steps<T> = Generator<Wait, T, WaitResult>;
 
-/** Runs `steps`, blocking the thread at each wait. */
+/**
+ * Runs `steps`, blocking the thread at each wait. After every wait a process that
+ * was terminated meanwhile stops (see `checkNotTerminated`).
+ */
 export function runSync<T>(steps: Steps<T>): T {
   let r = steps.next();
   while (!r.done) {
     const w = r.value;
-    r = steps.next(Atomics.wait(w.a, w.i, w.value, w.timeout));
+    const result = Atomics.wait(w.a, w.i, w.value, w.timeout);
+    checkNotTerminated();
+    r = steps.next(result);
   }
   return r.value;
 }
@@ -34,7 +39,9 @@ export async function runAsync<T>(steps: Steps<T>): Promise<T> {
   let r = steps.next();
   while (!r.done) {
     const w = r.value;
-    r = steps.next(await waitAsync(w.a, w.i, w.value, w.timeout));
+    const result = await waitAsync(w.a, w.i, w.value, w.timeout);
+    checkNotTerminated();
+    r = steps.next(result);
   }
   return r.value;
 }
