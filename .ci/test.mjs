@@ -14,7 +14,7 @@ const files = only.length > 0 ? only : ["./tests/"];
 function run(label, cmd, args) {
   return new Promise((resolve) => {
     console.log(`\n=== ${label}: ${[cmd, ...args].join(" ")}`);
-    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } });
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
     let out = "";
     const take = (stream, sink) =>
       stream.on("data", (d) => {
