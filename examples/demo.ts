@@ -12,6 +12,30 @@ export async function nap(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
+export function square(x: number): number {
+  return x * x;
+}
+
+/** Adds to a shared counter under a lock, n times. */
+export function count(lock: mp.Lock, counter: mp.Value<"i">, n: number): void {
+  for (let i = 0; i < n; i++) {
+    using _ = lock.lockSync();
+    counter.value += 1;
+  }
+}
+
+/** Puts words on a queue, then the poison pill. */
+export async function produce(q: mp.Queue<string | null>): Promise<void> {
+  for (const word of ["spam", "eggs", "ham"]) await q.put(word);
+  await q.put(null);
+}
+
+/** Fills a managed dict from a child. */
+export async function fill(d: mp.DictProxy): Promise<void> {
+  await d.set("child", mp.currentProcess().name);
+  await d.set("answer", 42);
+}
+
 if (import.meta.main) {
   // deno-lint-ignore no-explicit-any
   const runtime = (globalThis as any).Deno ? "Deno" : "Bun";
@@ -48,5 +72,40 @@ if (import.meta.main) {
   });
   await lambda.start();
   await lambda.join();
+
+  console.log("5. A Pool maps a function over many items:");
+  {
+    await using pool = new mp.Pool(2);
+    const squares = await pool.map(square, Array.from({ length: 10 }, (_, i) => i));
+    console.log(`  squares: ${squares.join(" ")}`);
+  }
+
+  console.log("6. Shared memory and a Lock: 3 processes x 1000 increments");
+  const lock = new mp.Lock();
+  const counter = new mp.Value("i", 0);
+  const counters = [1, 2, 3].map(() => new mp.Process({ target: count, args: [lock, counter, 1000] }));
+  for (const p of counters) await p.start();
+  for (const p of counters) await p.join();
+  console.log(`  counter = ${counter.value}`);
+
+  console.log("7. A Queue between processes:");
+  const q = new mp.Queue<string | null>();
+  const producer = new mp.Process({ target: produce, args: [q] });
+  await producer.start();
+  const words: string[] = [];
+  for (let w = await q.get(5000); w !== null; w = await q.get(5000)) words.push(w);
+  await producer.join();
+  console.log(`  received: ${words.join(", ")}`);
+  q.close();
+
+  console.log("8. A Manager serves a dict to every process:");
+  {
+    await using manager = await mp.Manager();
+    const d = await manager.dict();
+    const filler = new mp.Process({ target: fill, args: [d] });
+    await filler.start();
+    await filler.join();
+    console.log(`  dict: ${JSON.stringify(Object.fromEntries(await d.copy()))}`);
+  }
   console.log("done.");
 }

@@ -89,5 +89,9 @@ test("examples/demo.ts", async () => {
   for (const who of ["Ada", "Grace", "Linus"]) assert.match(r.stdout, new RegExp(`says hello to ${who}`));
   assert.match(r.stdout, /exit code -15/);
   assert.match(r.stdout, /20 \+ 22 = 42/);
+  assert.match(r.stdout, /squares: 0 1 4 9 16 25 36 49 64 81\n/);
+  assert.match(r.stdout, /counter = 3000\n/);
+  assert.match(r.stdout, /received: spam, eggs, ham\n/);
+  assert.match(r.stdout, /dict: \{"child":"Process-\d+","answer":42\}\n/);
   assert.match(r.stdout, /done\.\n$/);
 });
