@@ -85,38 +85,3 @@ export function tryLockWord(a: SharedInt32, i: number, pid: number = ownPid()): 
   if (!pidAlive(seen) && Atomics.compareExchange(a, i, seen, pid) === seen) return 0;
   return seen;
 }
-
-/**
- * Takes a robust lock word, blocking at most `timeout` ms. Waits in slices so that a
- * holder that died without releasing is noticed.
- */
-export function lockWordSync(a: SharedInt32, i: number, timeout?: number): boolean {
-  const deadline = deadlineOf(timeout);
-  for (;;) {
-    const holder = tryLockWord(a, i);
-    if (holder === 0) return true;
-    const left = remaining(deadline);
-    if (left <= 0) return false;
-    Atomics.wait(a, i, holder, Math.min(left, LIVENESS_POLL_MS));
-    checkNotTerminated();
-  }
-}
-
-/** Takes a robust lock word without blocking the event loop, at most `timeout` ms. */
-export async function lockWord(a: SharedInt32, i: number, timeout?: number): Promise<boolean> {
-  const deadline = deadlineOf(timeout);
-  for (;;) {
-    const holder = tryLockWord(a, i);
-    if (holder === 0) return true;
-    const left = remaining(deadline);
-    if (left <= 0) return false;
-    await waitAsync(a, i, holder, Math.min(left, LIVENESS_POLL_MS));
-    checkNotTerminated();
-  }
-}
-
-/** Releases a robust lock word and wakes one waiter. */
-export function unlockWord(a: SharedInt32, i: number): void {
-  Atomics.store(a, i, 0);
-  Atomics.notify(a, i, 1);
-}
