@@ -24,7 +24,8 @@ import { type QueueState, type Referent, referentMakers } from "./manager_refere
 import { REPLY_ERROR, REPLY_OK, type Request, ServerEnd, type TransportHandle } from "./manager_transport.ts";
 import { Kind, markerDesc, markerOf, type ProxyDesc } from "./proxy.ts";
 import type { QueueExtra } from "./proxy_queue.ts";
-import { type FunctionRef, loadFunction } from "./resolve.ts";
+import { loadFunction } from "./load.ts";
+import type { FunctionRef } from "./resolve.ts";
 import { postToParent } from "./runtime.ts";
 import { self } from "./state.ts";
 import { runAsync, runSync } from "./steps.ts";

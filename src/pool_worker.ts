@@ -22,7 +22,8 @@ import {
   RESULT_VALUE,
   type TasksMessage,
 } from "./pool_protocol.ts";
-import { explainForkError, type FunctionRef, loadFunction } from "./resolve.ts";
+import { explainForkError, loadFunction } from "./load.ts";
+import type { FunctionRef } from "./resolve.ts";
 import { onParentMessage, postToParent } from "./runtime.ts";
 import { self } from "./state.ts";
 import { exitCodeFor } from "./worker.ts";

@@ -17,7 +17,7 @@ import {
   STATE_RUNNING,
 } from "./messages.ts";
 import type { Process, ProcessOptions } from "./process.ts";
-import { explainForkError, loadFunction } from "./resolve.ts";
+import { explainForkError, loadFunction } from "./load.ts";
 import { onParentMessage, onUncaught, postToParent, trapExit, writeStderr } from "./runtime.ts";
 import { becomeChild, self } from "./state.ts";
 import { markPidDead } from "./tree.ts";
