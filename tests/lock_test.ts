@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
 import {
+  enterWhenFree,
   holdAndCrash,
   holdAndReturn,
   holdForever,
@@ -150,5 +151,22 @@ test("robust: a lock kept by a process that returned or crashed is recovered", a
   await joinWithin(p);
   assert.equal(p.exitCode, 1);
   assert.equal(await lock.acquire(1000), true);
+  lock.release();
+});
+
+test("a process terminated while it waits for a Lock never enters the critical section", async () => {
+  const lock = new mp.Lock();
+  const c = counter();
+  const waiting = new mp.Event();
+  lock.acquireSync();
+  const p = await start(enterWhenFree, [lock, c, waiting]);
+  assert.equal(await waiting.wait(10_000), true);
+  await new Promise((r) => setTimeout(r, 50)); // let it block in acquireSync
+  p.terminate();
+  lock.release(); // wakes the waiter: Deno runs a terminated Worker on until its event loop
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(Atomics.load(c, 0), 0);
+  assert.equal(p.exitCode, -15);
+  assert.equal(lock.acquireSync(1000), true, "the lock is free for others");
   lock.release();
 });
