@@ -6,7 +6,7 @@
  * Run: deno run -A bench/manager_bench.ts   |   bun bench/manager_bench.ts
  */
 import * as mp from "../mod.ts";
-import { runPython, runtimeLabel } from "./python.ts";
+import { line, runPython, runtimeLabel, versus } from "./python.ts";
 
 const PAIRS = 5_000;
 const APPENDS = 5_000; // per child
@@ -73,15 +73,6 @@ if __name__ == "__main__":
         out["appends"] = 2 * A / (time.perf_counter() - t)
     print(json.dumps(out))
 `;
-
-function versus(ours: number, python: number, higher: boolean): string {
-  const r = higher ? ours / python : python / ours;
-  return r >= 1 ? `ours ${r.toFixed(2)}x faster` : `Python ${(1 / r).toFixed(2)}x faster`;
-}
-
-function line(name: string, value: string, note = ""): void {
-  console.log(`  ${name.padEnd(40)} ${value.padStart(14)}  ${note}`);
-}
 
 if (import.meta.main) {
   console.log(`manager proxies, ${runtimeLabel()} vs Python multiprocessing.Manager() (same run)`);

@@ -25,14 +25,16 @@ export function runtimeLabel(): string {
   return g.Deno ? `Deno ${g.Deno.version.deno}` : `Bun ${g.Bun.version}`;
 }
 
-/** Formats `ours` against `theirs` as a ratio, saying which way is better. */
-export function ratio(
-  label: string,
-  value: number,
-  unit: string,
-  better: "lower" | "higher",
-  versus: number,
-): string {
-  const r = better === "lower" ? versus / value : value / versus;
-  return `${label}: ${value.toFixed(unit === "ms" ? 2 : 0)} ${unit} → ${r.toFixed(2)}x`;
+/**
+ * "ours 1.33x faster" (ours better) or "Python 2.10x faster" (Python better), for a
+ * figure where `higher` is better or not; `word` says what better means.
+ */
+export function versus(ours: number, python: number, higher: boolean, word = "faster"): string {
+  const r = higher ? ours / python : python / ours;
+  return r >= 1 ? `ours ${r.toFixed(2)}x ${word}` : `Python ${(1 / r).toFixed(2)}x ${word}`;
+}
+
+/** Prints one aligned row of a benchmark's report. */
+export function line(name: string, value: string, note = ""): void {
+  console.log(`  ${name.padEnd(44)} ${value.padStart(14)}  ${note}`);
 }

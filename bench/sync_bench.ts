@@ -7,7 +7,7 @@
  */
 import * as mp from "../mod.ts";
 import { contend, pong } from "./fixtures/sync_targets.ts";
-import { runPython, runtimeLabel } from "./python.ts";
+import { line, runPython, runtimeLabel, versus } from "./python.ts";
 
 const INCREMENTS = 200_000; // per process
 const UNCONTENDED = 5_000_000;
@@ -112,16 +112,6 @@ if __name__ == "__main__":
     print(json.dumps(out))
 `;
 
-/** "ours 1.33x" (ours better) or "Python 2.1x" (Python better), for a figure where `higher` is better or not. */
-function versus(ours: number, python: number, higher: boolean): string {
-  const r = higher ? ours / python : python / ours;
-  return r >= 1 ? `ours ${r.toFixed(2)}x better` : `Python ${(1 / r).toFixed(2)}x better`;
-}
-
-function line(name: string, value: string, note = ""): void {
-  console.log(`  ${name.padEnd(44)} ${value.padStart(14)}  ${note}`);
-}
-
 if (import.meta.main) {
   console.log(`locks across processes, ${runtimeLabel()} vs Python multiprocessing (same run)`);
   const ops = Math.max(await contended(), await contended());
@@ -135,21 +125,21 @@ if (import.meta.main) {
   line(
     "2 processes x Lock + Value increments",
     `${fmt(ops)} ops/s`,
-    py ? `Python ${fmt(py.contended)} ops/s → ${versus(ops, py.contended, true)}` : "",
+    py ? `Python ${fmt(py.contended)} ops/s → ${versus(ops, py.contended, true, "better")}` : "",
   );
   line(
     "uncontended Lock acquireSync+release",
     `${ns.toFixed(1)} ns`,
-    py ? `Python ${py.uncontended.toFixed(1)} ns → ${versus(ns, py.uncontended, false)}` : "",
+    py ? `Python ${py.uncontended.toFixed(1)} ns → ${versus(ns, py.uncontended, false, "better")}` : "",
   );
   line(
     "Event set-to-wake latency (waitSync)",
     `${evSync.toFixed(1)} µs`,
-    py ? `Python ${py.event.toFixed(1)} µs → ${versus(evSync, py.event, false)}` : "",
+    py ? `Python ${py.event.toFixed(1)} µs → ${versus(evSync, py.event, false, "better")}` : "",
   );
   line(
     "Event set-to-wake latency (async wait)",
     `${evAsync.toFixed(1)} µs`,
-    py ? `Python ${py.event.toFixed(1)} µs → ${versus(evAsync, py.event, false)}` : "",
+    py ? `Python ${py.event.toFixed(1)} µs → ${versus(evAsync, py.event, false, "better")}` : "",
   );
 }
