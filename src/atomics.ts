@@ -1,7 +1,7 @@
 /**
  * The wait/notify helpers every blocking class is built on: `Atomics.wait` for the
  * `*Sync` methods, `Atomics.waitAsync` for the async ones, both with millisecond
- * timeouts, and a robust lock word whose holder is recovered when its process ends.
+ * timeouts, and the liveness checks that robust locks (`mutex.ts`) rely on.
  *
  * @module
  */
@@ -69,19 +69,11 @@ export function pidAlive(pid: number): boolean {
  * wait; it then unwinds like `exit()`, touching nothing more.
  */
 export function checkNotTerminated(): void {
-  if (!pidAlive(ownPid())) {
-    throw new ExitSignal(-15); // unwinds quietly, as terminate() meant
-  }
+  const signal = terminatedSignal();
+  if (signal) throw signal;
 }
 
-/**
- * One attempt to take a robust lock word (`0` free, else the holder's pid): takes it
- * when it is free, or when its holder's process has ended. Returns the holder seen
- * (0 if the lock is now ours).
- */
-export function tryLockWord(a: SharedInt32, i: number, pid: number = ownPid()): number {
-  const seen = Atomics.compareExchange(a, i, 0, pid);
-  if (seen === 0) return 0;
-  if (!pidAlive(seen) && Atomics.compareExchange(a, i, seen, pid) === seen) return 0;
-  return seen;
+/** The ExitSignal that unwinds this process if it was terminated, else `null`. */
+export function terminatedSignal(): ExitSignal | null {
+  return pidAlive(ownPid()) ? null : new ExitSignal(-15); // unwinds quietly, as terminate() meant
 }

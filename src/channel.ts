@@ -274,6 +274,10 @@ export class Channel {
       let got = 0;
       let tag = 0;
       for (;;) {
+        // A terminated reader still running (Deno) must stop before each frame: a new
+        // reader may have taken the read mutex over, and two readers moving HEAD would
+        // tear the ring apart. (Writers check before each frame too.)
+        checkNotTerminated();
         const head = h[HEAD];
         const tail = Atomics.load(h, TAIL);
         if (head === tail) {

@@ -1,6 +1,6 @@
 /**
  * The robust mutex every lock of this package is built on: two Int32 words in shared
- * memory, `[i]` the holder's pid (0 = free, see `tryLockWord` in `atomics.ts`) and
+ * memory, `[i]` the holder's pid (0 = free) and
  * `[i + 1]` the number of sleeping waiters, so that an uncontended release costs a
  * store and a load (no `Atomics.notify`). A holder whose process ended is taken over.
  *
@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { deadlineOf, LIVENESS_POLL_MS, ownPid, remaining, type SharedInt32, tryLockWord } from "./atomics.ts";
+import { deadlineOf, LIVENESS_POLL_MS, ownPid, pidAlive, remaining, type SharedInt32 } from "./atomics.ts";
 import { runAsync, runSync, type Steps, wait } from "./steps.ts";
 
 /** Number of Int32 words a mutex occupies. */
@@ -17,6 +17,14 @@ export const MUTEX_WORDS = 2;
 
 /** Tries taken before a waiter goes to sleep. */
 const SPINS = 100;
+
+/**
+ * How long a holder must have been seen dead before a waiter takes the mutex over. A
+ * terminated Worker may still run for a moment (Deno stops it only when it returns to
+ * its event loop); within this time it reaches its next liveness check and stops, so
+ * that two processes never work under the mutex at once.
+ */
+const TAKEOVER_GRACE_MS = 20;
 
 /** Takes the mutex, blocking the thread at most `timeout` ms (`undefined`: forever). */
 export function mutexSync(a: SharedInt32, i: number, timeout?: number): boolean {
@@ -40,13 +48,22 @@ export function* mutexSteps(a: SharedInt32, i: number, pid: number, deadline: nu
     }
   }
   Atomics.add(a, i + 1, 1);
+  let deadSince = -1;
+  let deadHolder = 0;
   try {
     for (;;) {
-      const holder = tryLockWord(a, i, pid);
+      const holder = Atomics.compareExchange(a, i, 0, pid);
       if (holder === 0) return true;
+      let slice = LIVENESS_POLL_MS;
+      if (!pidAlive(holder)) {
+        if (holder !== deadHolder) [deadHolder, deadSince] = [holder, performance.now()];
+        const waited = performance.now() - deadSince;
+        if (waited >= TAKEOVER_GRACE_MS && Atomics.compareExchange(a, i, holder, pid) === holder) return true;
+        slice = Math.max(1, TAKEOVER_GRACE_MS - waited);
+      }
       const left = remaining(deadline);
       if (left <= 0) return false;
-      yield wait(a, i, holder, Math.min(left, LIVENESS_POLL_MS));
+      yield wait(a, i, holder, Math.min(left, slice));
     }
   } finally {
     Atomics.sub(a, i + 1, 1);

@@ -81,11 +81,14 @@ test("a reader terminated halfway through an item: the next reader skips the res
     const sending = q.put(new Uint8Array(16 << 20).fill(3));
     const p = new mp.Process({ target: getAndReport, args: [q, out, 60_000, true] });
     await p.start();
-    // Once the child has claimed the item the count drops to 0; the put goes on.
+    // Once the child has claimed the item the count drops to 0. Wait for that without
+    // yielding to the event loop: the put (an async writer on this thread) cannot go on
+    // meanwhile, so the child is surely halfway through the item when it is terminated.
     let settled = false;
     void sending.then(() => (settled = true));
-    await eventually(() => q.qsize() === 0, 10_000, "the child to start reading");
-    await new Promise((r) => setTimeout(r, 20));
+    const end = Date.now() + 10_000;
+    while (q.qsize() !== 0 && Date.now() < end) { /* spin: the child reads the first piece */ }
+    assert.equal(q.qsize(), 0, "the child started reading within 10 s");
     assert.equal(settled, false);
     p.terminate();
     // The next reader drains the item: it skips the rest if the dead reader had passed
