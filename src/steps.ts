@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { checkNotTerminated, type SharedInt32, waitAsync, type WaitResult } from "./atomics.ts";
+import { type SharedInt32, terminatedSignal, waitAsync, type WaitResult } from "./atomics.ts";
 
 /** One wait: sleep while `a[i] === value`, at most `timeout` ms. */
 export interface Wait {
@@ -28,8 +28,7 @@ export function runSync<T>(steps: Steps<T>): T {
   while (!r.done) {
     const w = r.value;
     const result = Atomics.wait(w.a, w.i, w.value, w.timeout);
-    checkNotTerminated();
-    r = steps.next(result);
+    r = resume(steps, result);
   }
   return r.value;
 }
@@ -40,10 +39,19 @@ export async function runAsync<T>(steps: Steps<T>): Promise<T> {
   while (!r.done) {
     const w = r.value;
     const result = await waitAsync(w.a, w.i, w.value, w.timeout);
-    checkNotTerminated();
-    r = steps.next(result);
+    r = resume(steps, result);
   }
   return r.value;
+}
+
+/**
+ * Hands a wait's result back to the algorithm, or, if this process was terminated
+ * meanwhile, throws the ExitSignal into it: its `finally` blocks (waiter counts)
+ * still run, and it stops there.
+ */
+function resume<T>(steps: Steps<T>, result: WaitResult): IteratorResult<Wait, T> {
+  const signal = terminatedSignal();
+  return signal ? steps.throw(signal) : steps.next(result);
 }
 
 /** A wait to yield. */
