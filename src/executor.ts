@@ -7,8 +7,7 @@
 import { ProcessError } from "./errors.ts";
 import { MapIterator } from "./map_iterator.ts";
 import { type AnyFunction, type PoolEngine, startEngine } from "./pool_engine.ts";
-import { START_METHOD } from "./process.ts";
-import { self, type StartMethod } from "./state.ts";
+import { startMethodOf } from "./process.ts";
 
 /** Options of {@linkcode ProcessPoolExecutor}. */
 // deno-lint-ignore no-explicit-any
@@ -81,7 +80,6 @@ export class ProcessPoolExecutor implements AsyncDisposable {
         "new ProcessPoolExecutor(options): options must be an object like { maxWorkers: 4 }",
       );
     }
-    const ctor = new.target as unknown as { [START_METHOD]?: StartMethod };
     this.#engine = startEngine({
       owner: "ProcessPoolExecutor",
       countName: "maxWorkers",
@@ -89,7 +87,7 @@ export class ProcessPoolExecutor implements AsyncDisposable {
       initializer: options.initializer,
       initargs: options.initargs,
       maxTasksPerChild: options.maxTasksPerChild,
-      method: ctor[START_METHOD] ?? self.startMethod,
+      method: startMethodOf(new.target),
     });
   }
 

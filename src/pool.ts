@@ -8,8 +8,7 @@ import { AsyncResult, type ResultCallbacks, settleResult } from "./async_result.
 import { ProcessError } from "./errors.ts";
 import { MapIterator } from "./map_iterator.ts";
 import { type AnyFunction, copyInto, type PoolEngine, startEngine, type TaskSink } from "./pool_engine.ts";
-import { START_METHOD } from "./process.ts";
-import { self, type StartMethod } from "./state.ts";
+import { startMethodOf } from "./process.ts";
 
 /** Options of {@linkcode Pool}. */
 // deno-lint-ignore no-explicit-any
@@ -141,7 +140,6 @@ export class Pool implements AsyncDisposable {
         `new Pool(options): options must be a number of processes or an object, got ${typeof o}`,
       );
     }
-    const ctor = new.target as unknown as { [START_METHOD]?: StartMethod };
     this.#engine = startEngine({
       owner: "Pool",
       countName: "processes",
@@ -149,7 +147,7 @@ export class Pool implements AsyncDisposable {
       initializer: o.initializer,
       initargs: o.initargs,
       maxTasksPerChild: o.maxTasksPerChild,
-      method: ctor[START_METHOD] ?? self.startMethod,
+      method: startMethodOf(new.target),
     });
   }
 

@@ -236,7 +236,7 @@ export class Process<A extends unknown[] = any[]> {
     if (self.daemon) throw new ProcessError("daemonic processes are not allowed to have children");
     assertNotImporting(`process ${this.#name}`);
     const callers = callerModules();
-    const method = startMethodOf(this);
+    const method = startMethodOf(this.constructor);
     this.#phase = "started";
     const t = tree();
     this.#pid = allocatePid(t, self.pid);
@@ -454,9 +454,12 @@ export function whenEnded(p: Process): Promise<void> {
   return endedOf(p);
 }
 
-function startMethodOf(p: Process): StartMethod {
-  const ctor = p.constructor as unknown as { [START_METHOD]?: StartMethod };
-  return ctor[START_METHOD] ?? self.startMethod;
+/**
+ * The start method of objects made by `ctor`: the one its context bound it to (see
+ * `Context`), else the current default. Internal to this package.
+ */
+export function startMethodOf(ctor: unknown): StartMethod {
+  return (ctor as { [START_METHOD]?: StartMethod })[START_METHOD] ?? self.startMethod;
 }
 
 function special(role: Role, ctor: new (o: ProcessOptions) => Process = Process): Process {
