@@ -316,6 +316,7 @@ export class Channel {
         if (out === null) {
           // Claim the item: RSTATE tells a reader that takes over from us how far we got.
           tag = this.#ring32[(pos >> 2) + 2];
+          checkNotTerminated();
           Atomics.store(h, CLAIM, head);
           Atomics.store(h, RSTATE, 1);
           if (!counted) Atomics.sub(h, SIZE, 1);
@@ -447,6 +448,9 @@ export class Channel {
   }
 
   #advance(head: number, len: number): void {
+    // Right before the store: a terminated reader still running (Deno) may have spent
+    // long copying or decoding since its last check, and HEAD may be a new reader's now.
+    checkNotTerminated();
     const h = this.header;
     Atomics.store(h, HEAD, (head + frameSize(len)) | 0);
     if (Atomics.load(h, WWAIT) > 0) {

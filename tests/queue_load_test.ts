@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
 import { consume, getAndReport, produce, putOne } from "./fixtures/queue_tasks.ts";
 import { eventually, joinWithin, killAll } from "./helpers.ts";
+import { settlesWithin } from "../src/wait.ts";
 
 test("4 producers and 4 consumers move 100 000 items: each exactly once, in order per producer", async () => {
   const N = 100_000, P = 4;
@@ -94,8 +95,8 @@ test("a reader terminated halfway through an item: the next reader skips the res
     // The next reader drains the item: it skips the rest if the dead reader had passed
     // the item's first piece, else it reads the whole item (the dead one never had it).
     let next: Promise<Uint8Array | string> = q.get(10_000);
-    await sending;
-    await q.put("after");
+    assert.equal(await settlesWithin(sending, 20_000), true, "the 16 MiB put went through within 20 s");
+    await q.put("after", 10_000);
     const first = await next;
     if (first !== "after") {
       assert.ok(first instanceof Uint8Array && first.length === 16 << 20 && first[12345] === 3);
