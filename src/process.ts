@@ -14,6 +14,7 @@ import {
   type InitMessage,
   STATE_EXITED,
 } from "./messages.ts";
+import { packageModule } from "./package_url.ts";
 import { callerModules, type FunctionRef, resolveFunction } from "./resolve.ts";
 import {
   cpuCount as runtimeCpuCount,
@@ -27,12 +28,25 @@ import { allocatePid, isPidAlive, markPidDead } from "./tree.ts";
 import { checkTimeout, settlesWithin, sleep } from "./wait.ts";
 
 /** The worker bootstrap every child starts with. */
-export const BOOTSTRAP: URL = new URL("./worker.ts", import.meta.url);
+export const BOOTSTRAP: URL = packageModule("worker");
 
 /** Exit code of a process ended by `terminate()` (Python's `-SIGTERM`). */
 export const SIGTERM_EXIT = -15;
 /** Exit code of a process ended by `kill()` (Python's `-SIGKILL`). */
 export const SIGKILL_EXIT = -9;
+
+/**
+ * The error of a child whose Worker could not start or load its bootstrap (a module
+ * the runtime refuses to load, a missing permission), naming the process.
+ */
+function workerStartError(name: string, cause: unknown): ProcessError {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new ProcessError(
+    `could not start a Worker for process ${name}: ${why}. On Deno, run with -A (or grant ` +
+      `--allow-read and --allow-import for the package's files): see the README's Troubleshooting`,
+    { cause },
+  );
+}
 
 /** Symbol under which a context-bound Process class keeps its start method. */
 export const START_METHOD: unique symbol = Symbol("startMethod");
@@ -242,15 +256,24 @@ export class Process<A extends unknown[] = any[]> {
     this.#pid = allocatePid(t, self.pid);
     this.#control = createControl();
     self.children.add(this);
-    this.#worker = spawnWorker(BOOTSTRAP, this.#name, this.#daemon && !inWorker, {
-      message: (m) => this.#onMessage(m as ChildMessage),
-      error: (e) => {
-        this.#rejectStart(e);
-        this.#finish(1);
-      },
-      exit: (code) => this.#finish(code),
-    });
     const started = new Promise<void>((resolve, reject) => (this.#started = { resolve, reject }));
+    // Consumed below once the launch succeeds; a Worker that fails to load before that
+    // must not also surface as an unhandled rejection.
+    started.catch(() => {});
+    try {
+      this.#worker = spawnWorker(BOOTSTRAP, this.#name, this.#daemon && !inWorker, {
+        message: (m) => this.#onMessage(m as ChildMessage),
+        error: (e) => {
+          this.#rejectStart(this.#phase === "started" && this.#started ? workerStartError(this.#name, e) : e);
+          this.#finish(1);
+        },
+        exit: (code) => this.#finish(code),
+      });
+    } catch (e) {
+      this.#started = null;
+      this.#finish(1);
+      return Promise.reject(workerStartError(this.#name, e));
+    }
     return this.#holdWhile(
       this.#launch(callers, method).then(() => started, (e) => {
         this.#finish(1);

@@ -7,7 +7,8 @@
  * @module
  */
 import { ProcessError } from "./errors.ts";
-import { readModuleSource, stackModuleUrls } from "./runtime.ts";
+import { PACKAGE_SRC, packageModule } from "./package_url.ts";
+import { readModuleSource, resolveFrom, stackModuleUrls } from "./runtime.ts";
 import { self, type StartMethod } from "./state.ts";
 
 /** How a child finds a function: an export of a module, or (fork) its source. */
@@ -18,8 +19,7 @@ export type FunctionRef =
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
 
-const LIBRARY_SRC = new URL("./", import.meta.url).href;
-const LIBRARY_MOD = new URL("../mod.ts", import.meta.url).href;
+const LIBRARY_MOD = packageModule("../mod").href;
 
 const found = new WeakMap<AnyFunction, { module: string; name: string }>();
 const importsOf = new Map<string, Promise<string[]>>();
@@ -29,7 +29,7 @@ const importsOf = new Map<string, Promise<string[]>>();
  * synchronously in the public method, before any `await`.
  */
 export function callerModules(): string[] {
-  return stackModuleUrls().filter((u) => !u.startsWith(LIBRARY_SRC) && u !== LIBRARY_MOD);
+  return stackModuleUrls().filter((u) => !u.startsWith(PACKAGE_SRC) && u !== LIBRARY_MOD);
 }
 
 /**
@@ -45,9 +45,19 @@ export async function resolveFunction(
   if (typeof fn !== "function") {
     throw new TypeError(`the ${role} must be a function, got ${fn === null ? "null" : typeof fn}`);
   }
-  const hit = found.get(fn) ?? await search(fn, callers);
-  if (hit) return hit;
   const label = fn.name ? `"${fn.name}"` : "an anonymous function";
+  let hit: { module: string; name: string } | null | undefined = found.get(fn);
+  try {
+    hit ??= await search(fn, callers);
+  } catch (e) {
+    throw new ProcessError(
+      `the ${role} ${label} could not be looked for by reference: ` +
+        `${(e as Error).message}. Functions are found by reading the modules that export them: on Deno, ` +
+        "run with -A or --allow-read",
+      { cause: e },
+    );
+  }
+  if (hit) return hit;
   if (method === "fork") return { source: functionSource(fn, label, role), name: fn.name };
   throw new ProcessError(
     `the ${role} ${label} cannot be found by reference: the spawn start method imports the ${role} ` +
@@ -160,12 +170,8 @@ function staticImports(url: string): Promise<string[]> {
 function resolveSpecifier(spec: string, base: string): string | null {
   if (/^\.{0,2}\//.test(spec)) return new URL(spec, base).href;
   if (/^(node|npm|jsr|https?|data):/.test(spec)) return null;
-  try {
-    const url = import.meta.resolve(spec);
-    return url.startsWith("file:") ? url : null;
-  } catch {
-    return null;
-  }
+  const url = resolveFrom(spec, base);
+  return url?.startsWith("file:") ? url : null;
 }
 
 function functionSource(fn: AnyFunction, label: string, role: string): string {

@@ -108,7 +108,7 @@ export function spawnWorker(
   on: WorkerEvents,
 ): WorkerHandle {
   if (isDeno && unref) {
-    const w = new (workerThreads().Worker)(url, { name: NODE_WORKER_MARK + name });
+    const w = new (workerThreads().Worker)(nodeWorkerUrl(url), { name: NODE_WORKER_MARK + name });
     w.on("message", (m: unknown) => on.message(m));
     w.on("error", (e: unknown) => on.error(e));
     w.on("exit", (code: number) => on.exit(code));
@@ -135,6 +135,16 @@ export function spawnWorker(
     terminate: () => w.terminate(),
     ref: (r) => (r ? bw.ref?.() : bw.unref?.()),
   };
+}
+
+/**
+ * Deno's `node:worker_threads` starts only `file:` and `data:` modules: a bootstrap
+ * loaded from `https:` (the package installed from `jsr:`) is imported by a one-line
+ * `data:` module instead, so that the child still runs the package's own graph.
+ */
+function nodeWorkerUrl(url: URL): URL {
+  if (url.protocol === "file:" || url.protocol === "data:") return url;
+  return new URL(`data:text/javascript,${encodeURIComponent(`import ${JSON.stringify(url.href)};`)}`);
 }
 
 /** True inside a Worker (a child process of this package), false on the main thread. */
@@ -215,13 +225,37 @@ export function writeStderr(text: string): void {
   else g.process.stderr.write(text);
 }
 
-/** Reads a local module's source text, or `undefined` when it cannot. */
+/**
+ * Reads a local module's source text, or `undefined` when there is none to read.
+ * Rethrows the runtime's refusal (Deno without `--allow-read`), so that the caller can
+ * say which permission is missing.
+ */
 export async function readModuleSource(url: string): Promise<string | undefined> {
   if (!url.startsWith("file:")) return undefined;
   try {
     return isDeno ? await g.Deno.readTextFile(new URL(url)) : await g.Bun.file(new URL(url).pathname).text();
-  } catch {
+  } catch (e) {
+    if (isDeno && (e instanceof g.Deno.errors.NotCapable || e instanceof g.Deno.errors.PermissionDenied)) {
+      throw e;
+    }
     return undefined;
+  }
+}
+
+/**
+ * Resolves an import specifier as the module at `parentUrl` would (its import map,
+ * `tsconfig.json` paths, `package.json` imports, `node_modules`), not as the package
+ * would: the package may be installed elsewhere (`jsr:`, `node_modules`). Returns
+ * `null` when the specifier does not resolve.
+ */
+export function resolveFrom(specifier: string, parentUrl: string): string | null {
+  try {
+    if (isDeno) return import.meta.resolve(specifier);
+    const parent = new URL(parentUrl);
+    if (parent.protocol !== "file:") return null;
+    return toUrl(g.Bun.resolveSync(specifier, parent.pathname));
+  } catch {
+    return null;
   }
 }
 
