@@ -15,7 +15,7 @@ import {
   STATE_EXITED,
 } from "./messages.ts";
 import { packageModule } from "./package_url.ts";
-import { callerModules, type FunctionRef, resolveFunction } from "./resolve.ts";
+import { callerModules, type FunctionRef, resolveFunction, resolveNow } from "./resolve.ts";
 import {
   cpuCount as runtimeCpuCount,
   exitProgram,
@@ -296,18 +296,40 @@ export class Process<A extends unknown[] = any[]> {
     return p.finally(release);
   }
 
-  async #launch(callers: string[], method: StartMethod): Promise<void> {
-    const subclassed = this.run !== Process.prototype.run;
-    let target: FunctionRef | null = null;
-    let cls: FunctionRef | null = null;
-    const props: Record<string, unknown> = {};
-    if (subclassed) {
-      cls = await resolveFunction(this.constructor as () => unknown, callers, "spawn", "Process subclass");
-      Object.assign(props, this);
-    } else if (this.#target) {
-      target = await resolveFunction(this.#target, callers, method, "target");
+  /**
+   * Finds the target and posts the init message: at once when the function can be
+   * found synchronously (the usual case), so that a blocking call right after
+   * `start()` finds the child running; else after the asynchronous search.
+   */
+  #launch(callers: string[], method: StartMethod): Promise<void> {
+    try {
+      const subclassed = this.run !== Process.prototype.run;
+      const fn = subclassed ? this.constructor as () => unknown : this.#target;
+      const props: Record<string, unknown> = subclassed
+        ? Object.assign({} as Record<string, unknown>, this)
+        : {};
+      const post = (ref: FunctionRef | null) => {
+        if (this.#phase !== "ended") {
+          this.#post(method, subclassed ? null : ref, subclassed ? ref : null, props);
+        }
+      };
+      if (!fn) return Promise.resolve(post(null));
+      const how = subclassed ? "spawn" : method;
+      const role = subclassed ? "Process subclass" : "target";
+      const now = resolveNow(fn, callers, how, role);
+      if (now) return Promise.resolve(post(now));
+      return resolveFunction(fn, callers, how, role).then(post);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    if (this.#phase === "ended") return; // terminated while resolving
+  }
+
+  #post(
+    method: StartMethod,
+    target: FunctionRef | null,
+    cls: FunctionRef | null,
+    props: Record<string, unknown>,
+  ): void {
     const ref = cls ?? target;
     const init: InitMessage = {
       t: "init",

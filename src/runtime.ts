@@ -226,20 +226,25 @@ export function writeStderr(text: string): void {
 }
 
 /**
- * Reads a local module's source text, or `undefined` when there is none to read.
- * Rethrows the runtime's refusal (Deno without `--allow-read`), so that the caller can
- * say which permission is missing.
+ * Reads a local module's source text synchronously, or `undefined` when there is none
+ * to read. Rethrows the runtime's refusal (Deno without `--allow-read`), so that the
+ * caller can say which permission is missing.
  */
-export async function readModuleSource(url: string): Promise<string | undefined> {
+export function readModuleSource(url: string): string | undefined {
   if (!url.startsWith("file:")) return undefined;
   try {
-    return isDeno ? await g.Deno.readTextFile(new URL(url)) : await g.Bun.file(new URL(url).pathname).text();
+    return isDeno ? g.Deno.readTextFileSync(new URL(url)) : nodeFs().readFileSync(new URL(url), "utf8");
   } catch (e) {
     if (isDeno && (e instanceof g.Deno.errors.NotCapable || e instanceof g.Deno.errors.PermissionDenied)) {
       throw e;
     }
     return undefined;
   }
+}
+
+// deno-lint-ignore no-explicit-any
+function nodeFs(): any {
+  return g.process.getBuiltinModule("node:fs");
 }
 
 /**
