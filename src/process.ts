@@ -26,6 +26,7 @@ import {
 import { assertNotImporting, nextIdentity, self, type StartMethod, tree } from "./state.ts";
 import { allocatePid, isPidAlive, markPidDead } from "./tree.ts";
 import { checkTimeout, settlesWithin, sleep } from "./wait.ts";
+import { inspectable } from "./inspect.ts";
 
 /** The worker bootstrap every child starts with. */
 export const BOOTSTRAP: URL = packageModule("worker");
@@ -474,7 +475,12 @@ export class Process<A extends unknown[] = any[]> {
       : code === null
       ? "started"
       : `stopped exitcode=${code}`;
-    return `<${this.constructor.name} name='${this.name}' ${status}${this.daemon ? " daemon" : ""}>`;
+    const pid = this.#role === "self" || this.#phase !== "initial" ? ` pid=${this.pid}` : "";
+    const parent = this.#role === "self" ? self.parent?.pid : this.#role === "parent" ? null : self.pid;
+    const parentPart = parent === undefined || parent === null ? "" : ` parent=${parent}`;
+    return `<${this.constructor.name} name='${this.name}'${pid}${parentPart} ${status}${
+      this.daemon ? " daemon" : ""
+    }>`;
   }
 }
 
@@ -604,3 +610,5 @@ export function exit(code: number = 0): never {
   if (!inWorker) exitProgram(code);
   throw new ExitSignal(code);
 }
+
+inspectable(Process);
