@@ -66,6 +66,12 @@ export { JoinableQueue } from "./src/joinable_queue.ts";
 export { SimpleQueue } from "./src/simple_queue.ts";
 export { type BytesLike, Connection, Pipe } from "./src/connection.ts";
 export { wait } from "./src/ready.ts";
+/**
+ * Python's `concurrent.futures` module functions: `asCompleted(futures, timeout?)`,
+ * `wait(futures, { timeout, returnWhen })` and the `FIRST_COMPLETED`,
+ * `FIRST_EXCEPTION`, `ALL_COMPLETED` constants.
+ */
+export * as futures from "./src/futures.ts";
 export {
   BaseManager,
   Manager,
