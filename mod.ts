@@ -66,6 +66,15 @@ export { JoinableQueue } from "./src/joinable_queue.ts";
 export { SimpleQueue } from "./src/simple_queue.ts";
 export { type BytesLike, Connection, Pipe } from "./src/connection.ts";
 export { wait } from "./src/ready.ts";
+export {
+  getLogger,
+  type Level,
+  Logger,
+  type LogHandler,
+  LogLevel,
+  type LogRecord,
+  logToStderr,
+} from "./src/logger.ts";
 /**
  * Python's `concurrent.futures` module functions: `asCompleted(futures, timeout?)`,
  * `wait(futures, { timeout, returnWhen })` and the `FIRST_COMPLETED`,

@@ -27,6 +27,7 @@ import { assertNotImporting, nextIdentity, self, type StartMethod, tree } from "
 import { allocatePid, isPidAlive, markPidDead } from "./tree.ts";
 import { checkTimeout, settlesWithin, sleep } from "./wait.ts";
 import { inspectable } from "./inspect.ts";
+import { getLogger } from "./logger.ts";
 
 /** The worker bootstrap every child starts with. */
 export const BOOTSTRAP: URL = packageModule("worker");
@@ -346,6 +347,7 @@ export class Process<A extends unknown[] = any[]> {
         startMethodFixed: self.startMethodFixed,
         tree: tree(),
         mainModule: ref && "module" in ref ? ref.module : self.mainModule,
+        log: getLogger().inherited,
       },
       control: this.#control!,
       target,

@@ -15,6 +15,7 @@ export const START_METHODS: readonly StartMethod[] = ["spawn", "fork"];
 
 /** A child as its parent tracks it, so that the parent can wait for it or end it. */
 export interface ChildRecord {
+  readonly name: string;
   readonly daemon: boolean;
   isAlive(): boolean;
   join(): Promise<void>;
@@ -34,6 +35,8 @@ export interface SelfInfo {
   tree: TreeTable;
   /** The module the child imports for its target: the child's "main module". */
   mainModule?: string;
+  /** The parent's logging settings (`logToStderr`), which the child takes over. */
+  log?: { level: number; stderr: boolean };
 }
 
 /** This thread's view of itself. */
