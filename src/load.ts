@@ -7,6 +7,8 @@
  */
 import { ProcessError } from "./errors.ts";
 import type { FunctionRef } from "./resolve.ts";
+import { rememberNamespace } from "./function_ref.ts";
+import { builtinAt } from "./builtins.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
@@ -17,6 +19,7 @@ type AnyFunction = (...args: any[]) => unknown;
  */
 export async function loadFunction(ref: FunctionRef, role: string): Promise<AnyFunction> {
   if ("source" in ref) return rebuild(ref.source, ref.name);
+  if ("builtin" in ref) return builtinAt(ref.builtin);
   const fn = await exportOf(ref.module, ref.name, role);
   if (ref.check === undefined || sourceOf(fn) === ref.check) return fn;
   for (const other of ref.more ?? []) {
@@ -32,7 +35,9 @@ export async function loadFunction(ref: FunctionRef, role: string): Promise<AnyF
 }
 
 async function exportOf(module: string, name: string, role: string): Promise<AnyFunction> {
-  const fn = (await import(module))[name];
+  const ns = await import(module);
+  rememberNamespace(module, ns);
+  const fn = ns[name];
   if (typeof fn !== "function") {
     throw new ProcessError(
       `the ${role} "${name}" is not an exported function of ${module} in the child ` +

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { builtinPath } from "./builtins.ts";
 import { ProcessError } from "./errors.ts";
 import { PACKAGE_SRC, packageModule } from "./package_url.ts";
 import { readModuleSource, resolveFrom, stackModuleUrls } from "./runtime.ts";
@@ -20,6 +21,7 @@ import { self, type StartMethod } from "./state.ts";
  */
 export type FunctionRef =
   | { module: string; name: string; check?: string; more?: { module: string; name: string }[] }
+  | { builtin: string; name: string }
   | { source: string; name: string };
 
 // deno-lint-ignore no-explicit-any
@@ -36,7 +38,12 @@ const sources = new Map<string, string | undefined>();
  * synchronously in the public method, before any `await`.
  */
 export function callerModules(): string[] {
-  return stackModuleUrls().filter((u) => !u.startsWith(PACKAGE_SRC) && u !== LIBRARY_MOD);
+  return userModules(stackModuleUrls());
+}
+
+/** The user's modules among `urls` (the package's own left out). */
+export function userModules(urls: string[]): string[] {
+  return urls.filter((u) => !u.startsWith(PACKAGE_SRC) && u !== LIBRARY_MOD);
 }
 
 /**
@@ -52,6 +59,8 @@ export async function resolveFunction(
   if (typeof fn !== "function") {
     throw new TypeError(`the ${role} must be a function, got ${fn === null ? "null" : typeof fn}`);
   }
+  const builtin = builtinPath(fn);
+  if (builtin !== undefined) return { builtin, name: fn.name };
   const label = labelOf(fn);
   let hit: { module: string; name: string } | null | undefined = found.get(fn);
   try {
@@ -87,6 +96,8 @@ export function resolveNow(
   if (typeof fn !== "function") {
     throw new TypeError(`the ${role} must be a function, got ${fn === null ? "null" : typeof fn}`);
   }
+  const builtin = builtinPath(fn);
+  if (builtin !== undefined) return { builtin, name: fn.name };
   const known = found.get(fn);
   if (known) return known;
   let hits: { module: string; name: string }[] = [];

@@ -264,6 +264,18 @@ export function resolveFrom(specifier: string, parentUrl: string): string | null
   }
 }
 
+/**
+ * Loads a local ES module synchronously (`require()` of an ES module, which Deno and
+ * Bun both support) and returns its namespace: the same instance `import()` gives.
+ * Throws for a module that is not a local file, or (Deno) whose graph uses top-level
+ * await.
+ */
+export function requireModule(url: string): unknown {
+  if (!url.startsWith("file:")) throw new TypeError(`not a local module: ${url}`);
+  const { createRequire } = g.process.getBuiltinModule("node:module");
+  return createRequire(url)(decodeURIComponent(new URL(url).pathname));
+}
+
 function toUrl(pathOrUrl: string): string {
   if (/^[a-z][a-z0-9+.-]*:/i.test(pathOrUrl)) return pathOrUrl;
   const u = new URL("file://");
@@ -282,6 +294,11 @@ export function stackModuleUrls(): string[] {
   Error.stackTraceLimit = 64;
   const stack = new Error().stack ?? "";
   Error.stackTraceLimit = limit;
+  return moduleUrlsIn(stack);
+}
+
+/** The module URLs in a stack trace, innermost first, without repeats. */
+export function moduleUrlsIn(stack: string): string[] {
   const urls: string[] = [];
   for (const line of stack.split("\n")) {
     const m = FRAME.exec(line);
