@@ -1,15 +1,11 @@
 /**
  * Well-known built-in functions by path from `globalThis` (`Math.sqrt`,
  * `JSON.stringify`, `String`, `Array.prototype.join`): they travel between processes
- * by that path, as Python pickles `math.sqrt` by reference. Internal to this package.
+ * by that path, as Python pickles `math.sqrt` by reference. This table is only needed
+ * to send them (`function_ref.ts` finds them again by path). Internal to this package.
  *
  * @module
  */
-import { ProcessError } from "./errors.ts";
-
-// deno-lint-ignore no-explicit-any
-type AnyFunction = (...args: any[]) => unknown;
-
 const NAMESPACES = [
   "Math",
   "JSON",
@@ -73,16 +69,4 @@ function safeGet(o: object, key: string): unknown {
 /** The path of a well-known built-in function (`"Math.sqrt"`), or `undefined`. */
 export function builtinPath(fn: unknown): string | undefined {
   return builtinPaths().get(fn);
-}
-
-/** The built-in function at `path`; throws a `ProcessError` if this runtime has none. */
-export function builtinAt(path: string): AnyFunction {
-  let v: unknown = globalThis;
-  for (const part of path.split(".")) v = (v as Record<string, unknown> | undefined)?.[part];
-  if (typeof v !== "function") {
-    throw new ProcessError(
-      `the built-in function ${path} arrived from another process, and this runtime has no such function`,
-    );
-  }
-  return v as AnyFunction;
 }

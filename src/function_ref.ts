@@ -9,8 +9,8 @@
  * @module
  */
 import { ProcessError } from "./errors.ts";
-import { builtinAt, builtinPath } from "./builtins.ts";
-import { callerModules, type FunctionRef, resolveNow } from "./resolve.ts";
+import { packageModule } from "./package_url.ts";
+import type { FunctionRef } from "./resolve.ts";
 import { requireModule } from "./runtime.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -29,17 +29,33 @@ export function rememberNamespace(module: string, ns: Record<string, unknown>): 
   namespaces.set(module, ns);
 }
 
+/** Finds a function's reference; set by `resolve.ts` (the search), loaded only to send one. */
+type Encoder = (fn: AnyFunction, callers?: string[]) => FunctionData | null;
+let encoder: Encoder | null = null;
+
+/** Sets how functions are found by reference (`resolve.ts` does, when it loads). */
+export function setFunctionEncoder(encode: Encoder): void {
+  encoder = encode;
+}
+
+/** Remembers that `data` stands for `fn` in this thread. */
+export function rememberFunction(data: FunctionData, fn: AnyFunction): void {
+  if ("module" in data) known.set(`${data.module}#${data.name}`, fn);
+}
+
 /**
  * The data a function travels as, or `null` when it cannot be found by reference (a
- * lambda, a function that no module on the caller's path exports).
+ * lambda, a function that no module on the caller's path exports). `callers` are the
+ * modules to search first (default: the user's modules on the current stack).
  */
-export function functionToData(fn: AnyFunction, callers: string[] = callerModules()): FunctionData | null {
-  const builtin = builtinPath(fn);
-  if (builtin !== undefined) return { builtin, name: fn.name };
-  const ref = resolveNow(fn, callers, "spawn", "function");
-  if (ref === null || !("module" in ref)) return null;
-  known.set(`${ref.module}#${ref.name}`, fn);
-  return ref;
+export function functionToData(fn: AnyFunction, callers?: string[]): FunctionData | null {
+  if (encoder === null) {
+    // The search is not part of a child's bootstrap: load it now, synchronously.
+    try {
+      requireModule(packageModule("resolve").href);
+    } catch { /* not a local install (https:): the function cannot be sent */ }
+  }
+  return encoder === null ? null : encoder(fn, callers);
 }
 
 /**
@@ -61,6 +77,18 @@ export async function preloadFunction(data: FunctionData): Promise<void> {
       return;
     }
   }
+}
+
+/** The built-in function at `path`; throws a `ProcessError` if this runtime has none. */
+export function builtinAt(path: string): AnyFunction {
+  let v: unknown = globalThis;
+  for (const part of path.split(".")) v = (v as Record<string, unknown> | undefined)?.[part];
+  if (typeof v !== "function") {
+    throw new ProcessError(
+      `the built-in function ${path} arrived from another process, and this runtime has no such function`,
+    );
+  }
+  return v as AnyFunction;
 }
 
 /** The function that `data` refers to, found in this thread; throws a `ProcessError` if none. */

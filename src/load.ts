@@ -7,8 +7,7 @@
  */
 import { ProcessError } from "./errors.ts";
 import type { FunctionRef } from "./resolve.ts";
-import { rememberNamespace } from "./function_ref.ts";
-import { builtinAt } from "./builtins.ts";
+import { builtinAt, rememberNamespace } from "./function_ref.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;

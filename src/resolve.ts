@@ -7,6 +7,7 @@
  * @module
  */
 import { builtinPath } from "./builtins.ts";
+import { type FunctionData, rememberFunction, setFunctionEncoder } from "./function_ref.ts";
 import { ProcessError } from "./errors.ts";
 import { PACKAGE_SRC, packageModule } from "./package_url.ts";
 import { readModuleSource, resolveFrom, stackModuleUrls } from "./runtime.ts";
@@ -265,3 +266,11 @@ function functionSource(fn: AnyFunction, label: string, role: string): string {
   }
   return src;
 }
+
+/** A function inside a value: a built-in by path, else an export found by name. */
+setFunctionEncoder((fn: AnyFunction, callers?: string[]): FunctionData | null => {
+  const ref = resolveNow(fn, callers ?? callerModules(), "spawn", "function");
+  if (ref === null || "source" in ref) return null;
+  rememberFunction(ref, fn);
+  return ref;
+});
