@@ -28,6 +28,7 @@ import { allocatePid, isPidAlive, markPidDead } from "./tree.ts";
 import { checkTimeout, settlesWithin, sleep } from "./wait.ts";
 import { inspectable } from "./inspect.ts";
 import { getLogger } from "./logger.ts";
+import { takeWorker } from "./forkserver.ts";
 
 /** The worker bootstrap every child starts with. */
 export const BOOTSTRAP: URL = packageModule("worker");
@@ -263,7 +264,8 @@ export class Process<A extends unknown[] = any[]> {
     // must not also surface as an unhandled rejection.
     started.catch(() => {});
     try {
-      this.#worker = spawnWorker(BOOTSTRAP, this.#name, this.#daemon && !inWorker, {
+      const spawn = method === "forkserver" ? takeWorker : spawnWorker;
+      this.#worker = spawn(BOOTSTRAP, this.#name, this.#daemon && !inWorker, {
         message: (m) => this.#onMessage(m as ChildMessage),
         error: (e) => {
           this.#rejectStart(this.#phase === "started" && this.#started ? workerStartError(this.#name, e) : e);
