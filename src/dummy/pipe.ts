@@ -5,6 +5,7 @@
  * @module
  */
 import { BufferTooShort, EOFError, ProcessError } from "../errors.ts";
+import { currentProcess, type DummyProcess, onProcessStart, whenEnded } from "./process.ts";
 import { noWait, timeoutMs, WaitList, wouldBlock } from "./waiters.ts";
 
 /** An accepted byte source for `sendBytes`. */
@@ -22,6 +23,21 @@ class Channel {
   readerClosed = false;
   readers = new WaitList<void>();
 }
+
+let holdFor: (c: Connection, p: DummyProcess) => void;
+
+/** Notes the Connections found in `value` (args, arrays and plain objects in them) as held by `p`. */
+function holdAll(value: unknown, p: DummyProcess, seen: Set<unknown>): void {
+  if (typeof value !== "object" || value === null || seen.has(value)) return;
+  seen.add(value);
+  if (value instanceof Connection) holdFor(value, p);
+  else if (Array.isArray(value)) { for (const v of value) holdAll(v, p, seen); }
+  else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) holdAll(v, p, seen);
+  }
+}
+
+onProcessStart((p, args) => holdAll(args, p, new Set()));
 
 let making: { input: Channel | null; output: Channel | null } | null = null;
 
@@ -59,18 +75,31 @@ function byteView(buf: BytesLike, where: string): Uint8Array {
 export class Connection<T = unknown> {
   readonly #input: Channel | null;
   readonly #output: Channel | null;
-  #closed = false;
+  /** The dummy processes holding this end open: its creator, and those it was passed to in `args`. */
+  readonly #holders = new Set<DummyProcess>();
+  /** The dummy processes that closed this end: their later calls throw. */
+  readonly #closedBy = new Set<DummyProcess>();
+  #shut = false;
+
+  static {
+    holdFor = (c, p) => {
+      if (c.#shut || c.#closedBy.has(p)) return;
+      c.#holders.add(p);
+      void whenEnded(p).then(() => c.#drop(p));
+    };
+  }
 
   /** Connections come from {@linkcode Pipe}; this constructor is not for direct use. */
   constructor() {
     if (making === null) throw new TypeError("Connection cannot be constructed directly: use Pipe()");
     this.#input = making.input;
     this.#output = making.output;
+    this.#holders.add(currentProcess());
   }
 
-  /** Whether this end was closed. */
+  /** Whether this end was closed in the calling dummy process (or in all that held it). */
   get closed(): boolean {
-    return this.#closed;
+    return this.#shut || this.#closedBy.has(currentProcess());
   }
 
   /** Whether this end can receive. */
@@ -186,10 +215,22 @@ export class Connection<T = unknown> {
     return this.#into(target, offset, m, "recvBytesIntoSync");
   }
 
-  /** Closes this end: the other end's `recv` ends with `EOFError` once it has read what was sent. */
+  /**
+   * Closes this end in the calling dummy process, as the real `close()` closes it in
+   * this process. Once every dummy process holding it (its creator, and those it was
+   * passed to in `args`) has closed it or ended, the other end's `recv` ends with
+   * `EOFError` after what was sent.
+   */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    const me = currentProcess();
+    if (this.#shut || this.#closedBy.has(me)) return;
+    this.#closedBy.add(me);
+    this.#drop(me);
+  }
+
+  #drop(p: DummyProcess): void {
+    if (!this.#holders.delete(p) || this.#holders.size > 0 || this.#shut) return;
+    this.#shut = true;
     const error = new ProcessError("this Connection was closed (close() was called) while this call waited");
     if (this.#input) {
       this.#input.readerClosed = true;
@@ -209,7 +250,7 @@ export class Connection<T = unknown> {
   /** A description, like Python's repr: `<Connection duplex>`. */
   toString(): string {
     const mode = this.readable && this.writable ? "duplex" : this.readable ? "read" : "write";
-    return `<Connection ${mode}${this.#closed ? " closed" : ""}>`;
+    return `<Connection ${mode}${this.closed ? " closed" : ""}>`;
   }
 
   #ready(input: Channel): boolean {
@@ -307,7 +348,7 @@ export class Connection<T = unknown> {
   }
 
   #check(method: string, need: "readable" | "writable"): Channel {
-    if (this.#closed) {
+    if (this.closed) {
       throw new ProcessError(`cannot ${method}: this Connection is closed (handle is closed)`);
     }
     const channel = need === "writable" ? this.#output : this.#input;

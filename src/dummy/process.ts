@@ -30,6 +30,22 @@ let identCounter = 0;
 let makingMain = false;
 let mainObject: DummyProcess | null = null;
 let childrenOf: (p: DummyProcess) => Set<DummyProcess>;
+let endedOf: (p: DummyProcess) => Promise<void>;
+let runningOf: (p: DummyProcess) => boolean;
+
+/** Called as a dummy process starts, with its arguments (Pipe ends note their new holder). */
+type StartHook = (p: DummyProcess, args: readonly unknown[]) => void;
+const startHooks: StartHook[] = [];
+
+/** Runs `hook` whenever a dummy process starts. Internal to `mp.dummy`. */
+export function onProcessStart(hook: StartHook): void {
+  startHooks.push(hook);
+}
+
+/** Resolves when the started dummy process `p` has ended. Internal to `mp.dummy`. */
+export function whenEnded(p: DummyProcess): Promise<void> {
+  return endedOf(p);
+}
 
 /**
  * Runs `fn` as a task of the dummy process `p`: `currentProcess()` is `p` inside it and
@@ -89,6 +105,8 @@ export class DummyProcess<A extends unknown[] = any[]> {
 
   static {
     childrenOf = (p) => p.#children;
+    endedOf = (p) => p.#ended;
+    runningOf = (p) => p.#phase === "started" && !p.#closed;
   }
 
   /** Creates the process object; nothing runs until {@linkcode DummyProcess.start}. */
@@ -174,6 +192,7 @@ export class DummyProcess<A extends unknown[] = any[]> {
     this.#phase = "started";
     this.#ident = identCounter++;
     childrenOf(currentProcess()).add(this);
+    for (const hook of startHooks) hook(this, this.#args);
     return new Promise<void>((resolve) => {
       queueMicrotask(() => {
         let outcome: unknown;
@@ -325,7 +344,7 @@ export function currentProcess(): DummyProcess {
  */
 export function activeChildren(): DummyProcess[] {
   const children = childrenOf(currentProcess());
-  for (const c of children) if (!c.isAlive()) children.delete(c);
+  for (const c of children) if (!runningOf(c)) children.delete(c);
   return [...children];
 }
 

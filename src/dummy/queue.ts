@@ -6,6 +6,7 @@
  * @module
  */
 import { Empty, Full, ProcessError } from "../errors.ts";
+import { currentProcess, type DummyProcess } from "./process.ts";
 import { noWait, timeoutMs, WaitList, wouldBlock } from "./waiters.ts";
 
 function checkMaxsize(maxsize: unknown): number {
@@ -68,7 +69,8 @@ export class Queue<T = unknown> {
   #head = 0;
   #getters = new WaitList<T>();
   #putters: { item: T; wake: WaitList<void> }[] = [];
-  #closed = false;
+  /** The dummy processes that called close(): their later calls throw. */
+  #closedBy = new Set<DummyProcess>();
   /** Items put and not yet marked done (JoinableQueue's count). */
   #unfinished = 0;
 
@@ -226,26 +228,27 @@ export class Queue<T = unknown> {
   }
 
   /**
-   * Ends the use of the queue: later `put` / `get` throw, and calls waiting now reject
-   * with a `ProcessError`. Items already in it stay there.
+   * Ends the calling dummy process's use of the queue, as the real `close()` ends this
+   * process's: its later `put` / `get` throw. Other dummy processes (and their calls)
+   * are not affected.
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const error = new ProcessError("the Queue was closed (close() was called) while this call waited");
-    this.#getters.failAll(error);
-    for (const p of this.#putters.splice(0)) p.wake.failAll(error);
+    this.#closedBy.add(currentProcess());
   }
 
   /** Describes the queue: `<Queue(size=2, maxsize=0)>`. */
   toString(): string {
     return `<${this.constructor.name}(size=${this.#size()}, maxsize=${this.#maxsize}${
-      this.#closed ? ", closed" : ""
+      this.#closedBy.has(currentProcess()) ? ", closed" : ""
     })>`;
   }
 
   #check(method: string): void {
-    if (this.#closed) throw new ProcessError(`cannot ${method}: this Queue was closed (close() was called)`);
+    if (this.#closedBy.has(currentProcess())) {
+      throw new ProcessError(
+        `cannot ${method}: this Queue was closed in ${currentProcess().name} (close() was called there)`,
+      );
+    }
   }
 }
 
