@@ -20,6 +20,7 @@ import {
   RLock,
   Semaphore,
 } from "./sync.ts";
+import { printable } from "./waiters.ts";
 
 /** A key of a dummy dict: a primitive, as for the real `DictProxy`. */
 export type DummyDictKey = string | number | bigint | boolean | null | undefined;
@@ -745,3 +746,5 @@ export class DummyManager implements AsyncDisposable {
 export function Manager(): Promise<DummyManager> {
   return Promise.resolve(new DummyManager());
 }
+
+printable(DummyDict, DummyList, Namespace, DummyManager);

@@ -6,7 +6,7 @@
  */
 import { BufferTooShort, EOFError, ProcessError } from "../errors.ts";
 import { currentProcess, type DummyProcess, onProcessStart, whenEnded } from "./process.ts";
-import { noWait, timeoutMs, WaitList, wouldBlock } from "./waiters.ts";
+import { noWait, printable, timeoutMs, WaitList, wouldBlock } from "./waiters.ts";
 
 /** An accepted byte source for `sendBytes`. */
 export type BytesLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
@@ -393,3 +393,5 @@ export function Pipe<T = unknown>(duplex: boolean = true): [Connection<T>, Conne
   const back = new Channel();
   return [connect(back, forward), connect(forward, back)];
 }
+
+printable(Connection);

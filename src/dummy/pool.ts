@@ -10,7 +10,7 @@ import { AsyncResult, type ResultCallbacks, settleResult } from "../async_result
 import { BrokenProcessPool, ProcessError, TimeoutError } from "../errors.ts";
 import { cpuCount } from "../runtime.ts";
 import { currentProcess, DummyProcess, runAs } from "./process.ts";
-import { noWait, timeoutMs, WaitList } from "./waiters.ts";
+import { noWait, printable, timeoutMs, WaitList } from "./waiters.ts";
 
 /** Options of the dummy {@linkcode Pool}: those of the real `Pool`. */
 // deno-lint-ignore no-explicit-any
@@ -728,3 +728,5 @@ export class DummyMapIterator<R> implements AsyncIterableIterator<R> {
 }
 
 const MAKING = Symbol("making");
+
+printable(Pool);

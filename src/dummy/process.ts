@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { ProcessError } from "../errors.ts";
 import { writeStderr } from "../runtime.ts";
-import { settlesWithin, timeoutMs } from "./waiters.ts";
+import { printable, settlesWithin, timeoutMs } from "./waiters.ts";
 
 /** Options of {@linkcode DummyProcess}: those of the real `Process`. */
 export interface DummyProcessOptions<A extends unknown[] = unknown[]> {
@@ -286,17 +286,9 @@ export class DummyProcess<A extends unknown[] = any[]> {
     const status = this.#phase === "ended" ? `stopped exitcode=${this.#exitCode}` : this.#phase;
     return `<DummyProcess name='${this.#name}' ${status}${this.#daemon ? " daemon" : ""}>`;
   }
-
-  /** Deno's console.log shows the same as toString(). @ignore */
-  [Symbol.for("Deno.customInspect")](): string {
-    return this.toString();
-  }
-
-  /** Node-style inspection (Bun's console.log) shows the same as toString(). @ignore */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
-  }
 }
+
+printable(DummyProcess);
 
 /**
  * The dummy process running the caller (Python's `current_thread()`, which is

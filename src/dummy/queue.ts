@@ -7,7 +7,7 @@
  */
 import { Empty, Full, ProcessError } from "../errors.ts";
 import { currentProcess, type DummyProcess } from "./process.ts";
-import { noWait, timeoutMs, WaitList, wouldBlock } from "./waiters.ts";
+import { noWait, printable, timeoutMs, WaitList, wouldBlock } from "./waiters.ts";
 
 function checkMaxsize(maxsize: unknown): number {
   if (typeof maxsize !== "number" || !Number.isInteger(maxsize)) {
@@ -82,6 +82,11 @@ export class Queue<T = unknown> {
   /** Creates a queue holding at most `maxsize` items (0 or less: no limit). */
   constructor(maxsize: number = 0) {
     this.#maxsize = checkMaxsize(maxsize);
+  }
+
+  /** The type a manager's proxy would name: `"Queue"` or `"JoinableQueue"`. */
+  get typeid(): string {
+    return this instanceof JoinableQueue ? "JoinableQueue" : "Queue";
   }
 
   /** The queue's `maxsize` (0: no limit). */
@@ -319,3 +324,5 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     );
   }
 }
+
+printable(Queue);

@@ -17,6 +17,7 @@ import {
   type ValueOf,
 } from "../typecodes.ts";
 import { Lock, RLock } from "./sync.ts";
+import { printable } from "./waiters.ts";
 
 /** Options of the dummy {@linkcode Value} and {@linkcode Array}. */
 export interface DummySharedOptions {
@@ -269,3 +270,5 @@ function newData<T extends Typecode>(tc: T, sizeOrInit: unknown, where: string):
   for (let i = 0; i < items.length; i++) data[i] = toStored(tc, items[i], `${where} item ${i}`) as never;
   return data;
 }
+
+printable(Value, DummyArray);

@@ -7,7 +7,7 @@
  */
 import { BrokenBarrierError, ProcessError, TimeoutError } from "../errors.ts";
 import { currentProcess, type DummyProcess } from "./process.ts";
-import { noWait, timeoutMs, WaitList, wouldBlock } from "./waiters.ts";
+import { noWait, printable, timeoutMs, WaitList, wouldBlock } from "./waiters.ts";
 
 function timedOut(what: string, timeout: number | undefined): TimeoutError {
   return new TimeoutError(
@@ -760,3 +760,5 @@ export class Barrier {
     return `<Barrier(${this.#broken ? "broken, " : ""}waiters=${this.nWaiting}/${this.#parties})>`;
   }
 }
+
+printable(Lock, RLock, Semaphore, Condition, Event, Barrier);

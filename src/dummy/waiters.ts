@@ -122,3 +122,21 @@ export function wouldBlock(call: string, why: string, instead: string): ProcessE
       "to try without waiting).",
   );
 }
+
+/**
+ * Makes `console.log` (Deno's and Bun's) print instances of `classes` as their
+ * `toString()`, like Python's repr.
+ */
+export function printable(...classes: { prototype: object }[]): void {
+  for (const cls of classes) {
+    for (const key of [Symbol.for("Deno.customInspect"), Symbol.for("nodejs.util.inspect.custom")]) {
+      Object.defineProperty(cls.prototype, key, {
+        value: function (this: object) {
+          return String(this);
+        },
+        configurable: true,
+        writable: true,
+      });
+    }
+  }
+}
