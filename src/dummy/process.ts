@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { AsyncLocalStorage } from "node:async_hooks";
+import type { AsyncLocalStorage } from "node:async_hooks";
 import { ProcessError } from "../errors.ts";
 import { writeStderr } from "../runtime.ts";
 import { printable, settlesWithin, timeoutMs } from "./waiters.ts";
@@ -24,7 +24,19 @@ export interface DummyProcessOptions<A extends unknown[] = unknown[]> {
 
 type Phase = "initial" | "started" | "ended";
 
-const context = new AsyncLocalStorage<DummyProcess>();
+/**
+ * Which dummy process runs the current task. Loaded on first use, not at import: every
+ * child process imports this package, and `node:async_hooks` costs milliseconds to load.
+ */
+let storage: AsyncLocalStorage<DummyProcess> | null = null;
+function context(): AsyncLocalStorage<DummyProcess> {
+  if (storage === null) {
+    // deno-lint-ignore no-explicit-any
+    const hooks = (globalThis as any).process.getBuiltinModule("node:async_hooks");
+    storage = new hooks.AsyncLocalStorage() as AsyncLocalStorage<DummyProcess>;
+  }
+  return storage;
+}
 let counter = 0;
 let identCounter = 0;
 let makingMain = false;
@@ -52,7 +64,7 @@ export function whenEnded(p: DummyProcess): Promise<void> {
  * in everything it awaits. Internal to `mp.dummy`.
  */
 export function runAs<T>(p: DummyProcess, fn: () => T): T {
-  return context.run(p, fn);
+  return context().run(p, fn);
 }
 
 /**
@@ -306,7 +318,7 @@ printable(DummyProcess);
  * ```
  */
 export function currentProcess(): DummyProcess {
-  const p = context.getStore();
+  const p = storage?.getStore();
   if (p !== undefined) return p;
   if (mainObject === null) {
     makingMain = true;
