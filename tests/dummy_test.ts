@@ -814,6 +814,26 @@ test("mp.dummy: a lock hands over first come, first served; a Condition wakes ex
   await Promise.all(waiters);
   assert.deepEqual(order, [1, 2, 3]);
 
+  // A release hands the lock to the longest waiter: the releaser cannot take it back first.
+  for (const l of [new dummy.Lock(), new dummy.RLock()]) {
+    const waiter = new dummy.Process({
+      target: async () => {
+        assert.equal(await l.acquire(BOUND), true);
+        l.release();
+      },
+      name: "waiter",
+    });
+    l.acquireSync();
+    await waiter.start();
+    await sleep(5);
+    l.release();
+    assert.equal(l.acquireSync(0), false, `${l}: handed over to the waiter`);
+    assert.match(String(l), /owner=waiter/);
+    await waiter.join(BOUND);
+    assert.equal(waiter.exitCode, 0);
+    assert.equal(l.locked(), false);
+  }
+
   const cond = new dummy.Condition(new dummy.Lock());
   let woken = 0;
   const sleepers = [1, 2, 3].map(async () => {

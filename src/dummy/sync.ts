@@ -88,9 +88,7 @@ export class Lock {
       return true;
     }
     if (noWait(ms)) return false;
-    const r = await this.#waiters.park(ms);
-    if (r.woken) this.#owner = me;
-    return r.woken;
+    return (await this.#waiters.park(ms, me)).woken; // release() made it the owner
   }
 
   /**
@@ -115,12 +113,9 @@ export class Lock {
   /** Releases the lock (any task may); the longest waiter takes it. Throws `ProcessError` if it is not locked. */
   release(): void {
     if (this.#owner === null) throw notHeld("Lock", "it is not locked; call acquire() first");
-    this.#owner = null;
-    // The woken waiter sets itself as owner; hold the lock for it meanwhile.
-    if (this.#waiters.length > 0) {
-      this.#owner = currentProcess();
-      this.#waiters.wakeOne();
-    }
+    // Handed straight to the longest waiter: nobody can take it in between.
+    this.#owner = (this.#waiters.firstTag as DummyProcess | undefined) ?? null;
+    this.#waiters.wakeOne();
   }
 
   /** Whether the lock is held. */
@@ -199,12 +194,7 @@ export class RLock {
       return true;
     }
     if (noWait(ms)) return false;
-    const r = await this.#waiters.park(ms);
-    if (r.woken) {
-      this.#owner = me;
-      this.#count = 1;
-    }
-    return r.woken;
+    return (await this.#waiters.park(ms, me)).woken; // release() made it the owner
   }
 
   /**
@@ -243,12 +233,10 @@ export class RLock {
       );
     }
     if (--this.#count > 0) return;
-    this.#owner = null;
-    if (this.#waiters.length > 0) {
-      this.#owner = me; // held for the woken waiter, which takes it over
-      this.#count = 1;
-      this.#waiters.wakeOne();
-    }
+    // Handed straight to the longest waiter: nobody can take it in between.
+    this.#owner = (this.#waiters.firstTag as DummyProcess | undefined) ?? null;
+    if (this.#owner !== null) this.#count = 1;
+    this.#waiters.wakeOne();
   }
 
   /** Whether some process holds the lock. */

@@ -31,6 +31,7 @@ export type Woken<T> = { woken: true; value: T } | { woken: false };
 interface Waiter<T> {
   wake(value: T): void;
   fail(error: unknown): void;
+  tag: unknown;
 }
 
 /** A FIFO list of parked async waiters, each with an optional timeout. */
@@ -45,12 +46,13 @@ export class WaitList<T = void> {
   /**
    * Parks until {@linkcode WaitList.wakeOne} / {@linkcode WaitList.wakeAll} hands a value
    * (`{ woken: true }`), or `ms` pass (`{ woken: false }`; `undefined`: no limit).
-   * {@linkcode WaitList.failAll} rejects it.
+   * {@linkcode WaitList.failAll} rejects it. `tag` says who waits (see `firstTag`).
    */
-  park(ms: number | undefined): Promise<Woken<T>> {
+  park(ms: number | undefined, tag?: unknown): Promise<Woken<T>> {
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const w: Waiter<T> = {
+        tag,
         wake: (value) => {
           clearTimeout(timer);
           resolve({ woken: true, value });
@@ -69,6 +71,11 @@ export class WaitList<T = void> {
         }, Math.max(0, ms));
       }
     });
+  }
+
+  /** The tag of the longest-waiting waiter (the next `wakeOne` wakes it), if any waits. */
+  get firstTag(): unknown {
+    return this.#list[0]?.tag;
   }
 
   /** Wakes the longest-waiting waiter with `value`; false if none waits. */
