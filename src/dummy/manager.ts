@@ -132,7 +132,7 @@ function later<R>(f: () => R): Promise<R> {
  * (each async, with a `*Sync` twin that answers at once). Values are kept as they are
  * (not copied), as in Python's `multiprocessing.dummy`.
  *
- * @example
+ * @example A dict with the DictProxy methods
  * ```ts
  * import { dummy as mp } from "@mp/multiprocessing";
  *
@@ -313,7 +313,7 @@ export interface DummySortOptions {
  * The list of a dummy manager: an array with the method names of the real `ListProxy`
  * (each async, with a `*Sync` twin that answers at once). Items are kept as they are.
  *
- * @example
+ * @example A list with the ListProxy methods
  * ```ts
  * import { dummy as mp } from "@mp/multiprocessing";
  *
@@ -512,7 +512,7 @@ export class DummyList<T = unknown> {
  * whose attributes are read and written directly. Its `toString()` lists them, like
  * Python's repr: `Namespace(a=1, b='x')`.
  *
- * @example
+ * @example Attributes, printed like Python
  * ```ts
  * import { dummy as mp } from "@mp/multiprocessing";
  *
@@ -545,7 +545,7 @@ export class Namespace {
  * plain in-process object (a dict, a list, a namespace, a dummy queue, lock, ...)
  * instead of a proxy to a server. Nothing is started; `shutdown()` does nothing.
  *
- * @example
+ * @example The same calls as with a real manager
  * ```ts
  * import { dummy as mp } from "@mp/multiprocessing";
  *
@@ -733,7 +733,7 @@ export class DummyManager implements AsyncDisposable {
  * to a {@linkcode DummyManager}, so that `await mp.Manager()` reads the same with the
  * real module and with `mp.dummy`.
  *
- * @example
+ * @example A namespace from the manager
  * ```ts
  * import { dummy as mp } from "@mp/multiprocessing";
  *

@@ -335,7 +335,7 @@ export function currentProcess(): DummyProcess {
  * The dummy processes started by the calling one (the current task's process) that are
  * still running, pool workers included, like Python's `active_children()`.
  *
- * @example
+ * @example Children still running
  * ```ts
  * import { dummy as mp } from "@mp/multiprocessing";
  *
@@ -356,7 +356,7 @@ export function activeChildren(): DummyProcess[] {
  * Does nothing, like Python's `multiprocessing.dummy.freeze_support()`: kept so that a
  * program calls the same names with the real module and with `mp.dummy`.
  *
- * @example
+ * @example Called where Python programs call it
  * ```ts
  * import { dummy as mp } from "@mp/multiprocessing";
  * mp.freezeSupport();

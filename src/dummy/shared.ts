@@ -184,7 +184,7 @@ export class Value<T extends Typecode = Typecode> extends DummySynchronized {
  * real `Array`'s API: `length`, `get(i)` / `set(i, v)` (negative from the end),
  * `a[i]`, iteration, `slice()`, `getObj()` (the typed array) and the lock methods.
  *
- * @example
+ * @example Index access and negative indices
  * ```ts
  * import { dummy as mp } from "@mp/multiprocessing";
  *
