@@ -1,7 +1,7 @@
 // mp.dummy: the same programs give the same results with the real module and with
 // mp.dummy; dummy-only behaviour (lambdas, concurrency bounds, honest *Sync twins);
 // and examples/dummy_io.ts. Every wait is bounded.
-import { test } from "node:test";
+import { test as nodeTest } from "node:test";
 import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
 import { dummy } from "../mod.ts";
@@ -16,6 +16,25 @@ import {
 import { runProgram } from "./helpers.ts";
 
 const BOUND = 10_000;
+
+/** A test whose whole body is bounded: it fails after `TEST_BOUND` ms instead of hanging. */
+const TEST_BOUND = 45_000;
+function test(name: string, body: () => Promise<void> | void): void {
+  nodeTest(name, async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${name}: did not finish within ${TEST_BOUND} ms`)),
+        TEST_BOUND,
+      );
+    });
+    try {
+      await Promise.race([Promise.resolve().then(body), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -946,7 +965,7 @@ test("mp.dummy Pipe: the child's end stays open while a child holds it; bytes an
 // The example ------------------------------------------------------------------------
 
 test("examples/dummy_io.ts: concurrent fetches and file reads with mp.dummy", async () => {
-  const r = await runProgram("examples/dummy_io.ts", 60_000);
+  const r = await runProgram("examples/dummy_io.ts", 30_000);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split("\n");
   assert.deepEqual(lines.slice(0, 2), [
