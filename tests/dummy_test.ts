@@ -962,6 +962,45 @@ test("mp.dummy Pipe: the child's end stays open while a child holds it; bytes an
   assert.equal(await late, "late");
 });
 
+// Type names ---------------------------------------------------------------------------
+
+/** Annotated with the real module's type names, as a program written for it is. */
+async function typedProgram(m: typeof dummy): Promise<unknown[]> {
+  await using manager: dummy.SyncManager = await m.Manager();
+  const d: dummy.DictProxy<dummy.DictKey, number> = await manager.dict<dummy.DictKey, number>({ a: 1 });
+  const l: dummy.ListProxy<number> = await manager.list([1, 2]);
+  const q: dummy.QueueProxy<string> = await manager.Queue<string>();
+  const jq: dummy.JoinableQueueProxy<string> = await manager.JoinableQueue<string>();
+  const ns: dummy.NamespaceProxy = await manager.Namespace({ n: 1 });
+  const v: dummy.Value<"i"> = new m.Value("i", 1);
+  const a: dummy.SharedArray<"d"> = new m.SharedArray("d", 2);
+  const tc: dummy.Typecode = v.typecode;
+  await using pool: dummy.Pool = new m.Pool(1);
+  const r: dummy.AsyncResult<number> = pool.applyAsync((x: number) => x + 1, [1]);
+  const p: dummy.Process = new m.Process({ target: () => {} });
+  const [c1]: [dummy.Connection<number>, dummy.Connection<number>] = m.Pipe<number>();
+  q.putNowait("q");
+  jq.putNowait("jq");
+  return [
+    await d.get("a"),
+    await l.length(),
+    q.getNowait(),
+    jq.qsize(),
+    ns.n,
+    a.length,
+    tc,
+    await r,
+    p.name,
+    c1.readable,
+  ];
+}
+
+test("mp.dummy: the real module's type names exist in mp.dummy, so annotated programs switch too", async () => {
+  const out = await typedProgram(dummy);
+  assert.deepEqual(out.slice(0, 8), [1, 2, "q", 1, 1, 2, "i", 2]);
+  assert.equal(out[9], true);
+});
+
 // The example ------------------------------------------------------------------------
 
 test("examples/dummy_io.ts: concurrent fetches and file reads with mp.dummy", async () => {

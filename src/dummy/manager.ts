@@ -541,6 +541,23 @@ export class Namespace {
 }
 
 /**
+ * What `Namespace()` of a dummy manager gives: an object read and written with plain
+ * property access, typed as the real `NamespaceProxy` is.
+ *
+ * @example Typed like the real namespace proxy
+ * ```ts
+ * import { dummy as mp } from "@mp/multiprocessing";
+ *
+ * await using manager = await mp.Manager();
+ * const ns: mp.NamespaceProxy = await manager.Namespace({ n: 1 });
+ * ns.n += 1;
+ * console.log(ns.n); // 2
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export type NamespaceProxy = Record<string, any>;
+
+/**
  * The manager of `mp.dummy`: the real `SyncManager`'s factory methods, each making a
  * plain in-process object (a dict, a list, a namespace, a dummy queue, lock, ...)
  * instead of a proxy to a server. Nothing is started; `shutdown()` does nothing.
@@ -600,13 +617,11 @@ export class DummyManager implements AsyncDisposable {
   }
 
   /** A new {@linkcode Namespace} with the attributes of `init`. */
-  // deno-lint-ignore no-explicit-any
-  Namespace(init?: Record<string, unknown>): Promise<Record<string, any>> {
+  Namespace(init?: Record<string, unknown>): Promise<NamespaceProxy> {
     return later(() => this.NamespaceSync(init));
   }
   /** {@linkcode DummyManager.Namespace}, at once. */
-  // deno-lint-ignore no-explicit-any
-  NamespaceSync(init?: Record<string, unknown>): Record<string, any> {
+  NamespaceSync(init?: Record<string, unknown>): NamespaceProxy {
     return new Namespace(init);
   }
 

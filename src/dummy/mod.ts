@@ -61,11 +61,13 @@ export {
   RLock,
   Semaphore,
 } from "./sync.ts";
-export { JoinableQueue, Queue } from "./queue.ts";
+// The manager's proxy classes are the plain dummy classes here (same methods).
+export { JoinableQueue, JoinableQueue as JoinableQueueProxy, Queue, Queue as QueueProxy } from "./queue.ts";
 export { type BytesLike, Connection, Pipe } from "./pipe.ts";
 export {
   DummyArray,
   DummyArray as Array,
+  DummyArray as SharedArray,
   type DummyRawValue,
   type DummySharedOptions,
   type DummySizeOrInit,
@@ -74,12 +76,18 @@ export {
 } from "./shared.ts";
 export {
   DummyDict,
+  DummyDict as DictProxy,
   type DummyDictKey,
+  type DummyDictKey as DictKey,
   type DummyDictSource,
+  type DummyDictSource as DictSource,
   DummyList,
+  DummyList as ListProxy,
   DummyManager,
   DummyManager as SyncManager,
   type DummySortOptions,
   Manager,
   Namespace,
+  type NamespaceProxy,
 } from "./manager.ts";
+export type { InitOf, Typecode, TypedArrayOf, ValueOf } from "../typecodes.ts";
