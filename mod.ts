@@ -96,3 +96,17 @@ export { JoinableQueueProxy, QueueProxy } from "./src/proxy_queue.ts";
 export type { AutoProxy, Awaiting, Promised } from "./src/proxy_auto.ts";
 export { Context, getAllStartMethods, getContext, getStartMethod, setStartMethod } from "./src/context.ts";
 export type { StartMethod } from "./src/state.ts";
+/**
+ * Python's `multiprocessing.dummy`: the same API on the calling thread with async
+ * concurrency, for I/O-bound work and tests. Switch with one import:
+ * `import { dummy as mp } from "@mp/multiprocessing"`. Functions need not be exported.
+ *
+ * @example A pool of async tasks, with a lambda
+ * ```ts
+ * import { dummy as mp } from "@mp/multiprocessing";
+ *
+ * await using pool = new mp.Pool(2);
+ * console.log(await pool.map((x: number) => x * 2, [1, 2, 3])); // [2, 4, 6]
+ * ```
+ */
+export * as dummy from "./src/dummy/mod.ts";
