@@ -307,6 +307,9 @@ export class Process<A extends unknown[] = any[]> {
    */
   #launch(callers: string[], method: StartMethod): Promise<void> {
     try {
+      // Within start() itself, also when the search below must wait: a manager proxy
+      // takes its reference for the child here (its process may release its own next).
+      const args = encode(this.#args);
       const subclassed = this.run !== Process.prototype.run;
       const fn = subclassed ? this.constructor as () => unknown : this.#target;
       const props: Record<string, unknown> = subclassed
@@ -314,7 +317,7 @@ export class Process<A extends unknown[] = any[]> {
         : {};
       const post = (ref: FunctionRef | null) => {
         if (this.#phase !== "ended") {
-          this.#post(method, subclassed ? null : ref, subclassed ? ref : null, props);
+          this.#post(method, subclassed ? null : ref, subclassed ? ref : null, props, args);
         }
       };
       if (!fn) return Promise.resolve(post(null));
@@ -333,6 +336,7 @@ export class Process<A extends unknown[] = any[]> {
     target: FunctionRef | null,
     cls: FunctionRef | null,
     props: Record<string, unknown>,
+    args: unknown,
   ): void {
     const ref = cls ?? target;
     const init: InitMessage = {
@@ -355,7 +359,7 @@ export class Process<A extends unknown[] = any[]> {
       target,
       cls,
       props: encode(props),
-      args: encode(this.#args),
+      args,
       extra: this.#childRole?.extra,
     };
     try {
