@@ -21,7 +21,12 @@ const FULFILLED = 1;
 const REJECTED = 2;
 
 let settle: (r: AsyncResult<unknown>, ok: boolean, value: unknown) => void;
-let setCanceller: (r: AsyncResult<unknown>, cancel: (reason: unknown) => void) => void;
+/** What `AsyncResult.cancel()` calls (pool internals). */
+export interface Canceller {
+  cancel(reason: unknown): void;
+}
+
+let setCanceller: (r: AsyncResult<unknown>, cancel: Canceller) => void;
 
 /** Options of {@linkcode AsyncResult.get}. */
 export interface GetOptions {
@@ -37,9 +42,9 @@ export function settleResult<R>(r: AsyncResult<R>, ok: boolean, value: unknown):
   settle(r as AsyncResult<unknown>, ok, value);
 }
 
-/** Makes `r.cancel(reason)` call `cancel` (pool internals only). */
-export function onCancel<R>(r: AsyncResult<R>, cancel: (reason: unknown) => void): void {
-  setCanceller(r as AsyncResult<unknown>, cancel);
+/** Makes `r.cancel(reason)` call `canceller.cancel(reason)` (pool internals only). */
+export function onCancel<R>(r: AsyncResult<R>, canceller: Canceller): void {
+  setCanceller(r as AsyncResult<unknown>, canceller);
 }
 
 /** The reason of `cancel()` without one: an `AbortError`, as `AbortController.abort()` gives. */
@@ -72,7 +77,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
   #value: unknown = undefined;
   #waiters: Set<() => void> | null = null;
   #callbacks: ResultCallbacks<R> | undefined;
-  #cancel: ((reason: unknown) => void) | null = null;
+  #cancel: Canceller | null = null;
 
   static {
     settle = (r, ok, value) => r.#settle(ok, value);
@@ -196,7 +201,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
     if (this.#state !== PENDING) return false;
     const cancel = this.#cancel;
     const why = reason === undefined ? cancelledReason() : reason;
-    cancel?.(why);
+    cancel?.cancel(why);
     this.#settle(false, why); // no-op if the pool settled it already
     return true;
   }

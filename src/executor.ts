@@ -161,6 +161,16 @@ export class ProcessPoolExecutor implements AsyncDisposable {
   ): Promise<Awaited<R>> {
     this.#check("schedule new futures");
     const f = this.#engine.function(fn as AnyFunction);
+    if (options.signal === undefined && options.timeout === undefined && !this.#engine.bounded) {
+      // The common case, kept lean: nothing to watch, always room.
+      const p = new Promise<Awaited<R>>((resolve, reject) => {
+        this.#engine.apply(f, args, {
+          settle: (_index, ok, value) => ok ? resolve(value as Awaited<R>) : reject(value),
+        });
+      });
+      p.catch(() => {});
+      return p;
+    }
     const p = new Promise<Awaited<R>>((resolve, reject) => {
       let submission: Submission | null = null;
       let settled = false;

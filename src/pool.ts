@@ -116,7 +116,13 @@ export class Submission {
 
 class ApplyJob implements TaskSink {
   submission: Submission | null = null;
-  constructor(readonly result: AsyncResult<unknown>) {}
+  task: Task | null = null;
+  constructor(readonly result: AsyncResult<unknown>, readonly engine: PoolEngine) {}
+  /** `AsyncResult.cancel()` (a method, not a closure: applyAsync stays lean). */
+  cancel(reason: unknown): void {
+    if (this.submission) this.submission.cancel(reason);
+    else if (this.task) this.engine.cancel(this.task, reason);
+  }
   settle(_index: number, ok: boolean, value: unknown): void {
     this.submission?.finish();
     settleResult(this.result, ok, value);
@@ -332,8 +338,14 @@ export class Pool implements AsyncDisposable {
     const o = checkTaskOptions(options, where);
     const f = this.#engine.function(fn as AnyFunction);
     const result = new AsyncResult<Awaited<R>>(options);
-    const job = new ApplyJob(result as AsyncResult<unknown>);
+    const job = new ApplyJob(result as AsyncResult<unknown>, this.#engine);
     const list = args ?? [];
+    if (o.signal === undefined && o.timeout === undefined && !this.#engine.bounded) {
+      // The common case, kept lean: nothing to watch, always room.
+      job.task = this.#engine.apply(f, list, job);
+      onCancel(result, job);
+      return result;
+    }
     job.submission = new Submission(
       this.#engine,
       o,
@@ -342,8 +354,7 @@ export class Pool implements AsyncDisposable {
       (e) => settleResult(result, false, e),
       (s) => s.tasks.push(this.#engine.apply(f, list, job)),
     );
-    const submission = job.submission;
-    onCancel(result, (reason) => submission.cancel(reason));
+    onCancel(result, job);
     return result;
   }
 
@@ -430,8 +441,7 @@ export class Pool implements AsyncDisposable {
         }
       },
     );
-    const submission = job.submission;
-    onCancel(result, (reason) => submission.cancel(reason));
+    onCancel(result, job.submission);
     return result;
   }
 

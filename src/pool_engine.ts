@@ -22,6 +22,7 @@ import {
   createPoolControl,
   CTL_RING,
   CTL_SLOTS,
+  CTL_STARTED,
   CTL_SYNC,
   type DoneMessage,
   KIND_APPLY,
@@ -180,8 +181,9 @@ export interface Worker {
   ctl: Int32Array<SharedArrayBuffer>;
   /** The `seq` of the next task sent to it. */
   seq: number;
-  /** When it last reported results, or got work while idle (performance.now()). */
-  heard: number;
+  /** The last value of its `CTL_STARTED` word the pool saw, and since when (performance.now()). */
+  progress: number;
+  since: number;
   inflight: Map<number, Task>;
   /** Ids of the functions this worker has been sent. */
   known: Set<number>;
@@ -467,6 +469,11 @@ export class PoolEngine {
     return this.#pending.size - this.#deadQueued + ahead;
   }
 
+  /** True when the pool has a `maxQueue` (submissions then check for room). */
+  get bounded(): boolean {
+    return this.#o.maxQueue > 0;
+  }
+
   /** Whether a submission may be queued now (always, without `maxQueue`). */
   hasRoom(): boolean {
     const max = this.#o.maxQueue;
@@ -648,7 +655,8 @@ export class PoolEngine {
       retired: false,
       ctl: createPoolControl(),
       seq: 0,
-      heard: 0,
+      progress: 0,
+      since: 0,
       inflight: new Map(),
       known: new Set(),
       assigned: 0,
@@ -713,7 +721,6 @@ export class PoolEngine {
       failure = e;
     }
     const now = performance.now();
-    w.heard = now;
     const meta = new Float64Array(m.meta);
     let d = 0;
     for (let i = 0; i < meta.length; i += RESULT_STRIDE) {
@@ -819,9 +826,23 @@ export class PoolEngine {
     return Math.max(1, Math.min(MAX_BATCH, Math.round(BATCH_TARGET_MS / Math.max(this.#avgMs, 1e-4))));
   }
 
-  /** How long a worker holding tasks may stay silent before it counts as stuck in a long task (ms). */
+  /** How long a worker may run one task before it counts as stuck in a long task (ms). */
   #stuckAfter(): number {
     return Math.min(STEAL_MAX_MS, Math.max(STEAL_MIN_MS, 2 * this.#avgMs));
+  }
+
+  /**
+   * How long (ms) `w` has been on the same task, from its progress word in shared
+   * memory (not from its messages, which a busy parent reads late); 0 if it holds none.
+   */
+  #stuckFor(w: Worker, now: number): number {
+    if (w.inflight.size === 0) return 0;
+    const p = Atomics.load(w.ctl, CTL_STARTED);
+    if (p !== w.progress) {
+      w.progress = p;
+      w.since = now;
+    }
+    return now - w.since;
   }
 
   /** Sends queued tasks to the workers; takes back tasks stuck behind a long one when a worker is idle. */
@@ -838,7 +859,7 @@ export class PoolEngine {
     const stuck = this.#stuckAfter();
     // A worker silent in a long task gets nothing more: nothing waits behind it.
     const ready = [...this.#workers].filter((w) =>
-      w.ready && !w.stopSent && !w.retired && (w.inflight.size === 0 || now - w.heard < stuck)
+      w.ready && !w.stopSent && !w.retired && this.#stuckFor(w, now) < stuck
     );
     if (ready.length === 0) return;
     ready.sort((a, b) => a.inflight.size - b.inflight.size); // idle workers first
@@ -881,8 +902,9 @@ export class PoolEngine {
     const taken: Task[] = [];
     for (const w of this.#workers) {
       if (w.retired || w.inflight.size < 2) continue;
-      if (now - w.heard < stuck) {
-        next = Math.min(next, w.heard + stuck - now);
+      const runs = this.#stuckFor(w, now);
+      if (runs < stuck) {
+        next = Math.min(next, stuck - runs);
         continue;
       }
       for (const t of this.#takeBack(w)) taken.push(t);
@@ -972,7 +994,7 @@ export class PoolEngine {
       this.#requeue(sent);
       return;
     }
-    if (w.inflight.size === 0) w.heard = performance.now();
+    if (w.inflight.size === 0) w.since = performance.now(); // its progress counts from now
     w.seq += sent.length;
     for (let i = 0; i < sent.length; i++) {
       const t = sent[i];

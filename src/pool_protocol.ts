@@ -46,6 +46,8 @@ export const RESULT_STRIDE = 4;
  *   `SLOT_REVOKED`. Exactly one side wins, so a task is never run twice nor lost.
  */
 export const CTL_SYNC = 0;
+/** Control block index: the `seq + 1` of the last task the worker started (its progress). */
+export const CTL_STARTED = 1;
 /** First claim slot of the control block. */
 export const CTL_SLOTS = 2;
 /** Claim slots per worker: more than the tasks a worker ever holds at once. */

@@ -11,6 +11,7 @@ import { CTL_STATE, type InitMessage, STATE_RUNNING } from "./messages.ts";
 import {
   CTL_RING,
   CTL_SLOTS,
+  CTL_STARTED,
   CTL_SYNC,
   type DoneMessage,
   KIND_APPLY,
@@ -257,6 +258,7 @@ export async function runRole(init: InitMessage): Promise<number> {
       // Claim the task; the pool may have taken it back for an idle worker.
       const offered = slotTag(task.seq, SLOT_OFFERED);
       if (Atomics.compareExchange(ctl, slot, offered, slotTag(task.seq, SLOT_STARTED)) !== offered) continue;
+      Atomics.store(ctl, CTL_STARTED, task.seq + 1);
       // Results waiting here would wait for the whole task if it is slow: send them first.
       if (out.meta.length > 0 && (task.fn.avg < 0 || task.fn.avg >= SLOW_TASK_MS)) flush();
       current = task;

@@ -50,9 +50,11 @@ export interface TaskOptions {
   wait?: boolean;
 }
 
+const NO_OPTIONS: TaskOptions = Object.freeze({});
+
 /** Checks a submission's options, naming the value at fault. */
 export function checkTaskOptions(options: unknown, where: string): TaskOptions {
-  if (options === undefined || options === null) return {};
+  if (options === undefined || options === null) return NO_OPTIONS;
   if (typeof options !== "object") {
     throw new TypeError(
       `${where}: options must be an object like { signal, timeout }, got ${describe(options)}`,

@@ -3,16 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
-import {
-  busy,
-  crashSoon,
-  die,
-  hardExit,
-  noop,
-  slowDouble,
-  square,
-  whoami,
-} from "./fixtures/pool_tasks.ts";
+import { busy, crashSoon, die, hardExit, noop, slowDouble, square, whoami } from "./fixtures/pool_tasks.ts";
 import { eventually, isDeno, runProgram } from "./helpers.ts";
 
 const BOUND = 15_000;
@@ -52,7 +43,10 @@ async function quickTimes(pool: mp.Pool, longMs: number, quick: number, quickMs:
   const long = pool.applyAsync(busy, [-1, longMs]);
   const times = await within(
     Promise.all(
-      Array.from({ length: quick }, (_, i) => pool.apply(busy, [i, quickMs]).then(() => performance.now() - t0)),
+      Array.from(
+        { length: quick },
+        (_, i) => pool.apply(busy, [i, quickMs]).then(() => performance.now() - t0),
+      ),
     ),
   );
   assert.equal(await within(long), -1);
