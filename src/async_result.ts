@@ -28,7 +28,23 @@ export interface Canceller {
 
 let setCanceller: (r: AsyncResult<unknown>, cancel: Canceller) => void;
 
-/** Options of {@linkcode AsyncResult.get}. */
+/**
+ * Options of {@linkcode AsyncResult.get}.
+ *
+ * @example Wait 1 s, then give up on the task altogether
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export function slow() {
+ *   return new Promise((r) => setTimeout(r, 60_000));
+ * }
+ *
+ * if (import.meta.main) {
+ *   await using pool = new mp.Pool(1);
+ *   await pool.applyAsync(slow).get(1000, { cancel: true }).catch((e) => console.log(e.name)); // TimeoutError
+ * }
+ * ```
+ */
 export interface GetOptions {
   /** On timeout, also cancel the task (as {@linkcode AsyncResult.cancel} with the `TimeoutError`). */
   cancel?: boolean;

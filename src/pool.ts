@@ -40,16 +40,66 @@ export interface PoolOptions<I extends unknown[] = any[]> {
   maxQueue?: number;
 }
 
-/** Options of {@linkcode Pool.applyAsync}: callbacks, cancellation, and what to do when the queue is full. */
+/**
+ * Options of {@linkcode Pool.applyAsync}: callbacks, cancellation, and what to do when the queue is full.
+ *
+ * @example A callback, and a timeout
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export function square(x: number) {
+ *   return x * x;
+ * }
+ *
+ * if (import.meta.main) {
+ *   await using pool = new mp.Pool(2);
+ *   await pool.applyAsync(square, [4], { callback: console.log, timeout: 1000 }); // 16
+ * }
+ * ```
+ */
 export interface ApplyOptions<R> extends ResultCallbacks<R>, TaskOptions {}
 
-/** Options of the map methods: `chunksize`, cancellation, and for `mapAsync` / `starmapAsync` callbacks. */
+/**
+ * Options of the map methods: `chunksize`, cancellation, and for `mapAsync` / `starmapAsync` callbacks.
+ *
+ * @example A map cancelled as a whole after 10 s
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export function square(x: number) {
+ *   return x * x;
+ * }
+ *
+ * if (import.meta.main) {
+ *   await using pool = new mp.Pool(2);
+ *   console.log(await pool.map(square, [1, 2, 3], { chunksize: 2, timeout: 10_000 })); // [1, 4, 9]
+ * }
+ * ```
+ */
 export interface MapOptions<R = unknown> extends ResultCallbacks<R[]>, TaskOptions {
   /** Items per task (default: about four tasks per worker, as Python; 1 for `imap`). */
   chunksize?: number;
 }
 
-/** Options of {@linkcode Pool.close}. */
+/**
+ * Options of {@linkcode Pool.close}.
+ *
+ * @example Give the queued tasks 5 s, then terminate
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export function square(x: number) {
+ *   return x * x;
+ * }
+ *
+ * if (import.meta.main) {
+ *   const pool = new mp.Pool(2);
+ *   pool.applyAsync(square, [3]);
+ *   pool.close({ timeout: 5000 });
+ *   await pool.join();
+ * }
+ * ```
+ */
 export interface CloseOptions {
   /** After this many ms, terminate whatever is still running or queued. */
   timeout?: number;

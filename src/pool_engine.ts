@@ -104,7 +104,20 @@ export class Task {
   ) {}
 }
 
-/** What `PoolEngine.stats()` reports. */
+/**
+ * What `Pool.stats()` and `ProcessPoolExecutor.stats()` report.
+ *
+ * @example Log the pool's state every second
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * const pool = new mp.Pool(2);
+ * setInterval(() => {
+ *   const s: mp.PoolStats = pool.stats();
+ *   console.log(`${s.running} running, ${s.queued} queued, ${s.completed} done, ${s.failed} failed`);
+ * }, 1000);
+ * ```
+ */
 export interface PoolStats {
   /** Tasks submitted and not started yet (in the pool's queue, or sent ahead to a busy worker). */
   queued: number;
