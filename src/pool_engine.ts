@@ -60,6 +60,8 @@ const BATCH_TARGET_MS = 5;
 const FIRST_BATCH = 4;
 /** The largest batch. */
 const MAX_BATCH = 2048;
+/** How long a retired worker may still deliver results it has finished (ms). */
+const RETIRE_GRACE_MS = 50;
 /** A worker silent this long (ms, or twice the mean task time up to STEAL_MAX_MS) gives up its unstarted tasks to an idle one. */
 const STEAL_MIN_MS = 5;
 const STEAL_MAX_MS = 50;
@@ -614,7 +616,16 @@ export class PoolEngine {
     w.ready = false;
     this.#requeue(this.#takeBack(w));
     this.#noteZombie(w, cancelled);
-    w.proc.terminate();
+    // Results it finished but has not delivered yet are likely on their way: let them arrive.
+    let finished = false;
+    for (const t of w.inflight.values()) {
+      finished ||= Atomics.load(w.ctl, CTL_SLOTS + t.seq % CTL_RING) === slotTag(t.seq, SLOT_DONE);
+    }
+    if (!finished) return w.proc.terminate();
+    const timer = setTimeout(() => {
+      if (w.proc.exitCode === null) w.proc.terminate();
+    }, RETIRE_GRACE_MS);
+    unrefTimer(timer);
   }
 
   /**
