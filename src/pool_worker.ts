@@ -318,6 +318,16 @@ export async function runRole(init: InitMessage): Promise<number> {
     } catch { /* the exit goes on regardless */ }
   });
 
+  // An uncaught error ends this worker (worker.ts): send the results so far first.
+  const flushOnCrash = () => {
+    if (finished) return;
+    try {
+      flush();
+    } catch { /* the crash goes on regardless */ }
+  };
+  globalThis.addEventListener("error", flushOnCrash);
+  globalThis.addEventListener("unhandledrejection", flushOnCrash);
+
   onParentMessage((data) => {
     const m = data as TasksMessage | { t: "stop" };
     if (finished) return;

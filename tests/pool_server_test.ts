@@ -3,7 +3,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
-import { busy, crashSoon, die, hardExit, noop, slowDouble, square, whoami } from "./fixtures/pool_tasks.ts";
+import {
+  busy,
+  crashSoon,
+  die,
+  hardExit,
+  mark,
+  noop,
+  slowDouble,
+  square,
+  whoami,
+} from "./fixtures/pool_tasks.ts";
 import { eventually, isDeno, runProgram } from "./helpers.ts";
 
 const BOUND = 15_000;
@@ -331,4 +341,59 @@ test("a terminated worker still running synchronous code is reported as a zombie
     assert.equal(warnings.length, 0);
   }
   assert.equal(await within(pool.apply(square, [9])), 81);
+});
+
+test("under random worker kills and cancellations, no task runs twice, none is lost, none hangs", async () => {
+  const N = 3_000;
+  const runs = new Int32Array(new SharedArrayBuffer(4 * N));
+  await using pool = new mp.Pool(2);
+  await within(pool.map(noop, [0, 1], 1));
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const results = Array.from({ length: N }, (_, i) => {
+    const ms = random() < 0.05 ? 20 : 0;
+    const timeout = i % 7 === 3 ? Math.floor(random() * 40) : undefined;
+    return pool.applyAsync(mark, [runs, i, ms], { timeout });
+  });
+  let kills = 0;
+  const killer = setInterval(() => {
+    const workers = poolWorkers();
+    if (workers.length > 0 && kills < 8) {
+      workers[Math.floor(random() * workers.length)].terminate();
+      kills++;
+    }
+  }, 40);
+  let outcomes: PromiseSettledResult<number>[];
+  try {
+    outcomes = await within(Promise.allSettled(results.map((r) => r.get())), 60_000, "3000 tasks");
+  } finally {
+    clearInterval(killer);
+  }
+  let ok = 0, broken = 0, timedOut = 0, whileRunning = 0;
+  outcomes.forEach((o, i) => {
+    if (o.status === "fulfilled") {
+      assert.equal(o.value, i);
+      assert.equal(runs[i], 1, `task ${i} resolved but ran ${runs[i]} times`);
+      ok++;
+    } else {
+      assert.ok(runs[i] <= 1, `task ${i} failed and ran ${runs[i]} times`);
+      if (o.reason instanceof mp.BrokenProcessPool) {
+        broken++;
+        if (/while it ran/.test(o.reason.message)) whileRunning++;
+        else assert.match(o.reason.message, /finished but before its result was sent/);
+      } else if (o.reason instanceof mp.TimeoutError) timedOut++;
+      else assert.fail(`task ${i}: unexpected ${o.reason}`);
+    }
+  });
+  // Each kill fails at most the one task its worker ran, and those it had finished but
+  // not yet reported (their results died with it); the others ran exactly once.
+  assert.ok(whileRunning <= kills, `${whileRunning} tasks failed while running, for ${kills} kills`);
+  console.log(
+    `${kills} kills: ${whileRunning} tasks failed while running, ${broken - whileRunning} results lost`,
+  );
+  assert.equal(ok + broken + timedOut, N);
+  const s = pool.stats();
+  assert.equal(s.completed, ok + 2);
+  assert.equal(s.queued, 0);
+  assert.equal(await within(pool.apply(square, [5])), 25);
 });
