@@ -59,7 +59,7 @@ test("examples/server.ts: a shared pool under load, with crashes, hard exits and
         // Every request has a bound: a hang fails the test instead of stalling it.
         const hang = setTimeout(() => controller.abort(new Error("hung")), 20_000);
         const abort = kind === "abort"
-          ? setTimeout(() => controller.abort(new Error("client gone")), 100)
+          ? setTimeout(() => controller.abort(new Error("client gone")), 200)
           : undefined;
         try {
           const res = await fetch(base + path, { signal: controller.signal });
@@ -86,19 +86,22 @@ test("examples/server.ts: a shared pool under load, with crashes, hard exits and
     assert.deepEqual(problems.slice(0, 10), [], `${problems.length} problems`);
     assert.deepEqual(counts, { "fib ok": 2_328, "crash 502": 24, "exit 502": 24, "aborted": 24 });
 
-    // The server cancelled the aborted requests' tasks (request.signal), replacing their workers.
+    // The server cancelled the aborted requests' 20 s tasks (request.signal): nothing runs
+    // any more. (An abort that reaches the server before its handler submits the task
+    // cancels nothing in the pool: hence "at most 24".)
     let stats: Record<string, number> = {};
-    const until = Date.now() + 10_000;
-    do {
+    for (const until = Date.now() + 5_000; Date.now() < until;) {
       stats = await (await fetch(`${base}/stats`)).json();
-      if (stats.cancelled === 24) break;
+      if (stats.running === 0 && stats.queued === 0) break;
       await new Promise((r) => setTimeout(r, 50));
-    } while (Date.now() < until);
-    assert.equal(stats.cancelled, 24, JSON.stringify(stats));
+    }
+    const { cancelled } = stats;
+    assert.ok(cancelled >= 1 && cancelled <= 24, JSON.stringify(stats));
     assert.equal(stats.completed, 2_328, JSON.stringify(stats));
-    assert.equal(stats.failed, 24 + 24 + 24, JSON.stringify(stats));
+    assert.equal(stats.failed, 48 + cancelled, JSON.stringify(stats));
     assert.ok(stats.replaced >= 48, JSON.stringify(stats));
-    assert.equal(stats.queued, 0);
+    assert.equal(stats.queued, 0, JSON.stringify(stats));
+    assert.equal(stats.running, 0, JSON.stringify(stats));
 
     // process.kill, not child.kill: Deno's node:child_process reports a child it signalled
     // as killed (code null) even when the child handles the signal and exits with 0.
@@ -106,7 +109,10 @@ test("examples/server.ts: a shared pool under load, with crashes, hard exits and
     const code = await exited;
     assert.equal(code, 0, `exit code ${code}\n${stdout}\n${stderr.slice(-2000)}`);
     assert.match(stdout, /shutting down/);
-    assert.match(stdout, /done: 2328 completed, 72 failed \(24 cancelled\)/);
+    assert.match(
+      stdout,
+      new RegExp(`done: 2328 completed, ${48 + cancelled} failed \\(${cancelled} cancelled\\)`),
+    );
   } finally {
     clearTimeout(kill);
     if (child.exitCode === null) child.kill("SIGKILL");

@@ -325,16 +325,18 @@ test("a terminated worker still running synchronous code is reported as a zombie
   const warn = console.warn;
   console.warn = (...a: unknown[]) => void warnings.push(a.join(" "));
   try {
-    const e = await rejection(pool.apply(busy, [7, 1_500], { timeout: 200 }), 3_000);
+    const e = await rejection(pool.apply(busy, [7, 2_000], { timeout: 200 }), 3_000);
     assert.ok(e instanceof mp.TimeoutError);
-    await rejection(pool.apply(busy, [8, 1_500], { timeout: 200 }), 3_000);
+    if (isDeno) assert.equal(pool.stats().zombies, 1);
+    await within(pool.apply(noop)); // the replacement is up
+    await rejection(pool.apply(busy, [8, 300], { timeout: 100 }), 3_000);
   } finally {
     console.warn = warn;
   }
   if (isDeno) {
-    assert.equal(pool.stats().zombies, 2);
-    assert.equal(warnings.length, 1, warnings.join("\n"));
-    assert.match(warnings[0], /task busy\(7, 1500\).*denoland\/deno PR #35657/s);
+    assert.ok(pool.stats().zombies >= 1);
+    assert.equal(warnings.length, 1, warnings.join("\n")); // once
+    assert.match(warnings[0], /task busy\(7, 2000\).*denoland\/deno PR #35657/s);
     await eventually(() => pool.stats().zombies === 0, 5_000, "the zombie threads to finish");
   } else {
     assert.equal(pool.stats().zombies, 0);
