@@ -5,6 +5,7 @@
  * @module
  */
 import { AsyncResult, onCancel, type ResultCallbacks, settleResult } from "./async_result.ts";
+import { describe } from "./codec.ts";
 import { ProcessError } from "./errors.ts";
 import { MapIterator } from "./map_iterator.ts";
 import {
@@ -569,7 +570,7 @@ export class Pool implements AsyncDisposable {
   close(options?: CloseOptions): void {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
       throw new TypeError(
-        `Pool.close(options): options must be an object like { timeout: 5000 }, got ${options}`,
+        `Pool.close(options): options must be an object like { timeout: 5000 }, got ${describe(options)}`,
       );
     }
     const timeout = checkTimeout(options?.timeout, "Pool.close()");

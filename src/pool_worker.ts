@@ -1,7 +1,9 @@
 /**
  * The pool worker role of the bootstrap: runs the initializer, then the tasks its pool
  * sends, one at a time, and sends results back in batches (at once when a task is
- * slow, at most every few milliseconds when tasks are tiny).
+ * slow, at most every few milliseconds when tasks are tiny, and before a task that may
+ * be slow). Before running a task it claims it in shared memory (see `CTL_SLOTS`): a
+ * task the pool took back meanwhile is skipped.
  *
  * @module
  */
