@@ -7,6 +7,7 @@ import {
   busy,
   crashSoon,
   die,
+  flagSleep,
   hardExit,
   mark,
   noop,
@@ -105,9 +106,10 @@ test("a running task cancelled: only it fails, with the signal's reason; tasks s
   await using pool = new mp.Pool(1);
   const before = await within(pool.apply(whoami));
   const controller = new AbortController();
-  const running = pool.applyAsync(slowDouble, [1, 60_000], { signal: controller.signal });
+  const started = new Int32Array(new SharedArrayBuffer(4));
+  const running = pool.applyAsync(flagSleep, [started, 1, 60_000], { signal: controller.signal });
   const behind = [1, 2, 3].map((x) => pool.applyAsync(square, [x])); // sent ahead to the same worker
-  await new Promise((r) => setTimeout(r, 100));
+  await eventually(() => Atomics.load(started, 0) !== 0, 10_000, "the task to start");
   controller.abort();
   const e = await rejection(running, 2_000);
   assert.equal((e as Error).name, "AbortError");
@@ -215,13 +217,14 @@ test("whatever ends a worker, only the task it ran fails; the tasks sent to it r
   await t.test("terminated from outside", async () => {
     await using pool = new mp.Pool(1);
     await within(pool.apply(noop));
-    const running = pool.applyAsync(slowDouble, [1, 60_000]);
+    const started = new Int32Array(new SharedArrayBuffer(4));
+    const running = pool.applyAsync(flagSleep, [started, 1, 60_000]);
     const behind = [1, 2, 3].map((x) => pool.applyAsync(square, [x]));
-    await new Promise((r) => setTimeout(r, 100));
-    poolWorkers()[0].terminate();
+    await eventually(() => Atomics.load(started, 0) !== 0, 10_000, "the task to start");
+    poolWorkers().find((w) => w.pid === Atomics.load(started, 0))!.terminate();
     const e = await rejection(running);
     assert.ok(e instanceof mp.BrokenProcessPool);
-    assert.match((e as Error).message, /while it ran task slowDouble\(1, 60000\)/);
+    assert.match((e as Error).message, /while it ran task flagSleep\(Int32Array.*, 1, 60000\)/);
     assert.deepEqual(await within(Promise.all(behind)), [1, 4, 9]);
   });
 });
