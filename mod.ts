@@ -46,8 +46,10 @@ export {
   Process,
   type ProcessOptions,
 } from "./src/process.ts";
-export { AsyncResult, type ResultCallbacks } from "./src/async_result.ts";
-export { Pool, type PoolOptions } from "./src/pool.ts";
+export { AsyncResult, type GetOptions, type ResultCallbacks } from "./src/async_result.ts";
+export { type ApplyOptions, type CloseOptions, type MapOptions, Pool, type PoolOptions } from "./src/pool.ts";
+export type { PoolStats } from "./src/pool_engine.ts";
+export type { TaskOptions } from "./src/task_options.ts";
 export { type ExecutorOptions, ProcessPoolExecutor, type ShutdownOptions } from "./src/executor.ts";
 export { Barrier, type BarrierOptions } from "./src/barrier.ts";
 export { Condition } from "./src/condition.ts";
