@@ -45,7 +45,7 @@ import {
   type WorkerMessage,
 } from "./pool_protocol.ts";
 import { postToChild, Process, runAsRole, whenEnded } from "./process.ts";
-import { callerModules, type FunctionRef, resolveFunction } from "./resolve.ts";
+import { callerModules, type FunctionRef, resolveFunction, resolveNow } from "./resolve.ts";
 import { cpuCount, runtimeName } from "./runtime.ts";
 import { assertNotImporting, self, type StartMethod } from "./state.ts";
 import { unrefTimer } from "./task_options.ts";
@@ -428,7 +428,11 @@ export class PoolEngine {
     const entry: PoolFunction = { fn, id: this.#nextFn++, ref: null, error: null };
     f = entry;
     this.#fns.set(fn, entry);
-    resolveFunction(fn, callerModules(), this.#o.method, "pool function").then((ref) => {
+    const callers = callerModules();
+    // Found at once in the usual case, so that a task can leave before the caller blocks.
+    entry.ref = resolveNow(fn, callers, this.#o.method, "pool function");
+    if (entry.ref !== null) return entry;
+    resolveFunction(fn, callers, this.#o.method, "pool function").then((ref) => {
       entry.ref = ref;
       this.#scheduleFlush();
     }, (e) => {
@@ -469,7 +473,10 @@ export class PoolEngine {
     } else {
       this.#pending.push(task);
       task.queued = true;
-      this.#scheduleFlush();
+      // An idle worker takes the task at once (a blocking call may follow, which would
+      // hold back a microtask); the tasks behind it are batched by the next flush.
+      if (f.ref !== null && this.#hasIdleWorker()) this.#flush();
+      else this.#scheduleFlush();
     }
     this.#updateKeepAlive();
     return task;
@@ -835,6 +842,13 @@ export class PoolEngine {
   }
 
   // ---- Scheduling ----
+
+  #hasIdleWorker(): boolean {
+    for (const w of this.#workers) {
+      if (w.ready && !w.stopSent && !w.retired && w.inflight.size === 0) return true;
+    }
+    return false;
+  }
 
   #scheduleFlush(): void {
     if (this.#flushQueued) return;

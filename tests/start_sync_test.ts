@@ -56,3 +56,19 @@ test("two modules exporting the same name: the child runs the function it was gi
   }
   assert.deepEqual(ps.map((p) => p.exitCode), [0, 0]);
 });
+
+test("a task submitted to a pool whose workers are up runs while the caller blocks", async () => {
+  await using pool = new mp.Pool(2);
+  await pool.apply(say, [new mp.Queue<string>(), "warm-up"]);
+  for (let i = 0; i < 3; i++) {
+    const ev = new mp.Event();
+    const r = pool.applyAsync(setEvent, [ev]);
+    assert.equal(ev.waitSync(10_000), true);
+    await r.get(10_000);
+  }
+  await using ex = new mp.ProcessPoolExecutor({ maxWorkers: 1 });
+  await ex.submit(say, new mp.Queue<string>(), "warm-up");
+  const ev = new mp.Event();
+  ex.submit(setEvent, ev);
+  assert.equal(ev.waitSync(10_000), true);
+});
