@@ -27,7 +27,10 @@ export interface ListenerOptions extends NetOptions {
    * loopback (`127.0.0.1`, `::1`, `localhost`) an `authkey` is required.
    */
   address: Address;
-  /** The OS's queue of connections not yet taken by the runtime (default 1, as Python's). */
+  /**
+   * The OS's queue of connections not yet taken by the runtime (default 128; Python's is
+   * 1, which here would refuse clients that connect at the same moment).
+   */
   backlog?: number;
 }
 
@@ -82,7 +85,6 @@ export class Listener implements AsyncDisposable {
   #bindError: Error | null = null;
   #lastAccepted: Address | null = null;
   #closed = false;
-  #closing: Promise<void> | null = null;
   readonly #pending: NodeSocket[] = [];
   readonly #takers: { resolve: (s: NodeSocket) => void; reject: (e: Error) => void }[] = [];
 
@@ -93,7 +95,7 @@ export class Listener implements AsyncDisposable {
     }
     const address = checkAddress(options.address, "Listener");
     this.#settings = netSettings(options, "Listener");
-    const backlog = options.backlog ?? 1;
+    const backlog = options.backlog ?? 128;
     if (!Number.isInteger(backlog) || backlog < 0) {
       throw new RangeError(`Listener: backlog must be a non-negative integer, got ${backlog}`);
     }
@@ -202,21 +204,19 @@ export class Listener implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     for (const s of this.#pending.splice(0)) s.destroy();
-    this.#failTakers(new ProcessError(`Listener on ${this.#where()}: closed while accept() waited`));
-    this.#closing = new Promise<void>((resolve) => {
-      try {
-        this.#server.close(() => resolve());
-      } catch {
-        resolve();
-      }
-    });
+    this.#failTakers(this.#closedWhileWaiting());
+    try {
+      // The OS socket closes now (a Unix socket's file is removed); the callback would wait
+      // for the accepted connections too, which stay open as in Python.
+      this.#server.close();
+    } catch { /* never bound */ }
     this.#server.unref();
   }
 
-  /** Closes the listener and waits until it has stopped (`await using`). */
-  async [Symbol.asyncDispose](): Promise<void> {
+  /** Closes the listener (`await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
     this.close();
-    if (this.#bindError === null) await this.#closing;
+    return Promise.resolve();
   }
 
   /** Prints as {@linkcode Listener.toString} in Deno. @ignore */
@@ -250,6 +250,7 @@ export class Listener implements AsyncDisposable {
   }
 
   #take(): Promise<NodeSocket> {
+    if (this.#closed) return Promise.reject(this.#closedWhileWaiting());
     const socket = this.#pending.shift();
     if (socket) return Promise.resolve(socket);
     if (this.#bindError) return Promise.reject(this.#bindError);
@@ -257,6 +258,10 @@ export class Listener implements AsyncDisposable {
       this.#takers.push({ resolve, reject });
       this.#server.ref();
     });
+  }
+
+  #closedWhileWaiting(): ProcessError {
+    return new ProcessError(`Listener on ${this.#where()}: closed while accept() waited`);
   }
 
   #unrefIfIdle(): void {

@@ -374,14 +374,23 @@ export class SocketConnection<T = unknown> {
   #watch(timeout: number): Promise<void> {
     return new Promise<void>((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let settled = false;
       const done = () => {
+        if (settled) return; // a timeout, then a change: count the hold once
+        settled = true;
         clearTimeout(timer);
         this.#release();
         resolve();
       };
       this.#hold();
       this.#waiters.push(done);
-      if (timeout !== Infinity) timer = setTimeout(done, Math.max(0, timeout));
+      if (timeout !== Infinity) {
+        timer = setTimeout(() => {
+          const i = this.#waiters.indexOf(done);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          done();
+        }, Math.max(0, timeout));
+      }
     });
   }
 
