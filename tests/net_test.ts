@@ -86,7 +86,10 @@ test("connection: bytes with offset and size, maxLength, recvBytesInto and Buffe
   await client.sendBytes(new Uint8Array(0));
   assert.deepEqual(await server.recvBytes(), new Uint8Array(0));
   await client.sendBytes(new Uint8Array(10));
-  await assert.rejects(server.recvBytes(5), /bad message length: the message has 10 bytes, more than maxLength 5/);
+  await assert.rejects(
+    server.recvBytes(5),
+    /bad message length: the message has 10 bytes, more than maxLength 5/,
+  );
   await client.sendBytes(new Uint8Array([9, 8, 7]));
   const into = new Uint8Array(8);
   assert.equal(await server.recvBytesInto(into, 4), 3);
@@ -222,7 +225,8 @@ test("connection: a 64 MiB message passes (bytes and object); above maxMessageSi
   await small.client.sendBytes(new Uint8Array(1025));
   await assert.rejects(
     within(small.server.recvBytes(), 5000, "recvBytes"),
-    (e: Error) => e instanceof mp.ProcessError && /1025 bytes, more than the maxMessageSize of 1024/.test(e.message),
+    (e: Error) =>
+      e instanceof mp.ProcessError && /1025 bytes, more than the maxMessageSize of 1024/.test(e.message),
   );
   await assert.rejects(small.server.recv(), /maxMessageSize/); // dropped for good
   await assert.rejects(within(small.client.recv(), 5000, "recv"), mp.EOFError); // the sender sees it closed
@@ -268,16 +272,26 @@ test("connection: Unix socket path; lastAccepted; the socket file is removed on 
 test("Listener: address checks, authkey beyond loopback, port in use, refused connect, closed listener", async () => {
   assert.throws(
     () => new mp.connection.Listener({ address: ["0.0.0.0", 0] }),
-    (e: Error) => e instanceof mp.ProcessError && /0\.0\.0\.0:0, beyond loopback, needs an authkey/.test(e.message),
+    (e: Error) =>
+      e instanceof mp.ProcessError && /0\.0\.0\.0:0, beyond loopback, needs an authkey/.test(e.message),
   );
-  assert.throws(() => new mp.connection.Listener({ address: ["127.0.0.1", 70000] }), /\["127\.0\.0\.1",70000\]/);
+  assert.throws(
+    () => new mp.connection.Listener({ address: ["127.0.0.1", 70000] }),
+    /\["127\.0\.0\.1",70000\]/,
+  );
   assert.throws(() => new mp.connection.Listener({ address: 5 as unknown as string }), TypeError);
   assert.throws(
     () => new mp.connection.Listener({ address: ["127.0.0.1", 0], authkey: 5 as unknown as string }),
     /authkey must be a Uint8Array or a string, got number/,
   );
-  assert.throws(() => new mp.connection.Listener({ address: ["127.0.0.1", 0], maxMessageSize: -1 }), RangeError);
-  await using anyHost = new mp.connection.Listener({ address: ["0.0.0.0", 0], authkey: new Uint8Array([1, 2]) });
+  assert.throws(
+    () => new mp.connection.Listener({ address: ["127.0.0.1", 0], maxMessageSize: -1 }),
+    RangeError,
+  );
+  await using anyHost = new mp.connection.Listener({
+    address: ["0.0.0.0", 0],
+    authkey: new Uint8Array([1, 2]),
+  });
   const [host, port] = (await anyHost.ready) as [string, number];
   assert.equal(host, "0.0.0.0");
   assert.ok(port > 0);
@@ -328,7 +342,10 @@ test("connection: authentication in both directions; a wrong key fails on both s
 
   // The listener still serves a good client.
   const [s2, c2] = await within(
-    Promise.all([p.listener.accept<string>(), mp.connection.Client<string>(await p.listener.ready, { authkey: "right" })]),
+    Promise.all([
+      p.listener.accept<string>(),
+      mp.connection.Client<string>(await p.listener.ready, { authkey: "right" }),
+    ]),
     10_000,
     "good client",
   );
@@ -410,7 +427,11 @@ test("connection fuzz: 2000 garbage handshakes and frames; the listener keeps se
     });
 
   // With an authkey: every garbage client fails its accept(), nothing else.
-  await using guarded = new mp.connection.Listener({ address: ["127.0.0.1", 0], authkey: "fuzz", handshakeTimeout: 3000 });
+  await using guarded = new mp.connection.Listener({
+    address: ["127.0.0.1", 0],
+    authkey: "fuzz",
+    handshakeTimeout: 3000,
+  });
   const [, gport] = (await guarded.ready) as [string, number];
   const HANDSHAKES = 1500;
   let failures = 0;
@@ -482,7 +503,9 @@ test("connection: a Deno server with a Bun client, and a Bun server with a Deno 
   const expected = { back: VALUES.map(describe), bytes: [[3, 2, 1], [255], []] };
   for (const [server, client] of [["deno", "bun"], ["bun", "deno"]] as const) {
     const args = (rt: string, rest: string[]) =>
-      rt === "deno" ? ["run", "-A", "tests/fixtures/net_peer.ts", ...rest] : ["tests/fixtures/net_peer.ts", ...rest];
+      rt === "deno"
+        ? ["run", "-A", "tests/fixtures/net_peer.ts", ...rest]
+        : ["tests/fixtures/net_peer.ts", ...rest];
     const s = new Program(runtimes[server], args(server, ["server"]));
     try {
       const [, port] = JSON.parse(await s.line("address ")) as [string, number];
@@ -514,7 +537,11 @@ test("connection: Python 3.11's multiprocessing.connection with an authkey: send
     const py = new Program("python3", [peer, "listen", "py key", protocol]);
     try {
       const port = Number(await py.line("port "));
-      using conn = await within(mp.connection.Client(["127.0.0.1", port], { authkey: "py key" }), 10_000, "Client");
+      using conn = await within(
+        mp.connection.Client(["127.0.0.1", port], { authkey: "py key" }),
+        10_000,
+        "Client",
+      );
       await py.line("accepted");
       for (const msg of ["hello", "", "ünïcode", "x".repeat(100_000)]) {
         await conn.sendBytes(bytes(msg));

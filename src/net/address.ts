@@ -116,9 +116,12 @@ export async function handshake(
   } catch (e) {
     destroyConnection(conn, e as Error);
     if (e instanceof AuthenticationError) throw e;
-    throw new AuthenticationError(`the authentication handshake with ${who} failed: ${(e as Error).message}`, {
-      cause: e,
-    });
+    throw new AuthenticationError(
+      `the authentication handshake with ${who} failed: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
   } finally {
     clearTimeout(timer);
   }

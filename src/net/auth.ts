@@ -55,7 +55,9 @@ function describe(v: unknown): string {
 
 function hmac(digest: string, key: Uint8Array, message: Uint8Array): Uint8Array {
   const algorithm = DIGESTS[digest];
-  if (algorithm === undefined) throw new AuthenticationError(`digest ${JSON.stringify(digest)} is not supported`);
+  if (algorithm === undefined) {
+    throw new AuthenticationError(`digest ${JSON.stringify(digest)} is not supported`);
+  }
   try {
     return new Uint8Array(nodeCrypto().createHmac(algorithm, key).update(message).digest());
   } catch (e) {
@@ -84,8 +86,11 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function show(bytes: Uint8Array): string {
-  const text = Array.from(bytes.subarray(0, 24), (b) =>
-    b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`)
+  const text = Array.from(
+    bytes.subarray(0, 24),
+    (b) =>
+      b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`,
+  )
     .join("");
   return `b'${text}${bytes.length > 24 ? "..." : ""}' (${bytes.length} bytes)`;
 }
@@ -117,7 +122,9 @@ function verify(key: Uint8Array, message: Uint8Array, answer: Uint8Array): void 
   const digest = named || "md5";
   const expected = hmac(digest, key, message);
   if (expected.length !== mac.length) {
-    throw new AuthenticationError(`expected a ${digest} digest of ${expected.length} bytes, got ${mac.length}`);
+    throw new AuthenticationError(
+      `expected a ${digest} digest of ${expected.length} bytes, got ${mac.length}`,
+    );
   }
   if (!equal(expected, mac)) throw new AuthenticationError("digest received was wrong");
 }

@@ -6,7 +6,14 @@
 import { AuthenticationError, ProcessError } from "../errors.ts";
 import { nodeNet } from "../runtime.ts";
 import { answerChallenge, deliverChallenge } from "./auth.ts";
-import { type Address, checkAddress, formatAddress, handshake, type NetOptions, netSettings } from "./address.ts";
+import {
+  type Address,
+  checkAddress,
+  formatAddress,
+  handshake,
+  type NetOptions,
+  netSettings,
+} from "./address.ts";
 import { connectSocket, type NodeSocket, type SocketConnection } from "./socket_connection.ts";
 
 /** Options of {@linkcode Client}. */
@@ -30,7 +37,10 @@ export type ClientOptions = NetOptions;
  * console.log(await conn.recvBytes()); // what Python's conn.send_bytes() sent
  * ```
  */
-export async function Client<T = unknown>(address: Address, options: ClientOptions = {}): Promise<SocketConnection<T>> {
+export async function Client<T = unknown>(
+  address: Address,
+  options: ClientOptions = {},
+): Promise<SocketConnection<T>> {
   const where = checkAddress(address, "Client");
   const settings = netSettings(options, "Client");
   const target = formatAddress(where);

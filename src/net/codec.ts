@@ -358,7 +358,9 @@ function decodeValue(r: Reader, depth: number): unknown {
       return r.string();
     case T.BigInt: {
       const text = r.string();
-      if (!/^-?\d+$/.test(text)) throw new ProcessError(`recv(): a corrupt bigint arrived: ${text.slice(0, 40)}`);
+      if (!/^-?\d+$/.test(text)) {
+        throw new ProcessError(`recv(): a corrupt bigint arrived: ${text.slice(0, 40)}`);
+      }
       return BigInt(text);
     }
     case T.Array: {

@@ -12,10 +12,10 @@ import {
   formatAddress,
   handshake,
   isLoopback,
+  needsAuthkey,
   type NetOptions,
   type NetSettings,
   netSettings,
-  needsAuthkey,
 } from "./address.ts";
 import { connectSocket, type NodeSocket, type SocketConnection } from "./socket_connection.ts";
 
@@ -91,7 +91,9 @@ export class Listener implements AsyncDisposable {
   /** Starts listening on `options.address` (see {@linkcode ListenerOptions}). */
   constructor(options: ListenerOptions) {
     if (typeof options !== "object" || options === null) {
-      throw new TypeError(`Listener: expected an options object { address, authkey?, backlog? }, got ${options}`);
+      throw new TypeError(
+        `Listener: expected an options object { address, authkey?, backlog? }, got ${options}`,
+      );
     }
     const address = checkAddress(options.address, "Listener");
     this.#settings = netSettings(options, "Listener");
