@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as mp from "../mod.ts";
 import { AUTHKEY, describe, VALUES } from "./fixtures/net_peer.ts";
+import { noop } from "./fixtures/process_targets.ts";
 import { connectedPair, hasPython, Program, runtimes, within } from "./net_helpers.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -16,6 +17,8 @@ test("connection: objects round trip over TCP, in order, both ways", async () =>
   const values: unknown[] = [
     { hello: ["world", 1, 2.5, null, true] },
     "héllo ☃",
+    "lone \ud800 surrogate",
+    ["in an array: \udc00"],
     0,
     -0,
     NaN,
@@ -67,10 +70,8 @@ test("connection: what cannot be sent is refused at send, naming the part; a net
     p.client.send(new mp.Lock()),
     /obj is a Lock of this package, which works only inside one program/,
   );
-  assert.throws(
-    () => (p.server as unknown as Record<symbol, () => void>)[Symbol.for("@mp/multiprocessing.share")](),
-    /cannot be passed to another process.*Client\(\) in the child/,
-  );
+  const child = new mp.Process({ target: noop, args: [p.server] });
+  await assert.rejects(child.start(), /cannot be passed to another process.*Client\(\) in the child/);
   // Nothing was lost: the connection still works.
   await p.client.send("still here");
   assert.equal(await p.server.recv(), "still here");

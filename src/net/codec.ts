@@ -14,7 +14,9 @@
  *   9 Map (count, key and value pairs), 10 Set (count, values), 11 Date (float64 ms),
  *   12 RegExp (source, flags as string bodies), 13 Uint8Array (length, bytes),
  *   14 ArrayBuffer (length, bytes), 15 other typed array or DataView (kind byte,
- *   length, little-endian bytes), 16 Error (name, message, stack as string bodies).
+ *   length, little-endian bytes), 16 Error (name, message, stack as string bodies),
+ *   17 string that is not well-formed UTF-16 (a lone surrogate; its JSON text as a
+ *   string body).
  *
  * Class instances arrive as plain objects with their own enumerable properties (as
  * structured clone does); functions, symbols, cycles and this package's shared objects
@@ -49,6 +51,7 @@ const T = {
   ArrayBuffer: 14,
   Typed: 15,
   Error: 16,
+  LoneSurrogates: 17,
 } as const;
 
 type TypedCtor = { new (buffer: ArrayBuffer): ArrayBufferView; readonly BYTES_PER_ELEMENT?: number };
@@ -177,6 +180,10 @@ function encodeValue(w: Writer, v: unknown, path: string, open: Set<object>): vo
       w.byte(T.Number);
       return w.f64(v);
     case "string":
+      if (!v.isWellFormed()) {
+        w.byte(T.LoneSurrogates); // UTF-8 cannot carry it; JSON escapes it exactly
+        return w.string(JSON.stringify(v));
+      }
       w.byte(T.String);
       return w.string(v);
     case "bigint":
@@ -356,6 +363,15 @@ function decodeValue(r: Reader, depth: number): unknown {
       return r.f64();
     case T.String:
       return r.string();
+    case T.LoneSurrogates: {
+      const json = r.string();
+      let v: unknown;
+      try {
+        v = JSON.parse(json);
+      } catch { /* checked below */ }
+      if (typeof v !== "string") throw new ProcessError("recv(): a corrupt string arrived");
+      return v;
+    }
     case T.BigInt: {
       const text = r.string();
       if (!/^-?\d+$/.test(text)) {
