@@ -70,7 +70,7 @@ test("connection: what cannot be sent is refused at send, naming the part; a net
     p.client.send(new mp.Lock()),
     /obj is a Lock of this package, which works only inside one program/,
   );
-  const child = new mp.Process({ target: noop, args: [p.server] });
+  const child = new mp.Process({ target: noop, args: [p.server] as unknown as [] });
   await assert.rejects(child.start(), /cannot be passed to another process.*Client\(\) in the child/);
   // Nothing was lost: the connection still works.
   await p.client.send("still here");
