@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as mp from "../mod.ts";
 import { AUTHKEY, describe, VALUES } from "./fixtures/net_peer.ts";
+import { echoServer, sendFromChild } from "./fixtures/net_targets.ts";
 import { noop } from "./fixtures/process_targets.ts";
+import { joinWithin, killAll } from "./helpers.ts";
 import { connectedPair, hasPython, Program, runtimes, within } from "./net_helpers.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -597,4 +599,33 @@ test("connection: recv() of a Python pickle says to use recvBytes", async () => 
   await using p = await connectedPair();
   await p.client.sendBytes(new Uint8Array([0x80, 0x04, 0x95, 0x05, 0, 0, 0, 0, 0, 0, 0, 0x4b, 0x2a, 0x2e]));
   await assert.rejects(p.server.recv(), /starts like a Python pickle.*sendBytes\(\)\/recvBytes\(\)/);
+});
+
+test("connection: a Listener in a child process, and a Client in a child process", async () => {
+  const where = new mp.Queue<mp.connection.Address>();
+  const server = new mp.Process({ target: echoServer, args: [where, "child key"] });
+  await server.start();
+  try {
+    using conn = await mp.connection.Client(await where.get(20_000), { authkey: "child key" });
+    await conn.send({ from: "the parent", n: 1n });
+    assert.deepEqual(await within(conn.recv(), 10_000, "recv"), { from: "the parent", n: 1n });
+    await conn.send(null);
+    await joinWithin(server, 20_000);
+    assert.equal(server.exitCode, 0);
+
+    await using listener = new mp.connection.Listener({ address: ["127.0.0.1", 0], authkey: "child key" });
+    const client = new mp.Process({
+      target: sendFromChild,
+      args: [await listener.ready, "child key", "hello"],
+    });
+    await client.start();
+    using fromChild = await within(listener.accept(), 20_000, "accept");
+    await fromChild.send(`${await fromChild.recv()}!`);
+    assert.equal(await within(fromChild.recv(), 10_000, "recv"), "hello! (seen by the child)");
+    await joinWithin(client, 20_000);
+    assert.equal(client.exitCode, 0);
+  } finally {
+    killAll();
+    where.close();
+  }
 });
