@@ -46,8 +46,10 @@ export {
   Process,
   type ProcessOptions,
 } from "./src/process.ts";
-export { AsyncResult, type ResultCallbacks } from "./src/async_result.ts";
-export { Pool, type PoolOptions } from "./src/pool.ts";
+export { AsyncResult, type GetOptions, type ResultCallbacks } from "./src/async_result.ts";
+export { type ApplyOptions, type CloseOptions, type MapOptions, Pool, type PoolOptions } from "./src/pool.ts";
+export type { PoolStats } from "./src/pool_engine.ts";
+export type { TaskOptions } from "./src/task_options.ts";
 export { type ExecutorOptions, ProcessPoolExecutor, type ShutdownOptions } from "./src/executor.ts";
 export { Barrier, type BarrierOptions } from "./src/barrier.ts";
 export { Condition } from "./src/condition.ts";
@@ -87,6 +89,21 @@ export { wait } from "./src/ready.ts";
  */
 export * as connection from "./src/net/mod.ts";
 export {
+  getLogger,
+  type Level,
+  Logger,
+  type LogHandler,
+  LogLevel,
+  type LogRecord,
+  logToStderr,
+} from "./src/logger.ts";
+/**
+ * Python's `concurrent.futures` module functions: `asCompleted(futures, timeout?)`,
+ * `wait(futures, { timeout, returnWhen })` and the `FIRST_COMPLETED`,
+ * `FIRST_EXCEPTION`, `ALL_COMPLETED` constants.
+ */
+export * as futures from "./src/futures.ts";
+export {
   BaseManager,
   Manager,
   type ManagerCallable,
@@ -101,3 +118,17 @@ export { JoinableQueueProxy, QueueProxy } from "./src/proxy_queue.ts";
 export type { AutoProxy, Awaiting, Promised } from "./src/proxy_auto.ts";
 export { Context, getAllStartMethods, getContext, getStartMethod, setStartMethod } from "./src/context.ts";
 export type { StartMethod } from "./src/state.ts";
+/**
+ * Python's `multiprocessing.dummy`: the same API on the calling thread with async
+ * concurrency, for I/O-bound work and tests. Switch with one import:
+ * `import { dummy as mp } from "@mp/multiprocessing"`. Functions need not be exported.
+ *
+ * @example A pool of async tasks, with a lambda
+ * ```ts
+ * import { dummy as mp } from "@mp/multiprocessing";
+ *
+ * await using pool = new mp.Pool(2);
+ * console.log(await pool.map((x: number) => x * 2, [1, 2, 3])); // [2, 4, 6]
+ * ```
+ */
+export * as dummy from "./src/dummy/mod.ts";

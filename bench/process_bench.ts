@@ -26,6 +26,26 @@ async function mpProcess(): Promise<void> {
   await p.join();
 }
 
+const forkserver = mp.getContext("forkserver");
+
+async function mpForkserver(): Promise<void> {
+  const p = new forkserver.Process({ target: noop });
+  await p.start();
+  await p.join();
+}
+
+/** Start+join with the program idle for 20 ms between starts (a server's pattern). */
+async function withIdle(fn: () => Promise<void>): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < 15; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    const t0 = performance.now();
+    await fn();
+    total += performance.now() - t0;
+  }
+  return total / 15;
+}
+
 /** Mean ms per call of the best of ROUNDS rounds of N calls. */
 async function measure(fn: () => Promise<void>): Promise<number> {
   await fn(); // warm up
@@ -68,14 +88,21 @@ if (import.meta.main) {
   console.log(`process start-and-join, ${runtimeLabel()}, best of ${ROUNDS} x ${N}`);
   const raw = await measure(rawWorker);
   const ours = await measure(mpProcess);
+  const warm = await measure(mpForkserver);
+  const idleSpawn = await withIdle(mpProcess);
+  const idleWarm = await withIdle(mpForkserver);
   const py = (await runPython(PYTHON, [String(N)])) as { spawn: number; fork: number } | null;
   const rows: [string, number, string][] = [
     ["mp.Process start+join", ours, ""],
     ["raw Worker start+round trip", raw, `ours is ${(ours / raw).toFixed(2)}x its time`],
+    ["mp forkserver start+join", warm, `${(ours / warm).toFixed(2)}x spawn's speed, back to back`],
+    ["spawn, idle 20 ms between starts", idleSpawn, ""],
+    ["forkserver, idle 20 ms between", idleWarm, `${(idleSpawn / idleWarm).toFixed(2)}x spawn's speed`],
   ];
   if (py) {
     rows.push(["Python spawn Process start+join", py.spawn, versus(py.spawn, ours)]);
     rows.push(["Python fork Process start+join", py.fork, versus(py.fork, ours)]);
+    rows.push(["Python fork vs our forkserver, idle", py.fork, versus(py.fork, idleWarm)]);
   }
   for (const [name, ms, note] of rows) {
     console.log(`  ${name.padEnd(34)} ${ms.toFixed(2).padStart(7)} ms  ${note}`);

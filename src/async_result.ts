@@ -21,6 +21,34 @@ const FULFILLED = 1;
 const REJECTED = 2;
 
 let settle: (r: AsyncResult<unknown>, ok: boolean, value: unknown) => void;
+/** What `AsyncResult.cancel()` calls (pool internals). */
+export interface Canceller {
+  cancel(reason: unknown): void;
+}
+
+let setCanceller: (r: AsyncResult<unknown>, cancel: Canceller) => void;
+
+/**
+ * Options of {@linkcode AsyncResult.get}.
+ *
+ * @example Wait 1 s, then give up on the task altogether
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export function slow() {
+ *   return new Promise((r) => setTimeout(r, 60_000));
+ * }
+ *
+ * if (import.meta.main) {
+ *   await using pool = new mp.Pool(1);
+ *   await pool.applyAsync(slow).get(1000, { cancel: true }).catch((e) => console.log(e.name)); // TimeoutError
+ * }
+ * ```
+ */
+export interface GetOptions {
+  /** On timeout, also cancel the task (as {@linkcode AsyncResult.cancel} with the `TimeoutError`). */
+  cancel?: boolean;
+}
 
 /**
  * Settles `r` (pool internals only): runs its callback or error callback first, as
@@ -28,6 +56,16 @@ let settle: (r: AsyncResult<unknown>, ok: boolean, value: unknown) => void;
  */
 export function settleResult<R>(r: AsyncResult<R>, ok: boolean, value: unknown): void {
   settle(r as AsyncResult<unknown>, ok, value);
+}
+
+/** Makes `r.cancel(reason)` call `canceller.cancel(reason)` (pool internals only). */
+export function onCancel<R>(r: AsyncResult<R>, canceller: Canceller): void {
+  setCanceller(r as AsyncResult<unknown>, canceller);
+}
+
+/** The reason of `cancel()` without one: an `AbortError`, as `AbortController.abort()` gives. */
+function cancelledReason(): DOMException {
+  return new DOMException("the task was cancelled by AsyncResult.cancel()", "AbortError");
 }
 
 /**
@@ -55,9 +93,11 @@ export class AsyncResult<R> implements PromiseLike<R> {
   #value: unknown = undefined;
   #waiters: Set<() => void> | null = null;
   #callbacks: ResultCallbacks<R> | undefined;
+  #cancel: Canceller | null = null;
 
   static {
     settle = (r, ok, value) => r.#settle(ok, value);
+    setCanceller = (r, cancel) => (r.#cancel = cancel);
   }
 
   /** Creates a pending result whose callbacks run when it settles (pools do this). */
@@ -69,6 +109,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
     if (this.#state !== PENDING) return;
     this.#state = ok ? FULFILLED : REJECTED;
     this.#value = value;
+    this.#cancel = null;
     const cb = ok ? this.#callbacks?.callback : this.#callbacks?.errorCallback;
     this.#callbacks = undefined;
     if (cb) {
@@ -132,17 +173,53 @@ export class AsyncResult<R> implements PromiseLike<R> {
 
   /**
    * The result, once ready. Rejects with the task's error, or with `TimeoutError` if it
-   * is not ready within `timeout` ms (undefined: no limit).
+   * is not ready within `timeout` ms (undefined: no limit); with `{ cancel: true }` the
+   * task is then cancelled too, so it stops using a worker.
    */
-  get(timeout?: number): Promise<R> {
+  get(timeout?: number, options?: GetOptions): Promise<R> {
     const ms = checkTimeout(timeout, "AsyncResult.get()");
     if (this.#state !== PENDING) return this.#outcome();
     return this.#whenReady(ms).then((ready) => {
       if (ready) return this.#outcome();
-      throw new TimeoutError(
-        `the result was not ready within ${ms} ms: wait longer (get(timeout)), or check ready() first`,
+      const error = new TimeoutError(
+        `the result was not ready within ${ms} ms: wait longer (get(timeout)), check ready() first` +
+          (options?.cancel ? "; the task was cancelled (get(timeout, { cancel: true }))" : ""),
       );
+      if (options?.cancel) this.cancel(error);
+      throw error;
     });
+  }
+
+  /**
+   * Cancels the task if it has not finished: a queued task is dropped, a running one
+   * stopped by ending its worker (a fresh one replaces it). The result rejects with
+   * `reason` (default: an `AbortError` DOMException). Returns whether it was cancelled
+   * (false once settled).
+   *
+   * @example Give up on a slow task
+   * ```ts ignore
+   * import * as mp from "@mp/multiprocessing";
+   *
+   * export function spin(ms: number) {
+   *   const end = Date.now() + ms;
+   *   while (Date.now() < end);
+   * }
+   *
+   * if (import.meta.main) {
+   *   await using pool = new mp.Pool(1);
+   *   const r = pool.applyAsync(spin, [60_000]);
+   *   setTimeout(() => r.cancel(), 100);
+   *   await r.then(() => {}, (e) => console.log(e.name)); // AbortError
+   * }
+   * ```
+   */
+  cancel(reason?: unknown): boolean {
+    if (this.#state !== PENDING) return false;
+    const cancel = this.#cancel;
+    const why = reason === undefined ? cancelledReason() : reason;
+    cancel?.cancel(why);
+    this.#settle(false, why); // no-op if the pool settled it already
+    return true;
   }
 
   /** Makes the result awaitable: `await r` is `await r.get()`. */

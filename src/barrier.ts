@@ -10,6 +10,7 @@ import { BrokenBarrierError } from "./errors.ts";
 import { enter, leave, MONITOR_WORDS, signal, waitIn } from "./monitor.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 import { checkTimeout } from "./wait.ts";
+import { inspectable } from "./inspect.ts";
 
 const COUNT = MONITOR_WORDS;
 const STATE = COUNT + 1;
@@ -184,3 +185,5 @@ registerShared("Barrier", (state) => {
   adopted = state as { a: SharedInt32; timeout: number | undefined };
   return new Barrier(1);
 });
+
+inspectable(Barrier);

@@ -6,7 +6,10 @@
  *
  * @module
  */
-import { ProcessError } from "./errors.ts";
+import { ProcessError, setErrorClassEncoder } from "./errors.ts";
+import { userModules } from "./resolve.ts";
+import { moduleUrlsIn } from "./runtime.ts";
+import { dataToFunction, type FunctionData, functionToData, preloadFunction } from "./function_ref.ts";
 
 /** Implemented by classes whose instances travel between processes by reference. */
 export const SHARE: unique symbol = Symbol.for("@mp/multiprocessing.share");
@@ -52,6 +55,7 @@ export function encode(value: unknown): unknown {
 }
 
 function enc(v: unknown, seen: Map<object, unknown>): unknown {
+  if (typeof v === "function") return functionHandle(v);
   if (typeof v !== "object" || v === null) return v;
   if (seen.has(v)) return seen.get(v);
   if (isShareable(v)) {
@@ -110,14 +114,42 @@ function enc(v: unknown, seen: Map<object, unknown>): unknown {
   return v;
 }
 
+/** The type of the handle a function travels as (see `function_ref.ts`). */
+const FUNCTION = "Function";
+
+/**
+ * A function travels by reference (an export of a module, or a well-known built-in);
+ * one that cannot be found stays as it is, so that sending it fails naming it.
+ */
+// deno-lint-ignore no-explicit-any
+function functionHandle(fn: any): unknown {
+  const data = functionToData(fn);
+  return data === null ? fn : handleOf(data);
+}
+
+function handleOf(data: FunctionData): unknown {
+  return { [TAG]: { type: FUNCTION, module: import.meta.url, state: data } };
+}
+
+registerShared(FUNCTION, (data) => dataToFunction(data as FunctionData));
+
+// An error's own class travels with it, found from the modules on its stack.
+setErrorClassEncoder((cls, stack) => {
+  const data = functionToData(cls as unknown as () => unknown, userModules(moduleUrlsIn(stack)));
+  return data === null ? undefined : handleOf(data);
+});
+
 /**
  * Rebuilds shared objects inside a received value. Types not registered yet in this
- * thread have their module imported first.
+ * thread have their module imported first, and so have the modules of the functions
+ * inside it.
  */
 export async function decode(value: unknown): Promise<unknown> {
   const missing = new Set<string>();
-  collectMissing(value, missing, new Set());
+  const functions: FunctionData[] = [];
+  collectMissing(value, missing, new Set(), functions);
   for (const module of missing) await import(module);
+  for (const data of functions) await preloadFunction(data);
   return dec(value, new Map());
 }
 
@@ -130,18 +162,22 @@ export function decodeLoaded(value: unknown): unknown {
   return dec(value, new Map());
 }
 
-function collectMissing(v: unknown, out: Set<string>, seen: Set<object>): void {
+function collectMissing(v: unknown, out: Set<string>, seen: Set<object>, functions: FunctionData[]): void {
   if (typeof v !== "object" || v === null || seen.has(v)) return;
   seen.add(v);
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return;
   const h = (v as Record<string, SharedHandle>)[TAG];
   if (h !== undefined) {
+    if (h.type === FUNCTION) {
+      functions.push(h.state as FunctionData);
+      return;
+    }
     if (!revivers.has(h.type)) out.add(h.module);
-    collectMissing(h.state, out, seen);
+    collectMissing(h.state, out, seen, functions);
     return;
   }
   const children = v instanceof Map ? [...v].flat() : v instanceof Set ? [...v] : Object.values(v);
-  for (const c of children) collectMissing(c, out, seen);
+  for (const c of children) collectMissing(c, out, seen, functions);
 }
 
 function dec(v: unknown, seen: Map<object, unknown>): unknown {
@@ -213,6 +249,14 @@ export function cloneError(values: Record<string, unknown>, what: string, cause:
     const path = findUncloneable(encode(v), label);
     if (path === null) continue;
     const culprit = pick(v, path.slice(label.length));
+    if (typeof culprit === "function") {
+      return new ProcessError(
+        `${path} (${describe(culprit)}) cannot be sent to ${what}: a function crosses between ` +
+          "processes by reference only, as an export of a module that the sending module imports, or " +
+          "as a well-known built-in (Math.sqrt). Export it (`export function ...`), or send data instead",
+        { cause },
+      );
+    }
     return new ProcessError(
       `${path} (${describe(culprit)}) cannot be sent to ${what}: only structured-cloneable data ` +
         "(and this package's shared objects) can cross between processes. Pass plain data instead, " +

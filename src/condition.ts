@@ -14,6 +14,7 @@ import type { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
 import { runAsync, runSync, type Steps, wait } from "./steps.ts";
 import { checkTimeout } from "./wait.ts";
+import { inspectable } from "./inspect.ts";
 
 /** Next ticket to hand out. */
 const ENQ = 0;
@@ -267,3 +268,5 @@ registerShared("Condition", (state) => {
   adopted = state as { a: SharedInt32; lock: Lock | RLock };
   return new Condition();
 });
+
+inspectable(Condition);

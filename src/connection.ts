@@ -13,6 +13,7 @@ import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
 import { BufferTooShort, ProcessError } from "./errors.ts";
 import { addHolder, hasHolder, HOLDER_WORDS, removeHolder } from "./holders.ts";
 import { type Payload, Tag } from "./serializer.ts";
+import { inspectable } from "./inspect.ts";
 
 /** Holder table of the processes that write into a channel. */
 const WRITERS = EXTRA_WORDS_AT;
@@ -378,3 +379,5 @@ registerShared("Connection", (raw) => {
   if (output) removeHolder(output.header, WRITERS, state.from);
   return conn;
 });
+
+inspectable(Connection);

@@ -152,7 +152,7 @@ function checkMethod(method: unknown): StartMethod {
   if (!START_METHODS.includes(method as StartMethod)) {
     throw new RangeError(
       `unknown start method ${JSON.stringify(method)}: the start methods are ${
-        START_METHODS.map((m) => `"${m}"`).join(" and ")
+        START_METHODS.map((m) => `"${m}"`).join(", ")
       }`,
     );
   }
@@ -210,12 +210,12 @@ export function getStartMethod(): StartMethod {
 }
 
 /**
- * All start methods, the default first: `["spawn", "fork"]`.
+ * All start methods, the default first: `["spawn", "fork", "forkserver"]`.
  *
  * @example
  * ```ts
  * import { getAllStartMethods } from "@mp/multiprocessing";
- * console.log(getAllStartMethods()); // ["spawn", "fork"]
+ * console.log(getAllStartMethods()); // ["spawn", "fork", "forkserver"]
  * ```
  */
 export function getAllStartMethods(): StartMethod[] {

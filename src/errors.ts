@@ -166,6 +166,19 @@ export interface ErrorData {
   stack: string;
   /** Own extra properties that clone (`code`, ...). */
   props?: Record<string, unknown>;
+  /**
+   * The error's own class, by reference (a codec handle while it travels, the class
+   * once decoded), when it is a class that a module exports.
+   */
+  cls?: unknown;
+}
+
+type ClassEncoder = (cls: abstract new (...args: never[]) => unknown, stack: string) => unknown;
+let classEncoder: ClassEncoder | null = null;
+
+/** Sets how an error's class is described by reference (the codec does, to avoid a cycle). */
+export function setErrorClassEncoder(encoder: ClassEncoder): void {
+  classEncoder = encoder;
 }
 
 /** Turns any thrown value into data that can cross to another process. */
@@ -178,12 +191,14 @@ export function errorToData(error: unknown): ErrorData {
         props[k] = structuredClone(v);
       } catch { /* not cloneable: left behind */ }
     }
-    return {
-      name: error.name,
-      message: error.message,
-      stack: error.stack ?? `${error.name}: ${error.message}`,
-      props,
-    };
+    const stack = error.stack ?? `${error.name}: ${error.message}`;
+    const data: ErrorData = { name: error.name, message: error.message, stack, props };
+    const cls = error.constructor as ErrorConstructor | undefined;
+    if (classEncoder && typeof cls === "function" && BUILTINS[cls.name] !== cls && OURS[cls.name] !== cls) {
+      const handle = classEncoder(cls, stack);
+      if (handle !== undefined) data.cls = handle;
+    }
+    return data;
   }
   const text = typeof error === "string" ? error : safeString(error);
   return { name: "Error", message: text, stack: `Uncaught ${text}` };
@@ -223,10 +238,11 @@ const OURS: Record<string, new (message: string, options?: ErrorOptions) => Erro
  * that is a {@linkcode RemoteError} holding the remote stack.
  */
 export function errorFromData(data: ErrorData): Error {
-  const Ctor = BUILTINS[data.name] ?? OURS[data.name] ?? Error;
-  const err = new Ctor(data.message, {
-    cause: new RemoteError(`${data.name}: ${data.message}`, data.stack),
-  } as ErrorOptions);
+  const options = { cause: new RemoteError(`${data.name}: ${data.message}`, data.stack) } as ErrorOptions;
+  const err: Error = typeof data.cls === "function"
+    // The sender's own class, without running its constructor (its arguments are unknown).
+    ? Reflect.construct(Error, [data.message, options], data.cls)
+    : new (BUILTINS[data.name] ?? OURS[data.name] ?? Error)(data.message, options);
   if (err.name !== data.name) {
     Object.defineProperty(err, "name", { value: data.name, configurable: true, writable: true });
   }

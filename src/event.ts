@@ -7,6 +7,7 @@ import { deadlineOf, remaining, type SharedInt32 } from "./atomics.ts";
 import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
 import { runAsync, runSync, type Steps, wait } from "./steps.ts";
 import { checkTimeout } from "./wait.ts";
+import { inspectable } from "./inspect.ts";
 
 let adopted: SharedInt32 | null = null;
 
@@ -99,3 +100,5 @@ registerShared("Event", (state) => {
   adopted = state as SharedInt32;
   return new Event();
 });
+
+inspectable(Event);

@@ -6,8 +6,11 @@
  */
 import { ProcessError } from "./errors.ts";
 import { MapIterator } from "./map_iterator.ts";
-import { type AnyFunction, type PoolEngine, startEngine } from "./pool_engine.ts";
+import { Submission } from "./pool.ts";
+import { type AnyFunction, type PoolEngine, type PoolStats, preview, startEngine } from "./pool_engine.ts";
 import { startMethodOf } from "./process.ts";
+import { checkTaskOptions, type TaskOptions } from "./task_options.ts";
+import { checkTimeout } from "./wait.ts";
 
 /** Options of {@linkcode ProcessPoolExecutor}. */
 // deno-lint-ignore no-explicit-any
@@ -20,6 +23,11 @@ export interface ExecutorOptions<I extends unknown[] = any[]> {
   initargs?: I;
   /** A worker is replaced by a fresh one after this many tasks (undefined: never). */
   maxTasksPerChild?: number;
+  /**
+   * The most tasks waiting to start; beyond it `submit` rejects with `Full` (or waits,
+   * with `submitWith(fn, args, { wait: true })`). Undefined: no limit.
+   */
+  maxQueue?: number;
 }
 
 /** Options of {@linkcode ProcessPoolExecutor.shutdown}. */
@@ -28,6 +36,8 @@ export interface ShutdownOptions {
   wait?: boolean;
   /** Reject the tasks that have not started yet (default false). */
   cancelFutures?: boolean;
+  /** After this many ms, terminate whatever is still running or queued (the wait ends then too). */
+  timeout?: number;
 }
 
 function* zip(iterables: Iterable<unknown>[]): Generator<unknown[]> {
@@ -87,6 +97,7 @@ export class ProcessPoolExecutor implements AsyncDisposable {
       initializer: options.initializer,
       initargs: options.initargs,
       maxTasksPerChild: options.maxTasksPerChild,
+      maxQueue: options.maxQueue,
       method: startMethodOf(new.target),
     });
   }
@@ -104,15 +115,88 @@ export class ProcessPoolExecutor implements AsyncDisposable {
    * an unread Python future does.
    */
   submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
+    return this.#submit(fn, args, {}, "ProcessPoolExecutor.submit");
+  }
+
+  /**
+   * `submit` with options: `fn(...args)` cancelled by `signal` or after `timeout` ms
+   * (see {@linkcode TaskOptions}), and `wait` for room when `maxQueue` tasks wait.
+   * (`submit(fn, ...args)` cannot take options: its arguments are the task's.)
+   *
+   * @example A task with a deadline
+   * ```ts ignore
+   * import * as mp from "@mp/multiprocessing";
+   *
+   * export function power(x: number, y: number) {
+   *   return x ** y;
+   * }
+   *
+   * if (import.meta.main) {
+   *   await using executor = new mp.ProcessPoolExecutor({ maxWorkers: 2 });
+   *   console.log(await executor.submitWith(power, [2, 10], { timeout: 1000 })); // 1024
+   * }
+   * ```
+   */
+  submitWith<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    args: A,
+    options?: TaskOptions,
+  ): Promise<Awaited<R>> {
+    if (!Array.isArray(args)) {
+      throw new TypeError(`ProcessPoolExecutor.submitWith: args must be an array, got ${typeof args}`);
+    }
+    return this.#submit(
+      fn,
+      args,
+      checkTaskOptions(options, "ProcessPoolExecutor.submitWith"),
+      "ProcessPoolExecutor.submitWith",
+    );
+  }
+
+  #submit<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    args: A,
+    options: TaskOptions,
+    where: string,
+  ): Promise<Awaited<R>> {
     this.#check("schedule new futures");
     const f = this.#engine.function(fn as AnyFunction);
-    const p = new Promise<Awaited<R>>((resolve, reject) => {
-      this.#engine.apply(f, args, {
-        settle: (_index, ok, value) => ok ? resolve(value as Awaited<R>) : reject(value),
+    if (options.signal === undefined && options.timeout === undefined && !this.#engine.bounded) {
+      // The common case, kept lean: nothing to watch, always room.
+      const p = new Promise<Awaited<R>>((resolve, reject) => {
+        this.#engine.apply(f, args, {
+          settle: (_index, ok, value) => ok ? resolve(value as Awaited<R>) : reject(value),
+        });
       });
+      p.catch(() => {});
+      return p;
+    }
+    const p = new Promise<Awaited<R>>((resolve, reject) => {
+      let submission: Submission | null = null;
+      let settled = false;
+      const settle = (ok: boolean, value: unknown) => {
+        if (settled) return;
+        settled = true;
+        submission?.finish();
+        if (ok) resolve(value as Awaited<R>);
+        else reject(value);
+      };
+      submission = new Submission(
+        this.#engine,
+        options,
+        where,
+        () => `task ${fn.name || "(anonymous function)"}(${preview(args)})`,
+        (e) => settle(false, e),
+        (s) => s.tasks.push(this.#engine.apply(f, args, { settle: (_i, ok, value) => settle(ok, value) })),
+      );
     });
     p.catch(() => {});
     return p;
+  }
+
+  /** Counters and gauges of the workers and tasks (see {@linkcode PoolStats}). */
+  stats(): PoolStats {
+    return this.#engine.stats();
   }
 
   /**
@@ -136,18 +220,20 @@ export class ProcessPoolExecutor implements AsyncDisposable {
 
   /**
    * Takes no more tasks. `cancelFutures` rejects the tasks that have not started; `wait`
-   * (default true) resolves once the rest are done and the workers have exited.
+   * (default true) resolves once the rest are done and the workers have exited;
+   * `timeout` (ms) terminates whatever is left when it passes.
    */
   async shutdown(options: ShutdownOptions = {}): Promise<void> {
     const { wait = true, cancelFutures = false } = options;
+    const timeout = checkTimeout(options.timeout, "ProcessPoolExecutor.shutdown()");
     this.#shutdown = true;
     if (cancelFutures) {
       this.#engine.cancelPending(
         new ProcessError("the task was cancelled before it started: shutdown({ cancelFutures: true })"),
       );
     }
-    this.#engine.close();
-    if (wait) await this.#engine.join();
+    this.#engine.close(timeout);
+    if (wait) await this.#engine.join(timeout);
   }
 
   /** `await using` shuts the executor down and waits, like Python's `with`. */

@@ -7,22 +7,47 @@
  */
 import { ProcessError } from "./errors.ts";
 import type { FunctionRef } from "./resolve.ts";
+import { builtinAt, rememberNamespace } from "./function_ref.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
 
-/** Imports or rebuilds a function in the child. */
+/**
+ * Imports or rebuilds a function in the child. A reference found by name (with a
+ * `check`) is the first of its candidate modules whose export has the parent's source.
+ */
 export async function loadFunction(ref: FunctionRef, role: string): Promise<AnyFunction> {
   if ("source" in ref) return rebuild(ref.source, ref.name);
-  const ns = await import(ref.module);
-  const fn = ns[ref.name];
+  if ("builtin" in ref) return builtinAt(ref.builtin);
+  const fn = await exportOf(ref.module, ref.name, role);
+  if (ref.check === undefined || sourceOf(fn) === ref.check) return fn;
+  for (const other of ref.more ?? []) {
+    const candidate = await exportOf(other.module, other.name, role).catch(() => null);
+    if (candidate && sourceOf(candidate) === ref.check) return candidate;
+  }
+  const where = [ref.module, ...(ref.more ?? []).map((m) => m.module)].join(", ");
+  throw new ProcessError(
+    `the ${role} "${ref.name}" was looked for by name, and the export "${ref.name}" of ${where} is a ` +
+      "different function in the child: give the function a name that no other module on the search " +
+      "path exports",
+  );
+}
+
+async function exportOf(module: string, name: string, role: string): Promise<AnyFunction> {
+  const ns = await import(module);
+  rememberNamespace(module, ns);
+  const fn = ns[name];
   if (typeof fn !== "function") {
     throw new ProcessError(
-      `the ${role} "${ref.name}" is not an exported function of ${ref.module} in the child ` +
-        "(is it created at run time?). Export it at the top level of the module.",
+      `the ${role} "${name}" is not an exported function of ${module} in the child ` +
+        "(is it created at run time?): export it at the top level of the module",
     );
   }
   return fn;
+}
+
+function sourceOf(fn: AnyFunction): string {
+  return Function.prototype.toString.call(fn);
 }
 
 function rebuild(source: string, name: string): AnyFunction {

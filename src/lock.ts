@@ -12,6 +12,7 @@ import { ownPid, pidAlive } from "./atomics.ts";
 import { guardOf, lockGuard, lockGuardSync, notHeld, registerCore } from "./lock_protocol.ts";
 import { mutex, MUTEX_WORDS, mutexHolder, mutexSync, unlockMutex } from "./mutex.ts";
 import { checkTimeout } from "./wait.ts";
+import { inspectable } from "./inspect.ts";
 
 const TYPE = "Lock";
 let adopted: SharedInt32 | null = null;
@@ -137,3 +138,5 @@ registerShared(TYPE, (state) => {
   adopted = state as SharedInt32;
   return new Lock();
 });
+
+inspectable(Lock);

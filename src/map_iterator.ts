@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { PoolEngine, PoolFunction, TaskSink } from "./pool_engine.ts";
+import type { PoolEngine, PoolFunction, Task, TaskSink } from "./pool_engine.ts";
+import { watchCancel } from "./task_options.ts";
 
 /** Items handed out or waiting, at most, per lazy map (in chunks of `chunksize`). */
 const ITEMS_AHEAD = 4096;
@@ -22,6 +23,12 @@ export interface MapIteratorOptions {
   star: boolean;
   /** Yield in input order (imap) or as results come (imapUnordered). */
   ordered: boolean;
+  /** Aborting it cancels the chunks in flight; the iterator then throws its reason. */
+  signal?: AbortSignal;
+  /** Ms from the call after which the map is cancelled as by `signal` (`TimeoutError`). */
+  timeout?: number;
+  /** Names the map in a timeout's message. */
+  what?: string;
 }
 
 /**
@@ -48,6 +55,10 @@ export class MapIterator<R> implements AsyncIterableIterator<R>, TaskSink {
   #fillAgain = false;
   #wake: (() => void) | null = null;
   #chain: Promise<unknown> = Promise.resolve();
+  /** Chunks sent and not settled, by index (to cancel them). */
+  readonly #tasks = new Map<number, Task>();
+  #aborted: { reason: unknown } | null = null;
+  #unwatch: () => void = () => {};
 
   constructor(
     engine: PoolEngine,
@@ -63,12 +74,35 @@ export class MapIterator<R> implements AsyncIterableIterator<R>, TaskSink {
       : (iterable as Iterable<unknown>)[Symbol.iterator]();
     this.#opts = options;
     this.#limit = Math.max(4 * engine.processes, Math.ceil(ITEMS_AHEAD / options.chunksize));
-    void this.#fill();
+    this.#unwatch = watchCancel(
+      options,
+      () => options.what ?? "the lazy map",
+      (reason) => this.#abort(reason),
+    );
+    if (!this.#aborted) void this.#fill();
+  }
+
+  /** Cancels the chunks in flight and stops reading; the next `next()` throws `reason`. */
+  #abort(reason: unknown): void {
+    if (this.#stopped || this.#aborted) return;
+    this.#aborted = { reason };
+    this.#cancelAll(reason);
+    try {
+      void this.#source.return?.();
+    } catch { /* nothing left to read anyway */ }
+    this.#notify();
+  }
+
+  #cancelAll(reason: unknown): void {
+    const tasks = [...this.#tasks.values()];
+    this.#tasks.clear();
+    for (const t of tasks) this.#engine.cancel(t, reason);
   }
 
   /** Receives a chunk's results from the pool (internal). */
   settle(index: number, ok: boolean, value: unknown): void {
-    if (this.#stopped) return;
+    this.#tasks.delete(index);
+    if (this.#stopped || this.#aborted) return;
     const chunk = { ok, value };
     if (this.#opts.ordered) this.#done.set(index, chunk);
     else this.#arrivals.push(chunk);
@@ -90,7 +124,10 @@ export class MapIterator<R> implements AsyncIterableIterator<R>, TaskSink {
     try {
       do {
         this.#fillAgain = false;
-        while (!this.#exhausted && !this.#stopped && this.#submitted - this.#consumed < this.#limit) {
+        while (
+          !this.#exhausted && !this.#stopped && !this.#aborted &&
+          this.#submitted - this.#consumed < this.#limit
+        ) {
           const items: unknown[] = [];
           while (items.length < this.#opts.chunksize) {
             let r: IteratorResult<unknown>;
@@ -108,8 +145,9 @@ export class MapIterator<R> implements AsyncIterableIterator<R>, TaskSink {
             }
             items.push(r.value);
           }
-          if (items.length > 0 && !this.#stopped) {
-            this.#engine.chunk(this.#f, items, this.#opts.star, this, this.#submitted++);
+          if (items.length > 0 && !this.#stopped && !this.#aborted) {
+            const index = this.#submitted++;
+            this.#tasks.set(index, this.#engine.chunk(this.#f, items, this.#opts.star, this, index));
           }
         }
       } while (this.#fillAgain);
@@ -133,6 +171,10 @@ export class MapIterator<R> implements AsyncIterableIterator<R>, TaskSink {
       }
       this.#current = null;
       if (this.#stopped) return { value: undefined, done: true };
+      if (this.#aborted) {
+        this.#stop();
+        throw this.#aborted.reason;
+      }
       const chunk = this.#take();
       if (chunk) {
         this.#consumed++;
@@ -144,6 +186,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R>, TaskSink {
       }
       if (this.#exhausted && !this.#filling && this.#consumed === this.#submitted) {
         this.#stopped = true;
+        this.#unwatch();
         if (this.#inputError) throw this.#inputError.error;
         return { value: undefined, done: true };
       }
@@ -161,16 +204,24 @@ export class MapIterator<R> implements AsyncIterableIterator<R>, TaskSink {
     return p;
   }
 
+  #stop(): void {
+    this.#stopped = true;
+    this.#unwatch();
+    this.#tasks.clear();
+    this.#done.clear();
+    this.#arrivals = [];
+    this.#current = null;
+  }
+
   /** Stops reading the input (the tasks already sent finish and are dropped). */
   return(): Promise<IteratorResult<R>> {
     if (!this.#stopped) {
-      this.#stopped = true;
-      this.#done.clear();
-      this.#arrivals = [];
-      this.#current = null;
-      try {
-        void this.#source.return?.();
-      } catch { /* the input's own cleanup failed: nothing left to read anyway */ }
+      this.#stop();
+      if (!this.#aborted) {
+        try {
+          void this.#source.return?.();
+        } catch { /* the input's own cleanup failed: nothing left to read anyway */ }
+      }
       this.#notify();
     }
     return Promise.resolve({ value: undefined, done: true });

@@ -29,8 +29,47 @@ export const RESULT_ERROR = 3;
 /** Result status: a chunk's results, all numbers, packed as a `Float64Array`'s buffer in `data`. */
 export const RESULT_NUMBERS = 4;
 
-/** Numbers per result in `DoneMessage.meta`: id, status, inline number. */
-export const RESULT_STRIDE = 3;
+/** Numbers per result in `DoneMessage.meta`: id, status, inline number, run time (ms). */
+export const RESULT_STRIDE = 4;
+
+/**
+ * Shared control block of one pool worker (an `Int32Array` on a SharedArrayBuffer),
+ * through which the pool takes back tasks the worker has not started, even while the
+ * worker is stuck in a long task.
+ *
+ * - `CTL_SYNC`: the `seq + 1` of the task whose code is on the worker's stack right
+ *   now (0: none) — a terminated worker with this set still runs on Deno (see zombies).
+ * - `CTL_SLOTS + seq % CTL_RING`: one claim slot per task sent, holding
+ *   `slotTag(seq, SLOT_*)`. The pool writes `SLOT_OFFERED` before sending; the worker
+ *   moves it to `SLOT_STARTED` by compare-and-swap before running the task and to
+ *   `SLOT_DONE` after; the pool takes a task back by swapping `SLOT_OFFERED` for
+ *   `SLOT_REVOKED`. Exactly one side wins, so a task is never run twice nor lost.
+ */
+export const CTL_SYNC = 0;
+/** Control block index: the `seq + 1` of the last task the worker started (its progress). */
+export const CTL_STARTED = 1;
+/** First claim slot of the control block. */
+export const CTL_SLOTS = 2;
+/** Claim slots per worker: more than the tasks a worker ever holds at once. */
+export const CTL_RING = 8192;
+/** Slot state: taken back by the pool (the worker skips the task). */
+export const SLOT_REVOKED = 0;
+/** Slot state: sent, not started. */
+export const SLOT_OFFERED = 1;
+/** Slot state: the worker runs it. */
+export const SLOT_STARTED = 2;
+/** Slot state: the worker finished it (its result is sent or about to be). */
+export const SLOT_DONE = 3;
+
+/** The value of a claim slot: the task's sequence number on its worker and its state. */
+export function slotTag(seq: number, state: number): number {
+  return ((seq & 0x1fffffff) << 2) | state;
+}
+
+/** A new control block for a pool worker. */
+export function createPoolControl(): Int32Array<SharedArrayBuffer> {
+  return new Int32Array(new SharedArrayBuffer((CTL_SLOTS + CTL_RING) * 4));
+}
 
 /** What a pool worker needs besides the init message. */
 export interface PoolWorkerConfig {
@@ -39,6 +78,8 @@ export interface PoolWorkerConfig {
   initargs: unknown;
   /** Tasks after which the worker exits (0: no limit). */
   maxTasks: number;
+  /** This worker's control block (see `CTL_SYNC`), set per worker. */
+  ctl?: Int32Array<SharedArrayBuffer>;
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The pool worker role of the bootstrap: runs the initializer, then the tasks its pool
  * sends, one at a time, and sends results back in batches (at once when a task is
- * slow, at most every few milliseconds when tasks are tiny).
+ * slow, at most every few milliseconds when tasks are tiny, and before a task that may
+ * be slow). Before running a task it claims it in shared memory (see `CTL_SLOTS`): a
+ * task the pool took back meanwhile is skipped.
  *
  * @module
  */
@@ -9,6 +11,10 @@ import { decode, describe, encode } from "./codec.ts";
 import { errorToData, ExitSignal, ProcessError } from "./errors.ts";
 import { CTL_STATE, type InitMessage, STATE_RUNNING } from "./messages.ts";
 import {
+  CTL_RING,
+  CTL_SLOTS,
+  CTL_STARTED,
+  CTL_SYNC,
   type DoneMessage,
   KIND_APPLY,
   KIND_APPLY_NUMBERS,
@@ -20,11 +26,15 @@ import {
   RESULT_NUMBERS,
   RESULT_UNDEFINED,
   RESULT_VALUE,
+  SLOT_DONE,
+  SLOT_OFFERED,
+  SLOT_STARTED,
+  slotTag,
   type TasksMessage,
 } from "./pool_protocol.ts";
 import { explainForkError, loadFunction } from "./load.ts";
 import type { FunctionRef } from "./resolve.ts";
-import { onParentMessage, postToParent } from "./runtime.ts";
+import { onParentMessage, postToParent, trapExit } from "./runtime.ts";
 import { self } from "./state.ts";
 import { exitCodeFor } from "./worker.ts";
 
@@ -41,10 +51,14 @@ interface Loaded {
   error: unknown;
   /** Name of a function shipped as source (fork), for explaining captured variables. */
   forked: string | null;
+  /** Mean run time of its tasks here (ms), -1 before the first. */
+  avg: number;
 }
 
 interface Task {
   id: number;
+  /** Its number on this worker: the claim slot (see `CTL_SLOTS`). */
+  seq: number;
   fn: Loaded;
   kind: number;
   payload: unknown;
@@ -101,22 +115,22 @@ class Outbox {
   count = 0;
   last = performance.now();
 
-  ok(id: number, v: unknown): void {
-    if (v === undefined) this.meta.push(id, RESULT_UNDEFINED, 0);
-    else if (typeof v === "number") this.meta.push(id, RESULT_NUMBER, v);
+  ok(id: number, v: unknown, ms: number): void {
+    if (v === undefined) this.meta.push(id, RESULT_UNDEFINED, 0, ms);
+    else if (typeof v === "number") this.meta.push(id, RESULT_NUMBER, v, ms);
     else {
       const packed = Array.isArray(v) ? packNumbers(v) : null;
-      this.#value(id, packed ? RESULT_NUMBERS : RESULT_VALUE, packed?.buffer ?? v);
+      this.#value(id, packed ? RESULT_NUMBERS : RESULT_VALUE, packed?.buffer ?? v, ms);
     }
   }
 
-  error(id: number, e: unknown): void {
-    this.#value(id, RESULT_ERROR, errorToData(e));
+  error(id: number, e: unknown, ms: number): void {
+    this.#value(id, RESULT_ERROR, errorToData(e), ms);
   }
 
-  #value(id: number, status: number, v: unknown): void {
+  #value(id: number, status: number, v: unknown, ms: number): void {
     this.owners.push(this.meta.length);
-    this.meta.push(id, status, 0);
+    this.meta.push(id, status, 0, ms);
     this.data.push(v);
   }
 
@@ -168,6 +182,7 @@ class Outbox {
 /** Runs as a pool worker until the pool stops it, `maxTasks` is reached, or a task calls `exit()`. */
 export async function runRole(init: InitMessage): Promise<number> {
   const config = init.extra as PoolWorkerConfig;
+  const ctl = config.ctl!;
   const fns = new Map<number, Loaded>();
   const queue: Task[] = [];
   const out = new Outbox();
@@ -175,6 +190,8 @@ export async function runRole(init: InitMessage): Promise<number> {
   let running = false;
   let stopping = false;
   let done = 0;
+  let seq = 0;
+  let current: Task | null = null;
   let finished = false;
   let received: Promise<void> = Promise.resolve();
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -199,9 +216,10 @@ export async function runRole(init: InitMessage): Promise<number> {
           fn: await load(ref, "pool function"),
           error: null,
           forked: "source" in ref ? ref.name : null,
+          avg: -1,
         });
       } catch (error) {
-        fns.set(id, { fn: null, error, forked: null });
+        fns.set(id, { fn: null, error, forked: null, avg: -1 });
       }
     }
     const data = (await decode(m.data)) as unknown[];
@@ -216,7 +234,7 @@ export async function runRole(init: InitMessage): Promise<number> {
         i += argc;
       } else payload = data[d++];
       if (payload instanceof ArrayBuffer) payload = new Float64Array(payload); // a packed map chunk
-      queue.push({ id, fn, kind, payload });
+      queue.push({ id, seq: seq++, fn, kind, payload });
     }
     if (!running) void drain();
   }
@@ -238,14 +256,28 @@ export async function runRole(init: InitMessage): Promise<number> {
     running = true;
     while (head < queue.length && !finished) {
       const task = queue[head++];
+      const slot = CTL_SLOTS + task.seq % CTL_RING;
+      // Claim the task; the pool may have taken it back for an idle worker.
+      const offered = slotTag(task.seq, SLOT_OFFERED);
+      if (Atomics.compareExchange(ctl, slot, offered, slotTag(task.seq, SLOT_STARTED)) !== offered) continue;
+      Atomics.store(ctl, CTL_STARTED, task.seq + 1);
+      // Results waiting here would wait for the whole task if it is slow: send them first.
+      if (out.meta.length > 0 && (task.fn.avg < 0 || task.fn.avg >= SLOW_TASK_MS)) flush();
+      current = task;
       const start = performance.now();
+      let ok = true;
+      let v: unknown;
       try {
-        let v = run(task);
+        Atomics.store(ctl, CTL_SYNC, task.seq + 1);
+        try {
+          v = run(task);
+        } finally {
+          Atomics.store(ctl, CTL_SYNC, 0);
+        }
         if (isThenable(v)) {
           if (out.meta.length > 0) flushTimer ??= setTimeout(flush, FLUSH_EVERY_MS);
           v = await v;
         }
-        out.ok(task.id, v);
       } catch (e) {
         if (e instanceof ExitSignal) {
           flush();
@@ -253,10 +285,17 @@ export async function runRole(init: InitMessage): Promise<number> {
           finish(e.code);
           return;
         }
-        out.error(task.id, task.fn.forked === null ? e : explainForkError(e, task.fn.forked));
+        ok = false;
+        v = task.fn.forked === null ? e : explainForkError(e, task.fn.forked);
       }
       const now = performance.now();
-      out.busy += now - start;
+      const ms = now - start;
+      if (ok) out.ok(task.id, v, ms);
+      else out.error(task.id, v, ms);
+      Atomics.store(ctl, slot, slotTag(task.seq, SLOT_DONE));
+      current = null;
+      task.fn.avg = task.fn.avg < 0 ? ms : task.fn.avg * 0.7 + ms * 0.3;
+      out.busy += ms;
       out.count++;
       if (config.maxTasks > 0 && ++done >= config.maxTasks) {
         flush();
@@ -271,6 +310,25 @@ export async function runRole(init: InitMessage): Promise<number> {
     running = false;
     if (stopping && !finished) finish(0);
   }
+
+  // process.exit() / Deno.exit() in a task: send the results so far and name the task.
+  trapExit(() => {
+    if (finished) return;
+    try {
+      flush();
+      if (current !== null) postToParent({ t: "exiting", id: current.id });
+    } catch { /* the exit goes on regardless */ }
+  });
+
+  // An uncaught error ends this worker (worker.ts): send the results so far first.
+  const flushOnCrash = () => {
+    if (finished) return;
+    try {
+      flush();
+    } catch { /* the crash goes on regardless */ }
+  };
+  globalThis.addEventListener("error", flushOnCrash);
+  globalThis.addEventListener("unhandledrejection", flushOnCrash);
 
   onParentMessage((data) => {
     const m = data as TasksMessage | { t: "stop" };

@@ -14,7 +14,8 @@ import {
   type InitMessage,
   STATE_EXITED,
 } from "./messages.ts";
-import { callerModules, type FunctionRef, resolveFunction } from "./resolve.ts";
+import { packageModule } from "./package_url.ts";
+import { callerModules, type FunctionRef, resolveFunction, resolveNow } from "./resolve.ts";
 import {
   cpuCount as runtimeCpuCount,
   exitProgram,
@@ -25,14 +26,30 @@ import {
 import { assertNotImporting, nextIdentity, self, type StartMethod, tree } from "./state.ts";
 import { allocatePid, isPidAlive, markPidDead } from "./tree.ts";
 import { checkTimeout, settlesWithin, sleep } from "./wait.ts";
+import { inspectable } from "./inspect.ts";
+import { getLogger } from "./logger.ts";
+import { takeWorker } from "./forkserver.ts";
 
 /** The worker bootstrap every child starts with. */
-export const BOOTSTRAP: URL = new URL("./worker.ts", import.meta.url);
+export const BOOTSTRAP: URL = packageModule("worker");
 
 /** Exit code of a process ended by `terminate()` (Python's `-SIGTERM`). */
 export const SIGTERM_EXIT = -15;
 /** Exit code of a process ended by `kill()` (Python's `-SIGKILL`). */
 export const SIGKILL_EXIT = -9;
+
+/**
+ * The error of a child whose Worker could not start or load its bootstrap (a module
+ * the runtime refuses to load, a missing permission), naming the process.
+ */
+function workerStartError(name: string, cause: unknown): ProcessError {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new ProcessError(
+    `could not start a Worker for process ${name}: ${why}. On Deno, run with -A (or grant ` +
+      `--allow-read and --allow-import for the package's files): see the README's Troubleshooting`,
+    { cause },
+  );
+}
 
 /** Symbol under which a context-bound Process class keeps its start method. */
 export const START_METHOD: unique symbol = Symbol("startMethod");
@@ -242,15 +259,25 @@ export class Process<A extends unknown[] = any[]> {
     this.#pid = allocatePid(t, self.pid);
     this.#control = createControl();
     self.children.add(this);
-    this.#worker = spawnWorker(BOOTSTRAP, this.#name, this.#daemon && !inWorker, {
-      message: (m) => this.#onMessage(m as ChildMessage),
-      error: (e) => {
-        this.#rejectStart(e);
-        this.#finish(1);
-      },
-      exit: (code) => this.#finish(code),
-    });
     const started = new Promise<void>((resolve, reject) => (this.#started = { resolve, reject }));
+    // Consumed below once the launch succeeds; a Worker that fails to load before that
+    // must not also surface as an unhandled rejection.
+    started.catch(() => {});
+    try {
+      const spawn = method === "forkserver" ? takeWorker : spawnWorker;
+      this.#worker = spawn(BOOTSTRAP, this.#name, this.#daemon && !inWorker, {
+        message: (m) => this.#onMessage(m as ChildMessage),
+        error: (e) => {
+          this.#rejectStart(this.#phase === "started" && this.#started ? workerStartError(this.#name, e) : e);
+          this.#finish(1);
+        },
+        exit: (code) => this.#finish(code),
+      });
+    } catch (e) {
+      this.#started = null;
+      this.#finish(1);
+      return Promise.reject(workerStartError(this.#name, e));
+    }
     return this.#holdWhile(
       this.#launch(callers, method).then(() => started, (e) => {
         this.#finish(1);
@@ -273,18 +300,44 @@ export class Process<A extends unknown[] = any[]> {
     return p.finally(release);
   }
 
-  async #launch(callers: string[], method: StartMethod): Promise<void> {
-    const subclassed = this.run !== Process.prototype.run;
-    let target: FunctionRef | null = null;
-    let cls: FunctionRef | null = null;
-    const props: Record<string, unknown> = {};
-    if (subclassed) {
-      cls = await resolveFunction(this.constructor as () => unknown, callers, "spawn", "Process subclass");
-      Object.assign(props, this);
-    } else if (this.#target) {
-      target = await resolveFunction(this.#target, callers, method, "target");
+  /**
+   * Finds the target and posts the init message: at once when the function can be
+   * found synchronously (the usual case), so that a blocking call right after
+   * `start()` finds the child running; else after the asynchronous search.
+   */
+  #launch(callers: string[], method: StartMethod): Promise<void> {
+    try {
+      // Within start() itself, also when the search below must wait: a manager proxy
+      // takes its reference for the child here (its process may release its own next).
+      const args = encode(this.#args);
+      const subclassed = this.run !== Process.prototype.run;
+      const fn = subclassed ? this.constructor as () => unknown : this.#target;
+      const props: Record<string, unknown> = subclassed
+        ? Object.assign({} as Record<string, unknown>, this)
+        : {};
+      const post = (ref: FunctionRef | null) => {
+        if (this.#phase !== "ended") {
+          this.#post(method, subclassed ? null : ref, subclassed ? ref : null, props, args);
+        }
+      };
+      if (!fn) return Promise.resolve(post(null));
+      const how = subclassed ? "spawn" : method;
+      const role = subclassed ? "Process subclass" : "target";
+      const now = resolveNow(fn, callers, how, role);
+      if (now) return Promise.resolve(post(now));
+      return resolveFunction(fn, callers, how, role).then(post);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    if (this.#phase === "ended") return; // terminated while resolving
+  }
+
+  #post(
+    method: StartMethod,
+    target: FunctionRef | null,
+    cls: FunctionRef | null,
+    props: Record<string, unknown>,
+    args: unknown,
+  ): void {
     const ref = cls ?? target;
     const init: InitMessage = {
       t: "init",
@@ -300,12 +353,13 @@ export class Process<A extends unknown[] = any[]> {
         startMethodFixed: self.startMethodFixed,
         tree: tree(),
         mainModule: ref && "module" in ref ? ref.module : self.mainModule,
+        log: getLogger().inherited,
       },
       control: this.#control!,
       target,
       cls,
       props: encode(props),
-      args: encode(this.#args),
+      args,
       extra: this.#childRole?.extra,
     };
     try {
@@ -429,7 +483,12 @@ export class Process<A extends unknown[] = any[]> {
       : code === null
       ? "started"
       : `stopped exitcode=${code}`;
-    return `<${this.constructor.name} name='${this.name}' ${status}${this.daemon ? " daemon" : ""}>`;
+    const pid = this.#role === "self" || this.#phase !== "initial" ? ` pid=${this.pid}` : "";
+    const parent = this.#role === "self" ? self.parent?.pid : this.#role === "parent" ? null : self.pid;
+    const parentPart = parent === undefined || parent === null ? "" : ` parent=${parent}`;
+    return `<${this.constructor.name} name='${this.name}'${pid}${parentPart} ${status}${
+      this.daemon ? " daemon" : ""
+    }>`;
   }
 }
 
@@ -559,3 +618,5 @@ export function exit(code: number = 0): never {
   if (!inWorker) exitProgram(code);
   throw new ExitSignal(code);
 }
+
+inspectable(Process);

@@ -11,6 +11,7 @@
  */
 import { SHARE, type SharedHandle } from "./codec.ts";
 import { ProcessError } from "./errors.ts";
+import { packageModule } from "./package_url.ts";
 import { Transport, type TransportHandle } from "./manager_transport.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 
@@ -49,7 +50,7 @@ export const Kind = {
 const MARK = "\u0000mp-proxy";
 
 /** The module that registers how proxies are revived (it imports every kind). */
-const REVIVER_MODULE = new URL("./proxies.ts", import.meta.url).href;
+const REVIVER_MODULE = packageModule("proxies").href;
 
 const transports = new Map<number, Transport>();
 const proxies = new WeakMap<object, ProxyState>();

@@ -8,6 +8,7 @@ import { Channel } from "./channel.ts";
 import { deadline, getItem, putItem, registerReadable, within } from "./channel_items.ts";
 import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
 import { Empty, Full, ProcessError } from "./errors.ts";
+import { inspectable } from "./inspect.ts";
 
 /** Options of {@linkcode Queue} beyond Python's `maxsize`. */
 export interface QueueOptions {
@@ -161,6 +162,11 @@ export class Queue<T = unknown> {
     return this.#channel.size();
   }
 
+  /** A one-line description, like Python's repr: `<Queue qsize=2 maxsize=0>`. */
+  toString(): string {
+    return `<${this.constructor.name} qsize=${this.qsize()} maxsize=${this.#channel.maxsize}>`;
+  }
+
   /** Whether the queue is empty (approximate, as in Python). */
   empty(): boolean {
     return this.#channel.size() === 0;
@@ -226,3 +232,5 @@ function queueEmpty(timeout: number | undefined): Error {
 }
 
 registerShared("Queue", (buffer) => adoptQueue(() => new Queue(), buffer as SharedArrayBuffer));
+
+inspectable(Queue);

@@ -6,30 +6,45 @@
  *
  * @module
  */
+import { builtinPath } from "./builtins.ts";
+import { type FunctionData, rememberFunction, setFunctionEncoder } from "./function_ref.ts";
 import { ProcessError } from "./errors.ts";
-import { readModuleSource, stackModuleUrls } from "./runtime.ts";
+import { PACKAGE_SRC, packageModule } from "./package_url.ts";
+import { readModuleSource, resolveFrom, stackModuleUrls } from "./runtime.ts";
 import { self, type StartMethod } from "./state.ts";
 
-/** How a child finds a function: an export of a module, or (fork) its source. */
+/**
+ * How a child finds a function: an export of a module, or (fork) its source. A
+ * reference found by name without the parent's own import of the module (see
+ * {@linkcode resolveNow}) carries the function's source text in `check` and the other
+ * modules that export that name in `more`: the child takes the first whose export has
+ * the same source, so that two modules exporting one name cannot be confused.
+ */
 export type FunctionRef =
-  | { module: string; name: string }
+  | { module: string; name: string; check?: string; more?: { module: string; name: string }[] }
+  | { builtin: string; name: string }
   | { source: string; name: string };
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
 
-const LIBRARY_SRC = new URL("./", import.meta.url).href;
-const LIBRARY_MOD = new URL("../mod.ts", import.meta.url).href;
+const LIBRARY_MOD = packageModule("../mod").href;
 
 const found = new WeakMap<AnyFunction, { module: string; name: string }>();
-const importsOf = new Map<string, Promise<string[]>>();
+const importsOf = new Map<string, string[]>();
+const sources = new Map<string, string | undefined>();
 
 /**
  * The modules of the user's code on the current stack (innermost first): call it
  * synchronously in the public method, before any `await`.
  */
 export function callerModules(): string[] {
-  return stackModuleUrls().filter((u) => !u.startsWith(LIBRARY_SRC) && u !== LIBRARY_MOD);
+  return userModules(stackModuleUrls());
+}
+
+/** The user's modules among `urls` (the package's own left out). */
+export function userModules(urls: string[]): string[] {
+  return urls.filter((u) => !u.startsWith(PACKAGE_SRC) && u !== LIBRARY_MOD);
 }
 
 /**
@@ -45,9 +60,16 @@ export async function resolveFunction(
   if (typeof fn !== "function") {
     throw new TypeError(`the ${role} must be a function, got ${fn === null ? "null" : typeof fn}`);
   }
-  const hit = found.get(fn) ?? await search(fn, callers);
+  const builtin = builtinPath(fn);
+  if (builtin !== undefined) return { builtin, name: fn.name };
+  const label = labelOf(fn);
+  let hit: { module: string; name: string } | null | undefined = found.get(fn);
+  try {
+    hit ??= await search(fn, callers);
+  } catch (e) {
+    throw refusedError(role, label, e);
+  }
   if (hit) return hit;
-  const label = fn.name ? `"${fn.name}"` : "an anonymous function";
   if (method === "fork") return { source: functionSource(fn, label, role), name: fn.name };
   throw new ProcessError(
     `the ${role} ${label} cannot be found by reference: the spawn start method imports the ${role} ` +
@@ -57,18 +79,84 @@ export async function resolveFunction(
   );
 }
 
-async function search(fn: AnyFunction, callers: string[]): Promise<{ module: string; name: string } | null> {
-  const roots = [...callers];
-  if (self.mainModule && !roots.includes(self.mainModule)) roots.push(self.mainModule);
-  const queue = [...roots];
+/**
+ * Resolves `fn` at once, without waiting for the event loop: from what earlier
+ * searches learnt, else by name in the sources of the caller's modules, the main module
+ * and their static imports (the child then checks it has the same function). Under
+ * fork, a function not found is shipped as source. Returns `null` when only the
+ * asynchronous {@linkcode resolveFunction} can tell (a module that cannot be read,
+ * such as one served over `https:`), and throws what `resolveFunction` would for a
+ * function that is not a function or cannot be shipped.
+ */
+export function resolveNow(
+  fn: AnyFunction,
+  callers: string[],
+  method: StartMethod,
+  role: string,
+): FunctionRef | null {
+  if (typeof fn !== "function") {
+    throw new TypeError(`the ${role} must be a function, got ${fn === null ? "null" : typeof fn}`);
+  }
+  const builtin = builtinPath(fn);
+  if (builtin !== undefined) return { builtin, name: fn.name };
+  const known = found.get(fn);
+  if (known) return known;
+  let hits: { module: string; name: string }[] = [];
+  try {
+    if (fn.name) hits = searchByName(fn.name, callers);
+  } catch (e) {
+    throw refusedError(role, labelOf(fn), e);
+  }
+  if (hits.length > 0) {
+    return { ...hits[0], check: Function.prototype.toString.call(fn), more: hits.slice(1) };
+  }
+  if (method === "fork") return { source: functionSource(fn, labelOf(fn), role), name: fn.name };
+  return null;
+}
+
+function labelOf(fn: AnyFunction): string {
+  return fn.name ? `"${fn.name}"` : "an anonymous function";
+}
+
+/** The error of a search the runtime refused (Deno without read permission). */
+function refusedError(role: string, label: string, cause: unknown): ProcessError {
+  return new ProcessError(
+    `the ${role} ${label} could not be looked for by reference: ${(cause as Error).message}. ` +
+      "Functions are found by reading the modules that export them: on Deno, run with -A or --allow-read",
+    { cause },
+  );
+}
+
+/** Every module of the static graph from `callers` that exports `name`, in search order. */
+function searchByName(name: string, callers: string[]): { module: string; name: string }[] {
+  const hits: { module: string; name: string }[] = [];
+  for (const url of walk(callers)) {
+    const src = sourceOf(url);
+    if (src === undefined) continue;
+    const exported = exportedNames(src).get(name);
+    if (exported !== undefined) hits.push({ module: url, name: exported });
+  }
+  return hits;
+}
+
+/** The modules to search: the callers, the main module, then what they import. */
+function* walk(callers: string[]): Generator<string> {
+  const queue = [...callers];
+  if (self.mainModule && !queue.includes(self.mainModule)) queue.push(self.mainModule);
   const visited = new Set<string>();
   while (queue.length > 0) {
     const url = queue.shift()!;
     if (visited.has(url)) continue;
     visited.add(url);
+    yield url;
+    for (const dep of staticImports(url)) if (!visited.has(dep)) queue.push(dep);
+  }
+}
+
+async function search(fn: AnyFunction, callers: string[]): Promise<{ module: string; name: string } | null> {
+  for (const url of walk(callers)) {
     const hit = await lookIn(url, fn);
     if (hit) return hit;
-    for (const dep of await staticImports(url)) if (!visited.has(dep)) queue.push(dep);
   }
   return null;
 }
@@ -103,11 +191,11 @@ async function namespaceIfLoaded(url: string): Promise<Record<string, unknown> |
 }
 
 /** Finds `fn` among a module's exports by reading its source: `export function <fn.name>`. */
-async function lookInSource(url: string, fn: AnyFunction): Promise<{ module: string; name: string } | null> {
+function lookInSource(url: string, fn: AnyFunction): { module: string; name: string } | null {
   if (!fn.name) return null;
-  const src = await readModuleSource(url);
+  const src = sourceOf(url);
   if (src === undefined) return null;
-  const name = exportedNames(stripComments(src)).get(fn.name);
+  const name = exportedNames(src).get(fn.name);
   if (name === undefined) return null;
   const ref = { module: url, name };
   found.set(fn, ref);
@@ -137,35 +225,35 @@ function stripComments(src: string): string {
 
 const IMPORT = /(?:^|[\s;}])(?:import|export)\s+(type\s+)?(?:[\w$*{}\s,]*?\s*from\s*)?["']([^"'\n]+)["']/g;
 
-/** The local modules that `url` imports statically (type-only imports left out). */
-function staticImports(url: string): Promise<string[]> {
-  let p = importsOf.get(url);
-  if (!p) {
-    p = (async () => {
-      const src = await readModuleSource(url);
-      if (src === undefined) return [];
-      const out: string[] = [];
-      for (const m of stripComments(src).matchAll(IMPORT)) {
-        if (m[1]) continue;
-        const dep = resolveSpecifier(m[2], url);
-        if (dep && !out.includes(dep)) out.push(dep);
-      }
-      return out;
-    })();
-    importsOf.set(url, p);
+/** A local module's source without comments (cached), or `undefined`. */
+function sourceOf(url: string): string | undefined {
+  if (!sources.has(url)) {
+    const src = readModuleSource(url);
+    sources.set(url, src === undefined ? undefined : stripComments(src));
   }
-  return p;
+  return sources.get(url);
+}
+
+/** The local modules that `url` imports statically (type-only imports left out). */
+function staticImports(url: string): string[] {
+  let deps = importsOf.get(url);
+  if (!deps) {
+    deps = [];
+    for (const m of (sourceOf(url) ?? "").matchAll(IMPORT)) {
+      if (m[1]) continue;
+      const dep = resolveSpecifier(m[2], url);
+      if (dep && !deps.includes(dep)) deps.push(dep);
+    }
+    importsOf.set(url, deps);
+  }
+  return deps;
 }
 
 function resolveSpecifier(spec: string, base: string): string | null {
   if (/^\.{0,2}\//.test(spec)) return new URL(spec, base).href;
   if (/^(node|npm|jsr|https?|data):/.test(spec)) return null;
-  try {
-    const url = import.meta.resolve(spec);
-    return url.startsWith("file:") ? url : null;
-  } catch {
-    return null;
-  }
+  const url = resolveFrom(spec, base);
+  return url?.startsWith("file:") ? url : null;
 }
 
 function functionSource(fn: AnyFunction, label: string, role: string): string {
@@ -178,3 +266,11 @@ function functionSource(fn: AnyFunction, label: string, role: string): string {
   }
   return src;
 }
+
+/** A function inside a value: a built-in by path, else an export found by name. */
+setFunctionEncoder((fn: AnyFunction, callers?: string[]): FunctionData | null => {
+  const ref = resolveNow(fn, callers ?? callerModules(), "spawn", "function");
+  if (ref === null || "source" in ref) return null;
+  rememberFunction(ref, fn);
+  return ref;
+});

@@ -8,6 +8,7 @@ import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
 import { guardOf, lockGuard, lockGuardSync, notHeld, registerCore } from "./lock_protocol.ts";
 import { mutex, MUTEX_WORDS, mutexHolder, mutexSync, unlockMutex } from "./mutex.ts";
 import { checkTimeout } from "./wait.ts";
+import { inspectable } from "./inspect.ts";
 
 const TYPE = "RLock";
 /** Index of the recursion count, after the mutex words. */
@@ -141,3 +142,5 @@ registerShared(TYPE, (state) => {
   adopted = state as SharedInt32;
   return new RLock();
 });
+
+inspectable(RLock);

@@ -123,7 +123,7 @@ export function spawnWorker(
   on: WorkerEvents,
 ): WorkerHandle {
   if (isDeno && unref) {
-    const w = new (workerThreads().Worker)(url, { name: NODE_WORKER_MARK + name });
+    const w = new (workerThreads().Worker)(nodeWorkerUrl(url), { name: NODE_WORKER_MARK + name });
     w.on("message", (m: unknown) => on.message(m));
     w.on("error", (e: unknown) => on.error(e));
     w.on("exit", (code: number) => on.exit(code));
@@ -150,6 +150,16 @@ export function spawnWorker(
     terminate: () => w.terminate(),
     ref: (r) => (r ? bw.ref?.() : bw.unref?.()),
   };
+}
+
+/**
+ * Deno's `node:worker_threads` starts only `file:` and `data:` modules: a bootstrap
+ * loaded from `https:` (the package installed from `jsr:`) is imported by a one-line
+ * `data:` module instead, so that the child still runs the package's own graph.
+ */
+function nodeWorkerUrl(url: URL): URL {
+  if (url.protocol === "file:" || url.protocol === "data:") return url;
+  return new URL(`data:text/javascript,${encodeURIComponent(`import ${JSON.stringify(url.href)};`)}`);
 }
 
 /** True inside a Worker (a child process of this package), false on the main thread. */
@@ -230,14 +240,55 @@ export function writeStderr(text: string): void {
   else g.process.stderr.write(text);
 }
 
-/** Reads a local module's source text, or `undefined` when it cannot. */
-export async function readModuleSource(url: string): Promise<string | undefined> {
+/**
+ * Reads a local module's source text synchronously, or `undefined` when there is none
+ * to read. Rethrows the runtime's refusal (Deno without `--allow-read`), so that the
+ * caller can say which permission is missing.
+ */
+export function readModuleSource(url: string): string | undefined {
   if (!url.startsWith("file:")) return undefined;
   try {
-    return isDeno ? await g.Deno.readTextFile(new URL(url)) : await g.Bun.file(new URL(url).pathname).text();
-  } catch {
+    return isDeno ? g.Deno.readTextFileSync(new URL(url)) : nodeFs().readFileSync(new URL(url), "utf8");
+  } catch (e) {
+    if (isDeno && (e instanceof g.Deno.errors.NotCapable || e instanceof g.Deno.errors.PermissionDenied)) {
+      throw e;
+    }
     return undefined;
   }
+}
+
+// deno-lint-ignore no-explicit-any
+function nodeFs(): any {
+  return g.process.getBuiltinModule("node:fs");
+}
+
+/**
+ * Resolves an import specifier as the module at `parentUrl` would (its import map,
+ * `tsconfig.json` paths, `package.json` imports, `node_modules`), not as the package
+ * would: the package may be installed elsewhere (`jsr:`, `node_modules`). Returns
+ * `null` when the specifier does not resolve.
+ */
+export function resolveFrom(specifier: string, parentUrl: string): string | null {
+  try {
+    if (isDeno) return import.meta.resolve(specifier);
+    const parent = new URL(parentUrl);
+    if (parent.protocol !== "file:") return null;
+    return toUrl(g.Bun.resolveSync(specifier, parent.pathname));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Loads a local ES module synchronously (`require()` of an ES module, which Deno and
+ * Bun both support) and returns its namespace: the same instance `import()` gives.
+ * Throws for a module that is not a local file, or (Deno) whose graph uses top-level
+ * await.
+ */
+export function requireModule(url: string): unknown {
+  if (!url.startsWith("file:")) throw new TypeError(`not a local module: ${url}`);
+  const { createRequire } = g.process.getBuiltinModule("node:module");
+  return createRequire(url)(decodeURIComponent(new URL(url).pathname));
 }
 
 function toUrl(pathOrUrl: string): string {
@@ -258,6 +309,11 @@ export function stackModuleUrls(): string[] {
   Error.stackTraceLimit = 64;
   const stack = new Error().stack ?? "";
   Error.stackTraceLimit = limit;
+  return moduleUrlsIn(stack);
+}
+
+/** The module URLs in a stack trace, innermost first, without repeats. */
+export function moduleUrlsIn(stack: string): string[] {
   const urls: string[] = [];
   for (const line of stack.split("\n")) {
     const m = FRAME.exec(line);

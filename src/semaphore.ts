@@ -11,6 +11,7 @@ import { guardOf, lockGuard, lockGuardSync } from "./lock_protocol.ts";
 import { enter, leave, MONITOR_WORDS, signal, waitIn } from "./monitor.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 import { checkTimeout } from "./wait.ts";
+import { inspectable } from "./inspect.ts";
 
 const VALUE = MONITOR_WORDS;
 const INITIAL = VALUE + 1;
@@ -227,3 +228,5 @@ registerShared("BoundedSemaphore", (state) => {
   adopted = state as SharedInt32;
   return new BoundedSemaphore();
 });
+
+inspectable(Semaphore);

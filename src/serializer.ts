@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { cloneError, SHARE } from "./codec.ts";
+import { cloneError, decodeLoaded, encode, SHARE } from "./codec.ts";
 import { ProcessError } from "./errors.ts";
 import { decodeUtf8, deserializeStructured, serializeStructured } from "./runtime.ts";
 
@@ -22,6 +22,8 @@ export const Tag = {
   Structured: 7,
   /** Raw bytes (`sendBytes`, or a `Uint8Array` item): delivered as a `Uint8Array`. */
   Bytes: 8,
+  /** Structured, with the functions inside travelling by reference (see `codec.ts`). */
+  Encoded: 9,
 } as const;
 
 /** An item in serialized form: a tag and its bytes. */
@@ -70,7 +72,23 @@ export function serialize(item: unknown, what: string): Payload {
       }
       if (jsonExact(item, 0)) return utf8(Tag.Json, JSON.stringify(item));
   }
-  return { tag: Tag.Structured, bytes: structured(item, what) };
+  try {
+    return { tag: Tag.Structured, bytes: structured(item, what) };
+  } catch (e) {
+    // Functions travel by reference (exports of modules, well-known built-ins).
+    const encoded = hasFunction(item, new Set()) ? encode(item) : undefined;
+    if (encoded === undefined) throw e;
+    return { tag: Tag.Encoded, bytes: structured(encoded, what) };
+  }
+}
+
+/** Whether `v` holds a function somewhere (cycles are followed once). */
+function hasFunction(v: unknown, seen: Set<object>): boolean {
+  if (typeof v === "function") return true;
+  if (typeof v !== "object" || v === null || seen.has(v) || ArrayBuffer.isView(v)) return false;
+  seen.add(v);
+  const children = v instanceof Map ? [...v].flat() : v instanceof Set ? [...v] : Object.values(v);
+  return children.some((c) => hasFunction(c, seen));
 }
 
 /** The payload with bytes of its own (copied out of the scratch buffer if need be). */
@@ -103,6 +121,8 @@ export function deserialize(tag: number, bytes: Uint8Array): unknown {
       return bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
     case Tag.Structured:
       return deserializeStructured(bytes);
+    case Tag.Encoded:
+      return decodeLoaded(deserializeStructured(bytes));
   }
   throw new ProcessError(`corrupt item in a shared channel: unknown tag ${tag}`);
 }

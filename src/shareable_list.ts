@@ -10,6 +10,7 @@
 import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
 import { checkIndex, indexed } from "./indexed.ts";
 import { SharedMemory } from "./shared_memory.ts";
+import { inspectable } from "./inspect.ts";
 
 /** What a ShareableList item can be. */
 export type ShareableItem = number | bigint | boolean | string | Uint8Array | null;
@@ -255,3 +256,5 @@ registerShared("ShareableList", (state) => {
   adopted = state as SharedMemory;
   return new ShareableList();
 });
+
+inspectable(ShareableList);

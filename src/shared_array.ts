@@ -17,6 +17,7 @@ import {
   type TypedArrayOf,
   type ValueOf,
 } from "./typecodes.ts";
+import { inspectable } from "./inspect.ts";
 
 interface ArrayState {
   tc: Typecode;
@@ -196,3 +197,5 @@ registerShared("Array", (state) => {
   adopted = state as ArrayState;
   return new SharedArray("i", 0);
 });
+
+inspectable(SharedArray);

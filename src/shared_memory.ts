@@ -14,6 +14,7 @@ import {
 } from "./arena.ts";
 import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
 import { ProcessError } from "./errors.ts";
+import { inspectable } from "./inspect.ts";
 
 /** Options of {@linkcode SharedMemory}. */
 export interface SharedMemoryOptions {
@@ -166,3 +167,5 @@ registerShared("SharedMemory", (state) => {
   adopted = ref;
   return new SharedMemory({});
 });
+
+inspectable(SharedMemory);

@@ -7,6 +7,7 @@
 import { readableOf, registerReadable } from "./channel_items.ts";
 import { adoptQueue, Queue } from "./queue.ts";
 import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
+import { inspectable } from "./inspect.ts";
 
 /**
  * A simplified queue, like Python's `multiprocessing.SimpleQueue`: `put`, `get`,
@@ -51,6 +52,11 @@ export class SimpleQueue<T = unknown> {
     return this.#queue.getSync();
   }
 
+  /** A one-line description, like Python's repr: `<SimpleQueue empty>`. */
+  toString(): string {
+    return `<SimpleQueue${this.empty() ? " empty" : ""}>`;
+  }
+
   /** Whether the queue is empty. */
   empty(): boolean {
     return this.#queue.empty();
@@ -80,3 +86,5 @@ registerShared("SimpleQueue", (buffer) => {
     adopting = null;
   }
 });
+
+inspectable(SimpleQueue);

@@ -8,13 +8,17 @@ import { inWorker, mainModuleUrl, osPid } from "./runtime.ts";
 import { createTree, type TreeTable } from "./tree.ts";
 import { ProcessError } from "./errors.ts";
 
-/** A start method: `"spawn"` (native) or `"fork"` (the fallback that ships source). */
-export type StartMethod = "spawn" | "fork";
-/** The start methods, native first. */
-export const START_METHODS: readonly StartMethod[] = ["spawn", "fork"];
+/**
+ * A start method: `"spawn"` (native: a fresh Worker), `"fork"` (the fallback that
+ * ships source) or `"forkserver"` (spawn from a Worker prepared in advance).
+ */
+export type StartMethod = "spawn" | "fork" | "forkserver";
+/** The start methods, the default first. */
+export const START_METHODS: readonly StartMethod[] = ["spawn", "fork", "forkserver"];
 
 /** A child as its parent tracks it, so that the parent can wait for it or end it. */
 export interface ChildRecord {
+  readonly name: string;
   readonly daemon: boolean;
   isAlive(): boolean;
   join(): Promise<void>;
@@ -34,6 +38,8 @@ export interface SelfInfo {
   tree: TreeTable;
   /** The module the child imports for its target: the child's "main module". */
   mainModule?: string;
+  /** The parent's logging settings (`logToStderr`), which the child takes over. */
+  log?: { level: number; stderr: boolean };
 }
 
 /** This thread's view of itself. */

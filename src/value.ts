@@ -16,6 +16,7 @@ import {
   type TypedArrayOf,
   type ValueOf,
 } from "./typecodes.ts";
+import { inspectable } from "./inspect.ts";
 
 interface ValueState {
   tc: Typecode;
@@ -187,3 +188,5 @@ registerShared("RawValue", (state) => {
   const { tc, cell } = state as ValueState;
   return new RawCell(tc, cell);
 });
+
+inspectable(RawCell, Value);

@@ -21,6 +21,7 @@ import { explainForkError, loadFunction } from "./load.ts";
 import { onParentMessage, onUncaught, postToParent, trapExit, writeStderr } from "./runtime.ts";
 import { becomeChild, self } from "./state.ts";
 import { markPidDead } from "./tree.ts";
+import { getLogger, inheritLogging } from "./logger.ts";
 
 /** A role other than "process" (a pool worker, a manager) runs from its own module. */
 export interface RoleModule {
@@ -65,8 +66,18 @@ export async function endProcess(code: number): Promise<void> {
   if (ending) return;
   ending = true;
   const children = [...self.children];
-  for (const c of children) if (c.daemon) c.terminate();
-  for (const c of children) if (!c.daemon) await c.join();
+  const log = getLogger();
+  for (const c of children) {
+    if (!c.daemon) continue;
+    log.info(`calling terminate() for daemon ${c.name}`);
+    c.terminate();
+  }
+  for (const c of children) {
+    if (c.daemon) continue;
+    log.info(`calling join() for process ${c.name}`);
+    await c.join();
+  }
+  log.info(`process exiting with exitcode ${code}`);
   publishExit(code);
 }
 
@@ -107,6 +118,7 @@ async function runProcess(init: InitMessage): Promise<number> {
   self.importing = null;
   Atomics.store(init.control, CTL_STATE, STATE_RUNNING);
   send({ t: "started" });
+  getLogger().info("child process calling self.run()");
   try {
     await body();
     return 0;
@@ -120,6 +132,7 @@ onParentMessage(async (data) => {
   if (init?.t !== "init" || control !== null) return;
   control = init.control;
   becomeChild(init.self);
+  inheritLogging(init.self.log);
   onUncaught((e) => void endProcess(exitCodeFor(e)));
   trapExit((code) => publishExit(code));
   let code: number;

@@ -4,6 +4,7 @@
  * @module
  */
 import { ProcessError } from "../errors.ts";
+import { inspectable } from "../inspect.ts";
 import { nodeNet } from "../runtime.ts";
 import { answerChallenge, deliverChallenge } from "./auth.ts";
 import {
@@ -221,16 +222,6 @@ export class Listener implements AsyncDisposable {
     return Promise.resolve();
   }
 
-  /** Prints as {@linkcode Listener.toString} in Deno. @ignore */
-  [Symbol.for("Deno.customInspect")](): string {
-    return this.toString();
-  }
-
-  /** Prints as {@linkcode Listener.toString} in Bun and Node. @ignore */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
-  }
-
   /** A description, like Python's repr. */
   toString(): string {
     return `<Listener ${this.#where()}${this.#closed ? " closed" : ""}>`;
@@ -279,3 +270,5 @@ export class Listener implements AsyncDisposable {
     if (this.#closed) throw new ProcessError(`cannot ${method}: ${this} is closed`);
   }
 }
+
+inspectable(Listener);

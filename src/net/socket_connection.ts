@@ -7,6 +7,7 @@
 import { registerReadable } from "../channel_items.ts";
 import { SHARE } from "../codec.ts";
 import { BufferTooShort, EOFError, ProcessError } from "../errors.ts";
+import { inspectable } from "../inspect.ts";
 import { checkTimeout } from "../wait.ts";
 import type { BytesLike } from "../connection.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
@@ -299,16 +300,6 @@ export class SocketConnection<T = unknown> {
     );
   }
 
-  /** Prints as {@linkcode SocketConnection.toString} in Deno. @ignore */
-  [Symbol.for("Deno.customInspect")](): string {
-    return this.toString();
-  }
-
-  /** Prints as {@linkcode SocketConnection.toString} in Bun and Node. @ignore */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
-  }
-
   /** A description, like Python's repr. */
   toString(): string {
     return `<SocketConnection ${this.#label}${this.#closed ? " closed" : ""}>`;
@@ -546,3 +537,5 @@ function copyInto(bytes: Uint8Array, target: Uint8Array, offset: number, method:
   target.set(bytes, offset);
   return bytes.length;
 }
+
+inspectable(SocketConnection);
