@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test as nodeTest, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync } from "node:fs";
 import * as net from "node:net";
@@ -12,6 +12,11 @@ import { joinWithin, killAll } from "./helpers.ts";
 import { connectedPair, hasPython, Program, runtimes, within } from "./net_helpers.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** Every test here is bounded as a whole, on both runners (Deno's has no default timeout). */
+function test(name: string, fn: (t: TestContext) => Promise<void>, ms = 120_000): void {
+  nodeTest(name, (t) => within(fn(t), ms, `the test "${name}"`));
+}
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 test("connection: objects round trip over TCP, in order, both ways", async () => {

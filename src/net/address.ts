@@ -6,7 +6,7 @@
  */
 import { AuthenticationError, ProcessError } from "../errors.ts";
 import { checkTimeout } from "../wait.ts";
-import { type Authkey, authkeyBytes } from "./auth.ts";
+import { type Authkey, authkeyBytes, HANDSHAKE_MAX } from "./auth.ts";
 import { destroyConnection, frameReader, type SocketConnection } from "./socket_connection.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "./wire.ts";
 
@@ -99,7 +99,7 @@ export async function handshake(
   who: string,
 ): Promise<void> {
   // The peer's first three messages are handshake messages: small, whatever it claims.
-  frameReader(conn).limitNext(3, 256);
+  frameReader(conn).limitNext(3, HANDSHAKE_MAX);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
