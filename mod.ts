@@ -68,6 +68,26 @@ export { JoinableQueue } from "./src/joinable_queue.ts";
 export { SimpleQueue } from "./src/simple_queue.ts";
 export { type BytesLike, Connection, Pipe } from "./src/connection.ts";
 export { wait } from "./src/ready.ts";
+/**
+ * Python's `multiprocessing.connection` across machines: `Listener`, `Client`
+ * (TCP `[host, port]` or a Unix socket path) and their connections, with Python's
+ * framing and HMAC handshake, so that `sendBytes` / `recvBytes` interoperate with
+ * Python's `send_bytes` / `recv_bytes`.
+ *
+ * @example An echo over loopback
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * await using listener = new mp.connection.Listener({ address: ["127.0.0.1", 0], authkey: "secret" });
+ * const client = mp.connection.Client(await listener.ready, { authkey: "secret" });
+ * using server = await listener.accept();
+ * using conn = await client;
+ * await conn.send({ hello: "world" });
+ * await server.send(await server.recv());
+ * console.log(await conn.recv()); // { hello: "world" }
+ * ```
+ */
+export * as connection from "./src/net/mod.ts";
 export {
   getLogger,
   type Level,

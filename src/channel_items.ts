@@ -106,10 +106,15 @@ export function within(timeout: number | undefined): string {
 
 /** What `wait()` needs to know about a queue or a connection it watches. */
 export interface Readable {
-  channel: Channel;
+  /** The shared channel to watch; absent for objects fed by the event loop (sockets). */
+  channel?: Channel;
   peerGone?: () => boolean;
   /** Throws if the object can no longer be read (closed). */
   check(): void;
+  /** Whether something can be received at once (objects without a channel). */
+  ready?(): boolean;
+  /** Resolves when something changed, or after `timeout` ms (objects without a channel). */
+  watch?(timeout: number): Promise<void>;
 }
 
 const readables = new WeakMap<object, Readable>();

@@ -8,7 +8,8 @@ import { LIVENESS_POLL_MS, remaining } from "./atomics.ts";
 import { deadline, type Readable, readableOf } from "./channel_items.ts";
 
 /**
- * Waits until at least one of `objects` (readable {@linkcode Connection}s, queues) has
+ * Waits until at least one of `objects` (readable {@linkcode Connection}s, network
+ * connections of `mp.connection`, queues) has
  * something to receive, or at most `timeout` ms (`undefined`: as long as it takes),
  * and returns those that are ready (an empty array on timeout). A connection whose
  * other end is closed counts as ready: its `recv` ends at once with `EOFError`.
@@ -39,17 +40,18 @@ export async function wait<T extends object>(objects: Iterable<T>, timeout?: num
   });
   const { deadline: end } = deadline(timeout, "wait()");
   for (;;) {
-    const tails = watched.map((r) => r.channel.tail());
+    const tails = watched.map((r) => r.channel?.tail() ?? 0);
     const ready = list.filter((_, i) => isReady(watched[i]));
     const left = remaining(end);
     if (ready.length > 0 || left <= 0) return ready;
     const slice = Math.min(left, LIVENESS_POLL_MS);
-    await Promise.race(watched.map((r, i) => r.channel.watchTail(tails[i], slice)));
+    await Promise.race(watched.map((r, i) => r.watch?.(slice) ?? r.channel!.watchTail(tails[i], slice)));
   }
 }
 
 function isReady(r: Readable): boolean {
-  return r.channel.size() > 0 || (r.peerGone?.() ?? false);
+  if (r.ready) return r.ready();
+  return r.channel!.size() > 0 || (r.peerGone?.() ?? false);
 }
 
 function describe(o: unknown): string {

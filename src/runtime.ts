@@ -70,6 +70,21 @@ export function deserializeStructured(bytes: Uint8Array): unknown {
   return v8().deserialize(bytes);
 }
 
+/**
+ * `node:net` (sockets for `mp.connection`), loaded on first use: both runtimes provide
+ * it, and loading it at import time would slow every Worker start.
+ */
+// deno-lint-ignore no-explicit-any
+export function nodeNet(): any {
+  return g.process.getBuiltinModule("node:net");
+}
+
+/** `node:crypto` (HMAC for `mp.connection`'s handshake), loaded on first use. */
+// deno-lint-ignore no-explicit-any
+export function nodeCrypto(): any {
+  return g.process.getBuiltinModule("node:crypto");
+}
+
 /** Name prefix of the Deno children that run on `node:worker_threads` (they can be unref'd). */
 const NODE_WORKER_MARK = "\u200bnode:";
 

@@ -134,7 +134,7 @@ function utf8(tag: number, s: string): Payload {
 }
 
 /** True when `JSON.parse(JSON.stringify(v))` gives back a value equal to `v`. */
-function jsonExact(v: unknown, depth: number): boolean {
+export function jsonExact(v: unknown, depth: number): boolean {
   switch (typeof v) {
     case "string":
       return true;

@@ -1,0 +1,181 @@
+/**
+ * mp.connection next to Python's multiprocessing.connection, in one run, each talking
+ * over loopback TCP to an echo server of its own language in a separate OS process
+ * (the server echoes raw frames; authkey set, so both run the HMAC handshake):
+ * - round trip of a small object (`send` / `recv`; Python pickles),
+ * - round trip of 64 raw bytes (`sendBytes` / `recvBytes`, Python's `send_bytes` / `recv_bytes`),
+ * - 16 MiB sent and echoed back,
+ * - connect + authenticate + close (`Client()`).
+ *
+ * Run: deno run -A bench/net_bench.ts   |   bun bench/net_bench.ts
+ */
+import { spawn } from "node:child_process";
+import * as mp from "../mod.ts";
+import { runPython, runtimeLabel } from "./python.ts";
+
+const AUTHKEY = "bench key";
+const ROUND_TRIPS = 5_000;
+const ROUNDS = 3;
+const BIG = 16 << 20;
+const BIGS = 5;
+const CONNECTS = 200;
+
+interface Figures {
+  /** µs per object round trip. */
+  object: number;
+  /** µs per 64-byte round trip. */
+  bytes: number;
+  /** ms per 16 MiB echoed. */
+  big: number;
+  /** µs per connect + handshake + close. */
+  connect: number;
+}
+
+/** Starts bench/fixtures/net_echo.ts on this runtime; resolves with its port and a stop function. */
+async function startEcho(): Promise<{ port: number; stop: () => void }> {
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  const exe: string = g.Deno?.execPath() ?? g.process.execPath;
+  const file = new URL("./fixtures/net_echo.ts", import.meta.url).pathname;
+  const child = spawn(exe, g.Deno ? ["run", "-A", file, AUTHKEY] : [file, AUTHKEY], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Uint8Array) => {
+      out += new TextDecoder().decode(d);
+      const m = /port (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on("close", () => reject(new Error("the echo server ended early")));
+    setTimeout(() => reject(new Error("the echo server did not start within 20 s")), 20_000);
+  });
+  return { port, stop: () => child.kill("SIGKILL") };
+}
+
+async function ours(): Promise<Figures> {
+  const echo = await startEcho();
+  try {
+    const address: mp.connection.Address = ["127.0.0.1", echo.port];
+    using conn = await mp.connection.Client(address, { authkey: AUTHKEY });
+    const best = async (once: (i: number) => Promise<unknown>) => {
+      for (let i = 0; i < 200; i++) await once(i);
+      let us = Infinity;
+      for (let r = 0; r < ROUNDS; r++) {
+        const t0 = performance.now();
+        for (let i = 0; i < ROUND_TRIPS; i++) await once(i);
+        us = Math.min(us, ((performance.now() - t0) / ROUND_TRIPS) * 1000);
+      }
+      return us;
+    };
+    const object = await best(async (i) => {
+      await conn.send({ id: i, op: "add", args: [i, 2] });
+      return await conn.recv();
+    });
+    const small = new Uint8Array(64);
+    const bytes = await best(async () => {
+      await conn.sendBytes(small);
+      return await conn.recvBytes();
+    });
+    const big = new Uint8Array(BIG).fill(7);
+    await conn.sendBytes(big);
+    await conn.recvBytes();
+    let t0 = performance.now();
+    for (let i = 0; i < BIGS; i++) {
+      await conn.sendBytes(big);
+      await conn.recvBytes();
+    }
+    const bigMs = (performance.now() - t0) / BIGS;
+    t0 = performance.now();
+    for (let i = 0; i < CONNECTS; i++) (await mp.connection.Client(address, { authkey: AUTHKEY })).close();
+    const connect = ((performance.now() - t0) / CONNECTS) * 1000;
+    return { object, bytes, big: bigMs, connect };
+  } finally {
+    echo.stop();
+  }
+}
+
+const PYTHON = `
+import json, sys, time
+import multiprocessing as mp
+from multiprocessing.connection import Client, Listener
+RTS, ROUNDS, BIG, BIGS, CONNECTS = (int(a) for a in sys.argv[1:6])
+KEY = b"${AUTHKEY}"
+def serve_one(conn):
+    try:
+        while True: conn.send_bytes(conn.recv_bytes())
+    except EOFError:
+        conn.close()
+def echo(ready):
+    import threading
+    with Listener(("127.0.0.1", 0), authkey=KEY) as listener:
+        ready.send(listener.address[1])
+        while True:
+            c = listener.accept()
+            threading.Thread(target=serve_one, args=(c,), daemon=True).start()
+if __name__ == "__main__":
+    a, b = mp.Pipe()
+    p = mp.Process(target=echo, args=(b,), daemon=True); p.start()
+    address = ("127.0.0.1", a.recv())
+    out = {}
+    with Client(address, authkey=KEY) as conn:
+        def best(once):
+            for i in range(200): once(i)
+            us = float("inf")
+            for _ in range(ROUNDS):
+                t = time.perf_counter()
+                for i in range(RTS): once(i)
+                us = min(us, (time.perf_counter() - t) / RTS * 1e6)
+            return us
+        def obj(i):
+            conn.send({"id": i, "op": "add", "args": [i, 2]}); return conn.recv()
+        small = bytes(64)
+        def raw(i):
+            conn.send_bytes(small); return conn.recv_bytes()
+        out["object"] = best(obj)
+        out["bytes"] = best(raw)
+        big = bytes([7]) * BIG
+        conn.send_bytes(big); conn.recv_bytes()
+        t = time.perf_counter()
+        for _ in range(BIGS): conn.send_bytes(big); conn.recv_bytes()
+        out["big"] = (time.perf_counter() - t) / BIGS * 1000
+    t = time.perf_counter()
+    for _ in range(CONNECTS): Client(address, authkey=KEY).close()
+    out["connect"] = (time.perf_counter() - t) / CONNECTS * 1e6
+    p.terminate()
+    print(json.dumps(out))
+`;
+
+function row(name: string, value: string, note = ""): void {
+  console.log(`  ${name.padEnd(46)} ${value.padStart(12)}  ${note}`);
+}
+
+/** "2.1x faster than Python" / "Python 1.3x faster" for times (lower is better). */
+function vs(ourTime: number, pyTime: number | undefined): string {
+  if (pyTime === undefined) return "";
+  const r = pyTime / ourTime;
+  return r >= 1 ? `${r.toFixed(2)}x faster than Python` : `Python ${(1 / r).toFixed(2)}x faster`;
+}
+
+if (import.meta.main) {
+  console.log(`mp.connection over loopback TCP, ${runtimeLabel()}`);
+  const py = (await runPython(PYTHON, [ROUND_TRIPS, ROUNDS, BIG, BIGS, CONNECTS].map(String))) as
+    | Figures
+    | null;
+  const me = await ours();
+  const us = (n: number) => `${n.toFixed(1)} µs`;
+  const ms = (n: number) => `${n.toFixed(1)} ms`;
+  console.log(
+    `Round trip to an echo server in another OS process, best of ${ROUNDS} x ${ROUND_TRIPS} (lower is better)`,
+  );
+  if (py) row("Python conn.send(dict) / recv()", us(py.object));
+  row("mp.connection send(object) / recv()", us(me.object), vs(me.object, py?.object));
+  if (py) row("Python conn.send_bytes(64 B) / recv_bytes()", us(py.bytes));
+  row("mp.connection sendBytes(64 B) / recvBytes()", us(me.bytes), vs(me.bytes, py?.bytes));
+  console.log(`16 MiB sent and echoed back, ${BIGS} times (lower is better)`);
+  if (py) row("Python send_bytes / recv_bytes", ms(py.big));
+  row("mp.connection sendBytes / recvBytes", ms(me.big), vs(me.big, py?.big));
+  console.log(`Client() connect + HMAC handshake both ways + close, ${CONNECTS} times (lower is better)`);
+  if (py) row("Python Client(address, authkey=...)", us(py.connect));
+  row("mp.connection.Client(address, { authkey })", us(me.connect), vs(me.connect, py?.connect));
+}

@@ -1,0 +1,93 @@
+/**
+ * `Client`: Python's `multiprocessing.connection.Client` over TCP or a Unix socket.
+ *
+ * @module
+ */
+import { AuthenticationError, ProcessError } from "../errors.ts";
+import { nodeNet } from "../runtime.ts";
+import { answerChallenge, deliverChallenge } from "./auth.ts";
+import {
+  type Address,
+  checkAddress,
+  formatAddress,
+  handshake,
+  type NetOptions,
+  netSettings,
+} from "./address.ts";
+import { connectSocket, type NodeSocket, type SocketConnection } from "./socket_connection.ts";
+
+/** Options of {@linkcode Client}. */
+export type ClientOptions = NetOptions;
+
+/**
+ * Connects to a {@linkcode Listener} (of this package or of Python's
+ * `multiprocessing.connection`) at `address`, `[host, port]` or a Unix socket path,
+ * and returns the connection, after the handshake when there is an `authkey`. Rejects
+ * with `AuthenticationError` if the keys differ (or the handshake does not finish
+ * within `handshakeTimeout`), with a `ProcessError` (`code` e.g. `"ECONNREFUSED"`) if
+ * nothing listens there.
+ *
+ * @example Talk to a Python `multiprocessing.connection.Listener`
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * // Python: Listener(("127.0.0.1", 6000), authkey=b"secret").accept()
+ * using conn = await mp.connection.Client(["127.0.0.1", 6000], { authkey: "secret" });
+ * await conn.sendBytes(new TextEncoder().encode("hello")); // Python: conn.recv_bytes()
+ * console.log(await conn.recvBytes()); // what Python's conn.send_bytes() sent
+ * ```
+ */
+export async function Client<T = unknown>(
+  address: Address,
+  options: ClientOptions = {},
+): Promise<SocketConnection<T>> {
+  const where = checkAddress(address, "Client");
+  const settings = netSettings(options, "Client");
+  const target = formatAddress(where);
+  const started = performance.now();
+  const socket = await connectTo(where, target, settings.handshakeTimeout);
+  const label = `${formatLocal(socket)} → ${target}`;
+  const conn = connectSocket<T>(socket, { maxMessageSize: settings.maxMessageSize, label });
+  const key = settings.authkey;
+  if (key !== null) {
+    const left = Math.max(1, settings.handshakeTimeout - (performance.now() - started));
+    await handshake(conn, { ...settings, handshakeTimeout: left }, async () => {
+      await answerChallenge(conn, key);
+      await deliverChallenge(conn, key);
+    }, `the listener at ${target}`);
+  }
+  return conn;
+}
+
+function formatLocal(socket: NodeSocket): string {
+  return socket.localPort !== undefined && socket.localAddress !== undefined
+    ? formatAddress([socket.localAddress, socket.localPort])
+    : "unix";
+}
+
+function connectTo(address: Address, target: string, timeout: number): Promise<NodeSocket> {
+  return new Promise<NodeSocket>((resolve, reject) => {
+    const socket: NodeSocket = nodeNet().connect(
+      typeof address === "string" ? { path: address } : { host: address[0], port: address[1] },
+    );
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new AuthenticationError(`Client: cannot connect to ${target}: no answer within ${timeout} ms`));
+    }, timeout);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.removeAllListeners("error");
+      socket.pause();
+      resolve(socket);
+    });
+    socket.once("error", (e: Error & { code?: string }) => {
+      clearTimeout(timer);
+      const hint = e.code === "ECONNREFUSED" || e.code === "ENOENT"
+        ? ": nothing listens there; start the Listener first, or check the address"
+        : "";
+      const err = new ProcessError(`Client: cannot connect to ${target}: ${e.message}${hint}`, { cause: e });
+      Object.assign(err, { code: e.code });
+      reject(err);
+    });
+  });
+}

@@ -1,0 +1,541 @@
+/**
+ * A {@linkcode SocketConnection}: a Connection over a TCP or Unix socket, framed as
+ * Python frames it, fed by the event loop of the thread that owns the socket.
+ *
+ * @module
+ */
+import { registerReadable } from "../channel_items.ts";
+import { SHARE } from "../codec.ts";
+import { BufferTooShort, EOFError, ProcessError } from "../errors.ts";
+import { inspectable } from "../inspect.ts";
+import { checkTimeout } from "../wait.ts";
+import type { BytesLike } from "../connection.ts";
+import { decodeMessage, encodeMessage } from "./codec.ts";
+import { frame, FrameReader } from "./wire.ts";
+
+/** The parts of a `node:net` socket this module uses. */
+export interface NodeSocket {
+  write(data: Uint8Array, cb?: (err?: Error | null) => void): boolean;
+  end(cb?: () => void): void;
+  destroy(): void;
+  pause(): void;
+  resume(): void;
+  ref(): void;
+  unref(): void;
+  setNoDelay?(on: boolean): void;
+  on(event: string, listener: (...args: never[]) => void): void;
+  once(event: string, listener: (...args: never[]) => void): void;
+  removeAllListeners(event?: string): void;
+  readonly destroyed: boolean;
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+  readonly localAddress?: string;
+  readonly localPort?: number;
+}
+
+/** Settings of one connection. */
+export interface SocketSettings {
+  /** Frames announcing more bytes than this are refused and the connection dropped. */
+  maxMessageSize: number;
+  /** How the two ends are named in `toString()`. */
+  label: string;
+}
+
+/** Received frames above this many bytes in total pause the socket until some are read. */
+const HIGH_WATER = 16 * 1024 * 1024;
+
+let making = false;
+
+/**
+ * Creates the connection over `socket` (for {@linkcode Listener} and {@linkcode Client}).
+ * @ignore
+ */
+export function connectSocket<T>(socket: NodeSocket, settings: SocketSettings): SocketConnection<T> {
+  making = true;
+  try {
+    const conn = new SocketConnection<T>();
+    wire(conn, socket, settings);
+    return conn;
+  } finally {
+    making = false;
+  }
+}
+
+let wire: (conn: SocketConnection<unknown>, socket: NodeSocket, settings: SocketSettings) => void;
+let readerOf: (conn: SocketConnection<unknown>) => FrameReader;
+let destroyOf: (conn: SocketConnection<unknown>, reason: Error) => void;
+
+/** The frame reader of `conn` (the handshake limits its first frames). @ignore */
+export function frameReader(conn: SocketConnection<unknown>): FrameReader {
+  return readerOf(conn);
+}
+
+/** Drops `conn` at once: pending and later operations fail with `reason`. @ignore */
+export function destroyConnection(conn: SocketConnection<unknown>, reason: Error): void {
+  destroyOf(conn, reason);
+}
+
+/**
+ * One end of a network connection made by {@linkcode Listener.accept} or
+ * {@linkcode Client}: the API of a `Pipe()` end (Python's `Connection` over a socket).
+ * `sendBytes` / `recvBytes` exchange raw bytes and interoperate with Python's
+ * `send_bytes` / `recv_bytes`; `send` / `recv` carry values in this package's own
+ * format (see the README), which only this package reads.
+ *
+ * The `*Sync` twins never wait, since the socket is fed by this thread's event loop:
+ * `sendSync` / `sendBytesSync` hand the message to the socket and return (a failure
+ * shows at the next call); `recvSync` / `recvBytesSync` / `recvBytesIntoSync` return a
+ * message that has already arrived (after `await poll()` or `wait()`), and throw a
+ * `ProcessError` saying to use the async method when none has; `pollSync(0)` answers
+ * from what has arrived, and `pollSync` with a positive timeout throws.
+ *
+ * @example Ask and answer over loopback
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * await using listener = new mp.connection.Listener({ address: ["127.0.0.1", 0] });
+ * const address = await listener.ready;
+ * const [server, client] = await Promise.all([listener.accept(), mp.connection.Client(address)]);
+ * await client.send({ question: "six times seven?" });
+ * console.log(await server.recv()); // { question: "six times seven?" }
+ * await server.sendBytes(new TextEncoder().encode("42"));
+ * console.log(new TextDecoder().decode(await client.recvBytes())); // "42"
+ * client.close();
+ * server.close();
+ * ```
+ */
+export class SocketConnection<T = unknown> {
+  #socket: NodeSocket | null = null;
+  #reader!: FrameReader;
+  #label = "";
+  readonly #frames: Uint8Array[] = [];
+  #head = 0;
+  #queued = 0;
+  #paused = false;
+  #eof = false;
+  #failure: Error | null = null;
+  #closed = false;
+  #holds = 0;
+  #waiters: (() => void)[] = [];
+
+  /** Network connections come from `Listener.accept()` and `Client()`; not for direct use. */
+  constructor() {
+    if (!making) {
+      throw new TypeError(
+        "SocketConnection cannot be constructed directly: use mp.connection.Client() or Listener.accept()",
+      );
+    }
+    registerReadable(this, {
+      check: () => void this.#check("wait on"),
+      ready: () => this.#ready(),
+      watch: (timeout) => this.#watch(timeout),
+    });
+  }
+
+  static {
+    wire = (conn, socket, settings) => conn.#attach(socket, settings);
+    readerOf = (conn) => conn.#reader;
+    destroyOf = (conn, reason) => conn.#drop(reason);
+  }
+
+  /** Whether this end was closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Always true: a network connection receives. */
+  get readable(): boolean {
+    return true;
+  }
+
+  /** Always true: a network connection sends. */
+  get writable(): boolean {
+    return true;
+  }
+
+  /**
+   * Sends `obj` as one message, encoded in this package's format (a peer using this
+   * package reads it with `recv()`). Rejects at once, naming the part at fault, for what
+   * cannot be sent (functions, symbols, cycles), and with a `ProcessError` ("broken
+   * pipe") once the peer is gone. Resolves when the bytes were handed to the OS.
+   */
+  send(obj: T): Promise<void> {
+    try {
+      return this.#write(frameOf(encodeMessage(obj)), "send");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** {@linkcode SocketConnection.send} without waiting for the OS to take the bytes. */
+  sendSync(obj: T): void {
+    void this.#write(frameOf(encodeMessage(obj)), "sendSync").catch(() => {});
+  }
+
+  /**
+   * Receives the next message sent with `send()`, waiting as long as it takes. Rejects
+   * with {@linkcode EOFError} once the peer has closed and nothing is left.
+   */
+  async recv(): Promise<T> {
+    return decodeMessage(await this.#next("recv")) as T;
+  }
+
+  /** A message that has already arrived, decoded; throws if none has (never waits). */
+  recvSync(): T {
+    return decodeMessage(this.#nextNow("recvSync", "recv")) as T;
+  }
+
+  /**
+   * Whether a message has arrived (or the peer closed, so that `recv` would not wait),
+   * waiting at most `timeout` ms; the default does not wait, `Infinity` waits as long
+   * as it takes.
+   */
+  async poll(timeout: number = 0): Promise<boolean> {
+    this.#check("poll");
+    const ms = checkTimeout(timeout, "SocketConnection.poll()") ?? Infinity;
+    if (this.#ready() || ms <= 0) return this.#ready();
+    const end = performance.now() + ms;
+    while (!this.#ready()) {
+      const left = end - performance.now();
+      if (left <= 0) return false;
+      await this.#watch(left);
+      this.#check("poll");
+    }
+    return true;
+  }
+
+  /** Whether a message has arrived; a positive timeout throws (this would block the event loop). */
+  pollSync(timeout: number = 0): boolean {
+    this.#check("pollSync");
+    if (timeout > 0 && !this.#ready()) {
+      throw new ProcessError(
+        `SocketConnection.pollSync(${timeout}): a network connection cannot wait synchronously: its ` +
+          "data arrives through this thread's event loop, which a blocking wait would stop. Use " +
+          `await conn.poll(${timeout}).`,
+      );
+    }
+    return this.#ready();
+  }
+
+  /**
+   * Sends `size` bytes of `buf` from byte `offset` (default: all of it) as one raw
+   * message, which Python's `recv_bytes()` receives as is.
+   */
+  sendBytes(buf: BytesLike, offset?: number, size?: number): Promise<void> {
+    try {
+      return this.#write(this.#bytesFrame(buf, offset, size, "sendBytes"), "sendBytes");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** {@linkcode SocketConnection.sendBytes} without waiting for the OS to take the bytes. */
+  sendBytesSync(buf: BytesLike, offset?: number, size?: number): void {
+    void this.#write(this.#bytesFrame(buf, offset, size, "sendBytesSync"), "sendBytesSync").catch(() => {});
+  }
+
+  /**
+   * Receives one message as bytes (from Python's `send_bytes()`, say). Rejects with a
+   * `ProcessError` if it is longer than `maxLength` (the message is dropped), and with
+   * {@linkcode EOFError} as `recv` does.
+   */
+  async recvBytes(maxLength?: number): Promise<Uint8Array> {
+    checkMaxLength(maxLength, "recvBytes");
+    return limit(await this.#next("recvBytes"), maxLength, "recvBytes");
+  }
+
+  /** A message that has already arrived, as bytes; throws if none has (never waits). */
+  recvBytesSync(maxLength?: number): Uint8Array {
+    checkMaxLength(maxLength, "recvBytesSync");
+    return limit(this.#nextNow("recvBytesSync", "recvBytes"), maxLength, "recvBytesSync");
+  }
+
+  /**
+   * Receives one message into `buf` from byte `offset` and returns its length. Rejects
+   * with {@linkcode BufferTooShort} (holding the whole message) if it does not fit.
+   */
+  async recvBytesInto(buf: ArrayBufferView | ArrayBuffer, offset: number = 0): Promise<number> {
+    const target = into(buf, offset, "recvBytesInto");
+    return copyInto(await this.#next("recvBytesInto"), target, offset, "recvBytesInto");
+  }
+
+  /** {@linkcode SocketConnection.recvBytesInto} for a message that has already arrived. */
+  recvBytesIntoSync(buf: ArrayBufferView | ArrayBuffer, offset: number = 0): number {
+    const target = into(buf, offset, "recvBytesIntoSync");
+    return copyInto(this.#nextNow("recvBytesIntoSync", "recvBytesInto"), target, offset, "recvBytesIntoSync");
+  }
+
+  /**
+   * Closes the connection: what was sent is still delivered, then the socket is
+   * closed and the peer's `recv` ends with `EOFError`. Waiting calls here reject.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const socket = this.#socket;
+    if (socket) {
+      socket.removeAllListeners("data");
+      socket.on("data", () => {});
+      socket.resume();
+      socket.unref();
+      if (socket.destroyed) return this.#notify();
+      socket.end(() => socket.destroy());
+    }
+    this.#notify();
+  }
+
+  /** Closes the connection (`using conn = ...`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Network connections cannot travel to other processes.
+   * @ignore
+   */
+  [SHARE](): never {
+    throw new ProcessError(
+      `${this} cannot be passed to another process: its socket belongs to this thread's event loop. ` +
+        "Pass the address (and authkey) instead, and call mp.connection.Client() in the child.",
+    );
+  }
+
+  /** A description, like Python's repr. */
+  toString(): string {
+    return `<SocketConnection ${this.#label}${this.#closed ? " closed" : ""}>`;
+  }
+
+  #attach(socket: NodeSocket, settings: SocketSettings): void {
+    this.#socket = socket;
+    this.#label = settings.label;
+    this.#reader = new FrameReader(settings.maxMessageSize);
+    socket.setNoDelay?.(true);
+    const emit = (f: Uint8Array) => {
+      this.#frames.push(f);
+      this.#queued += f.length;
+    };
+    socket.on("data", (chunk: Uint8Array) => {
+      if (this.#failure) return;
+      try {
+        this.#reader.push(chunk, emit);
+      } catch (e) {
+        this.#drop(e as Error);
+        return;
+      }
+      if (this.#queued > HIGH_WATER && !this.#paused) {
+        this.#paused = true;
+        socket.pause();
+      }
+      this.#notify();
+    });
+    const ended = () => {
+      this.#eof = true;
+      this.#notify();
+    };
+    socket.on("end", ended);
+    socket.on("close", ended);
+    socket.on("error", (e: Error & { code?: string }) => {
+      if (e.code === "ECONNRESET" || e.code === "EPIPE") return ended();
+      this.#failure ??= new ProcessError(`${this}: the connection failed: ${e.message}`, { cause: e });
+      this.#notify();
+    });
+    socket.unref();
+    socket.resume();
+  }
+
+  /** Drops the connection at once (a protocol error, a failed handshake). */
+  #drop(reason: Error): void {
+    this.#failure ??= reason;
+    this.#socket?.destroy();
+    this.#notify();
+  }
+
+  #ready(): boolean {
+    return this.#head < this.#frames.length || this.#eof || this.#failure !== null || this.#closed;
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    if (waiters.length === 0) return;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves at the next change (data, EOF, failure, close) or after `timeout` ms. */
+  #watch(timeout: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let settled = false;
+      const done = () => {
+        if (settled) return; // a timeout, then a change: count the hold once
+        settled = true;
+        clearTimeout(timer);
+        this.#release();
+        resolve();
+      };
+      this.#hold();
+      this.#waiters.push(done);
+      if (timeout !== Infinity) {
+        timer = setTimeout(() => {
+          const i = this.#waiters.indexOf(done);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          done();
+        }, Math.max(0, timeout));
+      }
+    });
+  }
+
+  #hold(): void {
+    if (this.#holds++ === 0) this.#socket?.ref();
+  }
+
+  #release(): void {
+    if (--this.#holds === 0 && !this.#closed) this.#socket?.unref();
+  }
+
+  async #next(method: string): Promise<Uint8Array> {
+    this.#check(method);
+    while (!this.#ready()) {
+      await this.#watch(Infinity);
+      this.#check(method);
+    }
+    return this.#take();
+  }
+
+  #nextNow(method: string, asyncName: string): Uint8Array {
+    this.#check(method);
+    if (!this.#ready()) {
+      throw new ProcessError(
+        `SocketConnection.${method}(): no message has arrived yet, and a network connection cannot wait ` +
+          "synchronously (its data comes through this thread's event loop, which a blocking wait would " +
+          `stop). Use await conn.${asyncName}(), or check first with await conn.poll() or mp.wait().`,
+      );
+    }
+    return this.#take();
+  }
+
+  #take(): Uint8Array {
+    if (this.#head < this.#frames.length) {
+      const f = this.#frames[this.#head];
+      this.#frames[this.#head++] = EMPTY;
+      if (this.#head > 1024 && this.#head * 2 > this.#frames.length) {
+        this.#frames.splice(0, this.#head);
+        this.#head = 0;
+      }
+      this.#queued -= f.length;
+      if (this.#paused && this.#queued <= HIGH_WATER / 2) {
+        this.#paused = false;
+        this.#socket?.resume();
+      }
+      return f;
+    }
+    if (this.#failure) throw this.#failure;
+    throw new EOFError(
+      `${this}: the other end closed the connection` +
+        (this.#reader.midFrame ? " in the middle of a message" : "") + " and nothing is left to receive",
+    );
+  }
+
+  #write(data: Uint8Array, method: string): Promise<void> {
+    this.#check(method);
+    const socket = this.#socket!;
+    if (this.#failure) throw this.#failure;
+    if (this.#eof || socket.destroyed) {
+      throw new ProcessError(
+        `${this}.${method}(): broken pipe: the other end closed the connection, so nothing sent can be ` +
+          "received. Check the other side, or catch this error to stop sending.",
+      );
+    }
+    this.#hold();
+    return new Promise<void>((resolve, reject) => {
+      socket.write(data, (err) => {
+        this.#release();
+        if (!err) return resolve();
+        reject(
+          new ProcessError(`${this}.${method}(): the message could not be sent: ${err.message}`, {
+            cause: err,
+          }),
+        );
+      });
+    });
+  }
+
+  #bytesFrame(buf: BytesLike, offset: number | undefined, size: number | undefined, method: string) {
+    this.#check(method);
+    const bytes = byteView(buf, `SocketConnection.${method}(buf)`);
+    const start = offset ?? 0;
+    const length = size ?? bytes.length - start;
+    if (!Number.isInteger(start) || start < 0 || start > bytes.length) {
+      throw new RangeError(
+        `SocketConnection.${method}(): offset ${offset} is outside the buffer (${bytes.length} bytes)`,
+      );
+    }
+    if (!Number.isInteger(length) || length < 0 || start + length > bytes.length) {
+      throw new RangeError(
+        `SocketConnection.${method}(): size ${size} from offset ${start} runs past the buffer ` +
+          `(${bytes.length} bytes)`,
+      );
+    }
+    return frame(bytes, start, length);
+  }
+
+  #check(method: string): void {
+    if (this.#closed) {
+      throw new ProcessError(`cannot ${method}: ${this} is closed (handle is closed)`);
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function frameOf(body: Uint8Array): Uint8Array {
+  return frame(body);
+}
+
+function byteView(buf: BytesLike, where: string): Uint8Array {
+  if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (buf instanceof ArrayBuffer || buf instanceof SharedArrayBuffer) return new Uint8Array(buf);
+  throw new TypeError(`${where}: expected bytes (a typed array, DataView or ArrayBuffer), got ${typeof buf}`);
+}
+
+function checkMaxLength(maxLength: number | undefined, method: string): void {
+  if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 0)) {
+    throw new RangeError(
+      `SocketConnection.${method}(): maxLength must be a non-negative integer, got ${maxLength}`,
+    );
+  }
+}
+
+function limit(bytes: Uint8Array, maxLength: number | undefined, method: string): Uint8Array {
+  if (maxLength !== undefined && bytes.length > maxLength) {
+    throw new ProcessError(
+      `SocketConnection.${method}(): bad message length: the message has ${bytes.length} bytes, more ` +
+        `than maxLength ${maxLength}; it was dropped`,
+    );
+  }
+  return bytes;
+}
+
+function into(buf: ArrayBufferView | ArrayBuffer, offset: number, method: string): Uint8Array {
+  const target = byteView(buf, `SocketConnection.${method}(buf)`);
+  if (!Number.isInteger(offset) || offset < 0 || offset > target.length) {
+    throw new RangeError(
+      `SocketConnection.${method}(): offset ${offset} is outside the buffer (${target.length} bytes)`,
+    );
+  }
+  return target;
+}
+
+function copyInto(bytes: Uint8Array, target: Uint8Array, offset: number, method: string): number {
+  if (bytes.length > target.length - offset) {
+    throw new BufferTooShort(
+      bytes,
+      `SocketConnection.${method}(): the buffer has ${target.length - offset} bytes from offset ${offset}, ` +
+        `too short for a message of ${bytes.length} bytes; the whole message is in error.received`,
+    );
+  }
+  target.set(bytes, offset);
+  return bytes.length;
+}
+
+inspectable(SocketConnection);
