@@ -29,6 +29,8 @@ import { checkTimeout, settlesWithin, sleep } from "./wait.ts";
 import { inspectable } from "./inspect.ts";
 import { getLogger } from "./logger.ts";
 import { takeWorker } from "./forkserver.ts";
+import { registerReadable } from "./channel_items.ts";
+import { waitAsync } from "./atomics.ts";
 
 /** The worker bootstrap every child starts with. */
 export const BOOTSTRAP: URL = packageModule("worker");
@@ -148,6 +150,7 @@ export class Process<A extends unknown[] = any[]> {
   #resolveJoined!: () => void;
   #started: { resolve(): void; reject(e: unknown): void } | null = null;
   #childRole: ChildRole | null = null;
+  #sentinel: object | null = null;
   /** Pending start()/join() calls that keep a daemonic child's Worker referenced. */
   #holds = 0;
 
@@ -226,6 +229,38 @@ export class Process<A extends unknown[] = any[]> {
   /** Same as {@linkcode Process.pid}. */
   get ident(): number | null {
     return this.pid;
+  }
+
+  /**
+   * An object that `mp.wait()` reports as ready once the process has ended, like
+   * Python's `Process.sentinel`. Throws before `start()`.
+   *
+   * @example Wait for a process or a message, whichever comes first
+   * ```ts ignore
+   * const ready = await mp.wait([p.sentinel, conn], 5000);
+   * if (ready.includes(p.sentinel)) console.log("ended with", p.exitCode);
+   * ```
+   */
+  get sentinel(): object {
+    this.#checkOpen();
+    if (this.#role !== "child" || this.#phase === "initial") {
+      throw new ProcessError(`${this.name} has no sentinel: only a started child process has one`);
+    }
+    if (this.#sentinel === null) {
+      const control = this.#control!;
+      const sentinel = Object.freeze({ process: this.#name });
+      registerReadable(sentinel, {
+        check: () => {},
+        ready: () => !this.isAlive(),
+        watch: (ms) =>
+          Promise.race([
+            settlesWithin(this.#joined, ms),
+            waitAsync(control, CTL_STATE, Atomics.load(control, CTL_STATE), ms),
+          ]).then(() => {}),
+      });
+      this.#sentinel = sentinel;
+    }
+    return this.#sentinel;
   }
 
   /**

@@ -32,7 +32,9 @@ export async function wait<T extends object>(objects: Iterable<T>, timeout?: num
     const r = readableOf(o);
     if (r === undefined) {
       throw new TypeError(
-        `wait(): item ${i} (${describe(o)}) cannot be waited on: pass readable Connections and queues`,
+        `wait(): item ${i} (${
+          describe(o)
+        }) cannot be waited on: pass readable Connections, queues and Process sentinels`,
       );
     }
     r.check();

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as mp from "../mod.ts";
-import { Announcer, say, setEvent } from "./fixtures/start_targets.ts";
+import { Announcer, nap, say, setEvent } from "./fixtures/start_targets.ts";
 import { whoami as whoamiA } from "./fixtures/same_name/a.ts";
 import { whoami as whoamiB } from "./fixtures/same_name/b.ts";
 import { joinWithin, killAll } from "./helpers.ts";
@@ -71,4 +71,26 @@ test("a task submitted to a pool whose workers are up runs while the caller bloc
   const ev = new mp.Event();
   ex.submit(setEvent, ev);
   assert.equal(ev.waitSync(10_000), true);
+});
+
+test("Process.sentinel: mp.wait() reports it once the process has ended", async () => {
+  const p = new mp.Process({ target: nap, args: [300] });
+  assert.throws(() => p.sentinel, /has no sentinel: only a started child process has one/);
+  await p.start();
+  const [here, there] = mp.Pipe();
+  try {
+    assert.deepEqual(await mp.wait([p.sentinel, here], 0), []);
+    await there.send("first");
+    assert.deepEqual(await mp.wait([p.sentinel, here], 5_000), [here]);
+    await here.recv();
+    const t0 = performance.now();
+    assert.deepEqual(await mp.wait([p.sentinel, here], 10_000), [p.sentinel]);
+    assert.ok(performance.now() - t0 < 5_000);
+    assert.equal(p.sentinel, p.sentinel);
+    await joinWithin(p);
+    assert.equal(p.exitCode, 0);
+  } finally {
+    here.close();
+    there.close();
+  }
 });
