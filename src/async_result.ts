@@ -7,6 +7,7 @@
 import { ProcessError, TimeoutError } from "./errors.ts";
 import { writeStderr } from "./runtime.ts";
 import { checkTimeout } from "./wait.ts";
+import { inspectable } from "./inspect.ts";
 
 /** Callbacks run in the parent when a result is ready, like Python's `callback` / `error_callback`. */
 export interface ResultCallbacks<R> {
@@ -92,7 +93,10 @@ export class AsyncResult<R> implements PromiseLike<R> {
   #state = PENDING;
   #value: unknown = undefined;
   #waiters: Set<() => void> | null = null;
-  #callbacks: ResultCallbacks<R> | undefined;
+  // Not `ResultCallbacks<R>`: a field that takes R would make AsyncResult<T> invariant,
+  // and an AsyncResult<number> must be usable as an AsyncResult<unknown>.
+  // deno-lint-ignore no-explicit-any
+  #callbacks: ResultCallbacks<any> | undefined;
   #cancel: Canceller | null = null;
 
   static {
@@ -236,3 +240,5 @@ export class AsyncResult<R> implements PromiseLike<R> {
     return `<AsyncResult ${state}>`;
   }
 }
+
+inspectable(AsyncResult);

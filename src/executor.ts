@@ -11,6 +11,7 @@ import { type AnyFunction, type PoolEngine, type PoolStats, preview, startEngine
 import { startMethodOf } from "./process.ts";
 import { checkTaskOptions, type TaskOptions } from "./task_options.ts";
 import { checkTimeout } from "./wait.ts";
+import { inspectable } from "./inspect.ts";
 
 /** Options of {@linkcode ProcessPoolExecutor}. */
 // deno-lint-ignore no-explicit-any
@@ -84,6 +85,12 @@ export class ProcessPoolExecutor implements AsyncDisposable {
   #shutdown = false;
 
   /** Starts the workers. */
+
+  /** A one-line description: `<ProcessPoolExecutor state=RUN max_workers=4>`. */
+  toString(): string {
+    return `<ProcessPoolExecutor state=${this.#engine.stateName} max_workers=${this.#engine.processes}>`;
+  }
+
   constructor(options: ExecutorOptions = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
@@ -241,3 +248,5 @@ export class ProcessPoolExecutor implements AsyncDisposable {
     return this.shutdown({ wait: true });
   }
 }
+
+inspectable(ProcessPoolExecutor);

@@ -21,6 +21,7 @@ import {
 import { startMethodOf } from "./process.ts";
 import { checkTaskOptions, type TaskOptions, watchCancel } from "./task_options.ts";
 import { checkTimeout } from "./wait.ts";
+import { inspectable } from "./inspect.ts";
 
 /** Options of {@linkcode Pool}. */
 // deno-lint-ignore no-explicit-any
@@ -355,6 +356,11 @@ export class Pool implements AsyncDisposable {
     return this.#engine.processes;
   }
 
+  /** A one-line description, like Python's repr: `<Pool state=RUN pool_size=4>`. */
+  toString(): string {
+    return `<Pool state=${this.#engine.stateName} pool_size=${this.#engine.processes}>`;
+  }
+
   /**
    * Runs `fn(...args)` in a worker and resolves with its result. `options.signal` /
    * `options.timeout` cancel it (see {@linkcode TaskOptions}).
@@ -598,3 +604,5 @@ export class Pool implements AsyncDisposable {
     return this.terminate();
   }
 }
+
+inspectable(Pool);

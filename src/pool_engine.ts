@@ -409,6 +409,11 @@ export class PoolEngine {
     }
   }
 
+  /** Python's pool state names: `RUN`, `CLOSE`, `TERMINATE` (or `BROKEN`). */
+  get stateName(): string {
+    return this.#broken ? "BROKEN" : this.#state.toUpperCase();
+  }
+
   /** True once `close()` or `terminate()` was called. */
   get closed(): boolean {
     return this.#state !== "run";

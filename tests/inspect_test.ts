@@ -76,3 +76,21 @@ test("shared values print their contents; queues their size; connections their d
   shm.close();
   shm.unlink();
 });
+
+test("pools, executors and async results print their state", async () => {
+  const pool = new mp.Pool(2);
+  assertPrints(pool, /^<Pool state=RUN pool_size=2>$/);
+  const r = pool.applyAsync(nap, [1]);
+  assertPrints(r, /^<AsyncResult pending>$/);
+  await r.get(10_000);
+  assertPrints(r, /^<AsyncResult fulfilled>$/);
+  pool.close();
+  assertPrints(pool, /^<Pool state=CLOSE pool_size=2>$/);
+  await pool.join();
+  const ex = new mp.ProcessPoolExecutor({ maxWorkers: 1 });
+  assertPrints(ex, /^<ProcessPoolExecutor state=RUN max_workers=1>$/);
+  await ex.shutdown();
+  // AsyncResult<T> is usable as AsyncResult<unknown> (checked by deno check).
+  const results: mp.AsyncResult<unknown>[] = [r];
+  assert.equal(results.length, 1);
+});
