@@ -84,13 +84,12 @@ export class ProcessPoolExecutor implements AsyncDisposable {
   readonly #engine: PoolEngine;
   #shutdown = false;
 
-  /** Starts the workers. */
-
   /** A one-line description: `<ProcessPoolExecutor state=RUN max_workers=4>`. */
   toString(): string {
     return `<ProcessPoolExecutor state=${this.#engine.stateName} max_workers=${this.#engine.processes}>`;
   }
 
+  /** Starts the workers. */
   constructor(options: ExecutorOptions = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
