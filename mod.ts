@@ -47,6 +47,7 @@ export {
   type ProcessOptions,
 } from "./src/process.ts";
 export { AsyncResult, type GetOptions, type ResultCallbacks } from "./src/async_result.ts";
+export type { IMapIterator } from "./src/map_iterator.ts";
 export { type ApplyOptions, type CloseOptions, type MapOptions, Pool, type PoolOptions } from "./src/pool.ts";
 export type { PoolStats } from "./src/pool_engine.ts";
 export type { TaskOptions } from "./src/task_options.ts";

@@ -7,6 +7,8 @@
  */
 import type { PoolEngine, PoolFunction, Task, TaskSink } from "./pool_engine.ts";
 import { watchCancel } from "./task_options.ts";
+import { TimeoutError } from "./errors.ts";
+import { checkTimeout } from "./wait.ts";
 
 /** Items handed out or waiting, at most, per lazy map (in chunks of `chunksize`). */
 const ITEMS_AHEAD = 4096;
@@ -32,10 +34,30 @@ export interface MapIteratorOptions {
 }
 
 /**
+ * What `imap` and `imapUnordered` return: an async iterator whose `next()` takes
+ * Python's `timeout` (ms), rejecting with `TimeoutError` and keeping the pending
+ * result when it passes.
+ *
+ * @example Give up waiting, then wait again
+ * ```ts ignore
+ * const it = pool.imap(slow, [1, 2]);
+ * try {
+ *   await it.next(10);
+ * } catch (e) {
+ *   if (e instanceof mp.TimeoutError) console.log(await it.next()); // the same first result
+ * }
+ * ```
+ */
+export interface IMapIterator<R> extends AsyncIterableIterator<R> {
+  /** The next result, waiting at most `timeout` ms when given. */
+  next(timeout?: number): Promise<IteratorResult<R>>;
+}
+
+/**
  * An async iterator over the results of a function mapped over an input, computed by
  * a pool ahead of the consumer within a bound.
  */
-export class MapIterator<R> implements AsyncIterableIterator<R>, TaskSink {
+export class MapIterator<R> implements IMapIterator<R>, TaskSink {
   readonly #engine: PoolEngine;
   readonly #f: PoolFunction;
   readonly #source: Iterator<unknown> | AsyncIterator<unknown>;
@@ -54,6 +76,8 @@ export class MapIterator<R> implements AsyncIterableIterator<R>, TaskSink {
   #filling = false;
   #fillAgain = false;
   #wake: (() => void) | null = null;
+  /** The timeout of the `next()` call being served, for its message. */
+  #timeoutMs: number | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   /** Chunks sent and not settled, by index (to cancel them). */
   readonly #tasks = new Map<number, Task>();
@@ -164,7 +188,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R>, TaskSink {
     return c;
   }
 
-  async #next(): Promise<IteratorResult<R>> {
+  async #next(deadline: number): Promise<IteratorResult<R>> {
     for (;;) {
       if (this.#current !== null && this.#pos < this.#current.length) {
         return { value: this.#current[this.#pos++] as R, done: false };
@@ -190,16 +214,45 @@ export class MapIterator<R> implements AsyncIterableIterator<R>, TaskSink {
         if (this.#inputError) throw this.#inputError.error;
         return { value: undefined, done: true };
       }
-      await new Promise<void>((resolve) => (this.#wake = resolve));
+      if (deadline === Infinity) {
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        continue;
+      }
+      const left = deadline - performance.now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const woke = await new Promise<boolean>((resolve) => {
+        this.#wake = () => resolve(true);
+        timer = setTimeout(() => resolve(false), Math.max(0, left));
+      });
+      clearTimeout(timer);
+      if (!woke) {
+        this.#wake = null;
+        throw new TimeoutError(
+          `imap: the next result did not come within ${this.#timeoutMs} ms (it is still pending: ` +
+            "call next() again to keep waiting)",
+        );
+      }
     }
   }
 
   /**
    * The next result. A task's error is thrown at its place; iterating again goes on
-   * with the next results.
+   * with the next results. With `timeout` (ms), rejects with {@linkcode TimeoutError}
+   * when the next result has not come in time, like Python's `next(timeout)`; the
+   * result stays pending for the next call.
    */
-  next(): Promise<IteratorResult<R>> {
-    const p = this.#chain.then(() => this.#next());
+  next(timeout?: number): Promise<IteratorResult<R>> {
+    let ms: number | undefined;
+    try {
+      ms = checkTimeout(timeout, "imap next()");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const deadline = ms === undefined ? Infinity : performance.now() + ms;
+    const p = this.#chain.then(() => {
+      this.#timeoutMs = ms;
+      return this.#next(deadline);
+    });
     this.#chain = p.catch(() => {});
     return p;
   }

@@ -7,7 +7,7 @@
 import { AsyncResult, onCancel, type ResultCallbacks, settleResult } from "./async_result.ts";
 import { describe } from "./codec.ts";
 import { ProcessError } from "./errors.ts";
-import { MapIterator } from "./map_iterator.ts";
+import { type IMapIterator, MapIterator } from "./map_iterator.ts";
 import {
   type AnyFunction,
   copyInto,
@@ -511,7 +511,7 @@ export class Pool implements AsyncDisposable {
     fn: (item: T) => R,
     iterable: Iterable<T> | AsyncIterable<T>,
     chunksize: number | MapOptions<Awaited<R>> = 1,
-  ): AsyncIterableIterator<Awaited<R>> {
+  ): IMapIterator<Awaited<R>> {
     return this.#imap(fn as AnyFunction, iterable, chunksize, true, "Pool.imap");
   }
 
@@ -520,7 +520,7 @@ export class Pool implements AsyncDisposable {
     fn: (item: T) => R,
     iterable: Iterable<T> | AsyncIterable<T>,
     chunksize: number | MapOptions<Awaited<R>> = 1,
-  ): AsyncIterableIterator<Awaited<R>> {
+  ): IMapIterator<Awaited<R>> {
     return this.#imap(fn as AnyFunction, iterable, chunksize, false, "Pool.imapUnordered");
   }
 
@@ -530,7 +530,7 @@ export class Pool implements AsyncDisposable {
     chunksizeOrOptions: number | MapOptions<R>,
     ordered: boolean,
     where: string,
-  ): AsyncIterableIterator<R> {
+  ): IMapIterator<R> {
     this.#engine.assertRunning();
     checkIterable(iterable, where, true);
     const { chunksize, options } = mapArgs(chunksizeOrOptions, undefined, where);

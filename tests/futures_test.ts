@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as mp from "../mod.ts";
-import { failTyped, slowDouble } from "./fixtures/pool_tasks.ts";
+import { failTyped, slowDouble, slowTwice } from "./fixtures/pool_tasks.ts";
 
 const after = (ms: number, v: unknown): Promise<unknown> => new Promise((r) => setTimeout(() => r(v), ms));
 
@@ -71,4 +71,17 @@ test("futures: bad input gets a clear TypeError", () => {
     mp.futures.wait([], { returnWhen: "SOON" as never }),
     /returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got SOON/,
   );
+});
+
+test("imap next(timeout) rejects with TimeoutError and keeps the pending result", async () => {
+  await using pool = new mp.Pool(1);
+  const slow: mp.IMapIterator<number> = pool.imap(slowTwice, [300, 0]);
+  await assert.rejects(
+    slow.next(20),
+    (e: Error) => e instanceof mp.TimeoutError && /within 20 ms/.test(e.message),
+  );
+  assert.deepEqual(await slow.next(10_000), { value: 600, done: false });
+  assert.deepEqual(await slow.next(10_000), { value: 0, done: false });
+  assert.deepEqual(await slow.next(10_000), { value: undefined, done: true });
+  await assert.rejects(slow.next("soon" as never), /timeout must be a number of milliseconds/);
 });
