@@ -48,7 +48,7 @@ import { postToChild, Process, runAsRole, whenEnded } from "./process.ts";
 import { callerModules, type FunctionRef, resolveFunction, resolveNow } from "./resolve.ts";
 import { cpuCount, runtimeName } from "./runtime.ts";
 import { assertNotImporting, self, type StartMethod } from "./state.ts";
-import { unrefTimer } from "./task_options.ts";
+import { unrefTimer } from "./runtime.ts";
 import { settlesWithin } from "./wait.ts";
 
 // deno-lint-ignore no-explicit-any

@@ -51,6 +51,28 @@ export function decodeUtf8(bytes: Uint8Array): string {
   return utf8.decode(decodeScratch.subarray(0, bytes.length));
 }
 
+/** Makes a timer not keep the program alive. */
+export function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  if (isDeno) g.Deno.unrefTimer(timer);
+  else (timer as unknown as { unref?: () => void }).unref?.();
+}
+
+/**
+ * A new `AsyncLocalStorage` (`node:async_hooks`, which both runtimes provide), loaded
+ * on first use: it costs milliseconds to load, on every Worker start.
+ */
+export function newAsyncLocalStorage<T>(): AsyncLocalStorageLike<T> {
+  return new (g.process.getBuiltinModule("node:async_hooks").AsyncLocalStorage)();
+}
+
+/** The part of `AsyncLocalStorage` this package uses. */
+export interface AsyncLocalStorageLike<T> {
+  /** Runs `fn` with `store` as the current store. */
+  run<R>(store: T, fn: () => R): R;
+  /** The current store, if any. */
+  getStore(): T | undefined;
+}
+
 /** The engine's structured serializer (`node:v8`), loaded on first use. */
 // deno-lint-ignore no-explicit-any
 function v8(): any {

@@ -74,14 +74,6 @@ export function checkTaskOptions(options: unknown, where: string): TaskOptions {
   return o;
 }
 
-/** Makes a timer not keep the program alive (Deno and Bun). */
-export function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
-  // deno-lint-ignore no-explicit-any
-  const g = globalThis as any;
-  if (g.Deno?.unrefTimer) g.Deno.unrefTimer(timer);
-  else (timer as unknown as { unref?: () => void }).unref?.();
-}
-
 /**
  * Calls `cancel(reason)` once when `options.signal` aborts or `options.timeout` passes
  * (a `TimeoutError` naming `what`). Returns the function that stops watching; call it

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import type { AsyncLocalStorage } from "node:async_hooks";
 import { ProcessError } from "../errors.ts";
-import { writeStderr } from "../runtime.ts";
+import { type AsyncLocalStorageLike, newAsyncLocalStorage, writeStderr } from "../runtime.ts";
 import { printable, settlesWithin, timeoutMs } from "./waiters.ts";
 
 /** Options of {@linkcode DummyProcess}: those of the real `Process`. */
@@ -28,14 +27,9 @@ type Phase = "initial" | "started" | "ended";
  * Which dummy process runs the current task. Loaded on first use, not at import: every
  * child process imports this package, and `node:async_hooks` costs milliseconds to load.
  */
-let storage: AsyncLocalStorage<DummyProcess> | null = null;
-function context(): AsyncLocalStorage<DummyProcess> {
-  if (storage === null) {
-    // deno-lint-ignore no-explicit-any
-    const hooks = (globalThis as any).process.getBuiltinModule("node:async_hooks");
-    storage = new hooks.AsyncLocalStorage() as AsyncLocalStorage<DummyProcess>;
-  }
-  return storage;
+let storage: AsyncLocalStorageLike<DummyProcess> | null = null;
+function context(): AsyncLocalStorageLike<DummyProcess> {
+  return storage ??= newAsyncLocalStorage<DummyProcess>();
 }
 let counter = 0;
 let identCounter = 0;

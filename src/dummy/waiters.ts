@@ -7,6 +7,7 @@
  */
 import { ProcessError } from "../errors.ts";
 import { checkTimeout } from "../wait.ts";
+import { inspectable } from "../inspect.ts";
 
 /** Above this, `setTimeout` overflows and fires at once: treat such waits as "no limit". */
 const MAX_TIMER_MS = 0x7fffffff;
@@ -132,18 +133,6 @@ export function wouldBlock(call: string, why: string, instead: string): ProcessE
 
 /**
  * Makes `console.log` (Deno's and Bun's) print instances of `classes` as their
- * `toString()`, like Python's repr.
+ * `toString()`, like Python's repr (the package's one {@linkcode inspectable}).
  */
-export function printable(...classes: { prototype: object }[]): void {
-  for (const cls of classes) {
-    for (const key of [Symbol.for("Deno.customInspect"), Symbol.for("nodejs.util.inspect.custom")]) {
-      Object.defineProperty(cls.prototype, key, {
-        value: function (this: object) {
-          return String(this);
-        },
-        configurable: true,
-        writable: true,
-      });
-    }
-  }
-}
+export const printable: typeof inspectable = inspectable;
