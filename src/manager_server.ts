@@ -29,7 +29,7 @@ import type { FunctionRef } from "./resolve.ts";
 import { postToParent } from "./runtime.ts";
 import { self } from "./state.ts";
 import { runAsync, runSync } from "./steps.ts";
-import { exitCodeFor } from "./worker.ts";
+import { exitCodeFor } from "./exit_codes.ts";
 import type { Shareable } from "./codec.ts";
 
 // deno-lint-ignore no-explicit-any

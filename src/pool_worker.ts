@@ -36,7 +36,7 @@ import { explainForkError, loadFunction } from "./load.ts";
 import type { FunctionRef } from "./resolve.ts";
 import { onParentMessage, postToParent, trapExit } from "./runtime.ts";
 import { self } from "./state.ts";
-import { exitCodeFor } from "./worker.ts";
+import { exitCodeFor } from "./exit_codes.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;

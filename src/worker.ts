@@ -7,7 +7,7 @@
  * @module
  */
 import { decode } from "./codec.ts";
-import { errorToData, ExitSignal } from "./errors.ts";
+import { errorToData } from "./errors.ts";
 import {
   type ChildMessage,
   CTL_CODE,
@@ -17,8 +17,9 @@ import {
   STATE_RUNNING,
 } from "./messages.ts";
 import type { Process, ProcessOptions } from "./process.ts";
-import { explainForkError, loadFunction } from "./load.ts";
-import { onParentMessage, onUncaught, postToParent, trapExit, writeStderr } from "./runtime.ts";
+import { loadFunction } from "./load.ts";
+import { exitCodeFor, setForkedName } from "./exit_codes.ts";
+import { onParentMessage, onUncaught, postToParent, trapExit } from "./runtime.ts";
 import { becomeChild, self } from "./state.ts";
 import { markPidDead } from "./tree.ts";
 import { getLogger, inheritLogging } from "./logger.ts";
@@ -35,27 +36,9 @@ const roles: Record<string, () => Promise<RoleModule>> = {
 
 let control: Int32Array<SharedArrayBuffer> | null = null;
 let ending = false;
-let forkedName: string | null = null;
 
 function send(m: ChildMessage): void {
   postToParent(m);
-}
-
-/** Writes `Process <name>:` and the error's stack to stderr, like Python. */
-export function reportError(error: unknown): void {
-  if (forkedName !== null) error = explainForkError(error, forkedName);
-  const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-  const withCause = error instanceof Error && error.cause instanceof Error && !stack.includes("Caused by")
-    ? `${stack}\nCaused by: ${error.cause.stack ?? error.cause}`
-    : stack;
-  writeStderr(`Process ${self.name}:\n${withCause}\n`);
-}
-
-/** The exit code for an error that ended the target (printing it unless it is exit()). */
-export function exitCodeFor(error: unknown): number {
-  if (error instanceof ExitSignal) return error.code;
-  reportError(error);
-  return 1;
 }
 
 /**
@@ -105,7 +88,7 @@ async function runProcess(init: InitMessage): Promise<number> {
       body = () => obj.run();
     } else if (init.target) {
       const fn = await loadFunction(init.target, "target");
-      if ("source" in init.target) forkedName = init.target.name;
+      if ("source" in init.target) setForkedName(init.target.name);
       body = () => fn(...args);
     } else {
       body = () => undefined;
