@@ -18,7 +18,8 @@ import { LIVENESS_POLL_MS, ownPid, pidAlive, type SharedInt32 } from "./atomics.
 import { blockBytes, type BlockRef, closeBlock, createBlock, unlinkBlock } from "./arena.ts";
 import { Channel, EMPTY, EOF } from "./channel.ts";
 import { type ErrorData, errorFromData, errorToData, ProcessError, RemoteError } from "./errors.ts";
-import { deserialize, type Payload, serialize } from "./serializer.ts";
+import { decodeMessage, encodeMessage } from "./manager_codec.ts";
+import type { Payload } from "./serializer.ts";
 import { runSync, type Steps, wait } from "./steps.ts";
 
 /** Number of reply slots: calls in flight at once across the tree (more wait for a slot). */
@@ -80,11 +81,11 @@ export function createTransport(): TransportHandle {
 
 /** Reads a reply's bytes (arena replies are copied out and their block freed). */
 function readReply(tag: number, bytes: Uint8Array): [number, number, unknown] {
-  const r = deserialize(tag, bytes) as [number, number, unknown];
+  const r = decodeMessage(tag, bytes) as [number, number, unknown];
   if (r[1] !== REPLY_BIG) return r;
   const big = r[2] as BigReply;
   try {
-    return deserialize(big.tag, blockBytes(big.ref).slice()) as [number, number, unknown];
+    return decodeMessage(big.tag, blockBytes(big.ref).slice()) as [number, number, unknown];
   } finally {
     unlinkBlock(big.ref);
   }
@@ -156,7 +157,7 @@ export class Transport {
     try {
       const seq = (Atomics.add(c, SEQS + slot, 1) + 1) | 0;
       const request: Request = [seq, slot, ownPid(), id, method, args];
-      const payload = serialize(request, "the manager");
+      const payload = encodeMessage(request, "the manager");
       const reply = this.#replies[slot];
       const written = yield* this.#requests.write(payload, { deadline: Infinity, peerGone: this.gone });
       if (written !== "ok") throw this.goneError(what);
@@ -242,7 +243,7 @@ export class ServerEnd {
   /** Waits for the next request; `null` once the manager is shut down. */
   *next(): Steps<Request | null> {
     spinWhileEmpty(this.#requests);
-    const r = yield* this.#requests.read({ deadline: Infinity, peerGone: this.#closed }, deserialize);
+    const r = yield* this.#requests.read({ deadline: Infinity, peerGone: this.#closed }, decodeMessage);
     return r === EOF || r === EMPTY ? null : r as Request;
   }
 
@@ -254,15 +255,15 @@ export class ServerEnd {
     const [seq, slot, pid] = request;
     let payload: Payload;
     try {
-      payload = serialize([seq, status, value], "the caller of the manager");
+      payload = encodeMessage([seq, status, value], "the caller of the manager");
     } catch (e) {
-      payload = serialize([seq, REPLY_ERROR, errorToData(e)], "the caller of the manager");
+      payload = encodeMessage([seq, REPLY_ERROR, errorToData(e)], "the caller of the manager");
     }
     if (payload.bytes.length > INLINE_REPLY_MAX) {
       const ref = createBlock(`mp-manager-${this.#token}-reply-${++this.#bigReplies}`, payload.bytes.length);
       blockBytes(ref).set(payload.bytes);
       closeBlock(ref); // the caller unlinks it, which frees it
-      payload = serialize([seq, REPLY_BIG, { ref, tag: payload.tag } satisfies BigReply], "the caller");
+      payload = encodeMessage([seq, REPLY_BIG, { ref, tag: payload.tag } satisfies BigReply], "the caller");
     }
     runSync(this.#replies[slot].write(payload, { deadline: Infinity, peerGone: () => !pidAlive(pid) }));
   }
