@@ -149,5 +149,6 @@ export function encodeMessage(message: unknown, what: string): Payload {
 export function decodeMessage(tag: number, bytes: Uint8Array): unknown {
   if (tag === TAG_JSON) return JSON.parse(decodeUtf8(bytes));
   if (tag === TAG_EXT_JSON) return fromJson(JSON.parse(decodeUtf8(bytes)));
-  return deserialize(tag, bytes);
+  // The structured deserializer may keep views of what it reads: give it bytes of its own.
+  return deserialize(tag, bytes.buffer instanceof SharedArrayBuffer ? bytes.slice() : bytes);
 }

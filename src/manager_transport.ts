@@ -20,7 +20,7 @@ import { Channel, EMPTY, EOF } from "./channel.ts";
 import { type ErrorData, errorFromData, errorToData, ProcessError, RemoteError } from "./errors.ts";
 import { decodeMessage, encodeMessage } from "./manager_codec.ts";
 import type { Payload } from "./serializer.ts";
-import { runSync, type Steps, wait } from "./steps.ts";
+import { runAsync, runSync, type Steps, wait } from "./steps.ts";
 
 /** Number of reply slots: calls in flight at once across the tree (more wait for a slot). */
 export const SLOTS = 32;
@@ -50,8 +50,21 @@ export const REPLY_ERROR = 1;
 /** Reply status: the reply is in an arena block (`BigReply`). */
 const REPLY_BIG = 2;
 
-/** A request as the server reads it. */
-export type Request = [seq: number, slot: number, pid: number, id: number, method: string, args: unknown[]];
+/** A request as the server reads it (`slot` -1: no reply is wanted). */
+export type Request = [
+  seq: number,
+  slot: number,
+  pid: number,
+  id: number,
+  method: string,
+  args: unknown[],
+  flags: number,
+];
+
+/** Request flag: the arguments hold proxy markers. */
+export const HOLDS_PROXIES = 1;
+/** The slot of a request that wants no reply. */
+export const NO_REPLY = -1;
 
 interface BigReply {
   ref: BlockRef;
@@ -150,13 +163,13 @@ export class Transport {
    * {@linkcode RemoteError} carrying the server's message, whose `cause` is the error
    * rebuilt with its own class.
    */
-  *call(id: number, method: string, args: unknown[], what: string): Steps<unknown> {
+  *call(id: number, method: string, args: unknown[], what: string, flags = 0): Steps<unknown> {
     this.check(what);
     const slot = yield* this.#claim(what);
     const c = this.#control;
     try {
       const seq = (Atomics.add(c, SEQS + slot, 1) + 1) | 0;
-      const request: Request = [seq, slot, ownPid(), id, method, args];
+      const request: Request = [seq, slot, ownPid(), id, method, args, flags];
       const payload = encodeMessage(request, "the manager");
       const reply = this.#replies[slot];
       const written = yield* this.#requests.write(payload, { deadline: Infinity, peerGone: this.gone });
@@ -174,6 +187,23 @@ export class Transport {
       Atomics.add(c, FREED, 1);
       if (Atomics.load(c, SLOT_WAITERS) > 0) Atomics.notify(c, FREED);
     }
+  }
+
+  /**
+   * Sends `method(...args)` to the manager itself (reference counting: `incref`,
+   * `decref`, `adopt`) without waiting for a reply; nothing happens once the manager is
+   * gone. The server reads requests in order, so a later call of this process sees its
+   * effect. `sync`: block until written (else write without blocking the event loop).
+   */
+  post(method: string, args: unknown[], sync: boolean): void {
+    if (this.gone()) return;
+    const request: Request = [0, NO_REPLY, ownPid(), 0, method, args, 0];
+    const steps = this.#requests.write(encodeMessage(request, "the manager"), {
+      deadline: Infinity,
+      peerGone: this.gone,
+    });
+    if (sync) runSync(steps);
+    else runAsync(steps).catch(() => {});
   }
 
   /** Claims a free reply slot, waiting for one if all are busy. */
@@ -240,11 +270,14 @@ export class ServerEnd {
 
   #closed = (): boolean => Atomics.load(this.#control, CLOSED) !== 0;
 
-  /** Waits for the next request; `null` once the manager is shut down. */
-  *next(): Steps<Request | null> {
+  /**
+   * Waits for the next request until `deadline`: `undefined` if none came, `null` once
+   * the manager is shut down.
+   */
+  *next(deadline: number): Steps<Request | null | undefined> {
     spinWhileEmpty(this.#requests);
-    const r = yield* this.#requests.read({ deadline: Infinity, peerGone: this.#closed }, decodeMessage);
-    return r === EOF || r === EMPTY ? null : r as Request;
+    const r = yield* this.#requests.read({ deadline, peerGone: this.#closed }, decodeMessage);
+    return r === EOF ? null : r === EMPTY ? (this.#closed() ? null : undefined) : r as Request;
   }
 
   /**
@@ -253,6 +286,7 @@ export class ServerEnd {
    */
   reply(request: Request, status: number, value: unknown): void {
     const [seq, slot, pid] = request;
+    if (slot === NO_REPLY) return;
     let payload: Payload;
     try {
       payload = encodeMessage([seq, status, value], "the caller of the manager");
