@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
 import { holdThenWrite, readAndKeep, releaseCopy } from "./fixtures/manager_refcount_tasks.ts";
+import { soak } from "../bench/manager_soak.ts";
 import { eventually, joinWithin } from "./helpers.ts";
 import { runToEnd, start } from "./shared_helpers.ts";
 
@@ -182,4 +183,11 @@ test("extended JSON carries the values proxies hold exactly", async () => {
     assert.deepEqual(await d.get(String(i)), v, `value ${i}`);
   }
   assert.ok(Object.is(await d.get("2"), -0));
+});
+
+test("soak: calls on one dict and dicts made and released keep RSS within 1.5x (bench/manager_soak.ts in small)", async () => {
+  await using manager = await mp.Manager();
+  const r = await soak(manager, { calls: 30_000, dicts: 5_000, warm: 5_000, every: 1_000 });
+  assert.equal(r.objects, 0);
+  assert.ok(r.peak <= 1.5 * r.base, `RSS grew from ${r.base.toFixed(0)} MB to ${r.peak.toFixed(0)} MB`);
 });
