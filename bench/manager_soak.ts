@@ -78,7 +78,10 @@ if (import.meta.main) {
     dicts: 20_000,
     warm: 5_000,
     every: 10_000,
-    log: (step, rss) => console.log(`  ${step.padEnd(36)} RSS ${rss.toFixed(0)} MB`),
+    log: (step, rss) =>
+      console.log(
+        `  ${step.padEnd(36)} RSS ${rss.toFixed(0)} MB  ${(performance.now() / 1000).toFixed(1)} s`,
+      ),
   });
   const ratio = r.peak / r.base;
   console.log(

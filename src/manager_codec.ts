@@ -17,6 +17,8 @@ import { deserialize, type Payload, serialize } from "./serializer.ts";
 
 /** Payload tag of extended JSON (beyond the serializer's own tags). */
 const TAG_EXT_JSON = 100;
+/** Payload tag of the binary form of arrays of scalars (below). */
+const TAG_BINARY = 101;
 /** The serializer's plain JSON tag. */
 const TAG_JSON = 6;
 
@@ -131,11 +133,127 @@ function fromJson(v: unknown): unknown {
   return o;
 }
 
+// The binary form: most requests and replies are arrays of numbers and short strings
+// (`[seq, slot, pid, id, "set", ["key", 1], 0]`, `[seq, 0, undefined]`), which this
+// writes and reads several times faster than JSON text (no string building or parsing,
+// no text decoding of shared memory). A value is a kind byte and its data: numbers as
+// float64, strings as a uint32 byte length and UTF-8, arrays as a uint32 count and
+// their items.
+const B_UNDEFINED = 0, B_NULL = 1, B_TRUE = 2, B_FALSE = 3, B_NUMBER = 4, B_STRING = 5, B_ARRAY = 6;
+const view = new DataView(scratch.buffer);
+const MAX_BINARY_DEPTH = 8;
+/** Copy of shared bytes being read (DataView reads of shared memory are slower). */
+let input = new Uint8Array(4096);
+let inputView = new DataView(input.buffer);
+let at = 0;
+
+/** Writes `v` at `at`; false if it has no binary form (or does not fit). */
+function writeBinary(v: unknown, depth: number): boolean {
+  if (at + 16 > scratch.length) return false;
+  switch (typeof v) {
+    case "number":
+      scratch[at] = B_NUMBER;
+      view.setFloat64(at + 1, v, true);
+      at += 9;
+      return true;
+    case "string": {
+      const n = v.length;
+      if (at + 5 + n * 3 > scratch.length) return false;
+      const start = at + 5;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i);
+        if (c >= 0x80) break;
+        scratch[start + i] = c;
+      }
+      let len = i;
+      if (i < n) {
+        if (!v.isWellFormed()) return false;
+        len = i + encoder.encodeInto(v.slice(i), scratch.subarray(start + i)).written;
+      }
+      scratch[at] = B_STRING;
+      view.setUint32(at + 1, len, true);
+      at = start + len;
+      return true;
+    }
+    case "undefined":
+      scratch[at++] = B_UNDEFINED;
+      return true;
+    case "boolean":
+      scratch[at++] = v ? B_TRUE : B_FALSE;
+      return true;
+    case "object": {
+      if (v === null) {
+        scratch[at++] = B_NULL;
+        return true;
+      }
+      if (depth >= MAX_BINARY_DEPTH || Object.getPrototypeOf(v) !== Array.prototype) return false;
+      const a = v as unknown[];
+      scratch[at] = B_ARRAY;
+      view.setUint32(at + 1, a.length, true);
+      at += 5;
+      for (let i = 0; i < a.length; i++) if (!writeBinary(a[i], depth + 1)) return false;
+      return true;
+    }
+  }
+  return false;
+}
+
+function readBinary(): unknown {
+  const kind = input[at++];
+  switch (kind) {
+    case B_NUMBER: {
+      const n = inputView.getFloat64(at, true);
+      at += 8;
+      return n;
+    }
+    case B_STRING: {
+      const len = inputView.getUint32(at, true);
+      const start = at + 4;
+      at = start + len;
+      if (len <= 32) {
+        let ascii = true;
+        for (let i = start; i < at; i++) if (input[i] >= 0x80) ascii = false;
+        if (ascii) return String.fromCharCode.apply(null, input.subarray(start, at) as unknown as number[]);
+      }
+      return decodeUtf8(input.subarray(start, at));
+    }
+    case B_UNDEFINED:
+      return undefined;
+    case B_NULL:
+      return null;
+    case B_TRUE:
+      return true;
+    case B_FALSE:
+      return false;
+    case B_ARRAY: {
+      const n = inputView.getUint32(at, true);
+      at += 4;
+      const a = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readBinary();
+      return a;
+    }
+  }
+  throw new Error(`corrupt manager message: unknown value kind ${kind}`);
+}
+
+function decodeBinary(bytes: Uint8Array): unknown {
+  if (bytes.length > input.length) {
+    input = new Uint8Array(Math.max(bytes.length, input.length * 2));
+    inputView = new DataView(input.buffer);
+  }
+  input.set(bytes);
+  at = 0;
+  return readBinary();
+}
+
 /**
  * Encodes a manager message; `what` names its destination in errors. The bytes may be
  * this thread's scratch buffer (`scratch: true`), valid until the next encoding.
  */
 export function encodeMessage(message: unknown, what: string): Payload {
+  at = 0;
+  if (writeBinary(message, 0)) return { tag: TAG_BINARY, bytes: scratch.subarray(0, at), scratch: true };
   const j = toJson(message, 0);
   if (j === FAIL) return serialize(message, what);
   const text = JSON.stringify(j);
@@ -147,6 +265,7 @@ export function encodeMessage(message: unknown, what: string): Payload {
 
 /** Decodes what {@linkcode encodeMessage} made (`bytes` may be a view of shared memory). */
 export function decodeMessage(tag: number, bytes: Uint8Array): unknown {
+  if (tag === TAG_BINARY) return decodeBinary(bytes);
   if (tag === TAG_JSON) return JSON.parse(decodeUtf8(bytes));
   if (tag === TAG_EXT_JSON) return fromJson(JSON.parse(decodeUtf8(bytes)));
   // The structured deserializer may keep views of what it reads: give it bytes of its own.

@@ -162,7 +162,7 @@ test("proxies garbage collected give their references back", async () => {
   assert.equal(await keep.size(), 0);
 });
 
-test("extended JSON carries the values proxies hold exactly", async () => {
+test("the manager's codec (binary, extended JSON) carries the values proxies hold exactly", async () => {
   await using manager = await mp.Manager();
   const d = await manager.dict<string, unknown>();
   const values: unknown[] = [
@@ -177,6 +177,12 @@ test("extended JSON carries the values proxies hold exactly", async () => {
     [1, undefined, [NaN]],
     { a: undefined, b: { "\u0000mp": "u" } },
     new Uint8Array([1, 2]),
+    "héllo ✓ 🎉",
+    "\ud800 lone",
+    "a".repeat(40_000),
+    "é".repeat(30_000),
+    [[[[[[[[[[["deep"]]]]]]]]]]],
+    ["mixed", 1, { o: [null, true, false] }],
   ];
   for (const [i, v] of values.entries()) {
     await d.set(String(i), v);
