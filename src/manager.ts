@@ -17,7 +17,7 @@ import type { SynchronizedOptions } from "./synchronized.ts";
 import { checkTypecode, type InitOf, type Typecode } from "./typecodes.ts";
 import type { Value } from "./value.ts";
 import { closeTransport, createTransport, type Transport } from "./manager_transport.ts";
-import type { DebugInfo, RegisteredType, ServerConfig } from "./manager_server.ts";
+import type { ManagerDebugInfo, RegisteredType, ServerConfig } from "./manager_server.ts";
 import { Process, runAsRole } from "./process.ts";
 import { callAsync, callSync, type ProxyDesc, transportFor } from "./proxy.ts";
 import type { AutoProxy } from "./proxy_auto.ts";
@@ -35,8 +35,7 @@ type AnyFunction = (...args: any[]) => any;
 // deno-lint-ignore no-explicit-any
 export type ManagerCallable = ((...args: any[]) => unknown) | (new (...args: any[]) => unknown);
 
-/** What {@linkcode BaseManager.debugInfo} tells about a manager's server. */
-export type ManagerDebugInfo = DebugInfo;
+export type { ManagerDebugInfo };
 
 /** Options of {@linkcode BaseManager.register}. */
 export interface RegisterOptions {

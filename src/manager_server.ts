@@ -117,7 +117,7 @@ interface Entry {
 }
 
 /** What `debugInfo()` tells about a manager's server. */
-export interface DebugInfo {
+export interface ManagerDebugInfo {
   /** Objects the server holds (dicts, lists, namespaces, queues, registered types). */
   objects: number;
   /** References proxies hold on them, over all processes. */
@@ -168,12 +168,13 @@ class Server {
   }
 
   async serve(): Promise<void> {
-    for (;;) {
+    for (let n = 0;; n++) {
       const next = this.#end.next(this.#housekeeping);
       const req = this.#pending === 0 ? runSync(next) : await runAsync(next);
       if (req === null) return;
       if (req !== undefined) this.#handle(req);
-      if (req === undefined || performance.now() >= this.#housekeeping) this.#housekeep();
+      // A busy server looks at the clock every 64 requests only (it costs a call into Deno).
+      if (req === undefined || ((n & 63) === 0 && performance.now() >= this.#housekeeping)) this.#housekeep();
     }
   }
 
@@ -270,7 +271,11 @@ class Server {
         this.#housekeep();
         let references = 0;
         for (const e of this.#objects.values()) references += e.count;
-        return { objects: this.#objects.size, references, holders: this.#byHolder.size } satisfies DebugInfo;
+        return {
+          objects: this.#objects.size,
+          references,
+          holders: this.#byHolder.size,
+        } satisfies ManagerDebugInfo;
       }
     }
     throw new TypeError(`a manager has no method "${method}"`);

@@ -25,12 +25,19 @@ test("release() frees the object; a released proxy throws a clear ProcessError",
     d.get("a"),
     (e: Error) => e instanceof mp.ProcessError && /dict proxy \(id \d+\) was released/.test(e.message),
   );
-  await assert.rejects(new mp.Process({ target: releaseCopy, args: [d, d] }).start(), /was released/);
+  await assert.rejects(
+    new mp.Process({ target: releaseCopy, args: [d, d] as never }).start(),
+    /was released/,
+  );
   l.release();
   mp.releaseProxy(ns);
   assert.throws(() => ns.x, /was released/);
   q[Symbol.dispose]();
   assert.deepEqual(manager.debugInfoSync(), { objects: 0, references: 0, holders: 0 });
+  // Shared objects are not counted (they live in shared memory), but refuse use once released.
+  const lock = await manager.Lock();
+  mp.releaseProxy(lock);
+  assert.throws(() => lock.acquireSync(), /Lock proxy \(id 0\) was released/);
 });
 
 test("using blocks release; a dict per request stays bounded", async () => {
