@@ -260,17 +260,36 @@ function transportOf(via: Transport, desc: ProxyDesc): Transport {
 }
 
 /** One call to the server: arguments prepared, the reply's proxies rebuilt. */
-export function* callSteps(t: Transport, desc: ProxyDesc, method: string, args: unknown[]): Steps<unknown> {
+export function* callSteps(
+  t: Transport,
+  desc: ProxyDesc,
+  method: string,
+  args: unknown[],
+  proxy?: object,
+): Steps<unknown> {
   const what = `this ${desc.typeid} proxy`;
   checkNotReleased(desc, what);
   const sent = toServer(args, "argument") as unknown[];
-  return fromServer(t, yield* t.call(desc.id, method, sent, what, sent === args ? 0 : HOLDS_PROXIES));
+  const reply = yield* t.call(desc.id, method, sent, what, sent === args ? 0 : HOLDS_PROXIES);
+  // Used after the reply, so that the proxy making an async call is not garbage collected
+  // (and its reference given back) while the call is under way.
+  if (proxy !== undefined) proxies.get(proxy);
+  return fromServer(t, reply);
 }
 
-/** Runs one call to the server without blocking; errors reject. */
-export function callAsync(t: Transport, desc: ProxyDesc, method: string, args: unknown[]): Promise<unknown> {
+/**
+ * Runs one call to the server without blocking; errors reject. `proxy` (the caller) is
+ * kept alive until the reply.
+ */
+export function callAsync(
+  t: Transport,
+  desc: ProxyDesc,
+  method: string,
+  args: unknown[],
+  proxy?: object,
+): Promise<unknown> {
   try {
-    return runAsync(callSteps(t, desc, method, args));
+    return runAsync(callSteps(t, desc, method, args, proxy));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -315,7 +334,7 @@ export class BaseProxy {
    * An error in the server rejects with a `RemoteError` carrying its message.
    */
   callMethod(method: string, args: unknown[] = []): Promise<unknown> {
-    return callAsync(this.#t, this.#desc, method, args);
+    return callAsync(this.#t, this.#desc, method, args, this);
   }
 
   /** Blocking {@linkcode BaseProxy.callMethod}. */

@@ -60,7 +60,7 @@ export function autoProxy(t: Transport, desc: ProxyDesc): object {
       const sync = key.endsWith("Sync") && exposed.includes(key.slice(0, -4));
       const name = sync ? key.slice(0, -4) : key;
       if (sync) m = (...args: unknown[]) => callSync(t, desc, name, args);
-      else if (exposed.includes(name)) m = (...args: unknown[]) => callAsync(t, desc, name, args);
+      else if (exposed.includes(name)) m = (...args: unknown[]) => callAsync(t, desc, name, args, proxy);
       else {
         m = () => {
           throw missing(key);
