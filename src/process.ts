@@ -274,6 +274,9 @@ export class Process<A extends unknown[] = any[]> {
   }
 
   async #launch(callers: string[], method: StartMethod): Promise<void> {
+    // Before any await, so that within start() itself: a manager proxy takes its
+    // reference for the child here (its process may release its own right after).
+    const args = encode(this.#args);
     const subclassed = this.run !== Process.prototype.run;
     let target: FunctionRef | null = null;
     let cls: FunctionRef | null = null;
@@ -305,7 +308,7 @@ export class Process<A extends unknown[] = any[]> {
       target,
       cls,
       props: encode(props),
-      args: encode(this.#args),
+      args,
       extra: this.#childRole?.extra,
     };
     try {
