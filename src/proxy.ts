@@ -124,8 +124,19 @@ export function remember(proxy: object, t: Transport, desc: ProxyDesc): void {
  * ```
  */
 export function releaseProxy(proxy: object): void {
-  const cell = proxies.get(proxy);
-  if (cell === undefined || released.has(cell.desc)) return;
+  const cell = typeof proxy === "object" && proxy !== null ? proxies.get(proxy) : undefined;
+  if (cell === undefined) {
+    throw new TypeError(
+      `releaseProxy(proxy): the value given (${
+        proxy === null
+          ? "null"
+          : typeof proxy === "object"
+          ? `an instance of ${(proxy as object).constructor?.name ?? "a null-prototype object"}`
+          : `a ${typeof proxy}`
+      }) is not a manager proxy: pass a proxy that a manager returned (await manager.dict(), ...)`,
+    );
+  }
+  if (released.has(cell.desc)) return;
   released.add(cell.desc);
   finalizer.unregister(cell);
   if (cell.desc.id > 0) cell.t.post("decref", [cell.desc.id], true);
@@ -186,7 +197,10 @@ export function reviveProxy(state: unknown): object {
 export function toServer(value: unknown, path: string): unknown {
   if (typeof value !== "object" || value === null) return value;
   const desc = descOf(value);
-  if (desc !== undefined) return markerOf(desc);
+  if (desc !== undefined) {
+    checkNotReleased(desc, `${path}, a ${desc.typeid} proxy,`);
+    return markerOf(desc);
+  }
   if (SHARE in value) {
     throw new ProcessError(
       `${path} (${value.constructor?.name ?? "shared object"}) cannot be stored in a manager: only plain ` +

@@ -29,6 +29,13 @@ test("release() frees the object; a released proxy throws a clear ProcessError",
     new mp.Process({ target: releaseCopy, args: [d, d] as never }).start(),
     /was released/,
   );
+  const other = await manager.dict<string, unknown>();
+  await assert.rejects(other.set("d", d), /argument\[1\], a dict proxy, \(id \d+\) was released/);
+  other.release();
+  assert.throws(
+    () => mp.releaseProxy({}),
+    /releaseProxy\(proxy\): the value given \(an instance of Object\) is not a manager proxy/,
+  );
   l.release();
   mp.releaseProxy(ns);
   assert.throws(() => ns.x, /was released/);
