@@ -100,6 +100,8 @@ function publicMethods(obj: unknown): string[] {
 
 /** How often the server looks for holders that ended and frees what they held (ms). */
 const HOUSEKEEPING_MS = 100;
+/** Longest wait between two sweeps for unreachable objects (ms). */
+const MAX_SWEEP_MS = 5000;
 
 /** An object the server holds, with its references. */
 interface Entry {
@@ -159,6 +161,8 @@ class Server {
   /** Some object may have become unreachable: sweep at the next housekeeping. */
   #dirty = false;
   #housekeeping = performance.now() + HOUSEKEEPING_MS;
+  #sweepEvery = HOUSEKEEPING_MS;
+  #nextSweep = 0;
 
   constructor(end: ServerEnd, token: number, types: Map<string, { fn: AnyFunction; exposed?: string[] }>) {
     this.#end = end;
@@ -178,8 +182,11 @@ class Server {
     }
   }
 
-  /** Frees the references of holders that ended, and what nothing refers to any more. */
-  #housekeep(): void {
+  /**
+   * Frees the references of holders that ended, and what nothing refers to any more
+   * (`force`: sweep now even if one was done lately).
+   */
+  #housekeep(force = false): void {
     for (const [pid, ids] of this.#byHolder) {
       if (pidAlive(pid)) continue;
       this.#byHolder.delete(pid);
@@ -192,8 +199,15 @@ class Server {
         if (e.count === 0) this.#unroot(id, e);
       }
     }
-    if (this.#dirty) this.#sweep();
-    this.#housekeeping = performance.now() + HOUSEKEEPING_MS;
+    const now = performance.now();
+    if (this.#dirty && (force || now >= this.#nextSweep)) {
+      // A sweep that frees nothing makes the next one wait twice as long (up to
+      // MAX_SWEEP_MS): a busy dict of proxies is not walked ten times a second for nothing.
+      const freed = this.#sweep();
+      this.#sweepEvery = freed > 0 ? HOUSEKEEPING_MS : Math.min(this.#sweepEvery * 2, MAX_SWEEP_MS);
+      this.#nextSweep = now + this.#sweepEvery;
+    }
+    this.#housekeeping = now + HOUSEKEEPING_MS;
   }
 
   #handle(req: Request): void {
@@ -268,7 +282,7 @@ class Server {
         this.#decref(args[0] as number, args[1] as number);
         return undefined;
       case "debugInfo": {
-        this.#housekeep();
+        this.#housekeep(true);
         let references = 0;
         for (const e of this.#objects.values()) references += e.count;
         return {
@@ -337,8 +351,8 @@ class Server {
     if (e.word !== undefined) this.#chunks.free(e.word, 4);
   }
 
-  /** Frees every object that no reference reaches, directly or through stored markers. */
-  #sweep(): void {
+  /** Frees every object that no reference reaches, directly or through stored markers; returns how many. */
+  #sweep(): number {
     this.#dirty = false;
     const live = new Set<number>();
     const stack: Entry[] = [];
@@ -355,11 +369,15 @@ class Server {
       });
     }
     this.#unrooted = 0;
+    let freed = 0;
     for (const [id, e] of this.#objects) {
-      if (!live.has(id)) this.#free(id, e);
-      else if (e.count === 0) this.#unrooted++;
+      if (!live.has(id)) {
+        this.#free(id, e);
+        freed++;
+      } else if (e.count === 0) this.#unrooted++;
     }
     this.#dirty = false;
+    return freed;
   }
 
   /** The object a marker inside an argument stands for (itself for anything else). */
