@@ -158,14 +158,14 @@ export class Transport {
   }
 
   /**
-   * Calls `method` of object `id` on the server with `args` (already encoded for the
-   * manager) and returns the reply's value; a server-side error throws a
+   * Calls `method` of object `id` (made as `typeid`, for errors) on the server with
+   * `args` (already encoded for the manager) and returns the reply's value; a server-side error throws a
    * {@linkcode RemoteError} carrying the server's message, whose `cause` is the error
    * rebuilt with its own class.
    */
-  *call(id: number, method: string, args: unknown[], what: string, flags = 0): Steps<unknown> {
-    this.check(what);
-    const slot = yield* this.#claim(what);
+  *call(id: number, method: string, args: unknown[], typeid: string, flags = 0): Steps<unknown> {
+    if (this.gone()) throw this.goneError(`this ${typeid} proxy`);
+    const slot = yield* this.#claim(typeid);
     const c = this.#control;
     try {
       const seq = (Atomics.add(c, SEQS + slot, 1) + 1) | 0;
@@ -173,11 +173,11 @@ export class Transport {
       const payload = encodeMessage(request, "the manager");
       const reply = this.#replies[slot];
       const written = yield* this.#requests.write(payload, { deadline: Infinity, peerGone: this.gone });
-      if (written !== "ok") throw this.goneError(what);
+      if (written !== "ok") throw this.goneError(`this ${typeid} proxy`);
       spinWhileEmpty(reply);
       for (;;) {
         const r = yield* this.#replies[slot].read({ deadline: Infinity, peerGone: this.gone }, readReply);
-        if (r === EOF || r === EMPTY) throw this.goneError(what);
+        if (r === EOF || r === EMPTY) throw this.goneError(`this ${typeid} proxy`);
         if (r[0] !== seq) continue; // meant for a caller of this slot that died mid-call
         if (r[1] === REPLY_ERROR) throw remoteError(r[2] as ErrorData);
         return r[2];
@@ -207,7 +207,7 @@ export class Transport {
   }
 
   /** Claims a free reply slot, waiting for one if all are busy. */
-  *#claim(what: string): Steps<number> {
+  *#claim(typeid: string): Steps<number> {
     const c = this.#control;
     const pid = ownPid();
     for (;;) {
@@ -220,7 +220,7 @@ export class Transport {
           return slot;
         }
       }
-      this.check(what);
+      this.check(`this ${typeid} proxy`);
       Atomics.add(c, SLOT_WAITERS, 1);
       try {
         yield wait(c, FREED, freed, LIVENESS_POLL_MS);

@@ -148,11 +148,13 @@ export function isReleased(proxy: object): boolean {
   return cell !== undefined && released.has(cell.desc);
 }
 
-/** Throws if the proxy of `desc` was released, naming it as `what`. */
-export function checkNotReleased(desc: ProxyDesc, what: string): void {
+/** Throws if the proxy of `desc` was released, naming it as `what` ("this dict proxy"). */
+export function checkNotReleased(desc: ProxyDesc, what?: string): void {
   if (released.has(desc)) {
     throw new ProcessError(
-      `${what} (id ${desc.id}) was released (release() was called, or its using block ended): ` +
+      `${
+        what ?? `this ${desc.typeid} proxy`
+      } (id ${desc.id}) was released (release() was called, or its using block ended): ` +
         "it no longer refers to its object. Keep the proxy unreleased while you use it, or get " +
         "another proxy to the object (from a dict or list proxy that holds it).",
     );
@@ -281,10 +283,9 @@ export function* callSteps(
   args: unknown[],
   proxy?: object,
 ): Steps<unknown> {
-  const what = `this ${desc.typeid} proxy`;
-  checkNotReleased(desc, what);
+  checkNotReleased(desc);
   const sent = toServer(args, "argument") as unknown[];
-  const reply = yield* t.call(desc.id, method, sent, what, sent === args ? 0 : HOLDS_PROXIES);
+  const reply = yield* t.call(desc.id, method, sent, desc.typeid, sent === args ? 0 : HOLDS_PROXIES);
   // Used after the reply, so that the proxy making an async call is not garbage collected
   // (and its reference given back) while the call is under way.
   if (proxy !== undefined) proxies.get(proxy);
@@ -311,7 +312,11 @@ export function callAsync(
 
 /** Runs one call to the server, blocking the thread until the reply. */
 export function callSync(t: Transport, desc: ProxyDesc, method: string, args: unknown[]): unknown {
-  return runSync(callSteps(t, desc, method, args));
+  // callSteps without its generator: the common path of every *Sync method.
+  checkNotReleased(desc);
+  const sent = toServer(args, "argument") as unknown[];
+  const reply = runSync(t.call(desc.id, method, sent, desc.typeid, sent === args ? 0 : HOLDS_PROXIES));
+  return fromServer(t, reply);
 }
 
 /**
