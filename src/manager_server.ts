@@ -150,6 +150,8 @@ class Server {
   readonly #objects = new Map<number, Entry>();
   /** Ids each holder pid holds references on. */
   readonly #byHolder = new Map<number, Set<number>>();
+  /** References taken by senders of proxies for their receivers, until adopted ("pid:n"). */
+  readonly #tickets = new Map<string, { id: number; pid: number }>();
   readonly #chunks: ArenaChunks;
   readonly #makers = referentMakers((v) => this.#resolve(v));
   #nextId = 1;
@@ -187,6 +189,9 @@ class Server {
    * (`force`: sweep now even if one was done lately).
    */
   #housekeep(force = false): void {
+    for (const [key, ticket] of this.#tickets) {
+      if (!pidAlive(ticket.pid)) this.#tickets.delete(key); // its reference goes below
+    }
     for (const [pid, ids] of this.#byHolder) {
       if (pidAlive(pid)) continue;
       this.#byHolder.delete(pid);
@@ -271,16 +276,28 @@ class Server {
         this.#increfIn(marker, pid);
         return marker;
       }
-      case "incref":
-        for (const id of args as number[]) this.#incref(id, pid);
+      case "share": {
+        // A reference for the receiver of a proxy, held by the sender until adopted.
+        const [id, [from, n]] = args as [number, [number, number]];
+        this.#incref(id, pid);
+        this.#tickets.set(`${from}:${n}`, { id, pid });
         return undefined;
+      }
       case "decref":
         for (const id of args as number[]) this.#decref(id, pid);
         return undefined;
-      case "adopt":
-        this.#incref(args[0] as number, pid);
-        this.#decref(args[0] as number, args[1] as number);
+      case "adopt": {
+        // The receiver takes a reference; the sender's for it goes, the first time only.
+        const [id, [from, n]] = args as [number, [number, number]];
+        this.#incref(id, pid);
+        const key = `${from}:${n}`;
+        const ticket = this.#tickets.get(key);
+        if (ticket !== undefined) {
+          this.#tickets.delete(key);
+          this.#decref(ticket.id, ticket.pid);
+        }
         return undefined;
+      }
       case "debugInfo": {
         this.#housekeep(true);
         let references = 0;

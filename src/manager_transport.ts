@@ -190,7 +190,7 @@ export class Transport {
   }
 
   /**
-   * Sends `method(...args)` to the manager itself (reference counting: `incref`,
+   * Sends `method(...args)` to the manager itself (reference counting: `share`,
    * `decref`, `adopt`) without waiting for a reply; nothing happens once the manager is
    * gone. The server reads requests in order, so a later call of this process sees its
    * effect. `sync`: block until written (else write without blocking the event loop).

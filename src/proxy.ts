@@ -33,8 +33,13 @@ export interface ProxyDesc {
 export interface ProxyState {
   transport: TransportHandle;
   desc: ProxyDesc;
-  /** The pid of the process that took a reference for the receiver (objects with an id). */
-  from?: number;
+  /**
+   * The ticket of the reference the sending process took for the receiver (objects
+   * with an id): `[sender pid, number]`. The first process that revives the handle
+   * adopts that reference; any other (a handle posted to several workers) takes one
+   * of its own.
+   */
+  ticket?: [number, number];
 }
 
 /** A proxy's hold on its object. */
@@ -70,6 +75,8 @@ const finalizer = new FinalizationRegistry<Cell>((cell) => {
   if (!released.has(cell.desc)) cell.t.post("decref", [cell.desc.id], false);
 });
 const builders = new Map<string, (t: Transport, desc: ProxyDesc) => object>();
+/** Tickets handed out by this process (see {@linkcode ProxyState.ticket}). */
+let tickets = 0;
 
 /** This process's end of the transport described by `handle` (one per manager). */
 export function transportFor(handle: TransportHandle): Transport {
@@ -177,17 +184,17 @@ export function proxyHandle(t: Transport, desc: ProxyDesc): SharedHandle {
   t.check(what);
   const state: ProxyState = { transport: t.handle, desc };
   if (desc.id > 0) {
-    t.post("incref", [desc.id], true);
-    state.from = ownPid();
+    state.ticket = [ownPid(), ++tickets];
+    t.post("share", [desc.id, state.ticket], true);
   }
   return { type: "ManagerProxy", module: REVIVER_MODULE, state };
 }
 
 /** Revives a proxy that travelled in `Process` args (adopting the sender's reference). */
 export function reviveProxy(state: unknown): object {
-  const { transport, desc, from } = state as ProxyState;
+  const { transport, desc, ticket } = state as ProxyState;
   const t = transportFor(transport);
-  if (from !== undefined) t.post("adopt", [desc.id, from], true);
+  if (ticket !== undefined) t.post("adopt", [desc.id, ticket], true);
   return buildProxy(t, desc);
 }
 

@@ -1,7 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
-import { holdThenWrite, poolWrite, readAndKeep, releaseCopy } from "./fixtures/manager_refcount_tasks.ts";
+import {
+  holdThenWrite,
+  keepInit,
+  poolWrite,
+  readAndKeep,
+  releaseCopy,
+  writeInit,
+} from "./fixtures/manager_refcount_tasks.ts";
 import { soak } from "../bench/manager_soak.ts";
 import { eventually, joinWithin } from "./helpers.ts";
 import { runToEnd, start } from "./shared_helpers.ts";
@@ -151,6 +158,31 @@ test("proxies in pool tasks: the workers' copies are given back when the pool en
     10_000,
     "the dict freed once the workers ended",
   );
+});
+
+test("one proxy handle revived by several workers (pool initargs): each holds its own reference", async () => {
+  await using manager = await mp.Manager();
+  const d = await manager.dict<string, number>();
+  const pool = new mp.Pool({ processes: 2, initializer: keepInit, initargs: [d] });
+  try {
+    await Promise.all(Array.from({ length: 10 }, (_, i) => pool.apply(writeInit, [i])));
+    // The parent's reference is intact: 1 (parent) + 1 per worker that revived the handle.
+    const info = await manager.debugInfo();
+    assert.equal(info.objects, 1);
+    assert.ok(info.references >= 2, `references: ${info.references}`);
+    assert.equal(await d.size(), 10);
+  } finally {
+    pool.close();
+    await pool.join();
+  }
+  await eventually(
+    () => manager.debugInfoSync().references === 1,
+    10_000,
+    "the workers' references given back",
+  );
+  assert.equal(await d.size(), 10);
+  d.release();
+  assert.equal((await manager.debugInfo()).objects, 0);
 });
 
 test("a child releasing its copy leaves the parent's proxy working", async () => {
