@@ -108,10 +108,11 @@ export {
   BaseManager,
   Manager,
   type ManagerCallable,
+  type ManagerDebugInfo,
   type RegisterOptions,
   SyncManager,
 } from "./src/manager.ts";
-export { BaseProxy, type ProxyDesc } from "./src/proxy.ts";
+export { BaseProxy, type ProxyDesc, releaseProxy } from "./src/proxy.ts";
 export { type DictKey, DictProxy, type DictSource } from "./src/proxy_dict.ts";
 export { ListProxy, type SortOptions } from "./src/proxy_list.ts";
 export type { NamespaceProxy } from "./src/proxy_namespace.ts";

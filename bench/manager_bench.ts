@@ -1,7 +1,8 @@
 /**
  * Manager proxies next to Python's `multiprocessing.Manager()` measured in the same
  * run: a dict proxy `set` + `get` round trip pair (µs), blocking (`*Sync`) and async,
- * and a list proxy `append` from two child processes at once (calls/s).
+ * a list proxy `append` from two child processes at once (calls/s), and one proxy call
+ * next to a Pipe round trip measured in the same run.
  *
  * Run: deno run -A bench/manager_bench.ts   |   bun bench/manager_bench.ts
  */
@@ -10,6 +11,43 @@ import { line, runPython, runtimeLabel, versus } from "./python.ts";
 
 const PAIRS = 5_000;
 const APPENDS = 5_000; // per child
+
+/** Echoes what `c` receives until `null` (a child of the benchmark: the Pipe reference). */
+export function echo(c: mp.Connection<number | null>): void {
+  for (;;) {
+    const v = c.recvSync();
+    c.sendSync(v);
+    if (v === null) return;
+  }
+}
+
+/**
+ * One dict proxy call (`setSync`) next to one Pipe round trip to an echoing child, in
+ * interleaved rounds (µs, best of each): issue 13 wants a proxy call within 2x of it.
+ */
+async function callVsPipe(d: mp.DictProxy<number, number>): Promise<[call: number, pipe: number]> {
+  const [here, there] = mp.Pipe<number | null>();
+  const p = new mp.Process({ target: echo, args: [there] });
+  await p.start();
+  const n = 5_000;
+  let call = Infinity, pipe = Infinity;
+  for (let r = 0; r < 10; r++) {
+    let t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      here.sendSync(i);
+      here.recvSync();
+    }
+    pipe = Math.min(pipe, ((performance.now() - t0) * 1000) / n);
+    t0 = performance.now();
+    for (let i = 0; i < n; i++) d.setSync(i % 100, i);
+    call = Math.min(call, ((performance.now() - t0) * 1000) / n);
+  }
+  here.sendSync(null);
+  here.recvSync();
+  await p.join();
+  here.close();
+  return [call, pipe];
+}
 
 /** Appends `n` numbers to `l`, blocking on each reply (a child of the benchmark). */
 export function appender(l: mp.ListProxy<number>, n: number): void {
@@ -82,6 +120,7 @@ if (import.meta.main) {
   const sync = await setGet(d, false);
   const asyncPair = await setGet(d, true);
   const rate = Math.max(await appends(manager), await appends(manager));
+  const [call, pipe] = await callVsPipe(d);
   const py = (await runPython(PYTHON, [String(PAIRS), String(APPENDS)])) as
     | { pair: number; appends: number }
     | null;
@@ -95,6 +134,11 @@ if (import.meta.main) {
     "dict set+get, async (main process)",
     `${asyncPair.toFixed(1)} µs`,
     py ? `Python ${py.pair.toFixed(1)} µs → ${versus(asyncPair, py.pair, false)}` : "",
+  );
+  line(
+    "one dict call (setSync) vs a Pipe round trip",
+    `${call.toFixed(2)} µs`,
+    `Pipe ${pipe.toFixed(2)} µs → the call takes ${(call / pipe).toFixed(2)}x`,
   );
   line(
     "list append from 2 children at once",

@@ -17,7 +17,7 @@ import type { SynchronizedOptions } from "./synchronized.ts";
 import { checkTypecode, type InitOf, type Typecode } from "./typecodes.ts";
 import type { Value } from "./value.ts";
 import { closeTransport, createTransport, type Transport } from "./manager_transport.ts";
-import type { RegisteredType, ServerConfig } from "./manager_server.ts";
+import type { ManagerDebugInfo, RegisteredType, ServerConfig } from "./manager_server.ts";
 import { Process, runAsRole } from "./process.ts";
 import { callAsync, callSync, type ProxyDesc, transportFor } from "./proxy.ts";
 import type { AutoProxy } from "./proxy_auto.ts";
@@ -34,6 +34,8 @@ type AnyFunction = (...args: any[]) => any;
 /** What `register()` accepts: a class or a factory function. */
 // deno-lint-ignore no-explicit-any
 export type ManagerCallable = ((...args: any[]) => unknown) | (new (...args: any[]) => unknown);
+
+export type { ManagerDebugInfo };
 
 /** Options of {@linkcode BaseManager.register}. */
 export interface RegisterOptions {
@@ -203,6 +205,36 @@ export class BaseManager {
   /** Blocking {@linkcode BaseManager.create}. */
   createSync<T = unknown>(typeid: string, ...args: unknown[]): AutoProxy<T> {
     return this.makeSync(typeid, args) as AutoProxy<T>;
+  }
+
+  /**
+   * What the server holds (Python's `_debug_info()` / `_number_of_objects()`): the
+   * number of live objects, the references proxies hold on them and the processes
+   * holding them. Holders that ended are let go first.
+   *
+   * @example Objects freed on release
+   * ```ts
+   * import * as mp from "@mp/multiprocessing";
+   * await using manager = await mp.Manager();
+   * const d = await manager.dict();
+   * console.log((await manager.debugInfo()).objects); // 1
+   * d.release();
+   * console.log((await manager.debugInfo()).objects); // 0
+   * ```
+   */
+  debugInfo(): Promise<ManagerDebugInfo> {
+    try {
+      const t = this.#ready();
+      return callAsync(t, this.#desc(t), "debugInfo", []) as Promise<ManagerDebugInfo>;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Blocking {@linkcode BaseManager.debugInfo}. */
+  debugInfoSync(): ManagerDebugInfo {
+    const t = this.#ready();
+    return callSync(t, this.#desc(t), "debugInfo", []) as ManagerDebugInfo;
   }
 
   /** Asks the server to make an object of `typeid` and returns its proxy (for subclasses). */

@@ -11,8 +11,10 @@
  * the tree buffer back and revives the handle. Views that already are in the tree
  * buffer (a manager Lock given to a manager Condition) are kept where they are.
  *
- * The chunks are never freed: an object may be in use by some process until the
- * program ends (a few bytes each, in chunks of 4 KiB per manager).
+ * The chunks are never given back to the arena; a queue's word is reused once the
+ * queue is freed. Locks, Values and the like are not reference counted: an object may
+ * be in use by some process until the program ends (a few bytes each, in chunks of
+ * 4 KiB per manager).
  *
  * @module
  */
@@ -51,6 +53,8 @@ export class ArenaChunks {
   #chunks = 0;
   #at = 0;
   #end = 0;
+  /** Freed offsets by rounded size. */
+  readonly #free = new Map<number, number[]>();
 
   /** Allocator of the manager whose token is `token`. */
   constructor(token: number) {
@@ -60,6 +64,11 @@ export class ArenaChunks {
   /** Returns the byte offset (in the tree buffer) of `size` fresh zeroed bytes. */
   alloc(size: number): number {
     const need = Math.ceil(Math.max(size, 1) / ALIGN) * ALIGN;
+    const reused = this.#free.get(need)?.pop();
+    if (reused !== undefined) {
+      new Uint8Array(treeBuffer(), reused, need).fill(0);
+      return reused;
+    }
     if (this.#at + need > this.#end) {
       const ref = createBlock(`${this.#prefix}${++this.#chunks}`, Math.max(CHUNK, need));
       const bytes = blockBytes(ref);
@@ -69,6 +78,14 @@ export class ArenaChunks {
     const at = this.#at;
     this.#at += need;
     return at;
+  }
+
+  /** Gives back `size` bytes at `offset` (from {@linkcode ArenaChunks.alloc}) for reuse. */
+  free(offset: number, size: number): void {
+    const need = Math.ceil(Math.max(size, 1) / ALIGN) * ALIGN;
+    let list = this.#free.get(need);
+    if (list === undefined) this.#free.set(need, list = []);
+    list.push(offset);
   }
 
   /**

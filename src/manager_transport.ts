@@ -18,8 +18,9 @@ import { LIVENESS_POLL_MS, ownPid, pidAlive, type SharedInt32 } from "./atomics.
 import { blockBytes, type BlockRef, closeBlock, createBlock, unlinkBlock } from "./arena.ts";
 import { Channel, EMPTY, EOF } from "./channel.ts";
 import { type ErrorData, errorFromData, errorToData, ProcessError, RemoteError } from "./errors.ts";
-import { deserialize, type Payload, serialize } from "./serializer.ts";
-import { runSync, type Steps, wait } from "./steps.ts";
+import { decodeMessage, encodeMessage } from "./manager_codec.ts";
+import type { Payload } from "./serializer.ts";
+import { runAsync, runSync, type Steps, wait } from "./steps.ts";
 
 /** Number of reply slots: calls in flight at once across the tree (more wait for a slot). */
 export const SLOTS = 32;
@@ -49,8 +50,21 @@ export const REPLY_ERROR = 1;
 /** Reply status: the reply is in an arena block (`BigReply`). */
 const REPLY_BIG = 2;
 
-/** A request as the server reads it. */
-export type Request = [seq: number, slot: number, pid: number, id: number, method: string, args: unknown[]];
+/** A request as the server reads it (`slot` -1: no reply is wanted). */
+export type Request = [
+  seq: number,
+  slot: number,
+  pid: number,
+  id: number,
+  method: string,
+  args: unknown[],
+  flags: number,
+];
+
+/** Request flag: the arguments hold proxy markers. */
+export const HOLDS_PROXIES = 1;
+/** The slot of a request that wants no reply. */
+export const NO_REPLY = -1;
 
 interface BigReply {
   ref: BlockRef;
@@ -80,11 +94,11 @@ export function createTransport(): TransportHandle {
 
 /** Reads a reply's bytes (arena replies are copied out and their block freed). */
 function readReply(tag: number, bytes: Uint8Array): [number, number, unknown] {
-  const r = deserialize(tag, bytes) as [number, number, unknown];
+  const r = decodeMessage(tag, bytes) as [number, number, unknown];
   if (r[1] !== REPLY_BIG) return r;
   const big = r[2] as BigReply;
   try {
-    return deserialize(big.tag, blockBytes(big.ref).slice()) as [number, number, unknown];
+    return decodeMessage(big.tag, blockBytes(big.ref).slice()) as [number, number, unknown];
   } finally {
     unlinkBlock(big.ref);
   }
@@ -144,26 +158,26 @@ export class Transport {
   }
 
   /**
-   * Calls `method` of object `id` on the server with `args` (already encoded for the
-   * manager) and returns the reply's value; a server-side error throws a
+   * Calls `method` of object `id` (made as `typeid`, for errors) on the server with
+   * `args` (already encoded for the manager) and returns the reply's value; a server-side error throws a
    * {@linkcode RemoteError} carrying the server's message, whose `cause` is the error
    * rebuilt with its own class.
    */
-  *call(id: number, method: string, args: unknown[], what: string): Steps<unknown> {
-    this.check(what);
-    const slot = yield* this.#claim(what);
+  *call(id: number, method: string, args: unknown[], typeid: string, flags = 0): Steps<unknown> {
+    if (this.gone()) throw this.goneError(`this ${typeid} proxy`);
+    const slot = yield* this.#claim(typeid);
     const c = this.#control;
     try {
       const seq = (Atomics.add(c, SEQS + slot, 1) + 1) | 0;
-      const request: Request = [seq, slot, ownPid(), id, method, args];
-      const payload = serialize(request, "the manager");
+      const request: Request = [seq, slot, ownPid(), id, method, args, flags];
+      const payload = encodeMessage(request, "the manager");
       const reply = this.#replies[slot];
       const written = yield* this.#requests.write(payload, { deadline: Infinity, peerGone: this.gone });
-      if (written !== "ok") throw this.goneError(what);
+      if (written !== "ok") throw this.goneError(`this ${typeid} proxy`);
       spinWhileEmpty(reply);
       for (;;) {
         const r = yield* this.#replies[slot].read({ deadline: Infinity, peerGone: this.gone }, readReply);
-        if (r === EOF || r === EMPTY) throw this.goneError(what);
+        if (r === EOF || r === EMPTY) throw this.goneError(`this ${typeid} proxy`);
         if (r[0] !== seq) continue; // meant for a caller of this slot that died mid-call
         if (r[1] === REPLY_ERROR) throw remoteError(r[2] as ErrorData);
         return r[2];
@@ -175,8 +189,25 @@ export class Transport {
     }
   }
 
+  /**
+   * Sends `method(...args)` to the manager itself (reference counting: `share`,
+   * `decref`, `adopt`) without waiting for a reply; nothing happens once the manager is
+   * gone. The server reads requests in order, so a later call of this process sees its
+   * effect. `sync`: block until written (else write without blocking the event loop).
+   */
+  post(method: string, args: unknown[], sync: boolean): void {
+    if (this.gone()) return;
+    const request: Request = [0, NO_REPLY, ownPid(), 0, method, args, 0];
+    const steps = this.#requests.write(encodeMessage(request, "the manager"), {
+      deadline: Infinity,
+      peerGone: this.gone,
+    });
+    if (sync) runSync(steps);
+    else runAsync(steps).catch(() => {});
+  }
+
   /** Claims a free reply slot, waiting for one if all are busy. */
-  *#claim(what: string): Steps<number> {
+  *#claim(typeid: string): Steps<number> {
     const c = this.#control;
     const pid = ownPid();
     for (;;) {
@@ -189,7 +220,7 @@ export class Transport {
           return slot;
         }
       }
-      this.check(what);
+      this.check(`this ${typeid} proxy`);
       Atomics.add(c, SLOT_WAITERS, 1);
       try {
         yield wait(c, FREED, freed, LIVENESS_POLL_MS);
@@ -239,11 +270,14 @@ export class ServerEnd {
 
   #closed = (): boolean => Atomics.load(this.#control, CLOSED) !== 0;
 
-  /** Waits for the next request; `null` once the manager is shut down. */
-  *next(): Steps<Request | null> {
+  /**
+   * Waits for the next request until `deadline`: `undefined` if none came, `null` once
+   * the manager is shut down.
+   */
+  *next(deadline: number): Steps<Request | null | undefined> {
     spinWhileEmpty(this.#requests);
-    const r = yield* this.#requests.read({ deadline: Infinity, peerGone: this.#closed }, deserialize);
-    return r === EOF || r === EMPTY ? null : r as Request;
+    const r = yield* this.#requests.read({ deadline, peerGone: this.#closed }, decodeMessage);
+    return r === EOF ? null : r === EMPTY ? (this.#closed() ? null : undefined) : r as Request;
   }
 
   /**
@@ -252,17 +286,18 @@ export class ServerEnd {
    */
   reply(request: Request, status: number, value: unknown): void {
     const [seq, slot, pid] = request;
+    if (slot === NO_REPLY) return;
     let payload: Payload;
     try {
-      payload = serialize([seq, status, value], "the caller of the manager");
+      payload = encodeMessage([seq, status, value], "the caller of the manager");
     } catch (e) {
-      payload = serialize([seq, REPLY_ERROR, errorToData(e)], "the caller of the manager");
+      payload = encodeMessage([seq, REPLY_ERROR, errorToData(e)], "the caller of the manager");
     }
     if (payload.bytes.length > INLINE_REPLY_MAX) {
       const ref = createBlock(`mp-manager-${this.#token}-reply-${++this.#bigReplies}`, payload.bytes.length);
       blockBytes(ref).set(payload.bytes);
       closeBlock(ref); // the caller unlinks it, which frees it
-      payload = serialize([seq, REPLY_BIG, { ref, tag: payload.tag } satisfies BigReply], "the caller");
+      payload = encodeMessage([seq, REPLY_BIG, { ref, tag: payload.tag } satisfies BigReply], "the caller");
     }
     runSync(this.#replies[slot].write(payload, { deadline: Infinity, peerGone: () => !pidAlive(pid) }));
   }

@@ -350,9 +350,10 @@ export class Process<A extends unknown[] = any[]> {
       const props: Record<string, unknown> = subclassed
         ? Object.assign({} as Record<string, unknown>, this)
         : {};
+      const encodedProps = encode(props); // a subclass's fields too (proxies among them)
       const post = (ref: FunctionRef | null) => {
         if (this.#phase !== "ended") {
-          this.#post(method, subclassed ? null : ref, subclassed ? ref : null, props, args);
+          this.#post(method, subclassed ? null : ref, subclassed ? ref : null, { props, encodedProps, args });
         }
       };
       if (!fn) return Promise.resolve(post(null));
@@ -370,9 +371,9 @@ export class Process<A extends unknown[] = any[]> {
     method: StartMethod,
     target: FunctionRef | null,
     cls: FunctionRef | null,
-    props: Record<string, unknown>,
-    args: unknown,
+    data: { props: Record<string, unknown>; encodedProps: unknown; args: unknown },
   ): void {
+    const { props, encodedProps, args } = data;
     const ref = cls ?? target;
     const init: InitMessage = {
       t: "init",
@@ -393,7 +394,7 @@ export class Process<A extends unknown[] = any[]> {
       control: this.#control!,
       target,
       cls,
-      props: encode(props),
+      props: encodedProps,
       args,
       extra: this.#childRole?.extra,
     };

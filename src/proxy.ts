@@ -12,7 +12,8 @@
 import { SHARE, type SharedHandle } from "./codec.ts";
 import { ProcessError } from "./errors.ts";
 import { packageModule } from "./package_url.ts";
-import { Transport, type TransportHandle } from "./manager_transport.ts";
+import { ownPid } from "./atomics.ts";
+import { HOLDS_PROXIES, Transport, type TransportHandle } from "./manager_transport.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 
 /** Where a proxy's object is: plain data, so that it can travel in channel bytes. */
@@ -32,6 +33,19 @@ export interface ProxyDesc {
 /** The handle a proxy travels as in `Process` args. */
 export interface ProxyState {
   transport: TransportHandle;
+  desc: ProxyDesc;
+  /**
+   * The ticket of the reference the sending process took for the receiver (objects
+   * with an id): `[sender pid, number]`. The first process that revives the handle
+   * adopts that reference; any other (a handle posted to several workers) takes one
+   * of its own.
+   */
+  ticket?: [number, number];
+}
+
+/** A proxy's hold on its object. */
+interface Cell {
+  t: Transport;
   desc: ProxyDesc;
 }
 
@@ -53,8 +67,17 @@ const MARK = "\u0000mp-proxy";
 const REVIVER_MODULE = packageModule("proxies").href;
 
 const transports = new Map<number, Transport>();
-const proxies = new WeakMap<object, ProxyState>();
+const proxies = new WeakMap<object, Cell>();
+/** The descriptions of released proxies (each proxy has its own description object). */
+const released = new WeakSet<ProxyDesc>();
+
+/** A proxy garbage collected without being released gives its reference back. */
+const finalizer = new FinalizationRegistry<Cell>((cell) => {
+  if (!released.has(cell.desc)) cell.t.post("decref", [cell.desc.id], false);
+});
 const builders = new Map<string, (t: Transport, desc: ProxyDesc) => object>();
+/** Tickets handed out by this process (see {@linkcode ProxyState.ticket}). */
+let tickets = 0;
 
 /** This process's end of the transport described by `handle` (one per manager). */
 export function transportFor(handle: TransportHandle): Transport {
@@ -71,16 +94,79 @@ export function registerProxyKind(kind: string, build: (t: Transport, desc: Prox
   builders.set(kind, build);
 }
 
-/** Builds the proxy for `desc` over `t`. */
+/**
+ * Builds the proxy for `desc` over `t`. The caller holds a reference on the object for
+ * it (the server took one for this process when it sent the description).
+ */
 export function buildProxy(t: Transport, desc: ProxyDesc): object {
   const build = builders.get(desc.kind);
   if (build === undefined) throw new ProcessError(`internal: no proxy kind "${desc.kind}" is registered`);
-  return build(t, desc);
+  return build(t, { ...desc });
 }
 
-/** Records that `proxy` stands for `desc` of the manager of `t`. */
+/**
+ * Records that `proxy` stands for `desc` of the manager of `t`, and that it holds a
+ * reference on its object until it is released or garbage collected.
+ */
 export function remember(proxy: object, t: Transport, desc: ProxyDesc): void {
-  proxies.set(proxy, { transport: t.handle, desc });
+  const cell: Cell = { t, desc };
+  proxies.set(proxy, cell);
+  if (desc.id > 0) finalizer.register(proxy, cell, cell);
+}
+
+/**
+ * Gives back the reference `proxy` (any manager proxy) holds on its object (Python's
+ * `del proxy`): the server frees the object once no proxy in any process refers to it.
+ * Using the proxy afterwards throws a `ProcessError`; releasing it again does nothing.
+ * Proxies with a method of their own for it: `proxy.release()`, `using`. Locks, Values
+ * and the other shared objects of a manager are not reference counted: for them this
+ * only makes the proxy refuse use.
+ *
+ * @example A namespace released
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ * await using manager = await mp.Manager();
+ * const ns = await manager.Namespace({ x: 1 });
+ * mp.releaseProxy(ns);
+ * console.log((await manager.debugInfo()).objects); // 0
+ * ```
+ */
+export function releaseProxy(proxy: object): void {
+  const cell = typeof proxy === "object" && proxy !== null ? proxies.get(proxy) : undefined;
+  if (cell === undefined) {
+    throw new TypeError(
+      `releaseProxy(proxy): the value given (${
+        proxy === null
+          ? "null"
+          : typeof proxy === "object"
+          ? `an instance of ${(proxy as object).constructor?.name ?? "a null-prototype object"}`
+          : `a ${typeof proxy}`
+      }) is not a manager proxy: pass a proxy that a manager returned (await manager.dict(), ...)`,
+    );
+  }
+  if (released.has(cell.desc)) return;
+  released.add(cell.desc);
+  finalizer.unregister(cell);
+  if (cell.desc.id > 0) cell.t.post("decref", [cell.desc.id], true);
+}
+
+/** True once `proxy` was released. */
+export function isReleased(proxy: object): boolean {
+  const cell = proxies.get(proxy);
+  return cell !== undefined && released.has(cell.desc);
+}
+
+/** Throws if the proxy of `desc` was released, naming it as `what` ("this dict proxy"). */
+export function checkNotReleased(desc: ProxyDesc, what?: string): void {
+  if (released.has(desc)) {
+    throw new ProcessError(
+      `${
+        what ?? `this ${desc.typeid} proxy`
+      } (id ${desc.id}) was released (release() was called, or its using block ended): ` +
+        "it no longer refers to its object. Keep the proxy unreleased while you use it, or get " +
+        "another proxy to the object (from a dict or list proxy that holds it).",
+    );
+  }
 }
 
 /** The description of a manager proxy, or `undefined` for any other value. */
@@ -88,17 +174,29 @@ export function descOf(v: unknown): ProxyDesc | undefined {
   return typeof v === "object" && v !== null ? proxies.get(v)?.desc : undefined;
 }
 
-/** The shared handle of a proxy (what `[SHARE]()` returns). */
+/**
+ * The shared handle of a proxy (what `[SHARE]()` returns). For an object with an id,
+ * this process takes a reference for the receiver first, which the receiver adopts
+ * (so that the object lives on even if this process releases its proxy meanwhile).
+ */
 export function proxyHandle(t: Transport, desc: ProxyDesc): SharedHandle {
-  t.check(`this ${desc.typeid} proxy`);
+  const what = `this ${desc.typeid} proxy`;
+  checkNotReleased(desc, what);
+  t.check(what);
   const state: ProxyState = { transport: t.handle, desc };
+  if (desc.id > 0) {
+    state.ticket = [ownPid(), ++tickets];
+    t.post("share", [desc.id, state.ticket], true);
+  }
   return { type: "ManagerProxy", module: REVIVER_MODULE, state };
 }
 
-/** Revives a proxy that travelled in `Process` args. */
+/** Revives a proxy that travelled in `Process` args (adopting the sender's reference). */
 export function reviveProxy(state: unknown): object {
-  const { transport, desc } = state as ProxyState;
-  return buildProxy(transportFor(transport), desc);
+  const { transport, desc, ticket } = state as ProxyState;
+  const t = transportFor(transport);
+  if (ticket !== undefined) t.post("adopt", [desc.id, ticket], true);
+  return buildProxy(t, desc);
 }
 
 /**
@@ -109,7 +207,10 @@ export function reviveProxy(state: unknown): object {
 export function toServer(value: unknown, path: string): unknown {
   if (typeof value !== "object" || value === null) return value;
   const desc = descOf(value);
-  if (desc !== undefined) return markerOf(desc);
+  if (desc !== undefined) {
+    checkNotReleased(desc, `${path}, a ${desc.typeid} proxy,`);
+    return markerOf(desc);
+  }
   if (SHARE in value) {
     throw new ProcessError(
       `${path} (${value.constructor?.name ?? "shared object"}) cannot be stored in a manager: only plain ` +
@@ -183,16 +284,35 @@ function transportOf(via: Transport, desc: ProxyDesc): Transport {
 }
 
 /** One call to the server: arguments prepared, the reply's proxies rebuilt. */
-export function* callSteps(t: Transport, desc: ProxyDesc, method: string, args: unknown[]): Steps<unknown> {
-  const what = `this ${desc.typeid} proxy`;
+export function* callSteps(
+  t: Transport,
+  desc: ProxyDesc,
+  method: string,
+  args: unknown[],
+  proxy?: object,
+): Steps<unknown> {
+  checkNotReleased(desc);
   const sent = toServer(args, "argument") as unknown[];
-  return fromServer(t, yield* t.call(desc.id, method, sent, what));
+  const reply = yield* t.call(desc.id, method, sent, desc.typeid, sent === args ? 0 : HOLDS_PROXIES);
+  // Used after the reply, so that the proxy making an async call is not garbage collected
+  // (and its reference given back) while the call is under way.
+  if (proxy !== undefined) proxies.get(proxy);
+  return fromServer(t, reply);
 }
 
-/** Runs one call to the server without blocking; errors reject. */
-export function callAsync(t: Transport, desc: ProxyDesc, method: string, args: unknown[]): Promise<unknown> {
+/**
+ * Runs one call to the server without blocking; errors reject. `proxy` (the caller) is
+ * kept alive until the reply.
+ */
+export function callAsync(
+  t: Transport,
+  desc: ProxyDesc,
+  method: string,
+  args: unknown[],
+  proxy?: object,
+): Promise<unknown> {
   try {
-    return runAsync(callSteps(t, desc, method, args));
+    return runAsync(callSteps(t, desc, method, args, proxy));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -200,7 +320,11 @@ export function callAsync(t: Transport, desc: ProxyDesc, method: string, args: u
 
 /** Runs one call to the server, blocking the thread until the reply. */
 export function callSync(t: Transport, desc: ProxyDesc, method: string, args: unknown[]): unknown {
-  return runSync(callSteps(t, desc, method, args));
+  // callSteps without its generator: the common path of every *Sync method.
+  checkNotReleased(desc);
+  const sent = toServer(args, "argument") as unknown[];
+  const reply = runSync(t.call(desc.id, method, sent, desc.typeid, sent === args ? 0 : HOLDS_PROXIES));
+  return fromServer(t, reply);
 }
 
 /**
@@ -237,12 +361,44 @@ export class BaseProxy {
    * An error in the server rejects with a `RemoteError` carrying its message.
    */
   callMethod(method: string, args: unknown[] = []): Promise<unknown> {
-    return callAsync(this.#t, this.#desc, method, args);
+    return callAsync(this.#t, this.#desc, method, args, this);
   }
 
   /** Blocking {@linkcode BaseProxy.callMethod}. */
   callMethodSync(method: string, args: unknown[] = []): unknown {
     return callSync(this.#t, this.#desc, method, args);
+  }
+
+  /**
+   * Gives back this proxy's reference on its object (Python's `del proxy`); the
+   * manager frees the object once no proxy in any process refers to it (nor any dict,
+   * list or queue of the manager holding it). The proxy throws a `ProcessError` if used
+   * afterwards; releasing it again does nothing. A proxy that is garbage collected, or
+   * whose process ends, gives its reference back by itself.
+   *
+   * @example A dict per request
+   * ```ts ignore
+   * import * as mp from "@mp/multiprocessing";
+   * await using manager = await mp.Manager();
+   * for (let i = 0; i < 3; i++) {
+   *   using d = manager.dictSync<string, number>(); // released at the end of each turn
+   *   d.setSync("request", i);
+   * }
+   * console.log((await manager.debugInfo()).objects); // 0
+   * ```
+   */
+  release(): void {
+    releaseProxy(this);
+  }
+
+  /** True once {@linkcode BaseProxy.release} was called. */
+  get released(): boolean {
+    return isReleased(this);
+  }
+
+  /** Releases the proxy at the end of a `using` block. */
+  [Symbol.dispose](): void {
+    releaseProxy(this);
   }
 
   /** Describes the proxy: `<DictProxy id=3>`. */

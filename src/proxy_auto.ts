@@ -7,7 +7,7 @@
  */
 import { SHARE } from "./codec.ts";
 import type { Transport } from "./manager_transport.ts";
-import { callAsync, callSync, type ProxyDesc, proxyHandle, remember } from "./proxy.ts";
+import { callAsync, callSync, type ProxyDesc, proxyHandle, releaseProxy, remember } from "./proxy.ts";
 
 /**
  * The proxy type of an object of class `T` held by a manager: each method of `T`
@@ -33,11 +33,16 @@ type Method = (...args: any[]) => any;
 
 const LOCAL = new Set<PropertyKey>(["then", "toJSON", "constructor", "valueOf"]);
 
-/** Builds the proxy of a registered type's object (`desc.extra`: its exposed methods). */
+/**
+ * Builds the proxy of a registered type's object (`desc.extra`: its exposed methods).
+ * `release()` (unless the type exposes a method of that name) and `[Symbol.dispose]()`
+ * give back its reference, as `BaseProxy.release()` does.
+ */
 export function autoProxy(t: Transport, desc: ProxyDesc): object {
   const exposed = desc.extra as string[];
   const share = () => proxyHandle(t, desc);
   const methods = new Map<string, Method>();
+  const release = () => releaseProxy(proxy);
   const missing = (name: string) =>
     new TypeError(
       `a ${desc.typeid} proxy has no method "${name}": the methods it exposes are ${
@@ -47,6 +52,7 @@ export function autoProxy(t: Transport, desc: ProxyDesc): object {
   const proxy = new Proxy(Object.create(null), {
     get(_, key) {
       if (key === SHARE) return share;
+      if (key === Symbol.dispose || (key === "release" && !exposed.includes("release"))) return release;
       if (typeof key === "symbol" || LOCAL.has(key)) return undefined;
       if (key === "toString") return () => `<AutoProxy ${desc.typeid} id=${desc.id}>`;
       let m = methods.get(key);
@@ -54,7 +60,7 @@ export function autoProxy(t: Transport, desc: ProxyDesc): object {
       const sync = key.endsWith("Sync") && exposed.includes(key.slice(0, -4));
       const name = sync ? key.slice(0, -4) : key;
       if (sync) m = (...args: unknown[]) => callSync(t, desc, name, args);
-      else if (exposed.includes(name)) m = (...args: unknown[]) => callAsync(t, desc, name, args);
+      else if (exposed.includes(name)) m = (...args: unknown[]) => callAsync(t, desc, name, args, proxy);
       else {
         m = () => {
           throw missing(key);

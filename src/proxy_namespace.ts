@@ -6,7 +6,7 @@
  */
 import { SHARE } from "./codec.ts";
 import type { Transport } from "./manager_transport.ts";
-import { callSync, type ProxyDesc, proxyHandle, remember } from "./proxy.ts";
+import { callSync, type ProxyDesc, proxyHandle, releaseProxy, remember } from "./proxy.ts";
 
 /** Names that stay local: probes made by `await`, printing and JSON. */
 const LOCAL = new Set<PropertyKey>(["then", "toJSON", "constructor", "valueOf", "toString"]);
@@ -17,7 +17,8 @@ const LOCAL = new Set<PropertyKey>(["then", "toJSON", "constructor", "valueOf", 
  * write, `delete` and `in` is a synchronous round trip to the server (on the main
  * thread it blocks the event loop for that brief time). Values are copied in and out.
  * The names `then`, `toJSON`, `constructor`, `valueOf` and `toString` are not
- * attributes (they answer locally).
+ * attributes (they answer locally). A `using` block (or `mp.releaseProxy(ns)`) gives
+ * back the proxy's reference on its namespace.
  *
  * @example Attributes shared with a child
  * ```ts
@@ -44,6 +45,7 @@ export type NamespaceProxy = Record<string, any>;
 export function namespaceProxy(t: Transport, desc: ProxyDesc): NamespaceProxy {
   const call = (method: string, args: unknown[]) => callSync(t, desc, method, args);
   const share = () => proxyHandle(t, desc);
+  const release = () => releaseProxy(proxy);
   const local: Record<string, unknown> = {
     toString: () => `<NamespaceProxy id=${desc.id}>`,
     valueOf() {
@@ -54,6 +56,7 @@ export function namespaceProxy(t: Transport, desc: ProxyDesc): NamespaceProxy {
   const proxy: NamespaceProxy = new Proxy(Object.create(null) as NamespaceProxy, {
     get(_, key) {
       if (key === SHARE) return share;
+      if (key === Symbol.dispose) return release;
       if (typeof key === "symbol") return undefined;
       if (LOCAL.has(key)) return local[key];
       return call("get", [key]);

@@ -10,7 +10,7 @@
 import { SHARE } from "./codec.ts";
 import { revive } from "./manager_arena.ts";
 import type { Transport } from "./manager_transport.ts";
-import { type ProxyDesc, proxyHandle, remember } from "./proxy.ts";
+import { checkNotReleased, type ProxyDesc, proxyHandle, remember } from "./proxy.ts";
 // The types a description may hold: their revivers must be registered here.
 import "./barrier.ts";
 import "./condition.ts";
@@ -33,19 +33,23 @@ export function sharedProxy(t: Transport, desc: ProxyDesc): object {
   const what = `this ${desc.typeid} proxy`;
   const methods = new Map<PropertyKey, unknown>();
   const share = () => proxyHandle(t, desc);
+  const check = () => {
+    checkNotReleased(desc, what);
+    t.check(what);
+  };
   const proxy = new Proxy(target, {
     get(obj, key) {
       if (key === SHARE) return share;
       const v = Reflect.get(obj, key, obj);
       if (typeof key === "symbol" || ALWAYS.has(key)) return typeof v === "function" ? v.bind(obj) : v;
       if (typeof v !== "function") {
-        t.check(what);
+        check();
         return v;
       }
       let m = methods.get(key);
       if (m === undefined) {
         m = function (...args: unknown[]) {
-          t.check(what);
+          check();
           return v.apply(obj, args);
         };
         methods.set(key, m);
@@ -53,7 +57,7 @@ export function sharedProxy(t: Transport, desc: ProxyDesc): object {
       return m;
     },
     set(obj, key, value) {
-      t.check(what);
+      check();
       return Reflect.set(obj, key, value, obj);
     },
   });
