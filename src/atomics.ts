@@ -1,13 +1,10 @@
 /**
  * The wait/notify helpers every blocking class is built on: `Atomics.wait` for the
  * `*Sync` methods, `Atomics.waitAsync` for the async ones, both with millisecond
- * timeouts, and the liveness checks that robust locks (`mutex.ts`) rely on.
+ * timeouts. (Whether a process still lives is `liveness.ts`.)
  *
  * @module
  */
-import { self, tree } from "./state.ts";
-import { isPidAlive } from "./tree.ts";
-import { ExitSignal } from "./errors.ts";
 import { keepAlive } from "./runtime.ts";
 
 /** An Int32 view over shared memory. */
@@ -49,31 +46,4 @@ export function waitAsync(
 /** Wakes up to `count` waiters on `a[i]`. */
 export function notify(a: SharedInt32, i: number, count: number = Infinity): number {
   return Atomics.notify(a, i, count);
-}
-
-/** The pid that identifies this process as the holder of a lock. */
-export function ownPid(): number {
-  return self.pid;
-}
-
-/** True while the process `pid` of this tree runs. */
-export function pidAlive(pid: number): boolean {
-  return isPidAlive(tree(), pid);
-}
-
-/**
- * Stops a process that was terminated but still runs. Deno stops a terminated Worker
- * only when it returns to its event loop (or 2 s later): one woken from
- * `Atomics.wait` would otherwise go on, e.g. into a critical section whose lock was
- * already taken over. Its pid is marked dead at once, which this checks after every
- * wait; it then unwinds like `exit()`, touching nothing more.
- */
-export function checkNotTerminated(): void {
-  const signal = terminatedSignal();
-  if (signal) throw signal;
-}
-
-/** The ExitSignal that unwinds this process if it was terminated, else `null`. */
-export function terminatedSignal(): ExitSignal | null {
-  return pidAlive(ownPid()) ? null : new ExitSignal(-15); // unwinds quietly, as terminate() meant
 }

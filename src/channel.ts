@@ -22,14 +22,8 @@
  *
  * @module
  */
-import {
-  checkNotTerminated,
-  LIVENESS_POLL_MS,
-  ownPid,
-  pidAlive,
-  remaining,
-  type SharedInt32,
-} from "./atomics.ts";
+import { LIVENESS_POLL_MS, remaining, type SharedInt32 } from "./atomics.ts";
+import { checkNotTerminated, ownPid, pidAlive } from "./liveness.ts";
 import { mutexSteps } from "./mutex.ts";
 import { runAsync, type Steps, wait } from "./steps.ts";
 import { ownPayload, type Payload } from "./serializer.ts";

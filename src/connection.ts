@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { ownPid } from "./atomics.ts";
+import { ownPid } from "./liveness.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 import { Channel, EXTRA_WORDS_AT } from "./channel.ts";
-import { deadline, getItem, getPayload, putItem, putPayload, registerReadable } from "./channel_items.ts";
+import { deadline, getItem, getPayload, putItem, putPayload } from "./channel_items.ts";
+import { registerReadable } from "./readable.ts";
 import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
 import { BufferTooShort, ProcessError } from "./errors.ts";
 import { addHolder, hasHolder, HOLDER_WORDS, removeHolder } from "./holders.ts";

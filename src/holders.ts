@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { pidAlive, type SharedInt32 } from "./atomics.ts";
+import type { SharedInt32 } from "./atomics.ts";
+import { pidAlive } from "./liveness.ts";
 
 /** Slots per table. */
 const SLOTS = 7;

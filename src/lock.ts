@@ -8,7 +8,7 @@
  */
 import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
 import type { SharedInt32 } from "./atomics.ts";
-import { ownPid, pidAlive } from "./atomics.ts";
+import { ownPid, pidAlive } from "./liveness.ts";
 import { guardOf, lockGuard, lockGuardSync, notHeld, registerCore } from "./lock_protocol.ts";
 import { mutex, MUTEX_WORDS, mutexHolder, mutexSync, unlockMutex } from "./mutex.ts";
 import { checkTimeout } from "./wait.ts";

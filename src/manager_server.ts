@@ -34,7 +34,7 @@ import type { QueueExtra } from "./proxy_queue.ts";
 import { loadFunction } from "./load.ts";
 import type { FunctionRef } from "./resolve.ts";
 import { postToParent } from "./runtime.ts";
-import { pidAlive } from "./atomics.ts";
+import { pidAlive } from "./liveness.ts";
 import { self } from "./state.ts";
 import { runAsync, runSync } from "./steps.ts";
 import { exitCodeFor } from "./exit_codes.ts";

@@ -14,7 +14,8 @@
  *
  * @module
  */
-import { LIVENESS_POLL_MS, ownPid, pidAlive, type SharedInt32 } from "./atomics.ts";
+import { LIVENESS_POLL_MS, type SharedInt32 } from "./atomics.ts";
+import { ownPid, pidAlive } from "./liveness.ts";
 import { blockBytes, type BlockRef, closeBlock, createBlock, unlinkBlock } from "./arena.ts";
 import { Channel, EMPTY, EOF } from "./channel.ts";
 import { type ErrorData, errorFromData, errorToData, ProcessError, RemoteError } from "./errors.ts";

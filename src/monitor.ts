@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { ownPid, remaining, type SharedInt32, type WaitResult } from "./atomics.ts";
+import { remaining, type SharedInt32, type WaitResult } from "./atomics.ts";
+import { ownPid } from "./liveness.ts";
 import { MUTEX_WORDS, mutexSteps, unlockMutex } from "./mutex.ts";
 import { type Steps, wait } from "./steps.ts";
 

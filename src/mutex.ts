@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { deadlineOf, LIVENESS_POLL_MS, ownPid, pidAlive, remaining, type SharedInt32 } from "./atomics.ts";
+import { deadlineOf, LIVENESS_POLL_MS, remaining, type SharedInt32 } from "./atomics.ts";
+import { ownPid, pidAlive } from "./liveness.ts";
 import { runAsync, runSync, type Steps, wait } from "./steps.ts";
 
 /** Number of Int32 words a mutex occupies. */

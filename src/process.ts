@@ -29,7 +29,7 @@ import { checkTimeout, settlesWithin, sleep } from "./wait.ts";
 import { inspectable } from "./inspect.ts";
 import { getLogger } from "./logger.ts";
 import { takeWorker } from "./forkserver.ts";
-import { registerReadable } from "./channel_items.ts";
+import { registerReadable } from "./readable.ts";
 import { waitAsync } from "./atomics.ts";
 
 /** The worker bootstrap every child starts with. */

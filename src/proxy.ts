@@ -12,7 +12,7 @@
 import { SHARE, type SharedHandle } from "./codec.ts";
 import { ProcessError } from "./errors.ts";
 import { packageModule } from "./package_url.ts";
-import { ownPid } from "./atomics.ts";
+import { ownPid } from "./liveness.ts";
 import { HOLDS_PROXIES, Transport, type TransportHandle } from "./manager_transport.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 

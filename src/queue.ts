@@ -5,7 +5,8 @@
  */
 import { runAsync, runSync, type Steps } from "./steps.ts";
 import { Channel } from "./channel.ts";
-import { deadline, getItem, putItem, registerReadable, within } from "./channel_items.ts";
+import { deadline, getItem, putItem, within } from "./channel_items.ts";
+import { registerReadable } from "./readable.ts";
 import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
 import { Empty, Full, ProcessError } from "./errors.ts";
 import { inspectable } from "./inspect.ts";

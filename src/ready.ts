@@ -5,7 +5,8 @@
  * @module
  */
 import { LIVENESS_POLL_MS, remaining } from "./atomics.ts";
-import { deadline, type Readable, readableOf } from "./channel_items.ts";
+import { deadline } from "./channel_items.ts";
+import { type Readable, readableOf } from "./readable.ts";
 
 /**
  * Waits until at least one of `objects` (readable {@linkcode Connection}s, network

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { ownPid, pidAlive, type SharedInt32 } from "./atomics.ts";
+import type { SharedInt32 } from "./atomics.ts";
+import { ownPid, pidAlive } from "./liveness.ts";
 import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
 import { guardOf, lockGuard, lockGuardSync, notHeld, registerCore } from "./lock_protocol.ts";
 import { mutex, MUTEX_WORDS, mutexHolder, mutexSync, unlockMutex } from "./mutex.ts";

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { deadlineOf, LIVENESS_POLL_MS, ownPid, pidAlive, remaining, type SharedInt32 } from "./atomics.ts";
+import { deadlineOf, LIVENESS_POLL_MS, remaining, type SharedInt32 } from "./atomics.ts";
+import { ownPid, pidAlive } from "./liveness.ts";
 import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
 import { ProcessError } from "./errors.ts";
 import { guardOf, lockGuard, lockGuardSync } from "./lock_protocol.ts";

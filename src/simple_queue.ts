@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readableOf, registerReadable } from "./channel_items.ts";
+import { readableOf, registerReadable } from "./readable.ts";
 import { adoptQueue, Queue } from "./queue.ts";
 import { registerShared, SHARE, type SharedHandle } from "./codec.ts";
 import { inspectable } from "./inspect.ts";

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { type SharedInt32, terminatedSignal, waitAsync, type WaitResult } from "./atomics.ts";
+import { type SharedInt32, waitAsync, type WaitResult } from "./atomics.ts";
+import { terminatedSignal } from "./liveness.ts";
 
 /** One wait: sleep while `a[i] === value`, at most `timeout` ms. */
 export interface Wait {

@@ -43,7 +43,7 @@ test("pool.map takes well-known built-ins: Math.sqrt, String, JSON.stringify", a
   assert.deepEqual(await pool.starmap(Math.max, [[1, 5], [7, 2]]), [5, 7]);
 });
 
-test("a function that cannot be found still fails, naming the part at fault", async () => {
+test("a function that cannot be found still fails, naming the part at fault", () => {
   const q = new mp.Queue<unknown>();
   assert.throws(
     () => q.putSync([1, { cb: (x: number) => x }]),

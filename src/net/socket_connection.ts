@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { registerReadable } from "../channel_items.ts";
+import { registerReadable } from "../readable.ts";
 import { SHARE } from "../codec.ts";
 import { BufferTooShort, EOFError, ProcessError } from "../errors.ts";
 import { inspectable } from "../inspect.ts";
