@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { ProcessError, setErrorClassEncoder } from "./errors.ts";
+import { ProcessError } from "./errors.ts";
+import { setErrorClassEncoder } from "./error_wire.ts";
 import { userModules } from "./resolve.ts";
 import { moduleUrlsIn } from "./runtime.ts";
 import { dataToFunction, type FunctionData, functionToData, preloadFunction } from "./function_ref.ts";

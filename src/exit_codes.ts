@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ExitSignal } from "./errors.ts";
+import { ExitSignal } from "./error_wire.ts";
 import { explainForkError } from "./load.ts";
 import { writeStderr } from "./runtime.ts";
 import { self } from "./state.ts";

@@ -7,7 +7,7 @@
  */
 import { self, tree } from "./state.ts";
 import { isPidAlive } from "./tree.ts";
-import { ExitSignal } from "./errors.ts";
+import { ExitSignal } from "./error_wire.ts";
 
 /** The pid that identifies this process as the holder of a lock. */
 export function ownPid(): number {

@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { errorToData, ProcessError } from "./errors.ts";
+import { ProcessError } from "./errors.ts";
+import { errorToData } from "./error_wire.ts";
 import { Barrier } from "./barrier.ts";
 import { Condition } from "./condition.ts";
 import { Event } from "./event.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ErrorData } from "./errors.ts";
+import type { ErrorData } from "./error_wire.ts";
 import type { FunctionRef } from "./resolve.ts";
 import type { SelfInfo } from "./state.ts";
 

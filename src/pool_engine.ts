@@ -17,7 +17,8 @@
  * @module
  */
 import { cloneError, decode, describe, encode } from "./codec.ts";
-import { BrokenProcessPool, type ErrorData, errorFromData, Full, ProcessError } from "./errors.ts";
+import { BrokenProcessPool, Full, ProcessError } from "./errors.ts";
+import { type ErrorData, errorFromData } from "./error_wire.ts";
 import {
   createPoolControl,
   CTL_RING,

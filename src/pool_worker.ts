@@ -8,7 +8,8 @@
  * @module
  */
 import { decode, describe, encode } from "./codec.ts";
-import { errorToData, ExitSignal, ProcessError } from "./errors.ts";
+import { ProcessError } from "./errors.ts";
+import { errorToData, ExitSignal } from "./error_wire.ts";
 import { CTL_STATE, type InitMessage, STATE_RUNNING } from "./messages.ts";
 import {
   CTL_RING,

@@ -5,7 +5,8 @@
  * @module
  */
 import { cloneError, encode } from "./codec.ts";
-import { errorFromData, ExitSignal, ProcessError } from "./errors.ts";
+import { ProcessError } from "./errors.ts";
+import { errorFromData, ExitSignal } from "./error_wire.ts";
 import {
   type ChildMessage,
   createControl,

@@ -7,7 +7,7 @@
  * @module
  */
 import { decode } from "./codec.ts";
-import { errorToData } from "./errors.ts";
+import { errorToData } from "./error_wire.ts";
 import {
   type ChildMessage,
   CTL_CODE,
