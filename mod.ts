@@ -36,7 +36,7 @@ export {
   ProcessError,
   RemoteError,
   TimeoutError,
-} from "./src/errors.ts";
+} from "./src/internal/errors.ts";
 export {
   activeChildren,
   cpuCount,
@@ -45,30 +45,36 @@ export {
   parentProcess,
   Process,
   type ProcessOptions,
-} from "./src/process.ts";
-export { AsyncResult, type GetOptions, type ResultCallbacks } from "./src/async_result.ts";
-export type { IMapIterator } from "./src/map_iterator.ts";
-export { type ApplyOptions, type CloseOptions, type MapOptions, Pool, type PoolOptions } from "./src/pool.ts";
-export type { PoolStats } from "./src/pool_engine.ts";
-export type { TaskOptions } from "./src/task_options.ts";
-export { type ExecutorOptions, ProcessPoolExecutor, type ShutdownOptions } from "./src/executor.ts";
-export { Barrier, type BarrierOptions } from "./src/barrier.ts";
-export { Condition } from "./src/condition.ts";
-export { Event } from "./src/event.ts";
-export { Lock } from "./src/lock.ts";
-export { RLock } from "./src/rlock.ts";
-export { BoundedSemaphore, Semaphore } from "./src/semaphore.ts";
-export { type ShareableItem, ShareableList, type ShareableListOptions } from "./src/shareable_list.ts";
-export { RawArray, SharedArray, SharedArray as Array, type SizeOrInit } from "./src/shared_array.ts";
-export { SharedMemory, type SharedMemoryOptions } from "./src/shared_memory.ts";
-export { Synchronized, type SynchronizedOptions } from "./src/synchronized.ts";
-export type { InitOf, Typecode, TypedArrayOf, ValueOf } from "./src/typecodes.ts";
-export { RawValue, Value } from "./src/value.ts";
-export { Queue, type QueueOptions } from "./src/queue.ts";
-export { JoinableQueue } from "./src/joinable_queue.ts";
-export { SimpleQueue } from "./src/simple_queue.ts";
-export { type BytesLike, Connection, Pipe } from "./src/connection.ts";
-export { wait } from "./src/ready.ts";
+} from "./src/process/process.ts";
+export { AsyncResult, type GetOptions, type ResultCallbacks } from "./src/pool/async_result.ts";
+export type { IMapIterator } from "./src/pool/map_iterator.ts";
+export {
+  type ApplyOptions,
+  type CloseOptions,
+  type MapOptions,
+  Pool,
+  type PoolOptions,
+} from "./src/pool/pool.ts";
+export type { PoolStats } from "./src/pool/_engine.ts";
+export type { TaskOptions } from "./src/pool/task_options.ts";
+export { type ExecutorOptions, ProcessPoolExecutor, type ShutdownOptions } from "./src/pool/executor.ts";
+export { Barrier, type BarrierOptions } from "./src/sync/barrier.ts";
+export { Condition } from "./src/sync/condition.ts";
+export { Event } from "./src/sync/event.ts";
+export { Lock } from "./src/sync/lock.ts";
+export { RLock } from "./src/sync/rlock.ts";
+export { BoundedSemaphore, Semaphore } from "./src/sync/semaphore.ts";
+export { type ShareableItem, ShareableList, type ShareableListOptions } from "./src/shared/shareable_list.ts";
+export { RawArray, SharedArray, SharedArray as Array, type SizeOrInit } from "./src/shared/array.ts";
+export { SharedMemory, type SharedMemoryOptions } from "./src/shared/shared_memory.ts";
+export { Synchronized, type SynchronizedOptions } from "./src/shared/synchronized.ts";
+export type { InitOf, Typecode, TypedArrayOf, ValueOf } from "./src/shared/typecodes.ts";
+export { RawValue, Value } from "./src/shared/value.ts";
+export { Queue, type QueueOptions } from "./src/channel/queue.ts";
+export { JoinableQueue } from "./src/channel/joinable_queue.ts";
+export { SimpleQueue } from "./src/channel/simple_queue.ts";
+export { type BytesLike, Connection, Pipe } from "./src/channel/connection.ts";
+export { wait } from "./src/channel/wait.ts";
 /**
  * Python's `multiprocessing.connection` across machines: `Listener`, `Client`
  * (TCP `[host, port]` or a Unix socket path) and their connections, with Python's
@@ -97,13 +103,13 @@ export {
   LogLevel,
   type LogRecord,
   logToStderr,
-} from "./src/logger.ts";
+} from "./src/process/logger.ts";
 /**
  * Python's `concurrent.futures` module functions: `asCompleted(futures, timeout?)`,
  * `wait(futures, { timeout, returnWhen })` and the `FIRST_COMPLETED`,
  * `FIRST_EXCEPTION`, `ALL_COMPLETED` constants.
  */
-export * as futures from "./src/futures.ts";
+export * as futures from "./src/pool/futures.ts";
 export {
   BaseManager,
   Manager,
@@ -111,15 +117,21 @@ export {
   type ManagerDebugInfo,
   type RegisterOptions,
   SyncManager,
-} from "./src/manager.ts";
-export { BaseProxy, type ProxyDesc, releaseProxy } from "./src/proxy.ts";
-export { type DictKey, DictProxy, type DictSource } from "./src/proxy_dict.ts";
-export { ListProxy, type SortOptions } from "./src/proxy_list.ts";
-export type { NamespaceProxy } from "./src/proxy_namespace.ts";
-export { JoinableQueueProxy, QueueProxy } from "./src/proxy_queue.ts";
-export type { AutoProxy, Awaiting, Promised } from "./src/proxy_auto.ts";
-export { Context, getAllStartMethods, getContext, getStartMethod, setStartMethod } from "./src/context.ts";
-export type { StartMethod } from "./src/state.ts";
+} from "./src/manager/manager.ts";
+export { BaseProxy, type ProxyDesc, releaseProxy } from "./src/manager/proxy/base.ts";
+export { type DictKey, DictProxy, type DictSource } from "./src/manager/proxy/dict.ts";
+export { ListProxy, type SortOptions } from "./src/manager/proxy/list.ts";
+export type { NamespaceProxy } from "./src/manager/proxy/namespace.ts";
+export { JoinableQueueProxy, QueueProxy } from "./src/manager/proxy/queue.ts";
+export type { AutoProxy, Awaiting, Promised } from "./src/manager/proxy/auto.ts";
+export {
+  Context,
+  getAllStartMethods,
+  getContext,
+  getStartMethod,
+  setStartMethod,
+} from "./src/process/context.ts";
+export type { StartMethod } from "./src/process/_state.ts";
 /**
  * Python's `multiprocessing.dummy`: the same API on the calling thread with async
  * concurrency, for I/O-bound work and tests. Switch with one import:

@@ -45,7 +45,8 @@ function strip(src) {
 /** `Deno` or `Bun` (also as `globalThis.Deno`), or Node's `process` API (`process.exit`, `g.process.env`). */
 const RUNTIME_GLOBAL = new RegExp(
   String.raw`(?<![\w$#])(?:Deno|Bun)(?![\w$])|(?<![\w$#])process\s*\??\.\s*` +
-    String.raw`(?:getBuiltinModule|env|exit|pid|argv|platform|stderr|stdout|stdin|on|once|nextTick|hrtime|memoryUsage|versions?|execPath|cwd)\b`,
+    String
+      .raw`(?:getBuiltinModule|env|exit|pid|argv|platform|stderr|stdout|stdin|on|once|nextTick|hrtime|memoryUsage|versions?|execPath|cwd)\b`,
 );
 
 const IMPORT = /(?:^|[;\n}])\s*(import|export)\s+(type\s+)?(?:[\w$*{}\s,]*?\s*from\s*)?["']([^"']+)["']/g;
@@ -63,13 +64,17 @@ for (const file of files) {
     deps.push(resolve(dirname(file), m[3]));
   }
   // A literal dynamic import is an edge too: the cycle is there once it has run.
-  for (const m of src.matchAll(/\bimport\(\s*["'](\.[^"']+)["']\s*\)/g)) deps.push(resolve(dirname(file), m[1]));
+  for (const m of src.matchAll(/\bimport\(\s*["'](\.[^"']+)["']\s*\)/g)) {
+    deps.push(resolve(dirname(file), m[1]));
+  }
   graph.set(file, deps);
   const rel = relative(root, file);
   if (!/^src\/(internal\/)?runtime[\w.]*\.ts$/.test(rel)) {
     for (const [n, line] of strip(src).split("\n").entries()) {
       const hit = RUNTIME_GLOBAL.exec(line);
-      if (hit) problems.push(`${rel}:${n + 1}: uses the runtime global "${hit[0]}" (only the runtime module may)`);
+      if (hit) {
+        problems.push(`${rel}:${n + 1}: uses the runtime global "${hit[0]}" (only the runtime module may)`);
+      }
     }
   }
 }
@@ -98,5 +103,9 @@ function visit(f) {
 for (const f of graph.keys()) if (!state.has(f)) visit(f);
 
 for (const p of problems) console.log(p);
-console.log(problems.length === 0 ? `layers: ${files.length} modules, no cycle, runtime globals only in the runtime module` : `layers: ${problems.length} problem(s)`);
+console.log(
+  problems.length === 0
+    ? `layers: ${files.length} modules, no cycle, runtime globals only in the runtime module`
+    : `layers: ${problems.length} problem(s)`,
+);
 process.exit(problems.length === 0 ? 0 : 1);

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
-import { START_METHOD } from "../src/process.ts";
-import { defaultChunksize } from "../src/pool.ts";
+import { START_METHOD } from "../src/process/process.ts";
+import { defaultChunksize } from "../src/pool/pool.ts";
 import {
   add,
   badInit,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
 import { consume, getAndReport, produce, putOne } from "./fixtures/queue_tasks.ts";
 import { eventually, joinWithin, killAll } from "./helpers.ts";
-import { settlesWithin } from "../src/wait.ts";
+import { settlesWithin } from "../src/internal/_timeouts.ts";
 
 test("4 producers and 4 consumers move 100 000 items: each exactly once, in order per producer", async () => {
   const N = 100_000, P = 4;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { InitOf, Typecode } from "../typecodes.ts";
+import type { InitOf, Typecode } from "../shared/typecodes.ts";
 import { JoinableQueue, Queue } from "./queue.ts";
 import { DummyArray, type DummySharedOptions, type DummySizeOrInit, Value } from "./shared.ts";
 import {

@@ -40,8 +40,8 @@ export {
   ProcessError,
   RemoteError,
   TimeoutError,
-} from "../errors.ts";
-export { AsyncResult, type ResultCallbacks } from "../async_result.ts";
+} from "../internal/errors.ts";
+export { AsyncResult, type ResultCallbacks } from "../pool/async_result.ts";
 export {
   activeChildren,
   currentProcess,
@@ -90,4 +90,4 @@ export {
   Namespace,
   type NamespaceProxy,
 } from "./manager.ts";
-export type { InitOf, Typecode, TypedArrayOf, ValueOf } from "../typecodes.ts";
+export type { InitOf, Typecode, TypedArrayOf, ValueOf } from "../shared/typecodes.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BufferTooShort, EOFError, ProcessError } from "../errors.ts";
+import { BufferTooShort, EOFError, ProcessError } from "../internal/errors.ts";
 import { currentProcess, type DummyProcess, onProcessStart, whenEnded } from "./process.ts";
 import { noWait, printable, timeoutMs, WaitList, wouldBlock } from "./waiters.ts";
 

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { AsyncResult, type ResultCallbacks, settleResult } from "../async_result.ts";
-import { BrokenProcessPool, ProcessError, TimeoutError } from "../errors.ts";
-import { cpuCount } from "../runtime.ts";
+import { AsyncResult, type ResultCallbacks, settleResult } from "../pool/async_result.ts";
+import { BrokenProcessPool, ProcessError, TimeoutError } from "../internal/errors.ts";
+import { cpuCount } from "../internal/runtime.ts";
 import { currentProcess, DummyProcess, runAs } from "./process.ts";
 import { noWait, printable, timeoutMs, WaitList } from "./waiters.ts";
 

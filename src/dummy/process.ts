@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { ProcessError } from "../errors.ts";
-import { type AsyncLocalStorageLike, newAsyncLocalStorage, writeStderr } from "../runtime.ts";
+import { ProcessError } from "../internal/errors.ts";
+import { type AsyncLocalStorageLike, newAsyncLocalStorage, writeStderr } from "../internal/runtime.ts";
 import { printable, settlesWithin, timeoutMs } from "./waiters.ts";
 
 /** Options of {@linkcode DummyProcess}: those of the real `Process`. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Empty, Full, ProcessError } from "../errors.ts";
+import { Empty, Full, ProcessError } from "../internal/errors.ts";
 import { currentProcess, type DummyProcess } from "./process.ts";
 import { noWait, printable, timeoutMs, WaitList, wouldBlock } from "./waiters.ts";
 

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { ProcessError } from "../errors.ts";
-import { checkIndex, indexed } from "../indexed.ts";
+import { ProcessError } from "../internal/errors.ts";
+import { checkIndex, indexed } from "../shared/_indexed.ts";
 import {
   allocate,
   checkTypecode,
@@ -15,7 +15,7 @@ import {
   type Typecode,
   type TypedArrayOf,
   type ValueOf,
-} from "../typecodes.ts";
+} from "../shared/typecodes.ts";
 import { Lock, RLock } from "./sync.ts";
 import { printable } from "./waiters.ts";
 

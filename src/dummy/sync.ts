@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { BrokenBarrierError, ProcessError, TimeoutError } from "../errors.ts";
+import { BrokenBarrierError, ProcessError, TimeoutError } from "../internal/errors.ts";
 import { currentProcess, type DummyProcess } from "./process.ts";
 import { noWait, printable, timeoutMs, WaitList, wouldBlock } from "./waiters.ts";
 

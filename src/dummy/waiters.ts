@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { ProcessError } from "../errors.ts";
-import { checkTimeout } from "../wait.ts";
-import { inspectable } from "../inspect.ts";
+import { ProcessError } from "../internal/errors.ts";
+import { checkTimeout } from "../internal/_timeouts.ts";
+import { inspectable } from "../internal/_inspect.ts";
 
 /** Above this, `setTimeout` overflows and fires at once: treat such waits as "no limit". */
 const MAX_TIMER_MS = 0x7fffffff;

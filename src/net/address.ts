@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { AuthenticationError, ProcessError } from "../errors.ts";
-import { checkTimeout } from "../wait.ts";
+import { AuthenticationError, ProcessError } from "../internal/errors.ts";
+import { checkTimeout } from "../internal/_timeouts.ts";
 import { type Authkey, authkeyBytes, HANDSHAKE_MAX } from "./auth.ts";
 import { destroyConnection, frameReader, type SocketConnection } from "./socket_connection.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "./wire.ts";

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { AuthenticationError } from "../errors.ts";
-import { nodeCrypto } from "../runtime.ts";
+import { AuthenticationError } from "../internal/errors.ts";
+import { nodeCrypto } from "../internal/runtime.ts";
 
 const encoder = new TextEncoder();
 const CHALLENGE = encoder.encode("#CHALLENGE#");

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { AuthenticationError, ProcessError } from "../errors.ts";
-import { nodeNet } from "../runtime.ts";
+import { AuthenticationError, ProcessError } from "../internal/errors.ts";
+import { nodeNet } from "../internal/runtime.ts";
 import { answerChallenge, deliverChallenge } from "./auth.ts";
 import {
   type Address,

@@ -24,9 +24,9 @@
  *
  * @module
  */
-import { SHARE } from "../codec.ts";
-import { ProcessError } from "../errors.ts";
-import { jsonExact } from "../serializer.ts";
+import { SHARE } from "../internal/_codec.ts";
+import { ProcessError } from "../internal/errors.ts";
+import { jsonExact } from "../internal/_serializer.ts";
 
 const JSON_KIND = 0x4a;
 const TAGGED_KIND = 0x54;

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { ProcessError } from "../errors.ts";
-import { inspectable } from "../inspect.ts";
-import { nodeNet } from "../runtime.ts";
+import { ProcessError } from "../internal/errors.ts";
+import { inspectable } from "../internal/_inspect.ts";
+import { nodeNet } from "../internal/runtime.ts";
 import { answerChallenge, deliverChallenge } from "./auth.ts";
 import {
   type Address,

@@ -11,4 +11,4 @@ export type { Authkey } from "./auth.ts";
 export { Client, type ClientOptions } from "./client.ts";
 export { Listener, type ListenerOptions } from "./listener.ts";
 export { SocketConnection } from "./socket_connection.ts";
-export { wait } from "../ready.ts";
+export { wait } from "../channel/wait.ts";

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { registerReadable } from "../readable.ts";
-import { SHARE } from "../codec.ts";
-import { BufferTooShort, EOFError, ProcessError } from "../errors.ts";
-import { inspectable } from "../inspect.ts";
-import { checkTimeout } from "../wait.ts";
-import type { BytesLike } from "../connection.ts";
+import { registerReadable } from "../internal/_readable.ts";
+import { SHARE } from "../internal/_codec.ts";
+import { BufferTooShort, EOFError, ProcessError } from "../internal/errors.ts";
+import { inspectable } from "../internal/_inspect.ts";
+import { checkTimeout } from "../internal/_timeouts.ts";
+import type { BytesLike } from "../channel/connection.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
 import { frame, FrameReader } from "./wire.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ProcessError } from "../errors.ts";
+import { ProcessError } from "../internal/errors.ts";
 
 /** Longest message with a 4-byte length. */
 const SHORT_MAX = 0x7fffffff;

@@ -1,0 +1,237 @@
+/**
+ * `Queue`: Python's `multiprocessing.Queue`, a thin layer over the shared channel.
+ *
+ * @module
+ */
+import { runAsync, runSync, type Steps } from "../sync/_steps.ts";
+import { Channel } from "./_channel.ts";
+import { deadline, getItem, putItem, within } from "./_items.ts";
+import { registerReadable } from "../internal/_readable.ts";
+import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { Empty, Full, ProcessError } from "../internal/errors.ts";
+import { inspectable } from "../internal/_inspect.ts";
+
+/** Options of {@linkcode Queue} beyond Python's `maxsize`. */
+export interface QueueOptions {
+  /**
+   * Bytes of items the queue holds in shared memory (default 1 MiB, rounded up to a
+   * power of two). Items larger than this still pass, in pieces, while a consumer
+   * takes them; `put` waits when the bytes in transit would exceed it.
+   */
+  capacity?: number;
+}
+
+/** Internal creation flag of JoinableQueue (not part of the public options). */
+export const JOINABLE: unique symbol = Symbol("joinable");
+
+let adopting: Channel | null = null;
+let channelOf: (q: Queue) => Channel;
+
+/** Builds a queue object of class `make` over an existing channel (when it arrives in a child). */
+export function adoptQueue<Q extends Queue>(make: () => Q, buffer: SharedArrayBuffer): Q {
+  adopting = new Channel(buffer);
+  try {
+    return make();
+  } finally {
+    adopting = null;
+  }
+}
+
+/** The channel under a queue (for the subclasses' extra methods). */
+export function queueChannel(q: Queue): Channel {
+  return channelOf(q);
+}
+
+function checkMaxsize(maxsize: unknown): number {
+  if (typeof maxsize !== "number" || !Number.isInteger(maxsize)) {
+    throw new TypeError(
+      `Queue(maxsize): maxsize must be an integer (0 for no limit), got ${String(maxsize)}`,
+    );
+  }
+  return Math.max(0, maxsize);
+}
+
+/**
+ * A FIFO queue shared between processes, like Python's `multiprocessing.Queue`. Pass
+ * it to children in `Process` args; any number of producers and consumers may use it,
+ * every item is delivered exactly once, in order per producer.
+ *
+ * Items are copied (structured clone semantics); an item that cannot be copied throws
+ * at `put`. The `*Sync` methods block the thread with `Atomics.wait` (on the main
+ * thread too, where they also block the event loop).
+ *
+ * @example Producer and consumer
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export async function produce(q: mp.Queue<string | null>) {
+ *   for (const item of ["A", "B", "C"]) await q.put(item);
+ *   await q.put(null);
+ * }
+ *
+ * if (import.meta.main) {
+ *   const q = new mp.Queue<string | null>();
+ *   const p = new mp.Process({ target: produce, args: [q] });
+ *   await p.start();
+ *   for (let item = await q.get(); item !== null; item = await q.get()) console.log(item);
+ *   await p.join();
+ * }
+ * ```
+ *
+ * @example Timeouts
+ * ```ts
+ * import { Empty, Queue } from "@mp/multiprocessing";
+ * const q = new Queue<number>(1);
+ * q.putNowait(1);
+ * console.log(q.full()); // true
+ * console.log(await q.get(100)); // 1
+ * try {
+ *   await q.get(10);
+ * } catch (e) {
+ *   console.log(e instanceof Empty); // true
+ * }
+ * ```
+ */
+export class Queue<T = unknown> {
+  readonly #channel: Channel;
+  #closed = false;
+
+  static {
+    channelOf = (q) => q.#channel;
+  }
+
+  /**
+   * Creates a queue holding at most `maxsize` items (0 or less: no limit), in a
+   * shared ring of `options.capacity` bytes.
+   */
+  constructor(maxsize: number = 0, options: QueueOptions = {}) {
+    this.#channel = adopting ?? Channel.create({
+      maxsize: checkMaxsize(maxsize),
+      capacity: options.capacity,
+      joinable: (options as { [JOINABLE]?: boolean })[JOINABLE] === true,
+    });
+    registerReadable(this, { channel: this.#channel, check: () => this.#check("wait on") });
+  }
+
+  /**
+   * Puts `item` at the end of the queue, waiting at most `timeout` ms for room
+   * (`undefined`: as long as it takes). Rejects with {@linkcode Full} when there was
+   * no room in time, and at once when `item` cannot be copied.
+   */
+  put(item: T, timeout?: number): Promise<void> {
+    try {
+      return runAsync(this.#put(item, timeout, "put"));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Blocking {@linkcode Queue.put}. Throws {@linkcode Full} when there was no room in time. */
+  putSync(item: T, timeout?: number): void {
+    runSync(this.#put(item, timeout, "putSync"));
+  }
+
+  /** Puts `item` only if there is room now; throws {@linkcode Full} otherwise. */
+  putNowait(item: T): void {
+    runSync(this.#put(item, 0, "putNowait"));
+  }
+
+  /**
+   * Takes the item at the front, waiting at most `timeout` ms for one (`undefined`:
+   * as long as it takes). Rejects with {@linkcode Empty} when none came in time.
+   */
+  get(timeout?: number): Promise<T> {
+    try {
+      return runAsync(this.#get(timeout, "get"));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Blocking {@linkcode Queue.get}. Throws {@linkcode Empty} when no item came in time. */
+  getSync(timeout?: number): T {
+    return runSync(this.#get(timeout, "getSync"));
+  }
+
+  /** Takes an item only if one is there now; throws {@linkcode Empty} otherwise. */
+  getNowait(): T {
+    return runSync(this.#get(0, "getNowait"));
+  }
+
+  /** The approximate number of items in the queue (others may put or get meanwhile). */
+  qsize(): number {
+    return this.#channel.size();
+  }
+
+  /** A one-line description, like Python's repr: `<Queue qsize=2 maxsize=0>`. */
+  toString(): string {
+    return `<${this.constructor.name} qsize=${this.qsize()} maxsize=${this.#channel.maxsize}>`;
+  }
+
+  /** Whether the queue is empty (approximate, as in Python). */
+  empty(): boolean {
+    return this.#channel.size() === 0;
+  }
+
+  /** Whether the queue holds `maxsize` items (always false without a limit). */
+  full(): boolean {
+    const max = this.#channel.maxsize;
+    return max > 0 && this.#channel.size() >= max;
+  }
+
+  /**
+   * Ends this process's use of the queue: later `put` / `get` on this object throw.
+   * Other processes (and other objects for the same queue) are not affected.
+   */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /**
+   * The handle this queue travels as (codec).
+   * @ignore
+   */
+  [SHARE](): SharedHandle {
+    this.#check("send");
+    return { type: "Queue", module: import.meta.url, state: this.#channel.buffer };
+  }
+
+  #put(item: T, timeout: number | undefined, method: string): Steps<void> {
+    this.#check(method);
+    const d = deadline(timeout, `Queue.${method}()`);
+    return putItem(this.#channel, item, d.timeout, d.deadline, "the queue", { full: this.#full });
+  }
+
+  #get(timeout: number | undefined, method: string): Steps<T> {
+    this.#check(method);
+    const d = deadline(timeout, `Queue.${method}()`);
+    return getItem(this.#channel, d.timeout, d.deadline, { empty: queueEmpty }) as Steps<T>;
+  }
+
+  #full = (timeout: number | undefined): Error => {
+    const max = this.#channel.maxsize;
+    return new Full(
+      max > 0 && this.#channel.size() >= max
+        ? `the queue is full (maxsize ${max}): no room came${
+          within(timeout)
+        }. Wait longer, or take items out.`
+        : `the queue's shared ring (${this.#channel.capacity} bytes) had no room for the item${
+          within(timeout)
+        }: consumers must take items out, or create the queue with a larger { capacity }.`,
+    );
+  };
+
+  #check(method: string): void {
+    if (this.#closed) {
+      throw new ProcessError(`cannot ${method}: this Queue was closed in this process (close() was called)`);
+    }
+  }
+}
+
+function queueEmpty(timeout: number | undefined): Error {
+  return new Empty(`the queue is empty: no item came${within(timeout)}`);
+}
+
+registerShared("Queue", (buffer) => adoptQueue(() => new Queue(), buffer as SharedArrayBuffer));
+
+inspectable(Queue);

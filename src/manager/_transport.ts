@@ -1,0 +1,319 @@
+/**
+ * How proxies reach a manager's server from any process of the tree, without any
+ * thread's event loop in between: one request {@linkcode Channel} that every caller
+ * writes to and the server reads, and a fixed set of reply channels ("slots"). A call
+ * claims a free slot with a robust lock word (the caller's pid; a slot whose caller
+ * ended is taken over), writes `[seq, slot, pid, id, method, args]`, reads its reply
+ * from the slot's channel, and frees the slot. Replies carry the call's sequence
+ * number, so that a reply meant for a caller that died mid-call is skipped by the
+ * slot's next user. A reply too large for half a slot's ring travels in a block of the
+ * tree-wide arena instead, so that the server never waits for a slow reader.
+ *
+ * Everything here is SharedArrayBuffers and numbers: the transport's handle travels in
+ * `Process` args inside any proxy of the manager.
+ *
+ * @module
+ */
+import { LIVENESS_POLL_MS, type SharedInt32 } from "../internal/_atomics.ts";
+import { ownPid, pidAlive } from "../process/_liveness.ts";
+import { blockBytes, type BlockRef, closeBlock, createBlock, unlinkBlock } from "../shared/_arena.ts";
+import { Channel, EMPTY, EOF } from "../channel/_channel.ts";
+import { ProcessError, RemoteError } from "../internal/errors.ts";
+import { type ErrorData, errorFromData, errorToData } from "../internal/_error_wire.ts";
+import { decodeMessage, encodeMessage } from "./_codec.ts";
+import type { Payload } from "../internal/_serializer.ts";
+import { runAsync, runSync, type Steps, wait } from "../sync/_steps.ts";
+
+/** Number of reply slots: calls in flight at once across the tree (more wait for a slot). */
+export const SLOTS = 32;
+/** Ring size of each reply slot. */
+const REPLY_CAPACITY = 16 * 1024;
+/** Larger replies travel in an arena block. */
+const INLINE_REPLY_MAX = REPLY_CAPACITY / 2 - 64;
+const REQUEST_CAPACITY = 256 * 1024;
+
+// Control words.
+/** 1 once the manager is shut down. */
+const CLOSED = 0;
+/** The server's pid (0 until it runs). */
+const SERVER = 1;
+/** Bumped whenever a slot is freed. */
+const FREED = 2;
+/** Callers sleeping until a slot is freed. */
+const SLOT_WAITERS = 3;
+const LOCKS = 4;
+const SEQS = LOCKS + SLOTS;
+const CONTROL_WORDS = SEQS + SLOTS;
+
+/** Reply status: a value. */
+export const REPLY_OK = 0;
+/** Reply status: an error (`ErrorData`). */
+export const REPLY_ERROR = 1;
+/** Reply status: the reply is in an arena block (`BigReply`). */
+const REPLY_BIG = 2;
+
+/** A request as the server reads it (`slot` -1: no reply is wanted). */
+export type Request = [
+  seq: number,
+  slot: number,
+  pid: number,
+  id: number,
+  method: string,
+  args: unknown[],
+  flags: number,
+];
+
+/** Request flag: the arguments hold proxy markers. */
+export const HOLDS_PROXIES = 1;
+/** The slot of a request that wants no reply. */
+export const NO_REPLY = -1;
+
+interface BigReply {
+  ref: BlockRef;
+  tag: number;
+}
+
+/** What a transport travels as: shared buffers and numbers. */
+export interface TransportHandle {
+  /** Tells this manager from any other (random). */
+  token: number;
+  control: SharedInt32;
+  requests: SharedArrayBuffer;
+  replies: SharedArrayBuffer[];
+}
+
+/** Makes the shared parts of a new manager's transport. */
+export function createTransport(): TransportHandle {
+  const random = new Uint32Array(2);
+  crypto.getRandomValues(random);
+  return {
+    token: random[0] * 2 ** 21 + (random[1] >>> 11), // 53 random bits: a safe integer
+    control: new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4)),
+    requests: Channel.create({ capacity: REQUEST_CAPACITY }).buffer,
+    replies: Array.from({ length: SLOTS }, () => Channel.create({ capacity: REPLY_CAPACITY }).buffer),
+  };
+}
+
+/** Reads a reply's bytes (arena replies are copied out and their block freed). */
+function readReply(tag: number, bytes: Uint8Array): [number, number, unknown] {
+  const r = decodeMessage(tag, bytes) as [number, number, unknown];
+  if (r[1] !== REPLY_BIG) return r;
+  const big = r[2] as BigReply;
+  try {
+    return decodeMessage(big.tag, blockBytes(big.ref).slice()) as [number, number, unknown];
+  } finally {
+    unlinkBlock(big.ref);
+  }
+}
+
+/** One process's end of a manager's transport. */
+export class Transport {
+  /** The handle this transport was opened from (sent along with proxies). */
+  readonly handle: TransportHandle;
+  readonly #control: SharedInt32;
+  readonly #requests: Channel;
+  readonly #replies: Channel[];
+  #next = 0;
+
+  /** Opens the transport described by `handle`. */
+  constructor(handle: TransportHandle) {
+    this.handle = handle;
+    this.#control = handle.control;
+    this.#requests = new Channel(handle.requests);
+    this.#replies = handle.replies.map((b) => new Channel(b));
+    this.#next = ownPid() % SLOTS;
+  }
+
+  /** The manager's random token. */
+  get token(): number {
+    return this.handle.token;
+  }
+
+  /** True once the manager was shut down. */
+  closed(): boolean {
+    return Atomics.load(this.#control, CLOSED) !== 0;
+  }
+
+  /** True once the manager was shut down or its server process ended. */
+  gone = (): boolean => {
+    if (Atomics.load(this.#control, CLOSED) !== 0) return true;
+    const server = Atomics.load(this.#control, SERVER);
+    return server !== 0 && !pidAlive(server);
+  };
+
+  /** Throws the error for a proxy used after shutdown, naming `what` ("this dict proxy"). */
+  check(what: string): void {
+    if (this.gone()) throw this.goneError(what);
+  }
+
+  /** Why `what` cannot reach the server any more. */
+  goneError(what: string): ProcessError {
+    return this.closed()
+      ? new ProcessError(
+        `${what} cannot be used: its manager was shut down (shutdown() was called, or the manager ` +
+          "was disposed). Use proxies only while their manager runs.",
+      )
+      : new ProcessError(
+        `${what} cannot be used: its manager's server process has ended (it was terminated, or its ` +
+          "parent ended), so the objects it held are gone.",
+      );
+  }
+
+  /**
+   * Calls `method` of object `id` (made as `typeid`, for errors) on the server with
+   * `args` (already encoded for the manager) and returns the reply's value; a server-side error throws a
+   * {@linkcode RemoteError} carrying the server's message, whose `cause` is the error
+   * rebuilt with its own class.
+   */
+  *call(id: number, method: string, args: unknown[], typeid: string, flags = 0): Steps<unknown> {
+    if (this.gone()) throw this.goneError(`this ${typeid} proxy`);
+    const slot = yield* this.#claim(typeid);
+    const c = this.#control;
+    try {
+      const seq = (Atomics.add(c, SEQS + slot, 1) + 1) | 0;
+      const request: Request = [seq, slot, ownPid(), id, method, args, flags];
+      const payload = encodeMessage(request, "the manager");
+      const reply = this.#replies[slot];
+      const written = yield* this.#requests.write(payload, { deadline: Infinity, peerGone: this.gone });
+      if (written !== "ok") throw this.goneError(`this ${typeid} proxy`);
+      spinWhileEmpty(reply);
+      for (;;) {
+        const r = yield* this.#replies[slot].read({ deadline: Infinity, peerGone: this.gone }, readReply);
+        if (r === EOF || r === EMPTY) throw this.goneError(`this ${typeid} proxy`);
+        if (r[0] !== seq) continue; // meant for a caller of this slot that died mid-call
+        if (r[1] === REPLY_ERROR) throw remoteError(r[2] as ErrorData);
+        return r[2];
+      }
+    } finally {
+      Atomics.store(c, LOCKS + slot, 0);
+      Atomics.add(c, FREED, 1);
+      if (Atomics.load(c, SLOT_WAITERS) > 0) Atomics.notify(c, FREED);
+    }
+  }
+
+  /**
+   * Sends `method(...args)` to the manager itself (reference counting: `share`,
+   * `decref`, `adopt`) without waiting for a reply; nothing happens once the manager is
+   * gone. The server reads requests in order, so a later call of this process sees its
+   * effect. `sync`: block until written (else write without blocking the event loop).
+   */
+  post(method: string, args: unknown[], sync: boolean): void {
+    if (this.gone()) return;
+    const request: Request = [0, NO_REPLY, ownPid(), 0, method, args, 0];
+    const steps = this.#requests.write(encodeMessage(request, "the manager"), {
+      deadline: Infinity,
+      peerGone: this.gone,
+    });
+    if (sync) runSync(steps);
+    else runAsync(steps).catch(() => {});
+  }
+
+  /** Claims a free reply slot, waiting for one if all are busy. */
+  *#claim(typeid: string): Steps<number> {
+    const c = this.#control;
+    const pid = ownPid();
+    for (;;) {
+      const freed = Atomics.load(c, FREED);
+      for (let k = 0; k < SLOTS; k++) {
+        const slot = (this.#next + k) % SLOTS;
+        const seen = Atomics.compareExchange(c, LOCKS + slot, 0, pid);
+        if (seen === 0 || (!pidAlive(seen) && Atomics.compareExchange(c, LOCKS + slot, seen, pid) === seen)) {
+          this.#next = (slot + 1) % SLOTS;
+          return slot;
+        }
+      }
+      this.check(`this ${typeid} proxy`);
+      Atomics.add(c, SLOT_WAITERS, 1);
+      try {
+        yield wait(c, FREED, freed, LIVENESS_POLL_MS);
+      } finally {
+        Atomics.sub(c, SLOT_WAITERS, 1);
+      }
+    }
+  }
+}
+
+/** Spins this long (ms) for a quick answer before sleeping on a channel. */
+const SPIN_MS = 0.05;
+
+/**
+ * Waits briefly by spinning while `channel` holds nothing: a reply (or the next request
+ * of a busy caller) usually comes within microseconds, sooner than a sleeping thread
+ * would be woken.
+ */
+function spinWhileEmpty(channel: Channel): void {
+  if (channel.size() > 0) return;
+  const end = performance.now() + SPIN_MS;
+  while (channel.size() === 0 && performance.now() < end);
+}
+
+function remoteError(data: ErrorData): RemoteError {
+  const error = new RemoteError(data.message, data.stack);
+  error.cause = errorFromData(data);
+  return error;
+}
+
+/** The server's end of a transport. */
+export class ServerEnd {
+  readonly #control: SharedInt32;
+  readonly #requests: Channel;
+  readonly #replies: Channel[];
+  readonly #token: number;
+  #bigReplies = 0;
+
+  /** Opens the server's end and records the server's pid. */
+  constructor(handle: TransportHandle) {
+    this.#control = handle.control;
+    this.#requests = new Channel(handle.requests);
+    this.#replies = handle.replies.map((b) => new Channel(b));
+    this.#token = handle.token;
+    Atomics.store(this.#control, SERVER, ownPid());
+  }
+
+  #closed = (): boolean => Atomics.load(this.#control, CLOSED) !== 0;
+
+  /**
+   * Waits for the next request until `deadline`: `undefined` if none came, `null` once
+   * the manager is shut down.
+   */
+  *next(deadline: number): Steps<Request | null | undefined> {
+    spinWhileEmpty(this.#requests);
+    const r = yield* this.#requests.read({ deadline, peerGone: this.#closed }, decodeMessage);
+    return r === EOF ? null : r === EMPTY ? (this.#closed() ? null : undefined) : r as Request;
+  }
+
+  /**
+   * Sends a reply to the caller of `request` (given up if that caller ended). A value
+   * that cannot be sent becomes an error reply.
+   */
+  reply(request: Request, status: number, value: unknown): void {
+    const [seq, slot, pid] = request;
+    if (slot === NO_REPLY) return;
+    let payload: Payload;
+    try {
+      payload = encodeMessage([seq, status, value], "the caller of the manager");
+    } catch (e) {
+      payload = encodeMessage([seq, REPLY_ERROR, errorToData(e)], "the caller of the manager");
+    }
+    if (payload.bytes.length > INLINE_REPLY_MAX) {
+      const ref = createBlock(`mp-manager-${this.#token}-reply-${++this.#bigReplies}`, payload.bytes.length);
+      blockBytes(ref).set(payload.bytes);
+      closeBlock(ref); // the caller unlinks it, which frees it
+      payload = encodeMessage([seq, REPLY_BIG, { ref, tag: payload.tag } satisfies BigReply], "the caller");
+    }
+    runSync(this.#replies[slot].write(payload, { deadline: Infinity, peerGone: () => !pidAlive(pid) }));
+  }
+}
+
+/** Marks the manager of `handle` shut down and wakes every process waiting on it. */
+export function closeTransport(handle: TransportHandle): void {
+  Atomics.store(handle.control, CLOSED, 1);
+  Atomics.notify(handle.control, FREED);
+  new Channel(handle.requests).wakeAll();
+  for (const b of handle.replies) new Channel(b).wakeAll();
+}
+
+/** The pid of the manager's server (0 before it runs). */
+export function serverPid(handle: TransportHandle): number {
+  return Atomics.load(handle.control, SERVER);
+}

@@ -1,0 +1,469 @@
+/**
+ * Managers: `BaseManager` (a server process holding objects for proxies, with
+ * `register()` for user types), `SyncManager` (dicts, lists, namespaces, queues,
+ * locks... out of the box) and `Manager()`, Python's `multiprocessing.Manager()`.
+ *
+ * @module
+ */
+import { ProcessError } from "../internal/errors.ts";
+import type { Barrier, BarrierOptions } from "../sync/barrier.ts";
+import type { Condition } from "../sync/condition.ts";
+import type { Event } from "../sync/event.ts";
+import type { Lock } from "../sync/lock.ts";
+import type { RLock } from "../sync/rlock.ts";
+import type { BoundedSemaphore, Semaphore } from "../sync/semaphore.ts";
+import type { SharedArray, SizeOrInit } from "../shared/array.ts";
+import type { SynchronizedOptions } from "../shared/synchronized.ts";
+import { checkTypecode, type InitOf, type Typecode } from "../shared/typecodes.ts";
+import type { Value } from "../shared/value.ts";
+import { closeTransport, createTransport, type Transport } from "./_transport.ts";
+import type { ManagerDebugInfo, RegisteredType, ServerConfig } from "./_server.ts";
+import { Process, runAsRole } from "../process/process.ts";
+import { callAsync, callSync, type ProxyDesc, transportFor } from "./proxy/base.ts";
+import type { AutoProxy } from "./proxy/auto.ts";
+import type { DictKey, DictProxy, DictSource } from "./proxy/dict.ts";
+import type { ListProxy } from "./proxy/list.ts";
+import type { NamespaceProxy } from "./proxy/namespace.ts";
+import type { JoinableQueueProxy, QueueProxy } from "./proxy/queue.ts";
+import { callerModules, resolveFunction } from "../process/_resolve.ts";
+import { self } from "../process/_state.ts";
+import "./proxy/_registry.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyFunction = (...args: any[]) => any;
+/** What `register()` accepts: a class or a factory function. */
+// deno-lint-ignore no-explicit-any
+export type ManagerCallable = ((...args: any[]) => unknown) | (new (...args: any[]) => unknown);
+
+export type { ManagerDebugInfo };
+
+/** Options of {@linkcode BaseManager.register}. */
+export interface RegisterOptions {
+  /** The methods proxies may call; by default every public method (not starting with `_`). */
+  exposed?: string[];
+}
+
+interface Registration {
+  fn: AnyFunction;
+  callers: string[];
+  exposed?: string[];
+}
+
+/** How long `shutdown()` lets the server end by itself before terminating it (ms). */
+const SHUTDOWN_GRACE_MS = 1000;
+
+const registries = new WeakMap<object, Map<string, Registration>>();
+
+function registryOf(cls: object): Map<string, Registration> {
+  let r = registries.get(cls);
+  if (r === undefined) {
+    const parent = Object.getPrototypeOf(cls);
+    r = new Map(parent && registries.has(parent) ? registryOf(parent) : []);
+    registries.set(cls, r);
+  }
+  return r;
+}
+
+function iterableArg(v: unknown): unknown {
+  if (v === undefined || v === null || Array.isArray(v) || v instanceof Map) return v;
+  if (typeof v === "object" && Symbol.iterator in v) return [...(v as Iterable<unknown>)];
+  return v;
+}
+
+/**
+ * A server process that holds objects and hands out proxies to them (Python's
+ * `multiprocessing.managers.BaseManager`). Register your own types with
+ * {@linkcode BaseManager.register} before `start()`; {@linkcode SyncManager} comes with
+ * the usual ones.
+ *
+ * The server is a daemonic child process; proxies reach it through shared memory from
+ * any process of the tree they are passed to (in `Process` args, or inside other
+ * proxies), without going through any thread's event loop.
+ *
+ * @example A registered class
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export class Maths {
+ *   add(a: number, b: number) {
+ *     return a + b;
+ *   }
+ * }
+ *
+ * export class MathsManager extends mp.BaseManager {}
+ * MathsManager.register("Maths", Maths);
+ *
+ * if (import.meta.main) {
+ *   await using manager = new MathsManager();
+ *   await manager.start();
+ *   const maths = await manager.create<Maths>("Maths");
+ *   console.log(await maths.add(4, 3), maths.addSync(1, 1)); // 7 2
+ * }
+ * ```
+ */
+export class BaseManager {
+  #state: "initial" | "starting" | "started" | "shutdown" = "initial";
+  #process: Process | null = null;
+  #transport: Transport | null = null;
+
+  /**
+   * Registers `callable` (a class or a factory function, exported from a module so that
+   * the server can import it) as the type `typeid` of this manager class and its
+   * subclasses: `manager.create(typeid, ...args)` (also `manager[typeid](...args)`)
+   * makes an object in the server and returns its {@linkcode AutoProxy}.
+   */
+  static register(typeid: string, callable: ManagerCallable, options: RegisterOptions = {}): void {
+    if (typeof typeid !== "string" || typeid.length === 0) {
+      throw new TypeError(`${this.name}.register(typeid, callable): typeid must be a non-empty string`);
+    }
+    if (typeof callable !== "function") {
+      throw new TypeError(
+        `${this.name}.register("${typeid}", callable): callable must be a class or a function, got ${typeof callable}`,
+      );
+    }
+    if (options.exposed !== undefined && !options.exposed.every((m) => typeof m === "string")) {
+      throw new TypeError(`${this.name}.register("${typeid}"): exposed must be an array of method names`);
+    }
+    registryOf(this).set(typeid, {
+      fn: callable as AnyFunction,
+      callers: callerModules(),
+      exposed: options.exposed,
+    });
+    if (!(typeid in this.prototype)) {
+      Object.defineProperty(this.prototype, typeid, {
+        value: function (this: BaseManager, ...args: unknown[]) {
+          return this.create(typeid, ...args);
+        },
+        configurable: true,
+        writable: true,
+      });
+    }
+  }
+
+  /** Starts the server process; resolves once it answers. A manager starts once. */
+  async start(): Promise<void> {
+    if (this.#state !== "initial") {
+      throw new ProcessError(`cannot start a ${this.constructor.name} twice`);
+    }
+    this.#state = "starting";
+    try {
+      const transport = createTransport();
+      const types: Record<string, RegisteredType> = {};
+      for (const [typeid, r] of registryOf(this.constructor)) {
+        const ref = await resolveFunction(r.fn, r.callers, self.startMethod, `manager type "${typeid}"`);
+        types[typeid] = { ref, exposed: r.exposed };
+      }
+      const p = new Process({ daemon: true });
+      const config: ServerConfig = { transport, types };
+      runAsRole(p, { role: "manager", extra: config, message: () => {} });
+      this.#process = p;
+      await p.start();
+      this.#transport = transportFor(transport);
+      this.#state = "started";
+    } catch (e) {
+      this.#state = "shutdown";
+      this.#process?.terminate();
+      throw e;
+    }
+  }
+
+  /**
+   * Stops the server: every proxy of this manager, in any process, throws a clear
+   * `ProcessError` from then on. Calling it again does nothing.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#state !== "started") {
+      this.#state = "shutdown";
+      return;
+    }
+    this.#state = "shutdown";
+    closeTransport(this.#transport!.handle);
+    const p = this.#process!;
+    await p.join(SHUTDOWN_GRACE_MS);
+    if (p.exitCode === null) p.terminate();
+  }
+
+  /** Whether the server runs (started and not shut down). */
+  get running(): boolean {
+    return this.#state === "started" && !this.#transport!.gone();
+  }
+
+  /** The server process (`null` before `start()`). */
+  get process(): Process | null {
+    return this.#process;
+  }
+
+  /**
+   * Makes an object of the registered type `typeid` in the server with `args` and
+   * returns its proxy: each method `m` of the object is `proxy.m(...)` (a Promise) and
+   * `proxy.mSync(...)` (blocking).
+   */
+  create<T = unknown>(typeid: string, ...args: unknown[]): Promise<AutoProxy<T>> {
+    return this.make(typeid, args) as Promise<AutoProxy<T>>;
+  }
+
+  /** Blocking {@linkcode BaseManager.create}. */
+  createSync<T = unknown>(typeid: string, ...args: unknown[]): AutoProxy<T> {
+    return this.makeSync(typeid, args) as AutoProxy<T>;
+  }
+
+  /**
+   * What the server holds (Python's `_debug_info()` / `_number_of_objects()`): the
+   * number of live objects, the references proxies hold on them and the processes
+   * holding them. Holders that ended are let go first.
+   *
+   * @example Objects freed on release
+   * ```ts
+   * import * as mp from "@mp/multiprocessing";
+   * await using manager = await mp.Manager();
+   * const d = await manager.dict();
+   * console.log((await manager.debugInfo()).objects); // 1
+   * d.release();
+   * console.log((await manager.debugInfo()).objects); // 0
+   * ```
+   */
+  debugInfo(): Promise<ManagerDebugInfo> {
+    try {
+      const t = this.#ready();
+      return callAsync(t, this.#desc(t), "debugInfo", []) as Promise<ManagerDebugInfo>;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Blocking {@linkcode BaseManager.debugInfo}. */
+  debugInfoSync(): ManagerDebugInfo {
+    const t = this.#ready();
+    return callSync(t, this.#desc(t), "debugInfo", []) as ManagerDebugInfo;
+  }
+
+  /** Asks the server to make an object of `typeid` and returns its proxy (for subclasses). */
+  protected make(typeid: string, args: unknown[]): Promise<unknown> {
+    try {
+      const t = this.#ready();
+      return callAsync(t, this.#desc(t), "create", [typeid, args]);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Blocking {@linkcode BaseManager.make}. */
+  protected makeSync(typeid: string, args: unknown[]): unknown {
+    const t = this.#ready();
+    return callSync(t, this.#desc(t), "create", [typeid, args]);
+  }
+
+  #desc(t: Transport): ProxyDesc {
+    return { token: t.token, kind: "manager", typeid: this.constructor.name, id: 0 };
+  }
+
+  #ready(): Transport {
+    if (this.#state === "started") return this.#transport!;
+    throw new ProcessError(
+      this.#state === "shutdown"
+        ? `this ${this.constructor.name} was shut down: start a new manager to make objects`
+        : `this ${this.constructor.name} is not started: call await manager.start() first (or use await mp.Manager())`,
+    );
+  }
+
+  /** Shuts the manager down (`await using manager = await mp.Manager()`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+}
+
+/**
+ * A manager with Python's `SyncManager` types: `dict`, `list`, `Namespace`, `Value`,
+ * `Array`, `Queue`, `JoinableQueue`, `Lock`, `RLock`, `Semaphore`, `BoundedSemaphore`,
+ * `Condition`, `Event` and `Barrier`. Each maker returns a Promise of the proxy and has a
+ * blocking `*Sync` twin (`dictSync()`, ...).
+ *
+ * The synchronization objects, Values and Arrays it makes are this package's own
+ * classes (with their full API), placed in the process tree's shared memory so that
+ * they can also be stored in dict and list proxies; they refuse use once the manager
+ * is shut down.
+ *
+ * @example Start, use, shut down
+ * ```ts
+ * import { SyncManager } from "@mp/multiprocessing";
+ * const manager = new SyncManager();
+ * await manager.start();
+ * const l = await manager.list([3, 1, 2]);
+ * await l.sort();
+ * console.log(await l.toArray()); // [1, 2, 3]
+ * await manager.shutdown();
+ * ```
+ */
+export class SyncManager extends BaseManager {
+  /** A dict proxy, filled from `init` (a Map, `[key, value]` pairs, an object or a dict proxy). */
+  dict<K extends DictKey = DictKey, V = unknown>(init?: DictSource<K, V>): Promise<DictProxy<K, V>> {
+    return this.make("dict", [iterableArg(init)]) as Promise<DictProxy<K, V>>;
+  }
+  /** Blocking {@linkcode SyncManager.dict}. */
+  dictSync<K extends DictKey = DictKey, V = unknown>(init?: DictSource<K, V>): DictProxy<K, V> {
+    return this.makeSync("dict", [iterableArg(init)]) as DictProxy<K, V>;
+  }
+
+  /** A list proxy, filled from `init` (an iterable or a list proxy). */
+  list<T = unknown>(init?: Iterable<T> | ListProxy<T>): Promise<ListProxy<T>> {
+    return this.make("list", [iterableArg(init)]) as Promise<ListProxy<T>>;
+  }
+  /** Blocking {@linkcode SyncManager.list}. */
+  listSync<T = unknown>(init?: Iterable<T> | ListProxy<T>): ListProxy<T> {
+    return this.makeSync("list", [iterableArg(init)]) as ListProxy<T>;
+  }
+
+  /** A namespace proxy with the attributes of `init`. */
+  Namespace(init?: Record<string, unknown>): Promise<NamespaceProxy> {
+    return this.make("Namespace", [init]) as Promise<NamespaceProxy>;
+  }
+  /** Blocking {@linkcode SyncManager.Namespace}. */
+  NamespaceSync(init?: Record<string, unknown>): NamespaceProxy {
+    return this.makeSync("Namespace", [init]) as NamespaceProxy;
+  }
+
+  /** A {@linkcode Value} (see its class) made by the manager. */
+  Value<T extends Typecode>(typecode: T, init?: InitOf<T>, options?: SynchronizedOptions): Promise<Value<T>> {
+    checkTypecode(typecode, "manager.Value()");
+    return this.make("Value", [typecode, init, options]) as Promise<Value<T>>;
+  }
+  /** Blocking {@linkcode SyncManager.Value}. */
+  ValueSync<T extends Typecode>(typecode: T, init?: InitOf<T>, options?: SynchronizedOptions): Value<T> {
+    checkTypecode(typecode, "manager.ValueSync()");
+    return this.makeSync("Value", [typecode, init, options]) as Value<T>;
+  }
+
+  /** A {@linkcode SharedArray} (Python's `Array`) made by the manager. */
+  Array<T extends Typecode>(
+    typecode: T,
+    sizeOrInit: SizeOrInit<T>,
+    options?: SynchronizedOptions,
+  ): Promise<SharedArray<T>> {
+    checkTypecode(typecode, "manager.Array()");
+    return this.make("Array", [typecode, iterableArg(sizeOrInit), options]) as Promise<SharedArray<T>>;
+  }
+  /** Blocking {@linkcode SyncManager.Array}. */
+  ArraySync<T extends Typecode>(
+    typecode: T,
+    sizeOrInit: SizeOrInit<T>,
+    options?: SynchronizedOptions,
+  ): SharedArray<T> {
+    checkTypecode(typecode, "manager.ArraySync()");
+    return this.makeSync("Array", [typecode, iterableArg(sizeOrInit), options]) as SharedArray<T>;
+  }
+
+  /** A queue proxy holding at most `maxsize` items (0: no limit). */
+  Queue<T = unknown>(maxsize: number = 0): Promise<QueueProxy<T>> {
+    return this.make("Queue", [maxsize]) as Promise<QueueProxy<T>>;
+  }
+  /** Blocking {@linkcode SyncManager.Queue}. */
+  QueueSync<T = unknown>(maxsize: number = 0): QueueProxy<T> {
+    return this.makeSync("Queue", [maxsize]) as QueueProxy<T>;
+  }
+
+  /** A joinable queue proxy holding at most `maxsize` items (0: no limit). */
+  JoinableQueue<T = unknown>(maxsize: number = 0): Promise<JoinableQueueProxy<T>> {
+    return this.make("JoinableQueue", [maxsize]) as Promise<JoinableQueueProxy<T>>;
+  }
+  /** Blocking {@linkcode SyncManager.JoinableQueue}. */
+  JoinableQueueSync<T = unknown>(maxsize: number = 0): JoinableQueueProxy<T> {
+    return this.makeSync("JoinableQueue", [maxsize]) as JoinableQueueProxy<T>;
+  }
+
+  /** A {@linkcode Lock} made by the manager. */
+  Lock(): Promise<Lock> {
+    return this.make("Lock", []) as Promise<Lock>;
+  }
+  /** Blocking {@linkcode SyncManager.Lock}. */
+  LockSync(): Lock {
+    return this.makeSync("Lock", []) as Lock;
+  }
+
+  /** An {@linkcode RLock} made by the manager. */
+  RLock(): Promise<RLock> {
+    return this.make("RLock", []) as Promise<RLock>;
+  }
+  /** Blocking {@linkcode SyncManager.RLock}. */
+  RLockSync(): RLock {
+    return this.makeSync("RLock", []) as RLock;
+  }
+
+  /** A {@linkcode Semaphore} made by the manager. */
+  Semaphore(value: number = 1): Promise<Semaphore> {
+    return this.make("Semaphore", [value]) as Promise<Semaphore>;
+  }
+  /** Blocking {@linkcode SyncManager.Semaphore}. */
+  SemaphoreSync(value: number = 1): Semaphore {
+    return this.makeSync("Semaphore", [value]) as Semaphore;
+  }
+
+  /** A {@linkcode BoundedSemaphore} made by the manager. */
+  BoundedSemaphore(value: number = 1): Promise<BoundedSemaphore> {
+    return this.make("BoundedSemaphore", [value]) as Promise<BoundedSemaphore>;
+  }
+  /** Blocking {@linkcode SyncManager.BoundedSemaphore}. */
+  BoundedSemaphoreSync(value: number = 1): BoundedSemaphore {
+    return this.makeSync("BoundedSemaphore", [value]) as BoundedSemaphore;
+  }
+
+  /** A {@linkcode Condition} made by the manager, over `lock` (a manager Lock or RLock) or a new RLock. */
+  Condition(lock?: Lock | RLock): Promise<Condition> {
+    return this.make("Condition", [lock]) as Promise<Condition>;
+  }
+  /** Blocking {@linkcode SyncManager.Condition}. */
+  ConditionSync(lock?: Lock | RLock): Condition {
+    return this.makeSync("Condition", [lock]) as Condition;
+  }
+
+  /** An {@linkcode Event} made by the manager. */
+  Event(): Promise<Event> {
+    return this.make("Event", []) as Promise<Event>;
+  }
+  /** Blocking {@linkcode SyncManager.Event}. */
+  EventSync(): Event {
+    return this.makeSync("Event", []) as Event;
+  }
+
+  /** A {@linkcode Barrier} for `parties` made by the manager. */
+  Barrier(parties: number, options?: BarrierOptions): Promise<Barrier> {
+    return this.make("Barrier", [parties, options]) as Promise<Barrier>;
+  }
+  /** Blocking {@linkcode SyncManager.Barrier}. */
+  BarrierSync(parties: number, options?: BarrierOptions): Barrier {
+    return this.makeSync("Barrier", [parties, options]) as Barrier;
+  }
+}
+
+/**
+ * Starts a {@linkcode SyncManager} and resolves to it (Python's
+ * `multiprocessing.Manager()`). Shut it down with `shutdown()`, or let `await using`
+ * do it.
+ *
+ * @example The seeds' Manager program
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export async function f(d: mp.DictProxy, l: mp.ListProxy<number>) {
+ *   await d.set(1, "1");
+ *   await d.set("2", 2);
+ *   await d.set(0.25, null);
+ *   await l.reverse();
+ * }
+ *
+ * if (import.meta.main) {
+ *   await using manager = await mp.Manager();
+ *   const d = await manager.dict();
+ *   const l = await manager.list(Array.from({ length: 10 }, (_, i) => i));
+ *   const p = new mp.Process({ target: f, args: [d, l] });
+ *   await p.start();
+ *   await p.join();
+ *   console.log(await d.copy()); // Map(3) { 1 => "1", "2" => 2, 0.25 => null }
+ *   console.log(await l.toArray()); // [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]
+ * }
+ * ```
+ */
+export async function Manager(): Promise<SyncManager> {
+  const manager = new SyncManager();
+  await manager.start();
+  return manager;
+}

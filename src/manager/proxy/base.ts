@@ -1,0 +1,416 @@
+/**
+ * What every manager proxy shares: its description (which manager, which object), the
+ * call to the server (async, and blocking for the `*Sync` twins), how proxies travel
+ * (in `Process` args as a shared handle; inside values sent to the server as a small
+ * marker), and the rebuilding of proxies found in the server's replies.
+ *
+ * Each kind of proxy (dict, list, ...) is a thin layer over this module; `proxies.ts`
+ * gathers them and registers how a proxy is revived in another process.
+ *
+ * @module
+ */
+import { SHARE, type SharedHandle } from "../../internal/_codec.ts";
+import { ProcessError } from "../../internal/errors.ts";
+import { packageModule } from "../../internal/_package_url.ts";
+import { ownPid } from "../../process/_liveness.ts";
+import { HOLDS_PROXIES, Transport, type TransportHandle } from "../_transport.ts";
+import { runAsync, runSync, type Steps } from "../../sync/_steps.ts";
+
+/** Where a proxy's object is: plain data, so that it can travel in channel bytes. */
+export interface ProxyDesc {
+  /** The manager's token. */
+  token: number;
+  /** How the proxy is built: one of {@linkcode Kind}. */
+  kind: string;
+  /** The type name the object was made as ("dict", "Lock", a registered type...). */
+  typeid: string;
+  /** The object's id in the server (0 for objects that live in shared memory). */
+  id: number;
+  /** Kind-specific data: the exposed methods, an arena description, a word's offset. */
+  extra?: unknown;
+}
+
+/** The handle a proxy travels as in `Process` args. */
+export interface ProxyState {
+  transport: TransportHandle;
+  desc: ProxyDesc;
+  /**
+   * The ticket of the reference the sending process took for the receiver (objects
+   * with an id): `[sender pid, number]`. The first process that revives the handle
+   * adopts that reference; any other (a handle posted to several workers) takes one
+   * of its own.
+   */
+  ticket?: [number, number];
+}
+
+/** A proxy's hold on its object. */
+interface Cell {
+  t: Transport;
+  desc: ProxyDesc;
+}
+
+/** The proxy kinds, as the server names them in descriptions. */
+export const Kind = {
+  Dict: "dict",
+  List: "list",
+  Namespace: "namespace",
+  Queue: "queue",
+  JoinableQueue: "joinable",
+  Shared: "shared",
+  Auto: "auto",
+} as const;
+
+/** Marks a proxy inside a value sent to, or received from, the server. */
+const MARK = "\u0000mp-proxy";
+
+/** The module that registers how proxies are revived (it imports every kind). */
+const REVIVER_MODULE = packageModule("manager/proxy/_registry").href;
+
+const transports = new Map<number, Transport>();
+const proxies = new WeakMap<object, Cell>();
+/** The descriptions of released proxies (each proxy has its own description object). */
+const released = new WeakSet<ProxyDesc>();
+
+/** A proxy garbage collected without being released gives its reference back. */
+const finalizer = new FinalizationRegistry<Cell>((cell) => {
+  if (!released.has(cell.desc)) cell.t.post("decref", [cell.desc.id], false);
+});
+const builders = new Map<string, (t: Transport, desc: ProxyDesc) => object>();
+/** Tickets handed out by this process (see {@linkcode ProxyState.ticket}). */
+let tickets = 0;
+
+/** This process's end of the transport described by `handle` (one per manager). */
+export function transportFor(handle: TransportHandle): Transport {
+  let t = transports.get(handle.token);
+  if (t === undefined) {
+    t = new Transport(handle);
+    transports.set(handle.token, t);
+  }
+  return t;
+}
+
+/** Registers how proxies of `kind` are built. */
+export function registerProxyKind(kind: string, build: (t: Transport, desc: ProxyDesc) => object): void {
+  builders.set(kind, build);
+}
+
+/**
+ * Builds the proxy for `desc` over `t`. The caller holds a reference on the object for
+ * it (the server took one for this process when it sent the description).
+ */
+export function buildProxy(t: Transport, desc: ProxyDesc): object {
+  const build = builders.get(desc.kind);
+  if (build === undefined) throw new ProcessError(`internal: no proxy kind "${desc.kind}" is registered`);
+  return build(t, { ...desc });
+}
+
+/**
+ * Records that `proxy` stands for `desc` of the manager of `t`, and that it holds a
+ * reference on its object until it is released or garbage collected.
+ */
+export function remember(proxy: object, t: Transport, desc: ProxyDesc): void {
+  const cell: Cell = { t, desc };
+  proxies.set(proxy, cell);
+  if (desc.id > 0) finalizer.register(proxy, cell, cell);
+}
+
+/**
+ * Gives back the reference `proxy` (any manager proxy) holds on its object (Python's
+ * `del proxy`): the server frees the object once no proxy in any process refers to it.
+ * Using the proxy afterwards throws a `ProcessError`; releasing it again does nothing.
+ * Proxies with a method of their own for it: `proxy.release()`, `using`. Locks, Values
+ * and the other shared objects of a manager are not reference counted: for them this
+ * only makes the proxy refuse use.
+ *
+ * @example A namespace released
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ * await using manager = await mp.Manager();
+ * const ns = await manager.Namespace({ x: 1 });
+ * mp.releaseProxy(ns);
+ * console.log((await manager.debugInfo()).objects); // 0
+ * ```
+ */
+export function releaseProxy(proxy: object): void {
+  const cell = typeof proxy === "object" && proxy !== null ? proxies.get(proxy) : undefined;
+  if (cell === undefined) {
+    throw new TypeError(
+      `releaseProxy(proxy): the value given (${
+        proxy === null
+          ? "null"
+          : typeof proxy === "object"
+          ? `an instance of ${(proxy as object).constructor?.name ?? "a null-prototype object"}`
+          : `a ${typeof proxy}`
+      }) is not a manager proxy: pass a proxy that a manager returned (await manager.dict(), ...)`,
+    );
+  }
+  if (released.has(cell.desc)) return;
+  released.add(cell.desc);
+  finalizer.unregister(cell);
+  if (cell.desc.id > 0) cell.t.post("decref", [cell.desc.id], true);
+}
+
+/** True once `proxy` was released. */
+export function isReleased(proxy: object): boolean {
+  const cell = proxies.get(proxy);
+  return cell !== undefined && released.has(cell.desc);
+}
+
+/** Throws if the proxy of `desc` was released, naming it as `what` ("this dict proxy"). */
+export function checkNotReleased(desc: ProxyDesc, what?: string): void {
+  if (released.has(desc)) {
+    throw new ProcessError(
+      `${
+        what ?? `this ${desc.typeid} proxy`
+      } (id ${desc.id}) was released (release() was called, or its using block ended): ` +
+        "it no longer refers to its object. Keep the proxy unreleased while you use it, or get " +
+        "another proxy to the object (from a dict or list proxy that holds it).",
+    );
+  }
+}
+
+/** The description of a manager proxy, or `undefined` for any other value. */
+export function descOf(v: unknown): ProxyDesc | undefined {
+  return typeof v === "object" && v !== null ? proxies.get(v)?.desc : undefined;
+}
+
+/**
+ * The shared handle of a proxy (what `[SHARE]()` returns). For an object with an id,
+ * this process takes a reference for the receiver first, which the receiver adopts
+ * (so that the object lives on even if this process releases its proxy meanwhile).
+ */
+export function proxyHandle(t: Transport, desc: ProxyDesc): SharedHandle {
+  const what = `this ${desc.typeid} proxy`;
+  checkNotReleased(desc, what);
+  t.check(what);
+  const state: ProxyState = { transport: t.handle, desc };
+  if (desc.id > 0) {
+    state.ticket = [ownPid(), ++tickets];
+    t.post("share", [desc.id, state.ticket], true);
+  }
+  return { type: "ManagerProxy", module: REVIVER_MODULE, state };
+}
+
+/** Revives a proxy that travelled in `Process` args (adopting the sender's reference). */
+export function reviveProxy(state: unknown): object {
+  const { transport, desc, ticket } = state as ProxyState;
+  const t = transportFor(transport);
+  if (ticket !== undefined) t.post("adopt", [desc.id, ticket], true);
+  return buildProxy(t, desc);
+}
+
+/**
+ * Prepares a value for the server: proxies become markers, plain data is kept (and
+ * copied only along the paths that held a proxy). Other shared objects of this package
+ * cannot be stored in a manager: that throws, naming where the object was.
+ */
+export function toServer(value: unknown, path: string): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  const desc = descOf(value);
+  if (desc !== undefined) {
+    checkNotReleased(desc, `${path}, a ${desc.typeid} proxy,`);
+    return markerOf(desc);
+  }
+  if (SHARE in value) {
+    throw new ProcessError(
+      `${path} (${value.constructor?.name ?? "shared object"}) cannot be stored in a manager: only plain ` +
+        "data and the manager's own proxies can. Make the object with the manager instead " +
+        "(await manager.Lock(), manager.Queue(), ...), or pass it to processes in their args.",
+    );
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const e = toServer(value[i], `${path}[${i}]`);
+      if (e !== value[i]) (out ??= value.slice())[i] = e;
+    }
+    return out ?? value;
+  }
+  if (value instanceof Map) {
+    let changed = false;
+    const entries = [...value].map(([k, x]) => {
+      const e = toServer(x, `${path}.get(${String(k)})`);
+      changed ||= e !== x;
+      return [k, e] as [unknown, unknown];
+    });
+    return changed ? new Map(entries) : value;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  let out: Record<string, unknown> | null = null;
+  for (const [k, x] of Object.entries(value)) {
+    const e = toServer(x, `${path}.${k}`);
+    if (e !== x) (out ??= { ...value })[k] = e;
+  }
+  return out ?? value;
+}
+
+/** The marker that stands for the proxy of `desc` inside a value. */
+export function markerOf(desc: ProxyDesc): Record<string, ProxyDesc> {
+  return { [MARK]: desc };
+}
+
+/** The description behind a marker, or `undefined` if `v` is not one. */
+export function markerDesc(v: unknown): ProxyDesc | undefined {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+  return (v as Record<string, ProxyDesc>)[MARK];
+}
+
+/** Rebuilds the proxies marked inside a value received from the server (in place). */
+export function fromServer(t: Transport, value: unknown): unknown {
+  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value)) return value;
+  const desc = markerDesc(value);
+  if (desc !== undefined) return buildProxy(transportOf(t, desc), desc);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = fromServer(t, value[i]);
+  } else if (value instanceof Map) {
+    for (const [k, x] of value) value.set(k, fromServer(t, x));
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    const o = value as Record<string, unknown>;
+    for (const k of Object.keys(o)) o[k] = fromServer(t, o[k]);
+  }
+  return value;
+}
+
+function transportOf(via: Transport, desc: ProxyDesc): Transport {
+  if (desc.token === via.token) return via;
+  const t = transports.get(desc.token);
+  if (t !== undefined) return t;
+  throw new ProcessError(
+    `a value received from a manager holds a ${desc.typeid} proxy of another manager, which this process ` +
+      "has never been given: pass a proxy of that manager to this process in its args first.",
+  );
+}
+
+/** One call to the server: arguments prepared, the reply's proxies rebuilt. */
+export function* callSteps(
+  t: Transport,
+  desc: ProxyDesc,
+  method: string,
+  args: unknown[],
+  proxy?: object,
+): Steps<unknown> {
+  checkNotReleased(desc);
+  const sent = toServer(args, "argument") as unknown[];
+  const reply = yield* t.call(desc.id, method, sent, desc.typeid, sent === args ? 0 : HOLDS_PROXIES);
+  // Used after the reply, so that the proxy making an async call is not garbage collected
+  // (and its reference given back) while the call is under way.
+  if (proxy !== undefined) proxies.get(proxy);
+  return fromServer(t, reply);
+}
+
+/**
+ * Runs one call to the server without blocking; errors reject. `proxy` (the caller) is
+ * kept alive until the reply.
+ */
+export function callAsync(
+  t: Transport,
+  desc: ProxyDesc,
+  method: string,
+  args: unknown[],
+  proxy?: object,
+): Promise<unknown> {
+  try {
+    return runAsync(callSteps(t, desc, method, args, proxy));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** Runs one call to the server, blocking the thread until the reply. */
+export function callSync(t: Transport, desc: ProxyDesc, method: string, args: unknown[]): unknown {
+  // callSteps without its generator: the common path of every *Sync method.
+  checkNotReleased(desc);
+  const sent = toServer(args, "argument") as unknown[];
+  const reply = runSync(t.call(desc.id, method, sent, desc.typeid, sent === args ? 0 : HOLDS_PROXIES));
+  return fromServer(t, reply);
+}
+
+/**
+ * The base of the manager's proxy classes (Python's `BaseProxy`): it knows its object
+ * in the server and calls its methods.
+ *
+ * @example Calling a method by name
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ * await using manager = await mp.Manager();
+ * const d = await manager.dict<string, number>();
+ * await d.callMethod("set", ["a", 1]);
+ * console.log(d.callMethodSync("get", ["a"])); // 1
+ * ```
+ */
+export class BaseProxy {
+  readonly #t: Transport;
+  readonly #desc: ProxyDesc;
+
+  /** Made by the manager (or when a proxy arrives in another process). */
+  constructor(t: Transport, desc: ProxyDesc) {
+    this.#t = t;
+    this.#desc = desc;
+    remember(this, t, desc);
+  }
+
+  /** The type the object was made as (`"dict"`, `"list"`, a registered type...). */
+  get typeid(): string {
+    return this.#desc.typeid;
+  }
+
+  /**
+   * Calls `method` of the object in the server with `args` (Python's `_callmethod`).
+   * An error in the server rejects with a `RemoteError` carrying its message.
+   */
+  callMethod(method: string, args: unknown[] = []): Promise<unknown> {
+    return callAsync(this.#t, this.#desc, method, args, this);
+  }
+
+  /** Blocking {@linkcode BaseProxy.callMethod}. */
+  callMethodSync(method: string, args: unknown[] = []): unknown {
+    return callSync(this.#t, this.#desc, method, args);
+  }
+
+  /**
+   * Gives back this proxy's reference on its object (Python's `del proxy`); the
+   * manager frees the object once no proxy in any process refers to it (nor any dict,
+   * list or queue of the manager holding it). The proxy throws a `ProcessError` if used
+   * afterwards; releasing it again does nothing. A proxy that is garbage collected, or
+   * whose process ends, gives its reference back by itself.
+   *
+   * @example A dict per request
+   * ```ts ignore
+   * import * as mp from "@mp/multiprocessing";
+   * await using manager = await mp.Manager();
+   * for (let i = 0; i < 3; i++) {
+   *   using d = manager.dictSync<string, number>(); // released at the end of each turn
+   *   d.setSync("request", i);
+   * }
+   * console.log((await manager.debugInfo()).objects); // 0
+   * ```
+   */
+  release(): void {
+    releaseProxy(this);
+  }
+
+  /** True once {@linkcode BaseProxy.release} was called. */
+  get released(): boolean {
+    return isReleased(this);
+  }
+
+  /** Releases the proxy at the end of a `using` block. */
+  [Symbol.dispose](): void {
+    releaseProxy(this);
+  }
+
+  /** Describes the proxy: `<DictProxy id=3>`. */
+  toString(): string {
+    return `<${this.constructor.name} typeid=${this.#desc.typeid} id=${this.#desc.id}>`;
+  }
+
+  /**
+   * The handle this proxy travels as (codec).
+   * @ignore
+   */
+  [SHARE](): SharedHandle {
+    return proxyHandle(this.#t, this.#desc);
+  }
+}

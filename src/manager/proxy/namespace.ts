@@ -1,0 +1,90 @@
+/**
+ * `NamespaceProxy`: a manager's namespace, read and written with plain property
+ * access (each access is one synchronous round trip to the server).
+ *
+ * @module
+ */
+import { SHARE } from "../../internal/_codec.ts";
+import type { Transport } from "../_transport.ts";
+import { callSync, type ProxyDesc, proxyHandle, releaseProxy, remember } from "./base.ts";
+
+/** Names that stay local: probes made by `await`, printing and JSON. */
+const LOCAL = new Set<PropertyKey>(["then", "toJSON", "constructor", "valueOf", "toString"]);
+
+/**
+ * A namespace in a manager's server (Python's `Manager().Namespace()`): attributes set
+ * by one process are seen by every process holding the proxy. Each property read,
+ * write, `delete` and `in` is a synchronous round trip to the server (on the main
+ * thread it blocks the event loop for that brief time). Values are copied in and out.
+ * The names `then`, `toJSON`, `constructor`, `valueOf` and `toString` are not
+ * attributes (they answer locally). A `using` block (or `mp.releaseProxy(ns)`) gives
+ * back the proxy's reference on its namespace.
+ *
+ * @example Attributes shared with a child
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export function bump(ns: mp.NamespaceProxy) {
+ *   ns.count = (ns.count as number) + 1;
+ * }
+ *
+ * if (import.meta.main) {
+ *   await using manager = await mp.Manager();
+ *   const ns = await manager.Namespace({ count: 41 });
+ *   const p = new mp.Process({ target: bump, args: [ns] });
+ *   await p.start();
+ *   await p.join();
+ *   console.log(ns.count); // 42
+ * }
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export type NamespaceProxy = Record<string, any>;
+
+/** Builds the namespace proxy for `desc`. */
+export function namespaceProxy(t: Transport, desc: ProxyDesc): NamespaceProxy {
+  const call = (method: string, args: unknown[]) => callSync(t, desc, method, args);
+  const share = () => proxyHandle(t, desc);
+  const release = () => releaseProxy(proxy);
+  const local: Record<string, unknown> = {
+    toString: () => `<NamespaceProxy id=${desc.id}>`,
+    valueOf() {
+      return proxy;
+    },
+    toJSON: () => call("toObject", []),
+  };
+  const proxy: NamespaceProxy = new Proxy(Object.create(null) as NamespaceProxy, {
+    get(_, key) {
+      if (key === SHARE) return share;
+      if (key === Symbol.dispose) return release;
+      if (typeof key === "symbol") return undefined;
+      if (LOCAL.has(key)) return local[key];
+      return call("get", [key]);
+    },
+    set(_, key, value) {
+      if (typeof key === "symbol" || LOCAL.has(key)) return false;
+      call("set", [key, value]);
+      return true;
+    },
+    deleteProperty(_, key) {
+      if (typeof key === "symbol") return false;
+      call("delete", [key]);
+      return true;
+    },
+    has(_, key) {
+      return typeof key === "string" && call("has", [key]) as boolean;
+    },
+    ownKeys() {
+      return call("keys", []) as string[];
+    },
+    getOwnPropertyDescriptor(_, key) {
+      if (typeof key === "symbol" || !(call("has", [key]) as boolean)) return undefined;
+      return { value: call("get", [key]), writable: true, enumerable: true, configurable: true };
+    },
+    defineProperty() {
+      return false;
+    },
+  });
+  remember(proxy, t, desc);
+  return proxy;
+}

@@ -1,0 +1,1187 @@
+/**
+ * The engine shared by `Pool` and `ProcessPoolExecutor`: worker processes, the task
+ * queue, batching, results, and recovery when a worker dies.
+ *
+ * Tasks are sent in batches sized from the measured task time (a few milliseconds of
+ * work per message, at most two batches in flight per worker), so tiny tasks cost one
+ * message per thousand and slow tasks are spread one by one. Sending ahead never makes
+ * a task wait behind a long one: each task sent has a claim slot in shared memory (see
+ * `CTL_SLOTS`), and when a worker is idle while another has not reported for a while,
+ * the pool takes back the tasks that worker has not started and hands them out again.
+ *
+ * A worker that ends, for whatever reason, never hangs anything and loses no task it
+ * had not started: only the task it ran rejects (`BrokenProcessPool`), the others go
+ * back to the queue, and a fresh worker takes its place. Cancelling a running task
+ * (signal, timeout, `AsyncResult.cancel()`) ends its worker the same way.
+ *
+ * @module
+ */
+import { cloneError, decode, describe, encode } from "../internal/_codec.ts";
+import { BrokenProcessPool, Full, ProcessError } from "../internal/errors.ts";
+import { type ErrorData, errorFromData } from "../internal/_error_wire.ts";
+import {
+  createPoolControl,
+  CTL_RING,
+  CTL_SLOTS,
+  CTL_STARTED,
+  CTL_SYNC,
+  type DoneMessage,
+  KIND_APPLY,
+  KIND_APPLY_NUMBERS,
+  KIND_MAP,
+  KIND_STARMAP,
+  packNumbers,
+  type PoolWorkerConfig,
+  RESULT_ERROR,
+  RESULT_NUMBER,
+  RESULT_NUMBERS,
+  RESULT_STRIDE,
+  RESULT_VALUE,
+  SLOT_DONE,
+  SLOT_OFFERED,
+  SLOT_REVOKED,
+  SLOT_STARTED,
+  slotTag,
+  type TasksMessage,
+  type WorkerMessage,
+} from "./_protocol.ts";
+import { postToChild, Process, runAsRole, whenEnded } from "../process/process.ts";
+import { callerModules, type FunctionRef, resolveFunction, resolveNow } from "../process/_resolve.ts";
+import { cpuCount, runtimeName } from "../internal/runtime.ts";
+import { assertNotImporting, self, type StartMethod } from "../process/_state.ts";
+import { unrefTimer } from "../internal/runtime.ts";
+import { settlesWithin } from "../internal/_timeouts.ts";
+
+// deno-lint-ignore no-explicit-any
+export type AnyFunction = (...args: any[]) => unknown;
+
+/** Work per batch the sizing aims at (ms). */
+const BATCH_TARGET_MS = 5;
+/** Tasks per batch before any task time is known. */
+const FIRST_BATCH = 4;
+/** The largest batch. */
+const MAX_BATCH = 2048;
+/** How long a retired worker may still deliver results it has finished (ms). */
+const RETIRE_GRACE_MS = 50;
+/** A worker silent this long (ms, or twice the mean task time up to STEAL_MAX_MS) gives up its unstarted tasks to an idle one. */
+const STEAL_MIN_MS = 5;
+const STEAL_MAX_MS = 50;
+/**
+ * Deno (2.9) does not stop a terminated Worker that runs synchronous code: its thread
+ * goes on until that code returns (denoland/deno PR #35657). Bun stops it.
+ */
+const TERMINATE_LEAVES_CODE_RUNNING = runtimeName === "deno";
+
+/** Where the outcome of a task goes: `index` is the task's place in its job. */
+export interface TaskSink {
+  settle(index: number, ok: boolean, value: unknown): void;
+  /** True once the job needs no more results (a map that already failed): its queued tasks are dropped. */
+  readonly done?: boolean;
+}
+
+/** A function the pool runs, with how the workers find it. */
+export interface PoolFunction {
+  readonly fn: AnyFunction;
+  readonly id: number;
+  ref: FunctionRef | null;
+  error: unknown;
+}
+
+/** A queued, sent or finished task. Pool classes hold it only to cancel it. */
+export class Task {
+  /** The worker it was sent to (null while queued). */
+  worker: Worker | null = null;
+  /** In the pool's queue. */
+  queued = false;
+  /** Its number on that worker (its claim slot). */
+  seq = -1;
+  settled = false;
+  readonly submitted = performance.now();
+  constructor(
+    readonly id: number,
+    readonly fn: PoolFunction,
+    readonly kind: number,
+    readonly payload: unknown,
+    readonly sink: TaskSink,
+    readonly index: number,
+  ) {}
+}
+
+/**
+ * What `Pool.stats()` and `ProcessPoolExecutor.stats()` report.
+ *
+ * @example Log the pool's state every second
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * const pool = new mp.Pool(2);
+ * setInterval(() => {
+ *   const s: mp.PoolStats = pool.stats();
+ *   console.log(`${s.running} running, ${s.queued} queued, ${s.completed} done, ${s.failed} failed`);
+ * }, 1000);
+ * ```
+ */
+export interface PoolStats {
+  /** Tasks submitted and not started yet (in the pool's queue, or sent ahead to a busy worker). */
+  queued: number;
+  /** Tasks running now (at most one per worker). */
+  running: number;
+  /** Tasks that finished with a result. */
+  completed: number;
+  /** Tasks that failed: the task threw, its worker died, or it was cancelled or timed out. */
+  failed: number;
+  /** Of `failed`, the tasks cancelled (signal, timeout, `cancel()`, `terminate()`). */
+  cancelled: number;
+  /** Live worker processes. */
+  workers: number;
+  /** Workers started to replace one that ended (a crash, `exit()`, cancellation, `maxTasksPerChild`). */
+  replaced: number;
+  /** Mean run time of the finished tasks in their worker (ms). */
+  meanRunMs: number;
+  /** Mean time from submission to result, minus the run time: queueing and transfer (ms). */
+  meanWaitMs: number;
+  /** Submissions waiting for room in a full queue (`maxQueue` with `{ wait: true }`). */
+  waiting: number;
+  /**
+   * Terminated workers whose thread still runs a task's synchronous code (Deno only:
+   * its Worker `terminate()` cannot stop a busy thread, denoland/deno PR #35657). Each
+   * uses a CPU core and keeps the program alive until that code returns.
+   */
+  zombies: number;
+}
+
+/** A FIFO with cheap removal at the front. */
+class TaskQueue {
+  #items: Task[] = [];
+  #head = 0;
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+  push(t: Task): void {
+    this.#items.push(t);
+  }
+  peek(): Task {
+    return this.#items[this.#head];
+  }
+  shift(): Task {
+    const t = this.#items[this.#head];
+    this.#items[this.#head++] = undefined as unknown as Task;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return t;
+  }
+  /** Puts `tasks` back at the front, in their order. */
+  unshift(tasks: Task[]): void {
+    this.#items = [...tasks, ...this.#items.slice(this.#head)];
+    this.#head = 0;
+  }
+  drain(): Task[] {
+    const out = this.#items.slice(this.#head);
+    this.#items = [];
+    this.#head = 0;
+    return out;
+  }
+}
+
+/** A worker process of the pool, as the engine sees it. */
+export interface Worker {
+  proc: Process;
+  started: boolean;
+  ready: boolean;
+  stopSent: boolean;
+  /** Being ended by the pool (a cancelled task ran on it): it gets no more tasks. */
+  retired: boolean;
+  /** Shared control block: claim slots and the running task (see `CTL_SYNC`). */
+  ctl: Int32Array<SharedArrayBuffer>;
+  /** The `seq` of the next task sent to it. */
+  seq: number;
+  /** The last value of its `CTL_STARTED` word the pool saw, and since when (performance.now()). */
+  progress: number;
+  since: number;
+  inflight: Map<number, Task>;
+  /** Ids of the functions this worker has been sent. */
+  known: Set<number>;
+  /** Tasks sent in its life (for `maxTasksPerChild`). */
+  assigned: number;
+  /** The task that called `exit()`, if one did. */
+  killer: number;
+  /** Orders the handling of this worker's messages and its end. */
+  chain: Promise<void>;
+}
+
+/** Settings of an engine. */
+export interface EngineOptions {
+  processes: number;
+  initializer: AnyFunction | undefined;
+  initargs: unknown[];
+  /** 0: no limit. */
+  maxTasksPerChild: number;
+  method: StartMethod;
+  /** The caller's modules, for finding the initializer by reference. */
+  callers: string[];
+  /** "Pool" or "ProcessPoolExecutor", for messages. */
+  owner: string;
+  /** Most tasks waiting to start before submissions reject with `Full` or wait (0: no limit). */
+  maxQueue: number;
+}
+
+/** The settings a pool class takes, with the names it uses in messages. */
+export interface PoolSettings {
+  owner: string;
+  countName: string;
+  count: unknown;
+  initializer: unknown;
+  initargs: unknown;
+  maxTasksPerChild: unknown;
+  maxQueue?: unknown;
+  method: StartMethod;
+}
+
+/**
+ * Checks a pool's settings (Python's errors for misuse) and starts its engine. Call it
+ * synchronously from the constructor: the initializer is looked for in the caller's
+ * modules.
+ */
+export function startEngine(s: PoolSettings): PoolEngine {
+  assertNotImporting(`a ${s.owner}`);
+  if (self.daemon) {
+    throw new ProcessError(
+      `daemonic processes are not allowed to have children: ${self.name} is daemonic (a pool worker, ` +
+        `or a Process with daemon: true), so it cannot create a ${s.owner}`,
+    );
+  }
+  const count = s.count ?? cpuCount();
+  if (!Number.isInteger(count) || (count as number) < 1) {
+    throw new RangeError(`${s.owner}: ${s.countName} must be an integer of at least 1, got ${String(count)}`);
+  }
+  const max = s.maxTasksPerChild ?? 0;
+  if (
+    s.maxTasksPerChild !== undefined && s.maxTasksPerChild !== null &&
+    (!Number.isInteger(max) || (max as number) < 1)
+  ) {
+    throw new RangeError(
+      `${s.owner}: maxTasksPerChild must be a positive integer or undefined, got ${
+        String(s.maxTasksPerChild)
+      }`,
+    );
+  }
+  if (s.initializer !== undefined && s.initializer !== null && typeof s.initializer !== "function") {
+    throw new TypeError(`${s.owner}: initializer must be a function, got ${describe(s.initializer)}`);
+  }
+  if (s.initargs !== undefined && !Array.isArray(s.initargs)) {
+    throw new TypeError(`${s.owner}: initargs must be an array, got ${describe(s.initargs)}`);
+  }
+  const maxQueue = s.maxQueue ?? 0;
+  if (
+    s.maxQueue !== undefined && s.maxQueue !== null &&
+    (!Number.isInteger(maxQueue) || (maxQueue as number) < 1)
+  ) {
+    throw new RangeError(
+      `${s.owner}: maxQueue must be a positive integer (the most tasks waiting to start) or undefined for ` +
+        `no limit, got ${String(s.maxQueue)}`,
+    );
+  }
+  return new PoolEngine({
+    processes: count as number,
+    initializer: (s.initializer ?? undefined) as AnyFunction | undefined,
+    initargs: (s.initargs ?? []) as unknown[],
+    maxTasksPerChild: max as number,
+    method: s.method,
+    callers: callerModules(),
+    owner: s.owner,
+    maxQueue: maxQueue as number,
+  });
+}
+
+/**
+ * Copies `from` (a chunk's results: an array, or a `Float64Array` when all are numbers)
+ * into `to` at `offset`, and returns `to`. A loop: `Array.from` of a typed array is
+ * several times slower.
+ */
+export function copyInto(to: unknown[], from: ArrayLike<unknown>, offset: number): unknown[] {
+  for (let i = 0; i < from.length; i++) to[offset + i] = from[i];
+  return to;
+}
+
+/** A short, readable form of task arguments for messages. */
+export function preview(args: ArrayLike<unknown>): string {
+  const parts: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i];
+    parts.push(
+      typeof v === "string"
+        ? JSON.stringify(v)
+        : typeof v === "object" && v !== null || typeof v === "function"
+        ? describe(v)
+        : String(v),
+    );
+  }
+  const s = parts.join(", ");
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** Describes a task for messages: `task square(3)`, or a chunk of a map. */
+export function describeTask(t: Task): string {
+  const name = t.fn.fn.name || "(anonymous function)";
+  if (t.kind === KIND_APPLY || t.kind === KIND_APPLY_NUMBERS) {
+    return `task ${name}(${preview(t.payload as unknown[])})`;
+  }
+  const n = (t.payload as ArrayLike<unknown>).length;
+  return `task ${name} over chunk ${t.index} of its map (${n} item${n === 1 ? "" : "s"})`;
+}
+
+/** A submission waiting for room in a full queue. */
+interface Waiting {
+  admit(): void;
+  fail(error: unknown): void;
+}
+
+interface Zombie {
+  ctl: Int32Array<SharedArrayBuffer>;
+  sync: number;
+}
+
+/** The worker processes and the task queue behind a pool. */
+export class PoolEngine {
+  readonly processes: number;
+  readonly #o: EngineOptions;
+  #state: "run" | "close" | "terminate" = "run";
+  #broken: Error | null = null;
+  #config: PoolWorkerConfig | null = null;
+  readonly #workers = new Set<Worker>();
+  readonly #pending = new TaskQueue();
+  /** Tasks of `#pending` already settled (cancelled): skipped when reached. */
+  #deadQueued = 0;
+  readonly #fns = new Map<AnyFunction, PoolFunction>();
+  #nextTask = 1;
+  #nextFn = 1;
+  #flushQueued = false;
+  #avgMs = -1;
+  #outstanding = 0;
+  #joining = 0;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #stealTimer: ReturnType<typeof setTimeout> | undefined;
+  #waiting: Waiting[] = [];
+  readonly #exited: Promise<void>;
+  #resolveExited!: () => void;
+  #completed = 0;
+  #failed = 0;
+  #cancelled = 0;
+  #replaced = 0;
+  #runMs = 0;
+  #waitMs = 0;
+  #measured = 0;
+  #zombies: Zombie[] = [];
+  #warned = false;
+
+  constructor(options: EngineOptions) {
+    this.#o = options;
+    this.processes = options.processes;
+    this.#exited = new Promise((resolve) => (this.#resolveExited = resolve));
+    const initargs = encode(options.initargs);
+    try {
+      structuredClone(initargs);
+    } catch (e) {
+      throw cloneError({ initargs: options.initargs }, `the ${options.owner} workers`, e);
+    }
+    const workers = Array.from({ length: options.processes }, () => this.#newWorker());
+    this.#resolveConfig(initargs).then((config) => {
+      this.#config = config;
+      for (const w of workers) this.#start(w);
+    }, (e) => this.#break(e instanceof Error ? e : new ProcessError(String(e))));
+  }
+
+  async #resolveConfig(initargs: unknown): Promise<PoolWorkerConfig> {
+    const { initializer, callers, method } = this.#o;
+    const ref = initializer ? await resolveFunction(initializer, callers, method, "initializer") : null;
+    return { initializer: ref, initargs, maxTasks: this.#o.maxTasksPerChild };
+  }
+
+  /** Throws when the pool takes no more tasks (closed, terminated, or broken). */
+  assertRunning(): void {
+    if (this.#broken) throw this.#broken;
+    if (this.#state !== "run") {
+      throw new ProcessError(
+        `${this.#o.owner} not running: it was ${this.#state === "close" ? "closed" : "terminated"}, ` +
+          `so it takes no new tasks. Create a new ${this.#o.owner}.`,
+      );
+    }
+  }
+
+  /** Python's pool state names: `RUN`, `CLOSE`, `TERMINATE` (or `BROKEN`). */
+  get stateName(): string {
+    return this.#broken ? "BROKEN" : this.#state.toUpperCase();
+  }
+
+  /** True once `close()` or `terminate()` was called. */
+  get closed(): boolean {
+    return this.#state !== "run";
+  }
+
+  /**
+   * The pool's handle on `fn`, found by reference (or as source under fork). Call it
+   * synchronously from the public method: a new function is looked for in the
+   * caller's modules.
+   */
+  function(fn: AnyFunction): PoolFunction {
+    let f = this.#fns.get(fn);
+    if (f) return f;
+    if (typeof fn !== "function") {
+      throw new TypeError(`${this.#o.owner}: the task function must be a function, got ${describe(fn)}`);
+    }
+    const entry: PoolFunction = { fn, id: this.#nextFn++, ref: null, error: null };
+    f = entry;
+    this.#fns.set(fn, entry);
+    const callers = callerModules();
+    // Found at once in the usual case, so that a task can leave before the caller blocks.
+    entry.ref = resolveNow(fn, callers, this.#o.method, "pool function");
+    if (entry.ref !== null) return entry;
+    resolveFunction(fn, callers, this.#o.method, "pool function").then((ref) => {
+      entry.ref = ref;
+      this.#scheduleFlush();
+    }, (e) => {
+      entry.error = e;
+      this.#fns.delete(fn);
+      this.#scheduleFlush();
+    });
+    return entry;
+  }
+
+  /** Queues `fn(...args)`. */
+  apply(f: PoolFunction, args: unknown[], sink: TaskSink, index = 0): Task {
+    let numeric = true;
+    for (let i = 0; i < args.length && numeric; i++) numeric = typeof args[i] === "number";
+    return this.#submit(f, numeric ? KIND_APPLY_NUMBERS : KIND_APPLY, args, sink, index);
+  }
+
+  /** Queues one chunk of a map: `fn(item)` (or `fn(...item)` when `star`) for each item. */
+  chunk(f: PoolFunction, items: unknown[], star: boolean, sink: TaskSink, index: number): Task {
+    return this.#submit(
+      f,
+      star ? KIND_STARMAP : KIND_MAP,
+      star ? items : packNumbers(items) ?? items,
+      sink,
+      index,
+    );
+  }
+
+  #submit(f: PoolFunction, kind: number, payload: unknown, sink: TaskSink, index: number): Task {
+    const task = new Task(this.#nextTask++, f, kind, payload, sink, index);
+    this.#outstanding++;
+    if (this.#broken || this.#state === "terminate") {
+      const error = this.#broken ?? new ProcessError(`the ${this.#o.owner} was terminated`);
+      queueMicrotask(() => {
+        this.#settle(task, false, error);
+        this.#updateKeepAlive();
+      });
+    } else {
+      this.#pending.push(task);
+      task.queued = true;
+      // An idle worker takes the task at once (a blocking call may follow, which would
+      // hold back a microtask); the tasks behind it are batched by the next flush.
+      if (f.ref !== null && this.#hasIdleWorker()) this.#flush();
+      else this.#scheduleFlush();
+    }
+    this.#updateKeepAlive();
+    return task;
+  }
+
+  // ---- Backpressure (maxQueue) ----
+
+  /** Tasks waiting to start: queued here, or sent ahead to a worker busy with another. */
+  #queuedCount(): number {
+    let ahead = 0;
+    for (const w of this.#workers) if (!w.retired && w.inflight.size > 1) ahead += w.inflight.size - 1;
+    return this.#pending.size - this.#deadQueued + ahead;
+  }
+
+  /** True when the pool has a `maxQueue` (submissions then check for room). */
+  get bounded(): boolean {
+    return this.#o.maxQueue > 0;
+  }
+
+  /** Whether a submission may be queued now (always, without `maxQueue`). */
+  hasRoom(): boolean {
+    const max = this.#o.maxQueue;
+    return max === 0 || (this.#waiting.length === 0 && this.#queuedCount() < max);
+  }
+
+  /** The error of a submission made while the queue is full. */
+  fullError(where: string): Full {
+    return new Full(
+      `${where}: the ${this.#o.owner} queue is full (maxQueue ${this.#o.maxQueue} tasks waiting to start), ` +
+        "so the task was not queued: retry later, pass { wait: true } to wait for room, or raise maxQueue.",
+    );
+  }
+
+  /**
+   * Calls `w.admit()` once the queue has room, in submission order (or `w.fail(error)`
+   * if the pool ends first). Returns the function that withdraws the submission.
+   */
+  whenRoom(w: Waiting): () => void {
+    this.#waiting.push(w);
+    this.#updateKeepAlive();
+    return () => {
+      const i = this.#waiting.indexOf(w);
+      if (i >= 0) this.#waiting.splice(i, 1);
+      this.#updateKeepAlive();
+      this.#stopIdle();
+    };
+  }
+
+  #admitWaiting(): void {
+    const max = this.#o.maxQueue;
+    while (this.#waiting.length > 0 && this.#queuedCount() < max) this.#waiting.shift()!.admit();
+    this.#updateKeepAlive();
+  }
+
+  #failWaiting(error: unknown): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const w of waiting) w.fail(error);
+  }
+
+  // ---- Settling and cancelling ----
+
+  #settle(task: Task, ok: boolean, value: unknown, cancelled = false): void {
+    if (task.settled) return;
+    task.settled = true;
+    this.#outstanding--;
+    if (ok) this.#completed++;
+    else {
+      this.#failed++;
+      if (cancelled) this.#cancelled++;
+    }
+    task.sink.settle(task.index, ok, value);
+    if (this.#waiting.length > 0) this.#scheduleFlush();
+  }
+
+  /**
+   * Cancels `task` with `reason`: a queued task is dropped, a task sent ahead to a
+   * worker is taken back, and a running one is stopped by ending its worker (the
+   * worker's other tasks go back to the queue; a fresh worker replaces it).
+   */
+  cancel(task: Task, reason: unknown): void {
+    if (task.settled) return;
+    const w = task.worker;
+    if (w === null) {
+      if (task.queued) this.#deadQueued++;
+      this.#settle(task, false, reason, true);
+    } else {
+      w.inflight.delete(task.id);
+      if (this.#revoke(w, task)) {
+        w.assigned--;
+        this.#settle(task, false, reason, true);
+      } else {
+        const running =
+          Atomics.load(w.ctl, CTL_SLOTS + task.seq % CTL_RING) === slotTag(task.seq, SLOT_STARTED);
+        this.#settle(task, false, reason, true);
+        if (running) this.#retire(w, task);
+        // Else it has just finished: its result arrives and is ignored.
+      }
+    }
+    this.#scheduleFlush();
+    this.#stopIdle();
+    this.#updateKeepAlive();
+  }
+
+  /** Takes back a task sent to `w` that it has not started; true if it was taken. */
+  #revoke(w: Worker, t: Task): boolean {
+    const offered = slotTag(t.seq, SLOT_OFFERED);
+    return Atomics.compareExchange(
+      w.ctl,
+      CTL_SLOTS + t.seq % CTL_RING,
+      offered,
+      slotTag(t.seq, SLOT_REVOKED),
+    ) ===
+      offered;
+  }
+
+  /** Puts tasks taken back from a worker at the front of the queue, in submission order. */
+  #requeue(tasks: Task[]): void {
+    if (tasks.length === 0) return;
+    tasks.sort((a, b) => a.id - b.id);
+    for (const t of tasks) {
+      t.worker = null;
+      t.seq = -1;
+      t.queued = true;
+    }
+    this.#pending.unshift(tasks);
+  }
+
+  /** Takes back every task `w` has not started. */
+  #takeBack(w: Worker): Task[] {
+    const back: Task[] = [];
+    for (const t of w.inflight.values()) {
+      if (this.#revoke(w, t)) back.push(t);
+    }
+    for (const t of back) w.inflight.delete(t.id);
+    w.assigned -= back.length;
+    return back;
+  }
+
+  /** Ends `w` because the task it runs was cancelled; the tasks it had not started run elsewhere. */
+  #retire(w: Worker, cancelled: Task): void {
+    if (w.retired) return;
+    w.retired = true;
+    w.ready = false;
+    this.#requeue(this.#takeBack(w));
+    this.#noteZombie(w, cancelled);
+    // Results it finished but has not delivered yet are likely on their way: let them arrive.
+    let finished = false;
+    for (const t of w.inflight.values()) {
+      finished ||= Atomics.load(w.ctl, CTL_SLOTS + t.seq % CTL_RING) === slotTag(t.seq, SLOT_DONE);
+    }
+    if (!finished) return w.proc.terminate();
+    const timer = setTimeout(() => {
+      if (w.proc.exitCode === null) w.proc.terminate();
+    }, RETIRE_GRACE_MS);
+    unrefTimer(timer);
+  }
+
+  /**
+   * On Deno, a worker terminated while a task's synchronous code runs goes on running
+   * it (denoland/deno PR #35657): counted in `stats().zombies` until that code returns,
+   * and reported once.
+   */
+  #noteZombie(w: Worker, task: Task | undefined): void {
+    if (!TERMINATE_LEAVES_CODE_RUNNING || !w.started) return;
+    const sync = Atomics.load(w.ctl, CTL_SYNC);
+    if (sync === 0) return;
+    this.#zombies.push({ ctl: w.ctl, sync });
+    if (this.#warned) return;
+    this.#warned = true;
+    task ??= [...w.inflight.values()].find((t) => t.seq + 1 === sync);
+    console.warn(
+      `${this.#o.owner}: the worker ${w.proc.name} was terminated while ${
+        task ? describeTask(task) : "a task"
+      } ran synchronous code, and Deno cannot stop that code (denoland/deno PR #35657): its thread goes ` +
+        "on using a CPU core, and keeps the program alive, until that code returns. Its results are ignored. " +
+        "Long CPU-bound tasks that may be cancelled should check their signal or end by themselves. " +
+        "(This warning is shown once; see stats().zombies.)",
+    );
+  }
+
+  /** Rejects queued tasks with `error` (the executor's `cancelFutures`), including those sent ahead. */
+  cancelPending(error: Error): void {
+    for (const t of this.#pending.drain()) this.#settle(t, false, error, true);
+    this.#deadQueued = 0;
+    for (const w of this.#workers) {
+      for (const t of this.#takeBack(w)) this.#settle(t, false, error, true);
+    }
+    this.#failWaiting(error);
+    this.#stopIdle();
+    this.#updateKeepAlive();
+  }
+
+  // ---- Workers ----
+
+  #newWorker(): Worker {
+    const proc = new Process({ daemon: true });
+    proc.name = proc.name.replace(
+      "Process",
+      this.#o.method === "fork" ? "ForkPoolWorker" : "SpawnPoolWorker",
+    );
+    const w: Worker = {
+      proc,
+      started: false,
+      ready: false,
+      stopSent: false,
+      retired: false,
+      ctl: createPoolControl(),
+      seq: 0,
+      progress: 0,
+      since: 0,
+      inflight: new Map(),
+      known: new Set(),
+      assigned: 0,
+      killer: -1,
+      chain: Promise.resolve(),
+    };
+    this.#workers.add(w);
+    return w;
+  }
+
+  #start(w: Worker): void {
+    if (this.#state === "terminate" || this.#broken) {
+      this.#workers.delete(w);
+      this.#checkExited();
+      return;
+    }
+    runAsRole(w.proc, {
+      role: "pool",
+      extra: { ...this.#config, ctl: w.ctl },
+      message: (m) => this.#onMessage(w, m as WorkerMessage),
+    });
+    w.started = true;
+    w.proc.start().then(() => this.#onReady(w), (e) => this.#onStartFailed(w, e));
+    whenEnded(w.proc).then(() => {
+      w.chain = w.chain.then(() => this.#onExit(w));
+    });
+  }
+
+  #onReady(w: Worker): void {
+    if (!w.proc.isAlive() || this.#state === "terminate" || w.retired) return;
+    w.ready = true;
+    this.#flush();
+    this.#stopIdle();
+  }
+
+  #onStartFailed(w: Worker, e: unknown): void {
+    if (this.#state === "terminate" || this.#broken) return;
+    const error = e instanceof Error ? e : new Error(String(e));
+    const what = this.#o.initializer
+      ? `the initializer ${this.#o.initializer.name || "(anonymous function)"} failed in ${w.proc.name}`
+      : `${w.proc.name} failed to start`;
+    this.#break(
+      new BrokenProcessPool(
+        `${what}: ${error.name}: ${error.message}. The ${this.#o.owner} cannot run tasks; fix the cause ` +
+          `(see error.cause), then create a new ${this.#o.owner}.`,
+        { cause: error },
+      ),
+    );
+  }
+
+  #onMessage(w: Worker, m: WorkerMessage): void {
+    if (m.t === "done") w.chain = w.chain.then(() => this.#onDone(w, m));
+    else if (m.t === "exiting") w.chain = w.chain.then(() => void (w.killer = m.id));
+  }
+
+  async #onDone(w: Worker, m: DoneMessage): Promise<void> {
+    let data: unknown[] = m.data;
+    let failure: unknown = null;
+    try {
+      data = (await decode(m.data)) as unknown[];
+    } catch (e) {
+      failure = e;
+    }
+    const now = performance.now();
+    const meta = new Float64Array(m.meta);
+    let d = 0;
+    for (let i = 0; i < meta.length; i += RESULT_STRIDE) {
+      const status = meta[i + 1];
+      let ok = true;
+      let value: unknown = undefined;
+      if (status === RESULT_NUMBER) value = meta[i + 2];
+      else if (status === RESULT_VALUE) value = data[d++];
+      else if (status === RESULT_NUMBERS) value = new Float64Array(data[d++] as ArrayBuffer); // stay packed
+      else if (status === RESULT_ERROR) {
+        ok = false;
+        value = errorFromData(data[d++] as ErrorData);
+      }
+      if (failure !== null) {
+        ok = false;
+        value = failure;
+      }
+      const task = w.inflight.get(meta[i]);
+      if (task === undefined) continue; // cancelled meanwhile
+      w.inflight.delete(task.id);
+      if (status === RESULT_NUMBERS && task.kind <= KIND_APPLY_NUMBERS) {
+        value = copyInto([], value as Float64Array, 0);
+      }
+      const run = meta[i + 3];
+      this.#runMs += run;
+      this.#waitMs += Math.max(0, now - task.submitted - run);
+      this.#measured++;
+      this.#settle(task, ok, value);
+    }
+    if (m.count > 0) {
+      const per = m.busy / m.count;
+      this.#avgMs = this.#avgMs < 0 ? per : this.#avgMs * 0.7 + per * 0.3;
+    }
+    this.#flush();
+    this.#stopIdle();
+    this.#updateKeepAlive();
+  }
+
+  #onExit(w: Worker): void {
+    this.#workers.delete(w);
+    if (this.#state === "terminate") return this.#checkExited();
+    // The tasks it never started run elsewhere; only the one it ran (or had just finished) is lost.
+    const requeue = this.#takeBack(w);
+    const code = w.proc.exitCode;
+    const who = `the pool worker ${w.proc.name} (pid ${w.proc.pid})`;
+    for (const t of w.inflight.values()) {
+      const done = Atomics.load(w.ctl, CTL_SLOTS + t.seq % CTL_RING) === slotTag(t.seq, SLOT_DONE);
+      const how = t.id === w.killer
+        ? `${describeTask(t)} called exit(${code}), which ended ${who}`
+        : done
+        ? `${who} ended (exit code ${code}) after ${describeTask(t)} finished but before its result was sent`
+        : `${who} ended (exit code ${code}) while it ran ${describeTask(t)}`;
+      this.#settle(
+        t,
+        false,
+        new BrokenProcessPool(
+          `${how}: the task is lost (its other tasks were queued again). A new worker replaced it; the pool goes on.`,
+        ),
+      );
+    }
+    w.inflight.clear();
+    this.#requeue(requeue);
+    if (!this.#broken && (this.#state === "run" || this.#pending.size > this.#deadQueued)) {
+      this.#replaced++;
+      this.#start(this.#newWorker());
+    }
+    this.#flush();
+    this.#stopIdle();
+    this.#checkExited();
+    this.#updateKeepAlive();
+  }
+
+  /** Rejects everything and ends the workers: the pool cannot run tasks any more. */
+  #break(error: Error): void {
+    if (this.#broken) return;
+    this.#broken = error;
+    for (const t of this.#pending.drain()) this.#settle(t, false, error);
+    this.#deadQueued = 0;
+    this.#failWaiting(error);
+    for (const w of this.#workers) {
+      for (const t of w.inflight.values()) this.#settle(t, false, error);
+      w.inflight.clear();
+      if (w.started) w.proc.terminate();
+      else this.#workers.delete(w);
+    }
+    this.#checkExited();
+    this.#updateKeepAlive();
+  }
+
+  // ---- Scheduling ----
+
+  #hasIdleWorker(): boolean {
+    for (const w of this.#workers) {
+      if (w.ready && !w.stopSent && !w.retired && w.inflight.size === 0) return true;
+    }
+    return false;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
+  }
+
+  #batchSize(): number {
+    if (this.#avgMs < 0) return FIRST_BATCH;
+    return Math.max(1, Math.min(MAX_BATCH, Math.round(BATCH_TARGET_MS / Math.max(this.#avgMs, 1e-4))));
+  }
+
+  /** How long a worker may run one task before it counts as stuck in a long task (ms). */
+  #stuckAfter(): number {
+    return Math.min(STEAL_MAX_MS, Math.max(STEAL_MIN_MS, 2 * this.#avgMs));
+  }
+
+  /**
+   * How long (ms) `w` has been on the same task, from its progress word in shared
+   * memory (not from its messages, which a busy parent reads late); 0 if it holds none.
+   */
+  #stuckFor(w: Worker, now: number): number {
+    if (w.inflight.size === 0) return 0;
+    const p = Atomics.load(w.ctl, CTL_STARTED);
+    if (p !== w.progress) {
+      w.progress = p;
+      w.since = now;
+    }
+    return now - w.since;
+  }
+
+  /** Sends queued tasks to the workers; takes back tasks stuck behind a long one when a worker is idle. */
+  #flush(): void {
+    if (this.#broken || this.#state === "terminate") return;
+    if (this.#waiting.length > 0) this.#admitWaiting();
+    if (this.#pending.size > this.#deadQueued) this.#distribute();
+    if (this.#pending.size <= this.#deadQueued) this.#steal();
+  }
+
+  /** Sends queued tasks to the ready workers, idle ones first, each up to its window and a fair share. */
+  #distribute(): void {
+    const now = performance.now();
+    const stuck = this.#stuckAfter();
+    // A worker silent in a long task gets nothing more: nothing waits behind it.
+    const ready = [...this.#workers].filter((w) =>
+      w.ready && !w.stopSent && !w.retired && this.#stuckFor(w, now) < stuck
+    );
+    if (ready.length === 0) return;
+    ready.sort((a, b) => a.inflight.size - b.inflight.size); // idle workers first
+    // Slow tasks go one at a time; fast ones in two batches (taken back if they end up stuck).
+    const window = this.#avgMs >= BATCH_TARGET_MS ? 1 : 2 * this.#batchSize();
+    let live = 0;
+    let held = 0;
+    for (const w of this.#workers) {
+      if (w.stopSent || w.retired) continue;
+      live++;
+      held += w.inflight.size;
+    }
+    // A fair share counts the workers still starting: the first one up does not take all.
+    const share = Math.min(window, Math.ceil((this.#pending.size - this.#deadQueued + held) / live));
+    const max = this.#o.maxTasksPerChild;
+    for (const w of ready) {
+      let room = share - w.inflight.size;
+      if (max > 0) room = Math.min(room, max - w.assigned);
+      // Never reuse the claim slot of a task the worker may still hold.
+      const oldest = w.inflight.size > 0 ? w.inflight.values().next().value!.seq : w.seq;
+      room = Math.min(room, CTL_RING - (w.seq - oldest) - 1);
+      if (room > 0 && !this.#send(w, room)) return;
+      if (this.#pending.size <= this.#deadQueued) return;
+    }
+  }
+
+  /**
+   * When a worker is idle and nothing is queued, takes back the unstarted tasks of
+   * workers silent for a while (stuck in a long task) and hands them out again.
+   */
+  #steal(): void {
+    let idle = false;
+    for (const w of this.#workers) {
+      if (w.ready && !w.stopSent && !w.retired && w.inflight.size === 0) idle = true;
+    }
+    if (!idle) return;
+    const now = performance.now();
+    const stuck = this.#stuckAfter();
+    let next = Infinity;
+    const taken: Task[] = [];
+    for (const w of this.#workers) {
+      if (w.retired || w.inflight.size < 2) continue;
+      const runs = this.#stuckFor(w, now);
+      if (runs < stuck) {
+        next = Math.min(next, stuck - runs);
+        continue;
+      }
+      for (const t of this.#takeBack(w)) taken.push(t);
+    }
+    if (taken.length > 0) {
+      this.#requeue(taken);
+      this.#distribute();
+    } else if (next < Infinity && this.#stealTimer === undefined) {
+      this.#stealTimer = setTimeout(() => {
+        this.#stealTimer = undefined;
+        this.#flush();
+      }, Math.ceil(next) + 1);
+      unrefTimer(this.#stealTimer);
+    }
+  }
+
+  /** Sends up to `room` tasks to `w`; false when the queue waits for a function being resolved. */
+  #send(w: Worker, room: number): boolean {
+    const meta: number[] = [];
+    const data: unknown[] = [];
+    const fns: [number, FunctionRef][] = [];
+    const sent: Task[] = [];
+    let blocked = false;
+    while (sent.length < room && this.#pending.size > 0) {
+      const task = this.#pending.peek();
+      if (task.settled) {
+        this.#pending.shift();
+        task.queued = false;
+        this.#deadQueued--;
+        continue;
+      }
+      if (task.sink.done) {
+        this.#pending.shift();
+        task.queued = false;
+        task.settled = true; // its map already failed: dropped
+        this.#outstanding--;
+        continue;
+      }
+      const f = task.fn;
+      if (f.ref === null) {
+        if (f.error === null) {
+          blocked = true;
+          break;
+        }
+        this.#pending.shift().queued = false;
+        this.#settle(task, false, f.error);
+        continue;
+      }
+      this.#pending.shift();
+      task.queued = false;
+      if (!w.known.has(f.id)) {
+        w.known.add(f.id);
+        fns.push([f.id, f.ref]);
+      }
+      if (task.kind === KIND_APPLY_NUMBERS) {
+        const args = task.payload as number[];
+        meta.push(task.id, f.id, KIND_APPLY_NUMBERS, args.length);
+        for (let i = 0; i < args.length; i++) meta.push(args[i]);
+      } else {
+        meta.push(task.id, f.id, task.kind, 0);
+        data.push(task.payload instanceof Float64Array ? task.payload.buffer : task.payload);
+      }
+      sent.push(task);
+    }
+    if (sent.length > 0) this.#post(w, { t: "tasks", fns, meta: new Float64Array(meta).buffer, data }, sent);
+    this.#updateKeepAlive();
+    return !blocked;
+  }
+
+  #post(w: Worker, m: TasksMessage, sent: Task[]): void {
+    // Offer each task in its claim slot before the worker can see it.
+    const base = w.seq;
+    for (let i = 0; i < sent.length; i++) {
+      Atomics.store(w.ctl, CTL_SLOTS + (base + i) % CTL_RING, slotTag(base + i, SLOT_OFFERED));
+    }
+    let posted: boolean;
+    try {
+      m.data = encode(m.data) as unknown[];
+      posted = postToChild(w.proc, m);
+    } catch (e) {
+      for (const [id] of m.fns) w.known.delete(id);
+      return this.#rejectUncloneable(sent, e);
+    }
+    if (!posted) {
+      for (const [id] of m.fns) w.known.delete(id);
+      w.ready = false;
+      this.#requeue(sent);
+      return;
+    }
+    if (w.inflight.size === 0) w.since = performance.now(); // its progress counts from now
+    w.seq += sent.length;
+    for (let i = 0; i < sent.length; i++) {
+      const t = sent[i];
+      t.worker = w;
+      t.seq = base + i;
+      w.inflight.set(t.id, t);
+    }
+    w.assigned += sent.length;
+  }
+
+  /** A batch failed to clone: rejects the tasks at fault (naming the value) and queues the rest again. */
+  #rejectUncloneable(sent: Task[], cause: unknown): void {
+    const good: Task[] = [];
+    for (const t of sent) {
+      try {
+        structuredClone(encode(t.payload));
+        good.push(t);
+      } catch {
+        const label = t.kind === KIND_APPLY ? "args" : "items";
+        this.#settle(t, false, cloneError({ [label]: t.payload }, describeTask(t), cause));
+      }
+    }
+    if (good.length > 0) {
+      this.#requeue(good);
+      this.#scheduleFlush();
+    }
+  }
+
+  /** When closed and nothing is queued, tells each idle worker to exit. */
+  #stopIdle(): void {
+    if (this.#state !== "close" || this.#pending.size > this.#deadQueued || this.#waiting.length > 0) return;
+    for (const w of this.#workers) {
+      if (w.ready && !w.stopSent && !w.retired && w.inflight.size === 0) {
+        w.stopSent = true;
+        postToChild(w.proc, { t: "stop" });
+      }
+    }
+    this.#checkExited();
+  }
+
+  #checkExited(): void {
+    if (this.#state !== "run" && this.#workers.size === 0) {
+      clearTimeout(this.#stealTimer);
+      this.#stealTimer = undefined;
+      this.#resolveExited();
+    }
+  }
+
+  /** Keeps the program alive while tasks are outstanding or someone joins (workers are unref'd). */
+  #updateKeepAlive(): void {
+    const want = this.#outstanding > 0 || this.#joining > 0 || this.#waiting.length > 0;
+    if (want === (this.#keepAlive !== undefined)) return;
+    if (want) this.#keepAlive = setInterval(() => {}, 1e9);
+    else {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+    }
+  }
+
+  // ---- Public state and ending ----
+
+  /** Counters and gauges of the pool (see {@linkcode PoolStats}). */
+  stats(): PoolStats {
+    let running = 0;
+    let workers = 0;
+    for (const w of this.#workers) {
+      if (w.retired || !w.started) continue;
+      workers++;
+      if (w.inflight.size > 0) running++;
+    }
+    this.#zombies = this.#zombies.filter((z) => Atomics.load(z.ctl, CTL_SYNC) === z.sync);
+    return {
+      queued: this.#queuedCount(),
+      running,
+      completed: this.#completed,
+      failed: this.#failed,
+      cancelled: this.#cancelled,
+      workers,
+      replaced: this.#replaced,
+      meanRunMs: this.#measured > 0 ? this.#runMs / this.#measured : 0,
+      meanWaitMs: this.#measured > 0 ? this.#waitMs / this.#measured : 0,
+      waiting: this.#waiting.length,
+      zombies: this.#zombies.length,
+    };
+  }
+
+  /**
+   * Takes no more tasks; workers exit once the queued ones are done. With `timeout`
+   * (ms), whatever is left then is terminated.
+   */
+  close(timeout?: number): void {
+    if (this.#state === "run") {
+      this.#state = "close";
+      this.#stopIdle();
+      if (this.#broken) this.#checkExited();
+    }
+    if (timeout !== undefined && this.#state === "close") {
+      const timer = setTimeout(() => void this.terminate(), Math.max(0, timeout));
+      unrefTimer(timer);
+      void this.#exited.then(() => clearTimeout(timer));
+    }
+  }
+
+  /** Ends every worker at once; unfinished tasks reject. */
+  terminate(): Promise<void> {
+    if (this.#state !== "terminate") {
+      this.#state = "terminate";
+      clearTimeout(this.#stealTimer);
+      this.#stealTimer = undefined;
+      const error = new ProcessError(
+        `the ${this.#o.owner} was terminated before this task finished: terminate() stops running tasks ` +
+          "and drops queued ones. Use close() and join() to let them finish.",
+      );
+      for (const t of this.#pending.drain()) this.#settle(t, false, error, true);
+      this.#deadQueued = 0;
+      this.#failWaiting(error);
+      for (const w of [...this.#workers]) {
+        for (const t of w.inflight.values()) this.#settle(t, false, error, true);
+        this.#workers.delete(w);
+        if (w.started) {
+          this.#noteZombie(w, undefined);
+          w.proc.terminate();
+        }
+        w.inflight.clear();
+      }
+      this.#checkExited();
+      this.#updateKeepAlive();
+    }
+    return this.#exited;
+  }
+
+  /**
+   * Waits until every worker has exited (after `close()` or `terminate()`); with
+   * `timeout` (ms), terminates what is left then and waits for that.
+   */
+  async join(timeout?: number): Promise<void> {
+    this.#joining++;
+    this.#updateKeepAlive();
+    try {
+      if (!(await settlesWithin(this.#exited, timeout))) await this.terminate();
+    } finally {
+      this.#joining--;
+      this.#updateKeepAlive();
+    }
+  }
+}

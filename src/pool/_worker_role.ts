@@ -1,0 +1,363 @@
+/**
+ * The pool worker role of the bootstrap: runs the initializer, then the tasks its pool
+ * sends, one at a time, and sends results back in batches (at once when a task is
+ * slow, at most every few milliseconds when tasks are tiny, and before a task that may
+ * be slow). Before running a task it claims it in shared memory (see `CTL_SLOTS`): a
+ * task the pool took back meanwhile is skipped.
+ *
+ * @module
+ */
+import { decode, describe, encode } from "../internal/_codec.ts";
+import { ProcessError } from "../internal/errors.ts";
+import { errorToData, ExitSignal } from "../internal/_error_wire.ts";
+import { CTL_STATE, type InitMessage, STATE_RUNNING } from "../process/_messages.ts";
+import {
+  CTL_RING,
+  CTL_SLOTS,
+  CTL_STARTED,
+  CTL_SYNC,
+  type DoneMessage,
+  KIND_APPLY,
+  KIND_APPLY_NUMBERS,
+  KIND_MAP,
+  packNumbers,
+  type PoolWorkerConfig,
+  RESULT_ERROR,
+  RESULT_NUMBER,
+  RESULT_NUMBERS,
+  RESULT_UNDEFINED,
+  RESULT_VALUE,
+  SLOT_DONE,
+  SLOT_OFFERED,
+  SLOT_STARTED,
+  slotTag,
+  type TasksMessage,
+} from "./_protocol.ts";
+import { explainForkError, loadFunction } from "../process/_load.ts";
+import type { FunctionRef } from "../process/_resolve.ts";
+import { onParentMessage, postToParent, trapExit } from "../internal/runtime.ts";
+import { self } from "../process/_state.ts";
+import { exitCodeFor } from "../process/_exit_codes.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyFunction = (...args: any[]) => unknown;
+
+/** Results are sent at least this often while tasks run (ms). */
+const FLUSH_EVERY_MS = 2;
+/** A task at least this long (ms) has its result sent at once. */
+const SLOW_TASK_MS = 1;
+
+interface Loaded {
+  fn: AnyFunction | null;
+  error: unknown;
+  /** Name of a function shipped as source (fork), for explaining captured variables. */
+  forked: string | null;
+  /** Mean run time of its tasks here (ms), -1 before the first. */
+  avg: number;
+}
+
+interface Task {
+  id: number;
+  /** Its number on this worker: the claim slot (see `CTL_SLOTS`). */
+  seq: number;
+  fn: Loaded;
+  kind: number;
+  payload: unknown;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === "object" || typeof v === "function") &&
+    typeof (v as PromiseLike<unknown>).then === "function";
+}
+
+/** Imports a module for the pool with the `import.meta.main` guard armed. */
+async function load(ref: FunctionRef, role: string): Promise<AnyFunction> {
+  self.importing = "module" in ref ? ref.module : null;
+  try {
+    return await loadFunction(ref, role);
+  } finally {
+    self.importing = null;
+  }
+}
+
+/** Runs `fn` over a chunk, switching to awaiting only if a call returns a promise. */
+function runChunk(fn: AnyFunction, items: ArrayLike<unknown>, star: boolean): unknown[] | Promise<unknown[]> {
+  const out = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const v = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
+    if (isThenable(v)) return finishChunk(fn, items, star, out, i, v);
+    out[i] = v;
+  }
+  return out;
+}
+
+async function finishChunk(
+  fn: AnyFunction,
+  items: ArrayLike<unknown>,
+  star: boolean,
+  out: unknown[],
+  from: number,
+  first: PromiseLike<unknown>,
+): Promise<unknown[]> {
+  out[from] = await first;
+  for (let i = from + 1; i < items.length; i++) {
+    out[i] = await (star ? fn(...(items[i] as unknown[])) : fn(items[i]));
+  }
+  return out;
+}
+
+/** Collects finished tasks and sends them to the pool in one message. */
+class Outbox {
+  meta: number[] = [];
+  data: unknown[] = [];
+  /** For each `data` entry, the index of its result in `meta`. */
+  owners: number[] = [];
+  busy = 0;
+  count = 0;
+  last = performance.now();
+
+  ok(id: number, v: unknown, ms: number): void {
+    if (v === undefined) this.meta.push(id, RESULT_UNDEFINED, 0, ms);
+    else if (typeof v === "number") this.meta.push(id, RESULT_NUMBER, v, ms);
+    else {
+      const packed = Array.isArray(v) ? packNumbers(v) : null;
+      this.#value(id, packed ? RESULT_NUMBERS : RESULT_VALUE, packed?.buffer ?? v, ms);
+    }
+  }
+
+  error(id: number, e: unknown, ms: number): void {
+    this.#value(id, RESULT_ERROR, errorToData(e), ms);
+  }
+
+  #value(id: number, status: number, v: unknown, ms: number): void {
+    this.owners.push(this.meta.length);
+    this.meta.push(id, status, 0, ms);
+    this.data.push(v);
+  }
+
+  flush(): void {
+    this.last = performance.now();
+    if (this.meta.length === 0) return;
+    const m: DoneMessage = {
+      t: "done",
+      meta: new Float64Array(this.meta).buffer,
+      data: encode(this.data) as unknown[],
+      busy: this.busy,
+      count: this.count,
+    };
+    try {
+      postToParent(m);
+    } catch {
+      this.#replaceUncloneable(m);
+      postToParent(m);
+    }
+    this.meta = [];
+    this.data = [];
+    this.owners = [];
+    this.busy = 0;
+    this.count = 0;
+  }
+
+  /** Turns each result that cannot be cloned into an error that says so. */
+  #replaceUncloneable(m: DoneMessage): void {
+    for (let i = 0; i < m.data.length; i++) {
+      try {
+        structuredClone(m.data[i]);
+      } catch (cause) {
+        const at = this.owners[i];
+        const v = this.data[i];
+        m.data[i] = errorToData(
+          new ProcessError(
+            `the result of the task (${describe(v)}) cannot be sent back to the pool: only ` +
+              "structured-cloneable data (and this package's shared objects) can cross between processes. " +
+              "Return plain data instead.",
+            { cause },
+          ),
+        );
+        new Float64Array(m.meta)[at + 1] = RESULT_ERROR;
+      }
+    }
+  }
+}
+
+/** Runs as a pool worker until the pool stops it, `maxTasks` is reached, or a task calls `exit()`. */
+export async function runRole(init: InitMessage): Promise<number> {
+  const config = init.extra as PoolWorkerConfig;
+  const ctl = config.ctl!;
+  const fns = new Map<number, Loaded>();
+  const queue: Task[] = [];
+  const out = new Outbox();
+  let head = 0;
+  let running = false;
+  let stopping = false;
+  let done = 0;
+  let seq = 0;
+  let current: Task | null = null;
+  let finished = false;
+  let received: Promise<void> = Promise.resolve();
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let end!: (code: number) => void;
+  const ended = new Promise<number>((resolve) => (end = resolve));
+
+  const finish = (code: number) => {
+    finished = true;
+    clearTimeout(flushTimer);
+    end(code);
+  };
+  const flush = () => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    out.flush();
+  };
+
+  async function receive(m: TasksMessage): Promise<void> {
+    for (const [id, ref] of m.fns) {
+      try {
+        fns.set(id, {
+          fn: await load(ref, "pool function"),
+          error: null,
+          forked: "source" in ref ? ref.name : null,
+          avg: -1,
+        });
+      } catch (error) {
+        fns.set(id, { fn: null, error, forked: null, avg: -1 });
+      }
+    }
+    const data = (await decode(m.data)) as unknown[];
+    const meta = new Float64Array(m.meta);
+    let d = 0;
+    for (let i = 0; i < meta.length;) {
+      const id = meta[i], fn = fns.get(meta[i + 1])!, kind = meta[i + 2], argc = meta[i + 3];
+      i += 4;
+      let payload: unknown;
+      if (kind === KIND_APPLY_NUMBERS) {
+        payload = Array.prototype.slice.call(meta, i, i + argc);
+        i += argc;
+      } else payload = data[d++];
+      if (payload instanceof ArrayBuffer) payload = new Float64Array(payload); // a packed map chunk
+      queue.push({ id, seq: seq++, fn, kind, payload });
+    }
+    if (!running) void drain();
+  }
+
+  function run(task: Task): unknown {
+    const fn = task.fn.fn;
+    if (fn === null) throw task.fn.error;
+    const p = task.payload as unknown[];
+    switch (task.kind) {
+      case KIND_APPLY:
+      case KIND_APPLY_NUMBERS:
+        return fn(...p);
+      default:
+        return runChunk(fn, p, task.kind !== KIND_MAP);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    running = true;
+    while (head < queue.length && !finished) {
+      const task = queue[head++];
+      const slot = CTL_SLOTS + task.seq % CTL_RING;
+      // Claim the task; the pool may have taken it back for an idle worker.
+      const offered = slotTag(task.seq, SLOT_OFFERED);
+      if (Atomics.compareExchange(ctl, slot, offered, slotTag(task.seq, SLOT_STARTED)) !== offered) continue;
+      Atomics.store(ctl, CTL_STARTED, task.seq + 1);
+      // Results waiting here would wait for the whole task if it is slow: send them first.
+      if (out.meta.length > 0 && (task.fn.avg < 0 || task.fn.avg >= SLOW_TASK_MS)) flush();
+      current = task;
+      const start = performance.now();
+      let ok = true;
+      let v: unknown;
+      try {
+        Atomics.store(ctl, CTL_SYNC, task.seq + 1);
+        try {
+          v = run(task);
+        } finally {
+          Atomics.store(ctl, CTL_SYNC, 0);
+        }
+        if (isThenable(v)) {
+          if (out.meta.length > 0) flushTimer ??= setTimeout(flush, FLUSH_EVERY_MS);
+          v = await v;
+        }
+      } catch (e) {
+        if (e instanceof ExitSignal) {
+          flush();
+          postToParent({ t: "exiting", id: task.id });
+          finish(e.code);
+          return;
+        }
+        ok = false;
+        v = task.fn.forked === null ? e : explainForkError(e, task.fn.forked);
+      }
+      const now = performance.now();
+      const ms = now - start;
+      if (ok) out.ok(task.id, v, ms);
+      else out.error(task.id, v, ms);
+      Atomics.store(ctl, slot, slotTag(task.seq, SLOT_DONE));
+      current = null;
+      task.fn.avg = task.fn.avg < 0 ? ms : task.fn.avg * 0.7 + ms * 0.3;
+      out.busy += ms;
+      out.count++;
+      if (config.maxTasks > 0 && ++done >= config.maxTasks) {
+        flush();
+        finish(0);
+        return;
+      }
+      if (now - start >= SLOW_TASK_MS || now - out.last >= FLUSH_EVERY_MS) flush();
+    }
+    queue.length = 0;
+    head = 0;
+    flush();
+    running = false;
+    if (stopping && !finished) finish(0);
+  }
+
+  // process.exit() / Deno.exit() in a task: send the results so far and name the task.
+  trapExit(() => {
+    if (finished) return;
+    try {
+      flush();
+      if (current !== null) postToParent({ t: "exiting", id: current.id });
+    } catch { /* the exit goes on regardless */ }
+  });
+
+  // An uncaught error ends this worker (worker.ts): send the results so far first.
+  const flushOnCrash = () => {
+    if (finished) return;
+    try {
+      flush();
+    } catch { /* the crash goes on regardless */ }
+  };
+  globalThis.addEventListener("error", flushOnCrash);
+  globalThis.addEventListener("unhandledrejection", flushOnCrash);
+
+  onParentMessage((data) => {
+    const m = data as TasksMessage | { t: "stop" };
+    if (finished) return;
+    if (m.t === "tasks") {
+      received = received.then(() => receive(m));
+    } else if (m.t === "stop") {
+      stopping = true;
+      received = received.then(() => {
+        if (!running && !finished) finish(0);
+      });
+    }
+  });
+
+  try {
+    if (config.initializer !== null) {
+      const fn = await load(config.initializer, "initializer");
+      const args = (await decode(config.initargs)) as unknown[];
+      await fn(...args);
+    }
+  } catch (e) {
+    const error = config.initializer && "source" in config.initializer
+      ? explainForkError(e, config.initializer.name)
+      : e;
+    postToParent({ t: "failed", error: errorToData(error) });
+    return exitCodeFor(error);
+  }
+  Atomics.store(init.control, CTL_STATE, STATE_RUNNING);
+  postToParent({ t: "started" });
+  return ended;
+}

@@ -1,0 +1,129 @@
+/**
+ * The worker bootstrap: the entry module of every child Worker. It learns who it is
+ * from the parent's init message, imports the target's module (refusing to start
+ * processes meanwhile: the `import.meta.main` guard), runs the target, waits for its
+ * own non-daemonic children, and reports its exit code.
+ *
+ * @module
+ */
+import { decode } from "../internal/_codec.ts";
+import { errorToData } from "../internal/_error_wire.ts";
+import {
+  type ChildMessage,
+  CTL_CODE,
+  CTL_STATE,
+  type InitMessage,
+  STATE_EXITED,
+  STATE_RUNNING,
+} from "./_messages.ts";
+import type { Process, ProcessOptions } from "./process.ts";
+import { loadFunction } from "./_load.ts";
+import { exitCodeFor, setForkedName } from "./_exit_codes.ts";
+import { onParentMessage, onUncaught, postToParent, trapExit } from "../internal/runtime.ts";
+import { becomeChild, self } from "./_state.ts";
+import { markPidDead } from "./_tree.ts";
+import { getLogger, inheritLogging } from "./logger.ts";
+
+/** A role other than "process" (a pool worker, a manager) runs from its own module. */
+export interface RoleModule {
+  runRole(init: InitMessage): Promise<number>;
+}
+
+const roles: Record<string, () => Promise<RoleModule>> = {
+  pool: () => import("../pool/_worker_role.ts"),
+  manager: () => import("../manager/_server.ts"),
+};
+
+let control: Int32Array<SharedArrayBuffer> | null = null;
+let ending = false;
+
+function send(m: ChildMessage): void {
+  postToParent(m);
+}
+
+/**
+ * Ends this child: terminates its daemonic children, waits for the others (as Python
+ * does at exit), then publishes `code`. The parent terminates the Worker on reading it.
+ */
+export async function endProcess(code: number): Promise<void> {
+  if (ending) return;
+  ending = true;
+  const children = [...self.children];
+  const log = getLogger();
+  for (const c of children) {
+    if (!c.daemon) continue;
+    log.info(`calling terminate() for daemon ${c.name}`);
+    c.terminate();
+  }
+  for (const c of children) {
+    if (c.daemon) continue;
+    log.info(`calling join() for process ${c.name}`);
+    await c.join();
+  }
+  log.info(`process exiting with exitcode ${code}`);
+  publishExit(code);
+}
+
+/** Tells the parent that this process has ended with `code` (once). */
+function publishExit(code: number): void {
+  if (control === null || Atomics.load(control, CTL_STATE) === STATE_EXITED) return;
+  if (self.tree) markPidDead(self.tree, self.pid);
+  Atomics.store(control, CTL_CODE, code);
+  Atomics.store(control, CTL_STATE, STATE_EXITED);
+  Atomics.notify(control, CTL_STATE);
+  send({ t: "exit", code });
+}
+
+async function runProcess(init: InitMessage): Promise<number> {
+  const ref = init.cls ?? init.target;
+  let body: () => unknown;
+  self.importing = ref && "module" in ref ? ref.module : null;
+  try {
+    const args = (await decode(init.args)) as unknown[];
+    if (init.cls) {
+      const ctor = await loadFunction(init.cls, "Process subclass");
+      const props = (await decode(init.props)) as Record<string, unknown>;
+      const { adoptSelf } = await import("./process.ts");
+      const obj = adoptSelf(ctor as unknown as new (o: ProcessOptions) => Process, props);
+      body = () => obj.run();
+    } else if (init.target) {
+      const fn = await loadFunction(init.target, "target");
+      if ("source" in init.target) setForkedName(init.target.name);
+      body = () => fn(...args);
+    } else {
+      body = () => undefined;
+    }
+  } catch (e) {
+    self.importing = null;
+    send({ t: "failed", error: errorToData(e) });
+    return exitCodeFor(e);
+  }
+  self.importing = null;
+  Atomics.store(init.control, CTL_STATE, STATE_RUNNING);
+  send({ t: "started" });
+  getLogger().info("child process calling self.run()");
+  try {
+    await body();
+    return 0;
+  } catch (e) {
+    return exitCodeFor(e);
+  }
+}
+
+onParentMessage(async (data) => {
+  const init = data as InitMessage;
+  if (init?.t !== "init" || control !== null) return;
+  control = init.control;
+  becomeChild(init.self);
+  inheritLogging(init.self.log);
+  onUncaught((e) => void endProcess(exitCodeFor(e)));
+  trapExit((code) => publishExit(code));
+  let code: number;
+  if (init.role === "process") {
+    code = await runProcess(init);
+  } else {
+    const mod = await roles[init.role]();
+    code = await mod.runRole(init);
+  }
+  await endProcess(code);
+});

@@ -1,0 +1,74 @@
+/**
+ * The `forkserver` start method, Python 3.14's default: a spare Worker with the
+ * package's bootstrap already loaded (and nothing of the user's) waits for the next
+ * `start()`, which then only imports the target's module and runs; the next spare is
+ * prepared in the background. Module state is still fresh per child, as with spawn:
+ * a spare serves one process only. A spare never keeps the program alive. Internal
+ * to this package.
+ *
+ * @module
+ */
+import { spawnWorker, type WorkerEvents, type WorkerHandle } from "../internal/runtime.ts";
+
+interface Spare {
+  handle: WorkerHandle;
+  /** The spare's callbacks, replaced by its process's when it is taken. */
+  on: WorkerEvents;
+}
+
+let spare: Spare | null = null;
+let preparing = false;
+
+/** Starts a spare on `bootstrap` in the background (once at a time). */
+function prepare(bootstrap: URL): void {
+  if (spare !== null || preparing) return;
+  preparing = true;
+  setTimeout(() => {
+    preparing = false;
+    if (spare !== null) return;
+    const on: WorkerEvents = {
+      message: () => {},
+      // A spare that fails or ends before it is taken is dropped; the next start spawns.
+      error: () => drop(s),
+      exit: () => drop(s),
+    };
+    let s: Spare;
+    try {
+      s = { handle: spawnWorker(bootstrap, "forkserver-spare", true, on), on };
+    } catch {
+      return; // the next start() spawns, and reports why it cannot
+    }
+    spare = s;
+  }, 0);
+}
+
+function drop(s: Spare): void {
+  if (spare === s) spare = null;
+  s.handle.terminate();
+}
+
+/**
+ * A Worker for a new process: the spare if one is ready, else a fresh one. The next
+ * spare is prepared once this child has reported back (started, failed or ended):
+ * creating a Worker takes the parent thread for a while (about 10–50 ms on Deno), and
+ * done at once it would delay the very child it makes room for. Same contract as
+ * `spawnWorker`.
+ */
+export function takeWorker(bootstrap: URL, name: string, unref: boolean, on: WorkerEvents): WorkerHandle {
+  let first = true;
+  const next = () => {
+    if (first) prepare(bootstrap);
+    first = false;
+  };
+  const events: WorkerEvents = {
+    message: (m) => (next(), on.message(m)),
+    error: (e) => (next(), on.error(e)),
+    exit: (code) => (next(), on.exit(code)),
+  };
+  const s = spare;
+  spare = null;
+  if (s === null) return spawnWorker(bootstrap, name, unref, events);
+  Object.assign(s.on, events);
+  if (!unref) s.handle.ref(true);
+  return s.handle;
+}

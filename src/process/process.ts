@@ -1,0 +1,659 @@
+/**
+ * `Process`: a function run in a child Worker, with Python's lifecycle (start, join,
+ * exit codes, daemons, terminate) and module functions about the process tree.
+ *
+ * @module
+ */
+import { cloneError, encode } from "../internal/_codec.ts";
+import { ProcessError } from "../internal/errors.ts";
+import { errorFromData, ExitSignal } from "../internal/_error_wire.ts";
+import {
+  type ChildMessage,
+  createControl,
+  CTL_CODE,
+  CTL_STATE,
+  type InitMessage,
+  STATE_EXITED,
+} from "./_messages.ts";
+import { packageModule } from "../internal/_package_url.ts";
+import { callerModules, type FunctionRef, resolveFunction, resolveNow } from "./_resolve.ts";
+import {
+  cpuCount as runtimeCpuCount,
+  exitProgram,
+  inWorker,
+  spawnWorker,
+  type WorkerHandle,
+} from "../internal/runtime.ts";
+import { assertNotImporting, nextIdentity, self, type StartMethod, tree } from "./_state.ts";
+import { allocatePid, isPidAlive, markPidDead } from "./_tree.ts";
+import { checkTimeout, settlesWithin, sleep } from "../internal/_timeouts.ts";
+import { inspectable } from "../internal/_inspect.ts";
+import { getLogger } from "./logger.ts";
+import { takeWorker } from "./_forkserver.ts";
+import { registerReadable } from "../internal/_readable.ts";
+import { waitAsync } from "../internal/_atomics.ts";
+
+/** The worker bootstrap every child starts with. */
+export const BOOTSTRAP: URL = packageModule("process/_bootstrap");
+
+/** Exit code of a process ended by `terminate()` (Python's `-SIGTERM`). */
+export const SIGTERM_EXIT = -15;
+/** Exit code of a process ended by `kill()` (Python's `-SIGKILL`). */
+export const SIGKILL_EXIT = -9;
+
+/**
+ * The error of a child whose Worker could not start or load its bootstrap (a module
+ * the runtime refuses to load, a missing permission), naming the process.
+ */
+function workerStartError(name: string, cause: unknown): ProcessError {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new ProcessError(
+    `could not start a Worker for process ${name}: ${why}. On Deno, run with -A (or grant ` +
+      `--allow-read and --allow-import for the package's files): see the README's Troubleshooting`,
+    { cause },
+  );
+}
+
+/** Symbol under which a context-bound Process class keeps its start method. */
+export const START_METHOD: unique symbol = Symbol("startMethod");
+
+/** Options of {@linkcode Process}. */
+export interface ProcessOptions<A extends unknown[] = unknown[]> {
+  /** The function to run in the child: an export of a module (see the README), async or not. */
+  target?: (...args: A) => unknown;
+  /** Arguments for `target`: structured-cloneable data and this package's shared objects. */
+  args?: A;
+  /** The process name; defaults to `Process-N` (`Process-1:2` when nested). */
+  name?: string;
+  /** Whether the child is daemonic; defaults to the creating process's flag. */
+  daemon?: boolean;
+}
+
+/**
+ * A child that runs another role of the bootstrap than "process" (a pool worker, a
+ * manager): the bootstrap loads that role's module with `extra`, and the child's
+ * messages other than the lifecycle ones go to `message`. Internal to this package.
+ */
+export interface ChildRole {
+  /** A key of the bootstrap's `roles` map. */
+  role: string;
+  /** Role-specific settings, sent in the init message (structured-cloneable). */
+  extra: unknown;
+  /** Receives the role's own messages from the child. */
+  message(data: unknown): void;
+}
+
+type Role = "child" | "self" | "parent";
+type Phase = "initial" | "started" | "ended";
+
+let markAs: (p: Process, role: Role) => void;
+let setRole: (p: Process, role: ChildRole) => void;
+let postTo: (p: Process, message: unknown) => boolean;
+let endedOf: (p: Process) => Promise<void>;
+let selfObject: Process | null = null;
+let parentObject: Process | null = null;
+let constructingSpecial = false;
+
+/**
+ * A function run in a child process (a Worker), like Python's
+ * `multiprocessing.Process`. Targets are found by reference: export them from a
+ * module, and guard the program's entry point with `if (import.meta.main)`.
+ *
+ * @example Start a process and wait for it
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export function greet(name: string) {
+ *   console.log(`hello ${name} from ${mp.currentProcess().name}`);
+ * }
+ *
+ * if (import.meta.main) {
+ *   const p = new mp.Process({ target: greet, args: ["bob"] });
+ *   await p.start();
+ *   await p.join();
+ *   console.log(p.exitCode); // 0
+ * }
+ * ```
+ *
+ * @example Subclass with run()
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export class Counter extends mp.Process {
+ *   limit = 3;
+ *   override run() {
+ *     for (let i = 0; i < this.limit; i++) console.log(this.name, i);
+ *   }
+ * }
+ *
+ * if (import.meta.main) {
+ *   const c = new Counter();
+ *   await c.start();
+ *   await c.join();
+ * }
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export class Process<A extends unknown[] = any[]> {
+  #target: ((...args: A) => unknown) | undefined;
+  #args: A;
+  #name: string;
+  #identity: number[];
+  #daemon: boolean;
+  #role: Role = "child";
+  #phase: Phase = "initial";
+  #closed = false;
+  #pid: number | null = null;
+  #exitCode: number | null = null;
+  #worker: WorkerHandle | null = null;
+  #control: Int32Array<SharedArrayBuffer> | null = null;
+  #joined: Promise<void>;
+  #resolveJoined!: () => void;
+  #started: { resolve(): void; reject(e: unknown): void } | null = null;
+  #childRole: ChildRole | null = null;
+  #sentinel: object | null = null;
+  /** Pending start()/join() calls that keep a daemonic child's Worker referenced. */
+  #holds = 0;
+
+  static {
+    markAs = (p, role) => {
+      p.#role = role;
+      p.#phase = "started";
+    };
+    setRole = (p, role) => {
+      p.#childRole = role;
+    };
+    endedOf = (p) => p.#joined;
+    postTo = (p, message) => {
+      if (p.#worker === null || p.#phase !== "started") return false;
+      p.#worker.post(message);
+      return true;
+    };
+  }
+
+  /** Creates the process object; nothing runs until {@linkcode Process.start}. */
+  constructor(options: ProcessOptions<A> = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("new Process(options): options must be an object like { target, args }");
+    }
+    const { target, args, name, daemon } = options;
+    if (target !== undefined && typeof target !== "function") {
+      throw new TypeError(`Process: target must be a function, got ${typeof target}`);
+    }
+    if (args !== undefined && !Array.isArray(args)) {
+      throw new TypeError(`Process: args must be an array, got ${typeof args}`);
+    }
+    this.#target = target;
+    this.#args = (args ?? []) as A;
+    this.#identity = constructingSpecial ? [] : nextIdentity();
+    this.#name = name ?? `Process-${this.#identity.join(":")}`;
+    this.#daemon = daemon ?? self.daemon;
+    this.#joined = new Promise((resolve) => (this.#resolveJoined = resolve));
+  }
+
+  /** The process body: calls `target(...args)`. Override it in a subclass. */
+  run(): unknown {
+    return this.#target?.(...this.#args);
+  }
+
+  /** The process name (`Process-N`). */
+  get name(): string {
+    if (this.#role === "self") return self.name;
+    if (this.#role === "parent") return self.parent!.name;
+    return this.#name;
+  }
+  set name(value: string) {
+    if (typeof value !== "string") throw new TypeError(`Process.name must be a string, got ${typeof value}`);
+    if (this.#role === "self") self.name = value;
+    else this.#name = value;
+  }
+
+  /** Whether the process is daemonic: ended with its parent, never waited for. */
+  get daemon(): boolean {
+    return this.#role === "self" ? self.daemon : this.#daemon;
+  }
+  set daemon(value: boolean) {
+    if (this.#phase !== "initial") {
+      throw new ProcessError(`cannot set daemon of ${this.name}: the process has already started`);
+    }
+    this.#daemon = Boolean(value);
+  }
+
+  /** The process id, unique within the process tree (`null` before start). */
+  get pid(): number | null {
+    this.#checkOpen();
+    if (this.#role === "self") return self.pid;
+    if (this.#role === "parent") return self.parent!.pid;
+    return this.#pid;
+  }
+
+  /** Same as {@linkcode Process.pid}. */
+  get ident(): number | null {
+    return this.pid;
+  }
+
+  /**
+   * An object that `mp.wait()` reports as ready once the process has ended, like
+   * Python's `Process.sentinel`. Throws before `start()`.
+   *
+   * @example Wait for a process or a message, whichever comes first
+   * ```ts ignore
+   * const ready = await mp.wait([p.sentinel, conn], 5000);
+   * if (ready.includes(p.sentinel)) console.log("ended with", p.exitCode);
+   * ```
+   */
+  get sentinel(): object {
+    this.#checkOpen();
+    if (this.#role !== "child" || this.#phase === "initial") {
+      throw new ProcessError(`${this.name} has no sentinel: only a started child process has one`);
+    }
+    if (this.#sentinel === null) {
+      const control = this.#control!;
+      const sentinel = Object.freeze({ process: this.#name });
+      registerReadable(sentinel, {
+        check: () => {},
+        ready: () => !this.isAlive(),
+        watch: (ms) =>
+          Promise.race([
+            settlesWithin(this.#joined, ms),
+            waitAsync(control, CTL_STATE, Atomics.load(control, CTL_STATE), ms),
+          ]).then(() => {}),
+      });
+      this.#sentinel = sentinel;
+    }
+    return this.#sentinel;
+  }
+
+  /**
+   * `null` while running or before start; 0 after a normal return, 1 after an
+   * uncaught error, `n` after `exit(n)`, -15 after `terminate()`, -9 after `kill()`.
+   */
+  get exitCode(): number | null {
+    this.#checkOpen();
+    if (this.#exitCode !== null) return this.#exitCode;
+    const c = this.#control;
+    if (c && Atomics.load(c, CTL_STATE) === STATE_EXITED) return Atomics.load(c, CTL_CODE);
+    return null;
+  }
+
+  /**
+   * Launches the child at once. The returned promise resolves when the child has begun
+   * its target, and rejects if it could not (target not found by reference, an argument
+   * that cannot be cloned, an import error in the child).
+   */
+  start(): Promise<void> {
+    this.#checkOpen();
+    if (this.#phase !== "initial" || this.#role !== "child") {
+      throw new ProcessError("cannot start a process twice");
+    }
+    if (self.daemon) throw new ProcessError("daemonic processes are not allowed to have children");
+    assertNotImporting(`process ${this.#name}`);
+    const callers = callerModules();
+    const method = startMethodOf(this.constructor);
+    this.#phase = "started";
+    const t = tree();
+    this.#pid = allocatePid(t, self.pid);
+    this.#control = createControl();
+    self.children.add(this);
+    const started = new Promise<void>((resolve, reject) => (this.#started = { resolve, reject }));
+    // Consumed below once the launch succeeds; a Worker that fails to load before that
+    // must not also surface as an unhandled rejection.
+    started.catch(() => {});
+    try {
+      const spawn = method === "forkserver" ? takeWorker : spawnWorker;
+      this.#worker = spawn(BOOTSTRAP, this.#name, this.#daemon && !inWorker, {
+        message: (m) => this.#onMessage(m as ChildMessage),
+        error: (e) => {
+          this.#rejectStart(this.#phase === "started" && this.#started ? workerStartError(this.#name, e) : e);
+          this.#finish(1);
+        },
+        exit: (code) => this.#finish(code),
+      });
+    } catch (e) {
+      this.#started = null;
+      this.#finish(1);
+      return Promise.reject(workerStartError(this.#name, e));
+    }
+    return this.#holdWhile(
+      this.#launch(callers, method).then(() => started, (e) => {
+        this.#finish(1);
+        throw e;
+      }),
+    );
+  }
+
+  /**
+   * Keeps the program alive while `p` is pending, even for a daemonic child whose
+   * Worker does not (an unref'd Worker): someone awaits it, as a blocked Python
+   * `join()` would keep the interpreter running.
+   */
+  #holdWhile<T>(p: Promise<T>): Promise<T> {
+    if (!this.#daemon || this.#worker === null) return p;
+    if (this.#holds++ === 0) this.#worker.ref(true);
+    const release = () => {
+      if (--this.#holds === 0 && this.#phase !== "ended") this.#worker?.ref(false);
+    };
+    return p.finally(release);
+  }
+
+  /**
+   * Finds the target and posts the init message: at once when the function can be
+   * found synchronously (the usual case), so that a blocking call right after
+   * `start()` finds the child running; else after the asynchronous search.
+   */
+  #launch(callers: string[], method: StartMethod): Promise<void> {
+    try {
+      // Within start() itself, also when the search below must wait: a manager proxy
+      // takes its reference for the child here (its process may release its own next).
+      const args = encode(this.#args);
+      const subclassed = this.run !== Process.prototype.run;
+      const fn = subclassed ? this.constructor as () => unknown : this.#target;
+      const props: Record<string, unknown> = subclassed
+        ? Object.assign({} as Record<string, unknown>, this)
+        : {};
+      const encodedProps = encode(props); // a subclass's fields too (proxies among them)
+      const post = (ref: FunctionRef | null) => {
+        if (this.#phase !== "ended") {
+          this.#post(method, subclassed ? null : ref, subclassed ? ref : null, { props, encodedProps, args });
+        }
+      };
+      if (!fn) return Promise.resolve(post(null));
+      const how = subclassed ? "spawn" : method;
+      const role = subclassed ? "Process subclass" : "target";
+      const now = resolveNow(fn, callers, how, role);
+      if (now) return Promise.resolve(post(now));
+      return resolveFunction(fn, callers, how, role).then(post);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #post(
+    method: StartMethod,
+    target: FunctionRef | null,
+    cls: FunctionRef | null,
+    data: { props: Record<string, unknown>; encodedProps: unknown; args: unknown },
+  ): void {
+    const { props, encodedProps, args } = data;
+    const ref = cls ?? target;
+    const init: InitMessage = {
+      t: "init",
+      role: this.#childRole?.role ?? "process",
+      self: {
+        name: this.#name,
+        pid: this.#pid!,
+        daemon: this.#daemon,
+        identity: this.#identity,
+        parentName: self.name,
+        parentPid: self.pid,
+        startMethod: method,
+        startMethodFixed: self.startMethodFixed,
+        tree: tree(),
+        mainModule: ref && "module" in ref ? ref.module : self.mainModule,
+        log: getLogger().inherited,
+      },
+      control: this.#control!,
+      target,
+      cls,
+      props: encodedProps,
+      args,
+      extra: this.#childRole?.extra,
+    };
+    try {
+      this.#worker!.post(init);
+    } catch (e) {
+      const values: Record<string, unknown> = { args: this.#args };
+      for (const [k, v] of Object.entries(props)) values[`this.${k}`] = v;
+      throw cloneError(values, `process ${this.#name}`, e);
+    }
+  }
+
+  #onMessage(m: ChildMessage): void {
+    if (m.t === "started") {
+      this.#started?.resolve();
+      this.#started = null;
+    } else if (m.t === "failed") {
+      this.#rejectStart(errorFromData(m.error));
+    } else if (m.t === "exit") {
+      this.#finish(m.code);
+    } else {
+      this.#childRole?.message(m);
+    }
+  }
+
+  #rejectStart(e: unknown): void {
+    this.#started?.reject(e);
+    this.#started = null;
+  }
+
+  #finish(code: number): void {
+    if (this.#phase === "ended") return;
+    const c = this.#control;
+    this.#exitCode = c && Atomics.load(c, CTL_STATE) === STATE_EXITED ? Atomics.load(c, CTL_CODE) : code;
+    this.#phase = "ended";
+    this.#worker?.terminate();
+    this.#worker = null;
+    if (this.#pid !== null) markPidDead(tree(), this.#pid);
+    self.children.delete(this);
+    this.#started?.resolve();
+    this.#started = null;
+    this.#resolveJoined();
+  }
+
+  /**
+   * Waits until the process ends, or at most `timeout` ms. Check
+   * {@linkcode Process.exitCode} (still `null` on timeout) to know which.
+   */
+  join(timeout?: number): Promise<void> {
+    this.#checkOpen();
+    const ms = checkTimeout(timeout, `${this.name}.join()`);
+    if (this.#role === "self") throw new ProcessError("a process cannot join itself");
+    if (this.#role === "parent") return this.#joinParent(ms);
+    if (this.#phase === "initial") {
+      throw new ProcessError(`can only join a started process: call ${this.#name}.start() first`);
+    }
+    if (this.#phase === "ended") return Promise.resolve();
+    return this.#holdWhile(settlesWithin(this.#joined, ms).then(() => {}));
+  }
+
+  async #joinParent(ms: number | undefined): Promise<void> {
+    const deadline = ms === undefined ? Infinity : Date.now() + ms;
+    while (this.isAlive() && Date.now() < deadline) await sleep(10);
+  }
+
+  /** Whether the process is running (started and not yet ended). */
+  isAlive(): boolean {
+    this.#checkOpen();
+    if (this.#role === "self") return true;
+    if (this.#role === "parent") return isPidAlive(tree(), self.parent!.pid);
+    if (this.#phase !== "started") return false;
+    return Atomics.load(this.#control!, CTL_STATE) !== STATE_EXITED;
+  }
+
+  /** Ends the process at once; its exit code becomes -15. Its own children end with it. */
+  terminate(): void {
+    this.#stop(SIGTERM_EXIT, "terminate");
+  }
+
+  /** Ends the process at once; its exit code becomes -9. */
+  kill(): void {
+    this.#stop(SIGKILL_EXIT, "kill");
+  }
+
+  #stop(code: number, verb: string): void {
+    this.#checkOpen();
+    if (this.#role !== "child") {
+      throw new ProcessError(`${verb}() is only for child processes, not ${this.name}`);
+    }
+    if (this.#phase === "initial") {
+      throw new ProcessError(`cannot ${verb} ${this.#name}: it was never started`);
+    }
+    this.#finish(code);
+  }
+
+  /**
+   * Releases the process object. Throws if it is still running; every later use of
+   * the object throws.
+   */
+  close(): void {
+    if (this.#closed) return;
+    if (this.#role === "child" && this.#phase === "started" && this.isAlive()) {
+      throw new ProcessError(
+        `cannot close ${this.#name} while it is still running: call join() or terminate() first`,
+      );
+    }
+    this.#closed = true;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ProcessError(`process object ${this.#name} is closed`);
+  }
+
+  /** A one-line description, like Python's repr. */
+  toString(): string {
+    if (this.#closed) return `<${this.constructor.name} name='${this.#name}' closed>`;
+    const code = this.exitCode;
+    const status = this.#role === "self"
+      ? "started"
+      : this.#phase === "initial"
+      ? "initial"
+      : code === null
+      ? "started"
+      : `stopped exitcode=${code}`;
+    const pid = this.#role === "self" || this.#phase !== "initial" ? ` pid=${this.pid}` : "";
+    const parent = this.#role === "self" ? self.parent?.pid : this.#role === "parent" ? null : self.pid;
+    const parentPart = parent === undefined || parent === null ? "" : ` parent=${parent}`;
+    return `<${this.constructor.name} name='${this.name}'${pid}${parentPart} ${status}${
+      this.daemon ? " daemon" : ""
+    }>`;
+  }
+}
+
+/** Makes `p` (not started yet) run `role` instead of a target. Internal to this package. */
+export function runAsRole(p: Process, role: ChildRole): void {
+  setRole(p, role);
+}
+
+/**
+ * Posts a role message to the running child `p`; `false` if it has ended. Throws the
+ * runtime's DataCloneError if `message` cannot be cloned. Internal to this package.
+ */
+export function postToChild(p: Process, message: unknown): boolean {
+  return postTo(p, message);
+}
+
+/**
+ * Resolves when the started child `p` ends. Unlike `join()`, waiting here does not
+ * keep the program alive for a daemonic child. Internal to this package.
+ */
+export function whenEnded(p: Process): Promise<void> {
+  return endedOf(p);
+}
+
+/**
+ * The start method of objects made by `ctor`: the one its context bound it to (see
+ * `Context`), else the current default. Internal to this package.
+ */
+export function startMethodOf(ctor: unknown): StartMethod {
+  return (ctor as { [START_METHOD]?: StartMethod })[START_METHOD] ?? self.startMethod;
+}
+
+function special(role: Role, ctor: new (o: ProcessOptions) => Process = Process): Process {
+  constructingSpecial = true;
+  try {
+    const p = Reflect.construct(Process, [{}], ctor) as Process;
+    markAs(p, role);
+    return p;
+  } finally {
+    constructingSpecial = false;
+  }
+}
+
+/**
+ * Makes the object that stands for this process in a child: an instance of `ctor`
+ * (a Process subclass) carrying `props`. Bootstrap only.
+ */
+export function adoptSelf(ctor: new (o: ProcessOptions) => Process, props: Record<string, unknown>): Process {
+  const p = special("self", ctor);
+  Object.assign(p, props);
+  selfObject = p;
+  return p;
+}
+
+/**
+ * The object of the running process (Python's `current_process()`): `name`, `pid`,
+ * `daemon`.
+ *
+ * @example Who am I?
+ * ```ts
+ * import { currentProcess } from "@mp/multiprocessing";
+ * console.log(currentProcess().name); // "MainProcess" in the main program
+ * ```
+ */
+export function currentProcess(): Process {
+  return selfObject ??= special("self");
+}
+
+/**
+ * The parent of this process (`null` in the main process); `isAlive()` tells whether
+ * it still runs.
+ *
+ * @example
+ * ```ts
+ * import { parentProcess } from "@mp/multiprocessing";
+ * console.log(parentProcess()); // null in the main program
+ * ```
+ */
+export function parentProcess(): Process | null {
+  if (self.parent === null) return null;
+  return parentObject ??= special("parent");
+}
+
+/**
+ * The live children of this process.
+ *
+ * @example
+ * ```ts
+ * import { activeChildren } from "@mp/multiprocessing";
+ * console.log(activeChildren().length); // 0 before any start()
+ * ```
+ */
+export function activeChildren(): Process[] {
+  return [...self.children].filter((c): c is Process => c instanceof Process && c.isAlive());
+}
+
+/**
+ * The number of logical CPUs (Python's `cpu_count()`).
+ *
+ * @example
+ * ```ts
+ * import { cpuCount } from "@mp/multiprocessing";
+ * console.log(cpuCount() >= 1); // true
+ * ```
+ */
+export function cpuCount(): number {
+  return runtimeCpuCount();
+}
+
+/**
+ * Ends the current process with `code` (default 0), like Python's `sys.exit()`. In a
+ * child it unwinds the target (its parent sees `exitCode === code`); in the main
+ * program it exits at once.
+ *
+ * @example
+ * ```ts ignore
+ * import { exit } from "@mp/multiprocessing";
+ * export function worker() {
+ *   exit(3); // the parent's p.exitCode becomes 3
+ * }
+ * ```
+ */
+export function exit(code: number = 0): never {
+  if (!Number.isInteger(code)) {
+    throw new TypeError(`exit(code): code must be an integer, got ${String(code)}`);
+  }
+  if (!inWorker) exitProgram(code);
+  throw new ExitSignal(code);
+}
+
+inspectable(Process);

@@ -1,0 +1,75 @@
+/**
+ * What the lock classes share: argument checks, the `lock()` / `lockSync()` guards
+ * that `using` releases, and the hidden protocol through which a Condition (or a
+ * synchronized Value) drives whichever lock it was given.
+ *
+ * @module
+ */
+import { ProcessError, TimeoutError } from "../internal/errors.ts";
+
+/** What a Condition needs from its lock, kept out of the public classes. */
+export interface LockCore {
+  /** The class name, for messages. */
+  readonly kind: string;
+  /** True when this process holds the lock. */
+  owned(): boolean;
+  /** Releases the lock completely (every recursion level); returns what restore needs. */
+  releaseSave(): number;
+  /** Takes the lock again as `releaseSave` left it, blocking. */
+  restoreSync(saved: number): void;
+  /** Takes the lock again as `releaseSave` left it. */
+  restore(saved: number): Promise<void>;
+}
+
+/** The common surface of Lock and RLock. */
+export interface LockLike {
+  acquire(timeout?: number): Promise<boolean>;
+  acquireSync(timeout?: number): boolean;
+  release(): void;
+}
+
+const cores = new WeakMap<object, LockCore>();
+
+/** Makes `lock` usable by a Condition. */
+export function registerCore(lock: object, core: LockCore): void {
+  cores.set(lock, core);
+}
+
+/** The core of one of this package's locks, or `undefined` for anything else. */
+export function coreOf(lock: unknown): LockCore | undefined {
+  return typeof lock === "object" && lock !== null ? cores.get(lock) : undefined;
+}
+
+/** A Disposable that releases `lock`, for `using`. */
+export function guardOf(lock: LockLike): Disposable {
+  return { [Symbol.dispose]: () => lock.release() };
+}
+
+function timedOut(what: string, timeout: number | undefined): TimeoutError {
+  return new TimeoutError(
+    `could not acquire the ${what} within ${timeout} ms: another process holds it. ` +
+      "Pass a longer timeout, or none to wait as long as it takes.",
+  );
+}
+
+/** `lockSync()`: acquires (blocking) and returns the guard; throws TimeoutError on timeout. */
+export function lockGuardSync(lock: LockLike, what: string, guard: Disposable, timeout?: number): Disposable {
+  if (!lock.acquireSync(timeout)) throw timedOut(what, timeout);
+  return guard;
+}
+
+/** `lock()`: acquires and resolves to the guard; rejects with TimeoutError on timeout. */
+export async function lockGuard(
+  lock: LockLike,
+  what: string,
+  guard: Disposable,
+  timeout?: number,
+): Promise<Disposable> {
+  if (!(await lock.acquire(timeout))) throw timedOut(what, timeout);
+  return guard;
+}
+
+/** The error for releasing a lock this process does not hold. */
+export function notHeld(what: string, detail: string): ProcessError {
+  return new ProcessError(`cannot release un-acquired ${what}: ${detail}`);
+}

@@ -1,0 +1,272 @@
+/**
+ * `Condition` across processes. Waiters take numbered tickets while holding the lock;
+ * `notify(n)` grants the next `n` tickets of waiters still waiting (skipping those that
+ * timed out), so it wakes exactly `n` of them, whether they wait with `wait` or
+ * `waitSync`, in whatever process.
+ *
+ * @module
+ */
+import { deadlineOf, remaining, type SharedInt32 } from "../internal/_atomics.ts";
+import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { ProcessError } from "../internal/errors.ts";
+import { coreOf, guardOf, type LockCore, lockGuard, lockGuardSync } from "./_lock_core.ts";
+import type { Lock } from "./lock.ts";
+import { RLock } from "./rlock.ts";
+import { runAsync, runSync, type Steps, wait } from "./_steps.ts";
+import { checkTimeout } from "../internal/_timeouts.ts";
+import { inspectable } from "../internal/_inspect.ts";
+
+/** Next ticket to hand out. */
+const ENQ = 0;
+/** Tickets below this one have been woken; waiters sleep on this word. */
+const GRANTED = 1;
+/** Bitmap of cancelled (timed out) tickets, over a ring of `RING` tickets. */
+const BITS = 2;
+const RING = 1024;
+const WORDS = BITS + RING / 32;
+
+let adopted: { a: SharedInt32; lock: Lock | RLock } | null = null;
+
+function isCancelled(a: SharedInt32, t: number): boolean {
+  const r = t & (RING - 1);
+  return (a[BITS + (r >> 5)] & (1 << (r & 31))) !== 0;
+}
+
+function setCancelled(a: SharedInt32, t: number, on: boolean): void {
+  const r = t & (RING - 1);
+  const w = BITS + (r >> 5);
+  a[w] = on ? a[w] | (1 << (r & 31)) : a[w] & ~(1 << (r & 31));
+}
+
+/** Whether ticket `t` has been granted (tickets wrap around: compare differences). */
+function granted(a: SharedInt32, t: number): boolean {
+  return ((Atomics.load(a, GRANTED) - t) | 0) > 0;
+}
+
+/** Waits for ticket `t` to be granted; returns whether it was, before `deadline`. */
+function* sleepSteps(a: SharedInt32, t: number, deadline: number): Steps<boolean> {
+  for (;;) {
+    const g = Atomics.load(a, GRANTED);
+    if (((g - t) | 0) > 0) return true;
+    const left = remaining(deadline);
+    if (left <= 0) return false;
+    yield wait(a, GRANTED, g, left);
+  }
+}
+
+/**
+ * A condition variable across processes (Python's `multiprocessing.Condition`): wait
+ * for a state guarded by a lock to change, and notify the waiters when it does.
+ * `wait` and `notify` must be called with the lock held. The lock is a new
+ * {@linkcode RLock} unless one is given.
+ *
+ * @example Wait for a flag set by another process
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export async function producer(cond: mp.Condition, ready: mp.Value<"i">) {
+ *   using _ = await cond.lock();
+ *   ready.value = 1;
+ *   cond.notifyAll();
+ * }
+ *
+ * if (import.meta.main) {
+ *   const cond = new mp.Condition();
+ *   const ready = new mp.Value("i", 0);
+ *   const p = new mp.Process({ target: producer, args: [cond, ready] });
+ *   await p.start();
+ *   {
+ *     using _ = await cond.lock();
+ *     await cond.waitFor(() => ready.value === 1, 5000);
+ *   }
+ *   await p.join();
+ *   console.log(ready.value); // 1
+ * }
+ * ```
+ */
+export class Condition {
+  #a: SharedInt32;
+  #lock: Lock | RLock;
+  #core: LockCore;
+  #guard: Disposable = guardOf(this);
+
+  /** Creates a condition over `lock` (a Lock or RLock; default a new RLock). */
+  constructor(lock?: Lock | RLock) {
+    if (adopted) {
+      ({ a: this.#a, lock } = adopted);
+      adopted = null;
+    } else {
+      this.#a = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+    }
+    this.#lock = lock ?? new RLock();
+    const core = coreOf(this.#lock);
+    if (!core) {
+      throw new TypeError(
+        `Condition(lock): lock must be a Lock or an RLock of this package, got ${String(lock)}`,
+      );
+    }
+    this.#core = core;
+  }
+
+  /** Acquires the underlying lock (see `Lock.acquire`). */
+  acquire(timeout?: number): Promise<boolean> {
+    return this.#lock.acquire(timeout);
+  }
+
+  /** Acquires the underlying lock, blocking (see `Lock.acquireSync`). */
+  acquireSync(timeout?: number): boolean {
+    return this.#lock.acquireSync(timeout);
+  }
+
+  /** Releases the underlying lock. */
+  release(): void {
+    this.#lock.release();
+  }
+
+  /** Acquires the lock and resolves to a guard that releases it: `using _ = await cond.lock();`. */
+  lock(timeout?: number): Promise<Disposable> {
+    return lockGuard(this, "Condition's lock", this.#guard, timeout);
+  }
+
+  /** Acquires the lock (blocking) and returns a guard that releases it. */
+  lockSync(timeout?: number): Disposable {
+    return lockGuardSync(this, "Condition's lock", this.#guard, timeout);
+  }
+
+  /** The lock this condition uses. */
+  getLock(): Lock | RLock {
+    return this.#lock;
+  }
+
+  #enqueue(where: string): number {
+    if (!this.#core.owned()) {
+      throw new ProcessError(`cannot ${where} on un-acquired lock: acquire the Condition's lock first`);
+    }
+    const a = this.#a;
+    const t = a[ENQ];
+    if (((t - Atomics.load(a, GRANTED)) | 0) >= RING) {
+      throw new ProcessError(`Condition.${where}: more than ${RING} processes wait on this condition`);
+    }
+    a[ENQ] = t + 1;
+    return t;
+  }
+
+  /** After waking up with the lock held again: a timed-out waiter gives its ticket up. */
+  #settle(t: number, woken: boolean): boolean {
+    if (woken || granted(this.#a, t)) return true;
+    setCancelled(this.#a, t, true);
+    return false;
+  }
+
+  /**
+   * Releases the lock, waits until notified or `timeout` ms pass, and takes the lock
+   * again. Resolves `true` if notified, `false` on timeout. Throws `ProcessError` if
+   * this process does not hold the lock.
+   */
+  async wait(timeout?: number): Promise<boolean> {
+    const ms = checkTimeout(timeout, "Condition.wait()");
+    const t = this.#enqueue("wait");
+    const saved = this.#core.releaseSave();
+    let woken = false;
+    try {
+      woken = await runAsync(sleepSteps(this.#a, t, deadlineOf(ms)));
+    } finally {
+      await this.#core.restore(saved);
+    }
+    return this.#settle(t, woken);
+  }
+
+  /** Like {@linkcode Condition.wait}, blocking the thread. */
+  waitSync(timeout?: number): boolean {
+    const ms = checkTimeout(timeout, "Condition.waitSync()");
+    const t = this.#enqueue("wait");
+    const saved = this.#core.releaseSave();
+    let woken = false;
+    try {
+      woken = runSync(sleepSteps(this.#a, t, deadlineOf(ms)));
+    } finally {
+      this.#core.restoreSync(saved);
+    }
+    return this.#settle(t, woken);
+  }
+
+  /**
+   * Waits until `predicate()` is true (checked with the lock held), at most `timeout`
+   * ms in all. Resolves the predicate's last result.
+   */
+  async waitFor<T>(predicate: () => T, timeout?: number): Promise<T> {
+    const deadline = deadlineOf(checkTimeout(timeout, "Condition.waitFor()"));
+    let result = predicate();
+    while (!result) {
+      const left = remaining(deadline);
+      if (left <= 0) break;
+      await this.wait(left === Infinity ? undefined : left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /** Like {@linkcode Condition.waitFor}, blocking the thread. */
+  waitForSync<T>(predicate: () => T, timeout?: number): T {
+    const deadline = deadlineOf(checkTimeout(timeout, "Condition.waitForSync()"));
+    let result = predicate();
+    while (!result) {
+      const left = remaining(deadline);
+      if (left <= 0) break;
+      this.waitSync(left === Infinity ? undefined : left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Wakes up to `n` waiting processes (default 1): exactly `n` when at least `n` wait.
+   * The lock must be held.
+   */
+  notify(n: number = 1): void {
+    if (typeof n !== "number" || Number.isNaN(n) || n < 0) {
+      throw new RangeError(`Condition.notify(n): n must be a number >= 0, got ${String(n)}`);
+    }
+    if (!this.#core.owned()) {
+      throw new ProcessError("cannot notify on un-acquired lock: acquire the Condition's lock first");
+    }
+    const a = this.#a;
+    const end = a[ENQ];
+    let g = a[GRANTED];
+    let woken = 0;
+    while (woken < n && g !== end) {
+      if (isCancelled(a, g)) setCancelled(a, g, false);
+      else woken++;
+      g = (g + 1) | 0;
+    }
+    if (g === a[GRANTED]) return;
+    Atomics.store(a, GRANTED, g);
+    Atomics.notify(a, GRANTED);
+  }
+
+  /** Wakes every waiting process. The lock must be held. */
+  notifyAll(): void {
+    this.notify(Infinity);
+  }
+
+  /** Describes the condition and its lock. */
+  toString(): string {
+    const a = this.#a;
+    return `<Condition(${this.#lock}, waiters=${(a[ENQ] - a[GRANTED]) | 0})>`;
+  }
+
+  /**
+   * The handle this condition travels as (codec).
+   * @ignore
+   */
+  [SHARE](): SharedHandle {
+    return { type: "Condition", module: import.meta.url, state: { a: this.#a, lock: this.#lock } };
+  }
+}
+
+registerShared("Condition", (state) => {
+  adopted = state as { a: SharedInt32; lock: Lock | RLock };
+  return new Condition();
+});
+
+inspectable(Condition);

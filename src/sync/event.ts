@@ -1,0 +1,104 @@
+/**
+ * `Event`: a flag in shared memory that processes wait for.
+ *
+ * @module
+ */
+import { deadlineOf, remaining, type SharedInt32 } from "../internal/_atomics.ts";
+import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { runAsync, runSync, type Steps, wait } from "./_steps.ts";
+import { checkTimeout } from "../internal/_timeouts.ts";
+import { inspectable } from "../internal/_inspect.ts";
+
+let adopted: SharedInt32 | null = null;
+
+function* waitSteps(a: SharedInt32, timeout: number | undefined): Steps<boolean> {
+  const deadline = deadlineOf(timeout);
+  while (Atomics.load(a, 0) === 0) {
+    const left = remaining(deadline);
+    if (left <= 0) return false;
+    yield wait(a, 0, 0, left);
+  }
+  return true;
+}
+
+/**
+ * An event across processes (Python's `multiprocessing.Event`): a flag that starts
+ * false; `set()` makes it true and wakes every waiter, `clear()` resets it.
+ *
+ * @example Start together
+ * ```ts
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * export async function runner(go: mp.Event) {
+ *   await go.wait();
+ *   console.log("running");
+ * }
+ *
+ * if (import.meta.main) {
+ *   const go = new mp.Event();
+ *   const p = new mp.Process({ target: runner, args: [go] });
+ *   await p.start();
+ *   go.set();
+ *   await p.join();
+ * }
+ * ```
+ */
+export class Event {
+  #a: SharedInt32;
+
+  /** Creates an event whose flag is false. */
+  constructor() {
+    this.#a = adopted ?? new Int32Array(new SharedArrayBuffer(4));
+    adopted = null;
+  }
+
+  /** Whether the flag is set. */
+  isSet(): boolean {
+    return Atomics.load(this.#a, 0) === 1;
+  }
+
+  /** Sets the flag and wakes every waiter. */
+  set(): void {
+    Atomics.store(this.#a, 0, 1);
+    Atomics.notify(this.#a, 0);
+  }
+
+  /** Resets the flag to false. */
+  clear(): void {
+    Atomics.store(this.#a, 0, 0);
+  }
+
+  /**
+   * Waits until the flag is set, at most `timeout` ms. Resolves `true` if it is set,
+   * `false` on timeout.
+   */
+  wait(timeout?: number): Promise<boolean> {
+    if (this.isSet()) return Promise.resolve(true);
+    return runAsync(waitSteps(this.#a, checkTimeout(timeout, "Event.wait()")));
+  }
+
+  /** Like {@linkcode Event.wait}, blocking the thread. */
+  waitSync(timeout?: number): boolean {
+    return runSync(waitSteps(this.#a, checkTimeout(timeout, "Event.waitSync()")));
+  }
+
+  /** Describes the event: `<Event(set)>` or `<Event(unset)>`. */
+  toString(): string {
+    return `<Event(${this.isSet() ? "set" : "unset"})>`;
+  }
+
+  /**
+   * The handle this event travels as (codec).
+   * @ignore
+   */
+  [SHARE](): SharedHandle {
+    return { type: "Event", module: import.meta.url, state: this.#a };
+  }
+}
+
+registerShared("Event", (state) => {
+  adopted = state as SharedInt32;
+  return new Event();
+});
+
+inspectable(Event);
