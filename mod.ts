@@ -124,13 +124,7 @@ export { ListProxy, type SortOptions } from "./src/manager/proxy/list.ts";
 export type { NamespaceProxy } from "./src/manager/proxy/namespace.ts";
 export { JoinableQueueProxy, QueueProxy } from "./src/manager/proxy/queue.ts";
 export type { AutoProxy, Awaiting, Promised } from "./src/manager/proxy/auto.ts";
-export {
-  Context,
-  getAllStartMethods,
-  getContext,
-  getStartMethod,
-  setStartMethod,
-} from "./src/process/context.ts";
+export { Context, getAllStartMethods, getContext, getStartMethod, setStartMethod } from "./src/context.ts";
 export type { StartMethod } from "./src/process/_state.ts";
 /**
  * Python's `multiprocessing.dummy`: the same API on the calling thread with async

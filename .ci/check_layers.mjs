@@ -1,12 +1,31 @@
 // Checks that anyone can run (CI runs them): the module graph of src/ has no import
-// cycle (type-only imports left out), and no module but src/internal/runtime*.ts (or
-// src/runtime.ts) names the runtimes' globals (Deno, Bun, process).
+// cycle (type-only imports left out); the folders of src/ depend only downward, in the
+// order of LAYERS (as ARCHITECTURE.md draws it), and each has its line there; and no
+// module but src/internal/runtime.ts names the runtimes' globals (Deno, Bun, process).
 // Usage: node .ci/check_layers.mjs
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The folders of src/, lowest first; a module may import only from its own or a lower one. */
+const LAYERS = [
+  "internal",
+  "process",
+  "sync",
+  "shared",
+  "channel",
+  "pool",
+  "manager",
+  "net",
+  "dummy",
+  "(top)",
+];
+const layerOf = (file) => {
+  const rel = relative(join(root, "src"), file);
+  return rel.startsWith("..") || !rel.includes("/") ? "(top)" : rel.split("/")[0];
+};
 const files = [];
 (function walk(dir) {
   for (const name of readdirSync(dir)) {
@@ -63,6 +82,18 @@ for (const file of files) {
     if (names && names[1].split(",").every((n) => !n.trim() || /^type\s/.test(n.trim()))) continue;
     deps.push(resolve(dirname(file), m[3]));
   }
+  for (const d of deps) {
+    const [from, to] = [LAYERS.indexOf(layerOf(file)), LAYERS.indexOf(layerOf(d))];
+    if (from < 0) {
+      problems.push(`${relative(root, file)}: its folder is not in LAYERS (.ci/check_layers.mjs)`);
+    } else if (to > from) {
+      problems.push(
+        `${relative(root, file)} imports ${relative(root, d)}: ${layerOf(file)}/ may not depend on ${
+          layerOf(d)
+        }/`,
+      );
+    }
+  }
   // A literal dynamic import is an edge too: the cycle is there once it has run.
   for (const m of src.matchAll(/\bimport\(\s*["'](\.[^"']+)["']\s*\)/g)) {
     deps.push(resolve(dirname(file), m[1]));
@@ -102,10 +133,14 @@ function visit(f) {
 }
 for (const f of graph.keys()) if (!state.has(f)) visit(f);
 
+const architecture = readFileSync(join(root, "ARCHITECTURE.md"), "utf8");
+for (const layer of LAYERS.slice(0, -1)) {
+  if (!architecture.includes(`src/${layer}/`)) problems.push(`ARCHITECTURE.md has no line for src/${layer}/`);
+}
 for (const p of problems) console.log(p);
 console.log(
   problems.length === 0
-    ? `layers: ${files.length} modules, no cycle, runtime globals only in the runtime module`
+    ? `layers: ${files.length} modules, folders depend only downward, no cycle, runtime globals only in the runtime module`
     : `layers: ${problems.length} problem(s)`,
 );
 process.exit(problems.length === 0 ? 0 : 1);

@@ -8,7 +8,6 @@
  */
 import { ProcessError } from "./errors.ts";
 import { setErrorClassEncoder } from "./_error_wire.ts";
-import { userModules } from "../process/_resolve.ts";
 import { moduleUrlsIn } from "./runtime.ts";
 import { dataToFunction, type FunctionData, functionToData, preloadFunction } from "./_function_ref.ts";
 
@@ -136,7 +135,7 @@ registerShared(FUNCTION, (data) => dataToFunction(data as FunctionData));
 
 // An error's own class travels with it, found from the modules on its stack.
 setErrorClassEncoder((cls, stack) => {
-  const data = functionToData(cls as unknown as () => unknown, userModules(moduleUrlsIn(stack)));
+  const data = functionToData(cls as unknown as () => unknown, moduleUrlsIn(stack));
   return data === null ? undefined : handleOf(data);
 });
 

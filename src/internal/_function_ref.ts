@@ -46,7 +46,8 @@ export function rememberFunction(data: FunctionData, fn: AnyFunction): void {
 /**
  * The data a function travels as, or `null` when it cannot be found by reference (a
  * lambda, a function that no module on the caller's path exports). `callers` are the
- * modules to search first (default: the user's modules on the current stack).
+ * modules to search first (the package's own are left out; default: the modules on
+ * the current stack).
  */
 export function functionToData(fn: AnyFunction, callers?: string[]): FunctionData | null {
   if (encoder === null) {

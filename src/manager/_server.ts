@@ -19,7 +19,7 @@ import { RLock } from "../sync/rlock.ts";
 import { BoundedSemaphore, Semaphore } from "../sync/semaphore.ts";
 import { SharedArray } from "../shared/array.ts";
 import { Value } from "../shared/value.ts";
-import { CTL_STATE, type InitMessage, STATE_RUNNING } from "../process/_messages.ts";
+import type { InitMessage, Role } from "../process/_messages.ts";
 import { ArenaChunks, revive, wordAt } from "./_arena.ts";
 import { type QueueState, type Referent, referentMakers } from "./_referents.ts";
 import {
@@ -34,11 +34,9 @@ import { Kind, markerDesc, markerOf, type ProxyDesc } from "./proxy/base.ts";
 import type { QueueExtra } from "./proxy/queue.ts";
 import { loadFunction } from "../process/_load.ts";
 import type { FunctionRef } from "../process/_resolve.ts";
-import { postToParent } from "../internal/runtime.ts";
 import { pidAlive } from "../process/_liveness.ts";
 import { self } from "../process/_state.ts";
 import { runAsync, runSync } from "../sync/_steps.ts";
-import { exitCodeFor } from "../process/_exit_codes.ts";
 import type { Shareable } from "../internal/_codec.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -497,28 +495,23 @@ class Server {
   }
 }
 
-/** Runs the server until its manager is shut down (the bootstrap's `manager` role). */
-export async function runRole(init: InitMessage): Promise<number> {
+/** The manager role: gets ready by loading the registered types, then serves until shutdown. */
+export const role: Role = { prepare };
+
+async function prepare(init: InitMessage): Promise<() => Promise<number>> {
   const config = init.extra as ServerConfig;
   const types = new Map<string, { fn: AnyFunction; exposed?: string[] }>();
-  try {
-    for (const [typeid, t] of Object.entries(config.types)) {
-      self.importing = "module" in t.ref ? t.ref.module : null;
-      types.set(typeid, { fn: await loadFunction(t.ref, `manager type "${typeid}"`), exposed: t.exposed });
-    }
-  } catch (e) {
-    postToParent({ t: "failed", error: errorToData(e) });
-    return exitCodeFor(e);
-  } finally {
-    self.importing = null;
+  for (const [typeid, t] of Object.entries(config.types)) {
+    self.importing = "module" in t.ref ? t.ref.module : null;
+    types.set(typeid, { fn: await loadFunction(t.ref, `manager type "${typeid}"`), exposed: t.exposed });
   }
   const end = new ServerEnd(config.transport);
-  Atomics.store(init.control, CTL_STATE, STATE_RUNNING);
-  postToParent({ t: "started" });
-  try {
-    await new Server(end, config.transport.token, types).serve();
-  } catch (e) {
-    return exitCodeFor(new ProcessError("the manager's server failed", { cause: e }));
-  }
-  return 0;
+  return async () => {
+    try {
+      await new Server(end, config.transport.token, types).serve();
+    } catch (e) {
+      throw new ProcessError("the manager's server failed", { cause: e });
+    }
+    return 0;
+  };
 }

@@ -10,7 +10,7 @@
 import { decode, describe, encode } from "../internal/_codec.ts";
 import { ProcessError } from "../internal/errors.ts";
 import { errorToData, ExitSignal } from "../internal/_error_wire.ts";
-import { CTL_STATE, type InitMessage, STATE_RUNNING } from "../process/_messages.ts";
+import type { InitMessage, Role } from "../process/_messages.ts";
 import {
   CTL_RING,
   CTL_SLOTS,
@@ -37,7 +37,6 @@ import { explainForkError, loadFunction } from "../process/_load.ts";
 import type { FunctionRef } from "../process/_resolve.ts";
 import { onParentMessage, postToParent, trapExit } from "../internal/runtime.ts";
 import { self } from "../process/_state.ts";
-import { exitCodeFor } from "../process/_exit_codes.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
@@ -180,8 +179,13 @@ class Outbox {
   }
 }
 
-/** Runs as a pool worker until the pool stops it, `maxTasks` is reached, or a task calls `exit()`. */
-export async function runRole(init: InitMessage): Promise<number> {
+/**
+ * The pool worker role: gets ready by running the initializer, then works until the
+ * pool stops it, `maxTasks` is reached, or a task calls `exit()`.
+ */
+export const role: Role = { prepare };
+
+async function prepare(init: InitMessage): Promise<() => Promise<number>> {
   const config = init.extra as PoolWorkerConfig;
   const ctl = config.ctl!;
   const fns = new Map<number, Loaded>();
@@ -351,13 +355,9 @@ export async function runRole(init: InitMessage): Promise<number> {
       await fn(...args);
     }
   } catch (e) {
-    const error = config.initializer && "source" in config.initializer
+    throw config.initializer && "source" in config.initializer
       ? explainForkError(e, config.initializer.name)
       : e;
-    postToParent({ t: "failed", error: errorToData(error) });
-    return exitCodeFor(error);
   }
-  Atomics.store(init.control, CTL_STATE, STATE_RUNNING);
-  postToParent({ t: "started" });
-  return ended;
+  return () => ended;
 }

@@ -1,8 +1,9 @@
 /**
- * The worker bootstrap: the entry module of every child Worker. It learns who it is
- * from the parent's init message, imports the target's module (refusing to start
- * processes meanwhile: the `import.meta.main` guard), runs the target, waits for its
- * own non-daemonic children, and reports its exit code.
+ * The worker bootstrap, started by the entry module of every child Worker
+ * (`src/worker.ts`). It learns who it is from the parent's init message, gets its role
+ * ready (importing the target's module, refusing to start processes meanwhile: the
+ * `import.meta.main` guard), runs it, waits for its own non-daemonic children, and
+ * reports its exit code.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import {
   CTL_CODE,
   CTL_STATE,
   type InitMessage,
+  type Role,
   STATE_EXITED,
   STATE_RUNNING,
 } from "./_messages.ts";
@@ -24,15 +26,8 @@ import { becomeChild, self } from "./_state.ts";
 import { markPidDead } from "./_tree.ts";
 import { getLogger, inheritLogging } from "./logger.ts";
 
-/** A role other than "process" (a pool worker, a manager) runs from its own module. */
-export interface RoleModule {
-  runRole(init: InitMessage): Promise<number>;
-}
-
-const roles: Record<string, () => Promise<RoleModule>> = {
-  pool: () => import("../pool/_worker_role.ts"),
-  manager: () => import("../manager/_server.ts"),
-};
+/** Loads the module of a role by name (given by the entry module, `src/worker.ts`). */
+export type RoleLoaders = Record<string, () => Promise<{ role: Role }>>;
 
 let control: Int32Array<SharedArrayBuffer> | null = null;
 let ending = false;
@@ -74,56 +69,68 @@ function publishExit(code: number): void {
   send({ t: "exit", code });
 }
 
-async function runProcess(init: InitMessage): Promise<number> {
-  const ref = init.cls ?? init.target;
-  let body: () => unknown;
-  self.importing = ref && "module" in ref ? ref.module : null;
-  try {
+/** The default role: a Process's target (or a Process subclass's `run()`). */
+const processRole: Role = {
+  async prepare(init) {
     const args = (await decode(init.args)) as unknown[];
     if (init.cls) {
       const ctor = await loadFunction(init.cls, "Process subclass");
       const props = (await decode(init.props)) as Record<string, unknown>;
       const { adoptSelf } = await import("./process.ts");
       const obj = adoptSelf(ctor as unknown as new (o: ProcessOptions) => Process, props);
-      body = () => obj.run();
-    } else if (init.target) {
+      return async () => (await obj.run(), 0);
+    }
+    if (init.target) {
       const fn = await loadFunction(init.target, "target");
       if ("source" in init.target) setForkedName(init.target.name);
-      body = () => fn(...args);
-    } else {
-      body = () => undefined;
+      return async () => (await fn(...args), 0);
     }
+    return () => Promise.resolve(0);
+  },
+};
+
+/** Gets `role` ready, tells the parent how that went, and runs it: resolves to the exit code. */
+async function play(init: InitMessage, role: Role): Promise<number> {
+  const ref = init.cls ?? init.target;
+  let body: () => Promise<number>;
+  self.importing = ref && "module" in ref ? ref.module : (init.self.mainModule ?? "its modules");
+  try {
+    body = await role.prepare(init);
   } catch (e) {
-    self.importing = null;
     send({ t: "failed", error: errorToData(e) });
     return exitCodeFor(e);
+  } finally {
+    self.importing = null;
   }
-  self.importing = null;
   Atomics.store(init.control, CTL_STATE, STATE_RUNNING);
   send({ t: "started" });
   getLogger().info("child process calling self.run()");
   try {
-    await body();
-    return 0;
+    return await body();
   } catch (e) {
     return exitCodeFor(e);
   }
 }
 
-onParentMessage(async (data) => {
-  const init = data as InitMessage;
-  if (init?.t !== "init" || control !== null) return;
-  control = init.control;
-  becomeChild(init.self);
-  inheritLogging(init.self.log);
-  onUncaught((e) => void endProcess(exitCodeFor(e)));
-  trapExit((code) => publishExit(code));
-  let code: number;
-  if (init.role === "process") {
-    code = await runProcess(init);
-  } else {
-    const mod = await roles[init.role]();
-    code = await mod.runRole(init);
-  }
-  await endProcess(code);
-});
+/**
+ * Starts listening for the parent's init message; `roles` loads the roles a child can
+ * play besides running a target (`src/worker.ts` passes them).
+ */
+export function runBootstrap(roles: RoleLoaders): void {
+  onParentMessage(async (data) => {
+    const init = data as InitMessage;
+    if (init?.t !== "init" || control !== null) return;
+    control = init.control;
+    becomeChild(init.self);
+    inheritLogging(init.self.log);
+    onUncaught((e) => void endProcess(exitCodeFor(e)));
+    trapExit((code) => publishExit(code));
+    let role = processRole;
+    if (init.role !== "process") {
+      const load = roles[init.role];
+      if (!load) throw new Error(`internal: no role "${init.role}" in the worker entry`);
+      role = (await load()).role;
+    }
+    await endProcess(await play(init, role));
+  });
+}

@@ -46,3 +46,14 @@ export type ChildMessage =
   | { t: "started" }
   | { t: "failed"; error: ErrorData }
   | { t: "exit"; code: number };
+
+/**
+ * What a child does besides the bootstrap's own work: get ready (load its code, under
+ * the `import.meta.main` guard), then run. The bootstrap alone reports the outcome to
+ * the parent (`started`, or `failed` with the error) and turns errors into exit codes.
+ * A pool worker and a manager's server are roles; running a target is the default one.
+ */
+export interface Role {
+  /** Gets ready; resolves to the body, whose result is the exit code. Throws if it cannot start. */
+  prepare(init: InitMessage): Promise<() => Promise<number>>;
+}

@@ -269,7 +269,7 @@ function functionSource(fn: AnyFunction, label: string, role: string): string {
 
 /** A function inside a value: a built-in by path, else an export found by name. */
 setFunctionEncoder((fn: AnyFunction, callers?: string[]): FunctionData | null => {
-  const ref = resolveNow(fn, callers ?? callerModules(), "spawn", "function");
+  const ref = resolveNow(fn, callers ? userModules(callers) : callerModules(), "spawn", "function");
   if (ref === null || "source" in ref) return null;
   rememberFunction(ref, fn);
   return ref;

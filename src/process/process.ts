@@ -34,7 +34,7 @@ import { registerReadable } from "../internal/_readable.ts";
 import { waitAsync } from "../internal/_atomics.ts";
 
 /** The worker bootstrap every child starts with. */
-export const BOOTSTRAP: URL = packageModule("process/_bootstrap");
+export const BOOTSTRAP: URL = packageModule("worker");
 
 /** Exit code of a process ended by `terminate()` (Python's `-SIGTERM`). */
 export const SIGTERM_EXIT = -15;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ProcessError } from "../internal/errors.ts";
+import { ProcessError } from "./internal/errors.ts";
 import {
   activeChildren,
   cpuCount,
@@ -14,24 +14,24 @@ import {
   Process,
   type ProcessOptions,
   START_METHOD,
-} from "./process.ts";
-import { self, START_METHODS, type StartMethod } from "./_state.ts";
-import { Barrier } from "../sync/barrier.ts";
-import { ProcessPoolExecutor } from "../pool/executor.ts";
-import { BaseManager, Manager, SyncManager } from "../manager/manager.ts";
-import { Pipe } from "../channel/connection.ts";
-import { JoinableQueue } from "../channel/joinable_queue.ts";
-import { Queue } from "../channel/queue.ts";
-import { wait } from "../channel/wait.ts";
-import { SimpleQueue } from "../channel/simple_queue.ts";
-import { Pool } from "../pool/pool.ts";
-import { Condition } from "../sync/condition.ts";
-import { Event } from "../sync/event.ts";
-import { Lock } from "../sync/lock.ts";
-import { RLock } from "../sync/rlock.ts";
-import { BoundedSemaphore, Semaphore } from "../sync/semaphore.ts";
-import { RawArray, SharedArray } from "../shared/array.ts";
-import { RawValue, Value } from "../shared/value.ts";
+} from "./process/process.ts";
+import { self, START_METHODS, type StartMethod } from "./process/_state.ts";
+import { Barrier } from "./sync/barrier.ts";
+import { ProcessPoolExecutor } from "./pool/executor.ts";
+import { BaseManager, Manager, SyncManager } from "./manager/manager.ts";
+import { Pipe } from "./channel/connection.ts";
+import { JoinableQueue } from "./channel/joinable_queue.ts";
+import { Queue } from "./channel/queue.ts";
+import { wait } from "./channel/wait.ts";
+import { SimpleQueue } from "./channel/simple_queue.ts";
+import { Pool } from "./pool/pool.ts";
+import { Condition } from "./sync/condition.ts";
+import { Event } from "./sync/event.ts";
+import { Lock } from "./sync/lock.ts";
+import { RLock } from "./sync/rlock.ts";
+import { BoundedSemaphore, Semaphore } from "./sync/semaphore.ts";
+import { RawArray, SharedArray } from "./shared/array.ts";
+import { RawValue, Value } from "./shared/value.ts";
 
 /**
  * The API bound to one start method (Python's `multiprocessing.get_context()`).
