@@ -15,7 +15,7 @@ import {
   type ProcessOptions,
   START_METHOD,
 } from "./process/process.ts";
-import { self, START_METHODS, type StartMethod } from "./process/_state.ts";
+import { START_METHODS, type StartMethod, thisProcess } from "./process/_state.ts";
 import { Barrier } from "./sync/barrier.ts";
 import { ProcessPoolExecutor } from "./pool/executor.ts";
 import { BaseManager, Manager, SyncManager } from "./manager/manager.ts";
@@ -169,7 +169,7 @@ function checkMethod(method: unknown): StartMethod {
  * ```
  */
 export function getContext(method?: string): Context {
-  const m = method === undefined ? self.startMethod : checkMethod(method);
+  const m = method === undefined ? thisProcess.startMethod : checkMethod(method);
   let ctx = contexts.get(m);
   if (!ctx) contexts.set(m, ctx = new Context(m));
   return ctx;
@@ -187,13 +187,13 @@ export function getContext(method?: string): Context {
  */
 export function setStartMethod(method: string, options: { force?: boolean } = {}): void {
   const m = checkMethod(method);
-  if (self.startMethodFixed && !options.force) {
+  if (thisProcess.startMethodFixed && !options.force) {
     throw new ProcessError(
-      `the start method has already been set to "${self.startMethod}": call setStartMethod("${m}", { force: true }) to change it`,
+      `the start method has already been set to "${thisProcess.startMethod}": call setStartMethod("${m}", { force: true }) to change it`,
     );
   }
-  self.startMethod = m;
-  self.startMethodFixed = true;
+  thisProcess.startMethod = m;
+  thisProcess.startMethodFixed = true;
 }
 
 /**
@@ -206,7 +206,7 @@ export function setStartMethod(method: string, options: { force?: boolean } = {}
  * ```
  */
 export function getStartMethod(): StartMethod {
-  return self.startMethod;
+  return thisProcess.startMethod;
 }
 
 /**

@@ -57,8 +57,6 @@ const CLAIM = 16;
 /** First word free for a layer above (a Connection's holder tables). */
 export const EXTRA_WORDS_AT = 17;
 const HEADER_BYTES = 256;
-/** Header words a layer above may use from {@linkcode EXTRA_WORDS_AT}. */
-export const EXTRA_WORDS: number = HEADER_BYTES / 4 - EXTRA_WORDS_AT;
 
 const FRAME = 16;
 const MORE = 0x80000000 | 0;

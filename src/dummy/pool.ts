@@ -11,6 +11,7 @@ import { BrokenProcessPool, ProcessError, TimeoutError } from "../internal/error
 import { cpuCount } from "../internal/runtime.ts";
 import { currentProcess, DummyProcess, runAs } from "./process.ts";
 import { noWait, printable, timeoutMs, WaitList } from "./waiters.ts";
+import { type AnyFunction, isThenable } from "../internal/_types.ts";
 
 /** Options of the dummy {@linkcode Pool}: those of the real `Pool`. */
 // deno-lint-ignore no-explicit-any
@@ -25,9 +26,6 @@ export interface DummyPoolOptions<I extends unknown[] = any[]> {
   maxTasksPerChild?: number;
 }
 
-// deno-lint-ignore no-explicit-any
-type AnyFunction = (...args: any[]) => unknown;
-
 /** One unit of work: a call, or a chunk of a map. */
 interface Task {
   run(): unknown;
@@ -39,11 +37,6 @@ function finish(task: Task, ok: boolean, value: unknown): void {
   if (task.settled) return;
   task.settled = true;
   task.settle(ok, value);
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === "object" || typeof v === "function") && v !== null &&
-    typeof (v as PromiseLike<unknown>).then === "function";
 }
 
 /** A chunk task: `fn(item)` (or `fn(...item)`) for each item, one after the other. */

@@ -27,11 +27,6 @@ export function remaining(deadline: number): number {
   return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
 }
 
-/** Blocks while `a[i] === value`, at most `timeout` ms (`Infinity`: forever). */
-export function waitSync(a: SharedInt32, i: number, value: number, timeout: number = Infinity): WaitResult {
-  return Atomics.wait(a, i, value, timeout);
-}
-
 /** Waits without blocking while `a[i] === value`, at most `timeout` ms. */
 export function waitAsync(
   a: SharedInt32,
@@ -41,9 +36,4 @@ export function waitAsync(
 ): Promise<WaitResult> {
   const r = Atomics.waitAsync(a, i, value, timeout);
   return r.async ? keepAlive(r.value) : Promise.resolve(r.value);
-}
-
-/** Wakes up to `count` waiters on `a[i]`. */
-export function notify(a: SharedInt32, i: number, count: number = Infinity): number {
-  return Atomics.notify(a, i, count);
 }

@@ -12,9 +12,7 @@ import { ProcessError } from "./errors.ts";
 import { packageModule } from "./_package_url.ts";
 import type { FunctionRef } from "../process/_resolve.ts";
 import { requireModule } from "./runtime.ts";
-
-// deno-lint-ignore no-explicit-any
-type AnyFunction = (...args: any[]) => unknown;
+import type { AnyFunction } from "./_types.ts";
 
 /** A function as it travels: a built-in's path, or a module's export. */
 export type FunctionData = Exclude<FunctionRef, { source: string }>;

@@ -35,12 +35,10 @@ import type { QueueExtra } from "./proxy/queue.ts";
 import { loadFunction } from "../process/_load.ts";
 import type { FunctionRef } from "../process/_resolve.ts";
 import { pidAlive } from "../process/_liveness.ts";
-import { self } from "../process/_state.ts";
+import { thisProcess } from "../process/_state.ts";
 import { runAsync, runSync } from "../sync/_steps.ts";
 import type { Shareable } from "../internal/_codec.ts";
-
-// deno-lint-ignore no-explicit-any
-type AnyFunction = (...args: any[]) => any;
+import { type AnyFunction, isThenable } from "../internal/_types.ts";
 
 /** A type registered with `BaseManager.register()`, as the server receives it. */
 export interface RegisteredType {
@@ -74,10 +72,6 @@ function lockOption(
 ): { lock?: boolean | Lock | RLock } | undefined {
   if (typeof o !== "object" || o === null) return o as undefined;
   return { ...o, lock: resolve((o as { lock?: unknown }).lock) as boolean | Lock | RLock };
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === "object" && v !== null && typeof (v as PromiseLike<unknown>).then === "function";
 }
 
 function isClass(fn: AnyFunction): boolean {
@@ -502,7 +496,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
   const config = init.extra as ServerConfig;
   const types = new Map<string, { fn: AnyFunction; exposed?: string[] }>();
   for (const [typeid, t] of Object.entries(config.types)) {
-    self.importing = "module" in t.ref ? t.ref.module : null;
+    thisProcess.importing = "module" in t.ref ? t.ref.module : null;
     types.set(typeid, { fn: await loadFunction(t.ref, `manager type "${typeid}"`), exposed: t.exposed });
   }
   const end = new ServerEnd(config.transport);

@@ -312,8 +312,3 @@ export function closeTransport(handle: TransportHandle): void {
   new Channel(handle.requests).wakeAll();
   for (const b of handle.replies) new Channel(b).wakeAll();
 }
-
-/** The pid of the manager's server (0 before it runs). */
-export function serverPid(handle: TransportHandle): number {
-  return Atomics.load(handle.control, SERVER);
-}

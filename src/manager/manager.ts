@@ -26,11 +26,10 @@ import type { ListProxy } from "./proxy/list.ts";
 import type { NamespaceProxy } from "./proxy/namespace.ts";
 import type { JoinableQueueProxy, QueueProxy } from "./proxy/queue.ts";
 import { callerModules, resolveFunction } from "../process/_resolve.ts";
-import { self } from "../process/_state.ts";
+import { thisProcess } from "../process/_state.ts";
 import "./proxy/_registry.ts";
+import type { AnyFunction } from "../internal/_types.ts";
 
-// deno-lint-ignore no-explicit-any
-type AnyFunction = (...args: any[]) => any;
 /** What `register()` accepts: a class or a factory function. */
 // deno-lint-ignore no-explicit-any
 export type ManagerCallable = ((...args: any[]) => unknown) | (new (...args: any[]) => unknown);
@@ -150,7 +149,12 @@ export class BaseManager {
       const transport = createTransport();
       const types: Record<string, RegisteredType> = {};
       for (const [typeid, r] of registryOf(this.constructor)) {
-        const ref = await resolveFunction(r.fn, r.callers, self.startMethod, `manager type "${typeid}"`);
+        const ref = await resolveFunction(
+          r.fn,
+          r.callers,
+          thisProcess.startMethod,
+          `manager type "${typeid}"`,
+        );
         types[typeid] = { ref, exposed: r.exposed };
       }
       const p = new Process({ daemon: true });

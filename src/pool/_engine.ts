@@ -48,12 +48,10 @@ import {
 import { postToChild, Process, runAsRole, whenEnded } from "../process/process.ts";
 import { callerModules, type FunctionRef, resolveFunction, resolveNow } from "../process/_resolve.ts";
 import { cpuCount, runtimeName } from "../internal/runtime.ts";
-import { assertNotImporting, self, type StartMethod } from "../process/_state.ts";
+import { assertNotImporting, type StartMethod, thisProcess } from "../process/_state.ts";
 import { unrefTimer } from "../internal/runtime.ts";
 import { settlesWithin } from "../internal/_timeouts.ts";
-
-// deno-lint-ignore no-explicit-any
-export type AnyFunction = (...args: any[]) => unknown;
+import type { AnyFunction } from "../internal/_types.ts";
 
 /** Work per batch the sizing aims at (ms). */
 const BATCH_TARGET_MS = 5;
@@ -246,9 +244,9 @@ export interface PoolSettings {
  */
 export function startEngine(s: PoolSettings): PoolEngine {
   assertNotImporting(`a ${s.owner}`);
-  if (self.daemon) {
+  if (thisProcess.daemon) {
     throw new ProcessError(
-      `daemonic processes are not allowed to have children: ${self.name} is daemonic (a pool worker, ` +
+      `daemonic processes are not allowed to have children: ${thisProcess.name} is daemonic (a pool worker, ` +
         `or a Process with daemon: true), so it cannot create a ${s.owner}`,
     );
   }

@@ -31,15 +31,14 @@ import {
   SLOT_OFFERED,
   SLOT_STARTED,
   slotTag,
+  type StopMessage,
   type TasksMessage,
 } from "./_protocol.ts";
 import { explainForkError, loadFunction } from "../process/_load.ts";
 import type { FunctionRef } from "../process/_resolve.ts";
 import { onParentMessage, postToParent, trapExit } from "../internal/runtime.ts";
-import { self } from "../process/_state.ts";
-
-// deno-lint-ignore no-explicit-any
-type AnyFunction = (...args: any[]) => unknown;
+import { thisProcess } from "../process/_state.ts";
+import { type AnyFunction, isThenable } from "../internal/_types.ts";
 
 /** Results are sent at least this often while tasks run (ms). */
 const FLUSH_EVERY_MS = 2;
@@ -64,18 +63,13 @@ interface Task {
   payload: unknown;
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === "object" || typeof v === "function") &&
-    typeof (v as PromiseLike<unknown>).then === "function";
-}
-
 /** Imports a module for the pool with the `import.meta.main` guard armed. */
 async function load(ref: FunctionRef, role: string): Promise<AnyFunction> {
-  self.importing = "module" in ref ? ref.module : null;
+  thisProcess.importing = "module" in ref ? ref.module : null;
   try {
     return await loadFunction(ref, role);
   } finally {
-    self.importing = null;
+    thisProcess.importing = null;
   }
 }
 
@@ -336,7 +330,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
   globalThis.addEventListener("unhandledrejection", flushOnCrash);
 
   onParentMessage((data) => {
-    const m = data as TasksMessage | { t: "stop" };
+    const m = data as TasksMessage | StopMessage;
     if (finished) return;
     if (m.t === "tasks") {
       received = received.then(() => receive(m));

@@ -7,7 +7,8 @@
 import { ProcessError } from "../internal/errors.ts";
 import { MapIterator } from "./map_iterator.ts";
 import { Submission } from "./pool.ts";
-import { type AnyFunction, type PoolEngine, type PoolStats, preview, startEngine } from "./_engine.ts";
+import { type PoolEngine, type PoolStats, preview, startEngine } from "./_engine.ts";
+import type { AnyFunction } from "../internal/_types.ts";
 import { startMethodOf } from "../process/process.ts";
 import { checkTaskOptions, type TaskOptions } from "./task_options.ts";
 import { checkTimeout } from "../internal/_timeouts.ts";

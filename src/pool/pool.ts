@@ -8,8 +8,8 @@ import { AsyncResult, onCancel, type ResultCallbacks, settleResult } from "./asy
 import { describe } from "../internal/_codec.ts";
 import { ProcessError } from "../internal/errors.ts";
 import { type IMapIterator, MapIterator } from "./map_iterator.ts";
+import type { AnyFunction } from "../internal/_types.ts";
 import {
-  type AnyFunction,
   copyInto,
   type PoolEngine,
   type PoolStats,

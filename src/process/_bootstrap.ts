@@ -22,7 +22,7 @@ import type { Process, ProcessOptions } from "./process.ts";
 import { loadFunction } from "./_load.ts";
 import { exitCodeFor, setForkedName } from "./_exit_codes.ts";
 import { onParentMessage, onUncaught, postToParent, trapExit } from "../internal/runtime.ts";
-import { becomeChild, self } from "./_state.ts";
+import { becomeChild, thisProcess } from "./_state.ts";
 import { markPidDead } from "./_tree.ts";
 import { getLogger, inheritLogging } from "./logger.ts";
 
@@ -43,7 +43,7 @@ function send(m: ChildMessage): void {
 export async function endProcess(code: number): Promise<void> {
   if (ending) return;
   ending = true;
-  const children = [...self.children];
+  const children = [...thisProcess.children];
   const log = getLogger();
   for (const c of children) {
     if (!c.daemon) continue;
@@ -62,7 +62,7 @@ export async function endProcess(code: number): Promise<void> {
 /** Tells the parent that this process has ended with `code` (once). */
 function publishExit(code: number): void {
   if (control === null || Atomics.load(control, CTL_STATE) === STATE_EXITED) return;
-  if (self.tree) markPidDead(self.tree, self.pid);
+  if (thisProcess.tree) markPidDead(thisProcess.tree, thisProcess.pid);
   Atomics.store(control, CTL_CODE, code);
   Atomics.store(control, CTL_STATE, STATE_EXITED);
   Atomics.notify(control, CTL_STATE);
@@ -93,14 +93,14 @@ const processRole: Role = {
 async function play(init: InitMessage, role: Role): Promise<number> {
   const ref = init.cls ?? init.target;
   let body: () => Promise<number>;
-  self.importing = ref && "module" in ref ? ref.module : (init.self.mainModule ?? "its modules");
+  thisProcess.importing = ref && "module" in ref ? ref.module : (init.self.mainModule ?? "its modules");
   try {
     body = await role.prepare(init);
   } catch (e) {
     send({ t: "failed", error: errorToData(e) });
     return exitCodeFor(e);
   } finally {
-    self.importing = null;
+    thisProcess.importing = null;
   }
   Atomics.store(init.control, CTL_STATE, STATE_RUNNING);
   send({ t: "started" });

@@ -9,7 +9,7 @@
 import { ExitSignal } from "../internal/_error_wire.ts";
 import { explainForkError } from "./_load.ts";
 import { writeStderr } from "../internal/runtime.ts";
-import { self } from "./_state.ts";
+import { thisProcess } from "./_state.ts";
 
 let forkedName: string | null = null;
 
@@ -25,7 +25,7 @@ export function reportError(error: unknown): void {
   const withCause = error instanceof Error && error.cause instanceof Error && !stack.includes("Caused by")
     ? `${stack}\nCaused by: ${error.cause.stack ?? error.cause}`
     : stack;
-  writeStderr(`Process ${self.name}:\n${withCause}\n`);
+  writeStderr(`Process ${thisProcess.name}:\n${withCause}\n`);
 }
 
 /** The exit code for an error that ended the target (printing it unless it is exit()). */

@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { self, tree } from "./_state.ts";
+import { thisProcess, tree } from "./_state.ts";
 import { isPidAlive } from "./_tree.ts";
 import { ExitSignal } from "../internal/_error_wire.ts";
 
 /** The pid that identifies this process as the holder of a lock. */
 export function ownPid(): number {
-  return self.pid;
+  return thisProcess.pid;
 }
 
 /** True while the process `pid` of this tree runs. */

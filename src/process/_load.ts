@@ -8,9 +8,7 @@
 import { ProcessError } from "../internal/errors.ts";
 import type { FunctionRef } from "./_resolve.ts";
 import { builtinAt, rememberNamespace } from "../internal/_function_ref.ts";
-
-// deno-lint-ignore no-explicit-any
-type AnyFunction = (...args: any[]) => unknown;
+import type { AnyFunction } from "../internal/_types.ts";
 
 /**
  * Imports or rebuilds a function in the child. A reference found by name (with a

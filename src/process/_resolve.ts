@@ -11,7 +11,8 @@ import { type FunctionData, rememberFunction, setFunctionEncoder } from "../inte
 import { ProcessError } from "../internal/errors.ts";
 import { PACKAGE_SRC, packageModule } from "../internal/_package_url.ts";
 import { readModuleSource, resolveFrom, stackModuleUrls } from "../internal/runtime.ts";
-import { self, type StartMethod } from "./_state.ts";
+import { type StartMethod, thisProcess } from "./_state.ts";
+import type { AnyFunction } from "../internal/_types.ts";
 
 /**
  * How a child finds a function: an export of a module, or (fork) its source. A
@@ -24,9 +25,6 @@ export type FunctionRef =
   | { module: string; name: string; check?: string; more?: { module: string; name: string }[] }
   | { builtin: string; name: string }
   | { source: string; name: string };
-
-// deno-lint-ignore no-explicit-any
-type AnyFunction = (...args: any[]) => unknown;
 
 const LIBRARY_MOD = packageModule("../mod").href;
 
@@ -142,7 +140,7 @@ function searchByName(name: string, callers: string[]): { module: string; name: 
 /** The modules to search: the callers, the main module, then what they import. */
 function* walk(callers: string[]): Generator<string> {
   const queue = [...callers];
-  if (self.mainModule && !queue.includes(self.mainModule)) queue.push(self.mainModule);
+  if (thisProcess.mainModule && !queue.includes(thisProcess.mainModule)) queue.push(thisProcess.mainModule);
   const visited = new Set<string>();
   while (queue.length > 0) {
     const url = queue.shift()!;

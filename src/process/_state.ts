@@ -61,7 +61,7 @@ export interface ProcessState {
 }
 
 /** The state of this thread. */
-export const self: ProcessState = {
+export const thisProcess: ProcessState = {
   name: "MainProcess",
   pid: osPid(),
   daemon: false,
@@ -78,20 +78,20 @@ export const self: ProcessState = {
 
 /** Sets this thread up as the child described by `info` (bootstrap only). */
 export function becomeChild(info: SelfInfo): void {
-  self.name = info.name;
-  self.pid = info.pid;
-  self.daemon = info.daemon;
-  self.identity = info.identity;
-  self.parent = { name: info.parentName, pid: info.parentPid };
-  self.startMethod = info.startMethod;
-  self.startMethodFixed = info.startMethodFixed;
-  self.tree = info.tree;
-  self.mainModule = info.mainModule;
+  thisProcess.name = info.name;
+  thisProcess.pid = info.pid;
+  thisProcess.daemon = info.daemon;
+  thisProcess.identity = info.identity;
+  thisProcess.parent = { name: info.parentName, pid: info.parentPid };
+  thisProcess.startMethod = info.startMethod;
+  thisProcess.startMethodFixed = info.startMethodFixed;
+  thisProcess.tree = info.tree;
+  thisProcess.mainModule = info.mainModule;
 }
 
 /** The tree table, created by the main process on first use. */
 export function tree(): TreeTable {
-  return self.tree ??= createTree(self.pid);
+  return thisProcess.tree ??= createTree(thisProcess.pid);
 }
 
 /**
@@ -99,16 +99,16 @@ export function tree(): TreeTable {
  * module without `if (import.meta.main)` would otherwise start processes forever.
  */
 export function assertNotImporting(what: string): void {
-  if (self.importing === null) return;
+  if (thisProcess.importing === null) return;
   throw new ProcessError(
-    `cannot start ${what} while ${self.name} is still importing ${self.importing}: ` +
+    `cannot start ${what} while ${thisProcess.name} is still importing ${thisProcess.importing}: ` +
       "that module starts processes when it is imported. Guard the entry point with " +
       '`if (import.meta.main) { ... }` (Python\'s `if __name__ == "__main__":`) so that ' +
       "child processes can import it without starting processes again.",
   );
 }
 
-/** Hands out the next child identity (`[...self, n]`). */
+/** Hands out the next child identity (`[...thisProcess.identity, n]`). */
 export function nextIdentity(): number[] {
-  return [...self.identity, self.nextChild++];
+  return [...thisProcess.identity, thisProcess.nextChild++];
 }

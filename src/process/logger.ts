@@ -8,7 +8,7 @@
  * @module
  */
 import { writeStderr } from "../internal/runtime.ts";
-import { self } from "./_state.ts";
+import { thisProcess } from "./_state.ts";
 
 /** Python's logging levels, and `multiprocessing`'s own SUBDEBUG and SUBWARNING. */
 export const LogLevel = {
@@ -110,7 +110,12 @@ export class Logger {
   log(level: Level, message: string): void {
     const n = levelNumber(level, "Logger.log()");
     if (n < this.#level || this.#handlers.length === 0) return;
-    const record = { level: n, levelName: levelName(n), processName: self.name, message: String(message) };
+    const record = {
+      level: n,
+      levelName: levelName(n),
+      processName: thisProcess.name,
+      message: String(message),
+    };
     const line = `[${record.levelName}/${record.processName}] ${record.message}`;
     for (const h of this.#handlers) h(line, record);
   }

@@ -24,7 +24,7 @@ import {
   spawnWorker,
   type WorkerHandle,
 } from "../internal/runtime.ts";
-import { assertNotImporting, nextIdentity, self, type StartMethod, tree } from "./_state.ts";
+import { assertNotImporting, nextIdentity, type StartMethod, thisProcess, tree } from "./_state.ts";
 import { allocatePid, isPidAlive, markPidDead } from "./_tree.ts";
 import { checkTimeout, settlesWithin, sleep } from "../internal/_timeouts.ts";
 import { inspectable } from "../internal/_inspect.ts";
@@ -187,7 +187,7 @@ export class Process<A extends unknown[] = any[]> {
     this.#args = (args ?? []) as A;
     this.#identity = constructingSpecial ? [] : nextIdentity();
     this.#name = name ?? `Process-${this.#identity.join(":")}`;
-    this.#daemon = daemon ?? self.daemon;
+    this.#daemon = daemon ?? thisProcess.daemon;
     this.#joined = new Promise((resolve) => (this.#resolveJoined = resolve));
   }
 
@@ -198,19 +198,19 @@ export class Process<A extends unknown[] = any[]> {
 
   /** The process name (`Process-N`). */
   get name(): string {
-    if (this.#role === "self") return self.name;
-    if (this.#role === "parent") return self.parent!.name;
+    if (this.#role === "self") return thisProcess.name;
+    if (this.#role === "parent") return thisProcess.parent!.name;
     return this.#name;
   }
   set name(value: string) {
     if (typeof value !== "string") throw new TypeError(`Process.name must be a string, got ${typeof value}`);
-    if (this.#role === "self") self.name = value;
+    if (this.#role === "self") thisProcess.name = value;
     else this.#name = value;
   }
 
   /** Whether the process is daemonic: ended with its parent, never waited for. */
   get daemon(): boolean {
-    return this.#role === "self" ? self.daemon : this.#daemon;
+    return this.#role === "self" ? thisProcess.daemon : this.#daemon;
   }
   set daemon(value: boolean) {
     if (this.#phase !== "initial") {
@@ -222,8 +222,8 @@ export class Process<A extends unknown[] = any[]> {
   /** The process id, unique within the process tree (`null` before start). */
   get pid(): number | null {
     this.#checkOpen();
-    if (this.#role === "self") return self.pid;
-    if (this.#role === "parent") return self.parent!.pid;
+    if (this.#role === "self") return thisProcess.pid;
+    if (this.#role === "parent") return thisProcess.parent!.pid;
     return this.#pid;
   }
 
@@ -286,15 +286,15 @@ export class Process<A extends unknown[] = any[]> {
     if (this.#phase !== "initial" || this.#role !== "child") {
       throw new ProcessError("cannot start a process twice");
     }
-    if (self.daemon) throw new ProcessError("daemonic processes are not allowed to have children");
+    if (thisProcess.daemon) throw new ProcessError("daemonic processes are not allowed to have children");
     assertNotImporting(`process ${this.#name}`);
     const callers = callerModules();
     const method = startMethodOf(this.constructor);
     this.#phase = "started";
     const t = tree();
-    this.#pid = allocatePid(t, self.pid);
+    this.#pid = allocatePid(t, thisProcess.pid);
     this.#control = createControl();
-    self.children.add(this);
+    thisProcess.children.add(this);
     const started = new Promise<void>((resolve, reject) => (this.#started = { resolve, reject }));
     // Consumed below once the launch succeeds; a Worker that fails to load before that
     // must not also surface as an unhandled rejection.
@@ -384,12 +384,12 @@ export class Process<A extends unknown[] = any[]> {
         pid: this.#pid!,
         daemon: this.#daemon,
         identity: this.#identity,
-        parentName: self.name,
-        parentPid: self.pid,
+        parentName: thisProcess.name,
+        parentPid: thisProcess.pid,
         startMethod: method,
-        startMethodFixed: self.startMethodFixed,
+        startMethodFixed: thisProcess.startMethodFixed,
         tree: tree(),
-        mainModule: ref && "module" in ref ? ref.module : self.mainModule,
+        mainModule: ref && "module" in ref ? ref.module : thisProcess.mainModule,
         log: getLogger().inherited,
       },
       control: this.#control!,
@@ -434,7 +434,7 @@ export class Process<A extends unknown[] = any[]> {
     this.#worker?.terminate();
     this.#worker = null;
     if (this.#pid !== null) markPidDead(tree(), this.#pid);
-    self.children.delete(this);
+    thisProcess.children.delete(this);
     this.#started?.resolve();
     this.#started = null;
     this.#resolveJoined();
@@ -465,7 +465,7 @@ export class Process<A extends unknown[] = any[]> {
   isAlive(): boolean {
     this.#checkOpen();
     if (this.#role === "self") return true;
-    if (this.#role === "parent") return isPidAlive(tree(), self.parent!.pid);
+    if (this.#role === "parent") return isPidAlive(tree(), thisProcess.parent!.pid);
     if (this.#phase !== "started") return false;
     return Atomics.load(this.#control!, CTL_STATE) !== STATE_EXITED;
   }
@@ -521,7 +521,11 @@ export class Process<A extends unknown[] = any[]> {
       ? "started"
       : `stopped exitcode=${code}`;
     const pid = this.#role === "self" || this.#phase !== "initial" ? ` pid=${this.pid}` : "";
-    const parent = this.#role === "self" ? self.parent?.pid : this.#role === "parent" ? null : self.pid;
+    const parent = this.#role === "self"
+      ? thisProcess.parent?.pid
+      : this.#role === "parent"
+      ? null
+      : thisProcess.pid;
     const parentPart = parent === undefined || parent === null ? "" : ` parent=${parent}`;
     return `<${this.constructor.name} name='${this.name}'${pid}${parentPart} ${status}${
       this.daemon ? " daemon" : ""
@@ -555,7 +559,7 @@ export function whenEnded(p: Process): Promise<void> {
  * `Context`), else the current default. Internal to this package.
  */
 export function startMethodOf(ctor: unknown): StartMethod {
-  return (ctor as { [START_METHOD]?: StartMethod })[START_METHOD] ?? self.startMethod;
+  return (ctor as { [START_METHOD]?: StartMethod })[START_METHOD] ?? thisProcess.startMethod;
 }
 
 function special(role: Role, ctor: new (o: ProcessOptions) => Process = Process): Process {
@@ -605,7 +609,7 @@ export function currentProcess(): Process {
  * ```
  */
 export function parentProcess(): Process | null {
-  if (self.parent === null) return null;
+  if (thisProcess.parent === null) return null;
   return parentObject ??= special("parent");
 }
 
@@ -619,7 +623,7 @@ export function parentProcess(): Process | null {
  * ```
  */
 export function activeChildren(): Process[] {
-  return [...self.children].filter((c): c is Process => c instanceof Process && c.isAlive());
+  return [...thisProcess.children].filter((c): c is Process => c instanceof Process && c.isAlive());
 }
 
 /**

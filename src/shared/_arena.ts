@@ -272,8 +272,3 @@ export function unlinkBlock(ref: BlockRef): void {
 export function blockBytes(ref: BlockRef): Uint8Array<SharedArrayBuffer> {
   return new Uint8Array(buffer(), ARENA_OFFSET + ref.offset + BLOCK_HEADER, ref.size);
 }
-
-/** Bytes in use by the arena (blocks and their headers, free ones included). */
-export function arenaTop(): number {
-  return locked((v) => topOf(v) - HEADER);
-}
