@@ -99,6 +99,18 @@ test("resolve: exports of statically imported modules are found; comments and ty
   assert.ok(direct && "module" in direct && direct.module === TYPES);
 });
 
+test("resolve: re-exports are followed to the module that defines the function", () => {
+  const entry = new URL("./fixtures/resolve_entry.ts", import.meta.url).href;
+  const c = new URL("./fixtures/resolve_c.ts", import.meta.url).href;
+  const d = new URL("./fixtures/resolve_d.ts", import.meta.url).href;
+  const r1 = resolveNow(function reexported() {}, [entry], "spawn", "target");
+  assert.ok(r1 && "module" in r1);
+  assert.deepEqual([r1.module, r1.name], [c, "reexported"]);
+  const r2 = resolveNow(function starExported() {}, [entry], "spawn", "target");
+  assert.ok(r2 && "module" in r2);
+  assert.deepEqual([r2.module, r2.name], [d, "starExported"]);
+});
+
 test("resolve: a found-by-name reference carries the source check and the other candidates", () => {
   function twice() {
     return "mine";
