@@ -47,69 +47,98 @@ function isPlain(v: object): boolean {
 }
 
 /**
- * Replaces this package's shared objects inside `value` by handles; the rest is
- * returned as is (copied only along the paths that held a shared object).
+ * Replaces this package's shared objects (and functions) inside `value` by handles;
+ * a value holding none is returned as it is. Otherwise the containers on the way to
+ * them (arrays, plain objects, Maps, Sets) are copied and the rest is shared, so that
+ * the value itself is left untouched. A value with cycles is copied whole, so that a
+ * back-reference always points at the copy.
  */
 export function encode(value: unknown): unknown {
-  return enc(value, new Map());
+  const scan: Scan = { holds: new Map(), open: new Set(), cyclic: false };
+  if (!holdsHandles(value, scan)) return value;
+  return enc(value, new Map(), scan.cyclic ? null : scan.holds);
 }
 
-function enc(v: unknown, seen: Map<object, unknown>): unknown {
+interface Scan {
+  /** Per container: whether a shared object or a function is inside. */
+  holds: Map<object, boolean>;
+  /** The containers being scanned (a cycle leads back to one of them). */
+  open: Set<object>;
+  cyclic: boolean;
+}
+
+/** Whether `v` holds a shared object or a function somewhere. */
+function holdsHandles(v: unknown, scan: Scan): boolean {
+  if (typeof v === "function") return true;
+  if (typeof v !== "object" || v === null) return false;
+  const known = scan.holds.get(v);
+  if (known !== undefined) return known;
+  if (scan.open.has(v)) {
+    scan.cyclic = true;
+    return false;
+  }
+  if (isShareable(v)) return true;
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return false;
+  scan.open.add(v);
+  let found = false;
+  const look = (x: unknown) => (found = holdsHandles(x, scan) || found);
+  if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) look(v[i]); }
+  else if (v instanceof Map) { for (const [k, x] of v) (look(k), look(x)); }
+  else if (v instanceof Set) { for (const x of v) look(x); }
+  else if (isPlain(v)) { for (const k of Object.keys(v)) look((v as Record<string, unknown>)[k]); }
+  scan.open.delete(v);
+  scan.holds.set(v, found);
+  return found;
+}
+
+/**
+ * The encoded copy of `v`; each container is registered in `seen` before its contents.
+ * With `holds` (no cycles), a container that holds nothing to replace is shared as is.
+ */
+function enc(v: unknown, seen: Map<object, unknown>, holds: Map<object, boolean> | null): unknown {
   if (typeof v === "function") return functionHandle(v);
   if (typeof v !== "object" || v === null) return v;
   if (seen.has(v)) return seen.get(v);
+  if (holds !== null && holds.get(v) === false) return v;
   if (isShareable(v)) {
     // A handle's state may hold other shared objects (a Value's lock): they travel too.
     const h = v[SHARE]();
     const out = { [TAG]: { ...h, state: undefined as unknown } };
     seen.set(v, out);
-    out[TAG].state = enc(h.state, seen);
+    out[TAG].state = enc(h.state, seen, holds);
     return out;
   }
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return v;
-  seen.set(v, v);
   if (Array.isArray(v)) {
-    let out: unknown[] | null = null;
-    for (let i = 0; i < v.length; i++) {
-      const e = enc(v[i], seen);
-      if (e !== v[i]) {
-        out ??= v.slice();
-        out[i] = e;
-      }
-    }
-    if (out) seen.set(v, out);
-    return out ?? v;
+    const out: unknown[] = new Array(v.length);
+    seen.set(v, out);
+    for (let i = 0; i < v.length; i++) if (i in v) out[i] = enc(v[i], seen, holds);
+    return out;
   }
   if (v instanceof Map) {
-    let changed = false;
-    const entries = [...v].map(([k, x]) => {
-      const ek = enc(k, seen), ex = enc(x, seen);
-      changed ||= ek !== k || ex !== x;
-      return [ek, ex] as [unknown, unknown];
-    });
-    return changed ? new Map(entries) : v;
+    const out = new Map();
+    seen.set(v, out);
+    for (const [k, x] of v) out.set(enc(k, seen, holds), enc(x, seen, holds));
+    return out;
   }
   if (v instanceof Set) {
-    let changed = false;
-    const items = [...v].map((x) => {
-      const e = enc(x, seen);
-      changed ||= e !== x;
-      return e;
-    });
-    return changed ? new Set(items) : v;
+    const out = new Set();
+    seen.set(v, out);
+    for (const x of v) out.add(enc(x, seen, holds));
+    return out;
   }
   if (isPlain(v)) {
-    let out: Record<string, unknown> | null = null;
+    const out: Record<string, unknown> = Object.getPrototypeOf(v) === null ? Object.create(null) : {};
+    seen.set(v, out);
     for (const k of Object.keys(v)) {
-      const x = (v as Record<string, unknown>)[k];
-      const e = enc(x, seen);
-      if (e !== x) {
-        out ??= { ...v };
-        out[k] = e;
-      }
+      Object.defineProperty(out, k, {
+        value: enc((v as Record<string, unknown>)[k], seen, holds),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
-    if (out) seen.set(v, out);
-    return out ?? v;
+    return out;
   }
   return v;
 }

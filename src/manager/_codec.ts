@@ -126,7 +126,7 @@ function fromJson(v: unknown): unknown {
       case "Set":
         return new Set((o.v as unknown[]).map(fromJson));
       case "Date":
-        return new Date(o.v as number);
+        return new Date(o.v === null ? NaN : o.v as number); // an invalid Date's NaN time went as null
     }
   }
   for (const k in o) o[k] = fromJson(o[k]);

@@ -268,6 +268,11 @@ export function unlinkBlock(ref: BlockRef): void {
   });
 }
 
+/** Bytes in use by the arena (blocks and their headers, free ones included): what the unit tests watch growth and reuse by. */
+export function arenaTop(): number {
+  return locked((v) => topOf(v) - HEADER);
+}
+
 /** The bytes of a block, as a view. */
 export function blockBytes(ref: BlockRef): Uint8Array<SharedArrayBuffer> {
   return new Uint8Array(buffer(), ARENA_OFFSET + ref.offset + BLOCK_HEADER, ref.size);
