@@ -18,7 +18,7 @@ import { LIVENESS_POLL_MS, type SharedInt32 } from "../internal/_atomics.ts";
 import { ownPid, pidAlive } from "../process/_liveness.ts";
 import { blockBytes, type BlockRef, closeBlock, createBlock, unlinkBlock } from "../shared/_arena.ts";
 import { Channel, EMPTY, EOF } from "../channel/_channel.ts";
-import { ProcessError, RemoteError } from "../internal/errors.ts";
+import { ProcessError } from "../internal/errors.ts";
 import { type ErrorData, errorFromData, errorToData } from "../internal/_error_wire.ts";
 import { decodeMessage, encodeMessage } from "./_codec.ts";
 import type { Payload } from "../internal/_serializer.ts";
@@ -161,9 +161,11 @@ export class Transport {
 
   /**
    * Calls `method` of object `id` (made as `typeid`, for errors) on the server with
-   * `args` (already encoded for the manager) and returns the reply's value; a server-side error throws a
-   * {@linkcode RemoteError} carrying the server's message, whose `cause` is the error
-   * rebuilt with its own class.
+   * `args` (already encoded for the manager) and returns the reply's value; a server-side
+   * error throws as it does from a pool: rebuilt with its own class (`RangeError` for a
+   * list index out of range, an error named `KeyError` for a missing key, an exported
+   * class as itself) and message, its `cause` a `RemoteError` holding the
+   * server's stack.
    */
   *call(id: number, method: string, args: unknown[], typeid: string, flags = 0): Steps<unknown> {
     if (this.gone()) throw this.goneError(`this ${typeid} proxy`);
@@ -181,7 +183,7 @@ export class Transport {
         const r = yield* this.#replies[slot].read({ deadline: Infinity, peerGone: this.gone }, readReply);
         if (r === EOF || r === EMPTY) throw this.goneError(`this ${typeid} proxy`);
         if (r[0] !== seq) continue; // meant for a caller of this slot that died mid-call
-        if (r[1] === REPLY_ERROR) throw remoteError(r[2] as ErrorData);
+        if (r[1] === REPLY_ERROR) throw errorFromData(r[2] as ErrorData);
         return r[2];
       }
     } finally {
@@ -245,12 +247,6 @@ function spinWhileEmpty(channel: Channel): void {
   if (channel.size() > 0) return;
   const end = performance.now() + SPIN_MS;
   while (channel.size() === 0 && performance.now() < end);
-}
-
-function remoteError(data: ErrorData): RemoteError {
-  const error = new RemoteError(data.message, data.stack);
-  error.cause = errorFromData(data);
-  return error;
 }
 
 /** The server's end of a transport. */

@@ -358,7 +358,8 @@ export class BaseProxy {
 
   /**
    * Calls `method` of the object in the server with `args` (Python's `_callmethod`).
-   * An error in the server rejects with a `RemoteError` carrying its message.
+   * An error in the server rejects as from a pool: with its own class and message, and a
+   * `RemoteError` holding the server's stack as its `cause`.
    */
   callMethod(method: string, args: unknown[] = []): Promise<unknown> {
     return callAsync(this.#t, this.#desc, method, args, this);

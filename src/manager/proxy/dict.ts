@@ -146,7 +146,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
 
   /**
    * Removes `key` and returns its value; if absent, returns `defaultValue` when one is
-   * given, else rejects with a `RemoteError` (Python's `KeyError`).
+   * given, else rejects with an error named `KeyError`, as Python raises one.
    */
   pop(key: K, ...defaultValue: [V?]): Promise<V> {
     return this.callMethod("pop", [key, ...defaultValue]) as Promise<V>;

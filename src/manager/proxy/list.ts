@@ -19,7 +19,7 @@ function itemsArg(items: unknown): unknown {
  * A list in a manager's server (Python's `ListProxy`), usable from any process it is
  * passed to. Items are copied in and out (an item read is a copy); a proxy stored as
  * an item stays a proxy. Indexes may be negative (from the end); one out of range
- * rejects with a `RemoteError` (Python's `IndexError`).
+ * rejects with a `RangeError` (Python's `IndexError`).
  *
  * Every method returns a Promise and has a `*Sync` twin that blocks until the server
  * answers (on the main thread too, where it blocks the event loop briefly).
