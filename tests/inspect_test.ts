@@ -94,3 +94,17 @@ test("pools, executors and async results print their state", async () => {
   const results: mp.AsyncResult<unknown>[] = [r];
   assert.equal(results.length, 1);
 });
+
+test("manager proxies print their type and id; a Namespace keeps _names on the proxy, as in Python", async () => {
+  await using m = await mp.Manager();
+  const d = await m.dict({ a: 1 });
+  assertPrints(d, /^<DictProxy typeid=dict id=\d+>$/);
+  assertPrints(await m.list([1]), /^<ListProxy typeid=list id=\d+>$/);
+  const ns = await m.Namespace({ x: 1 });
+  assertPrints(ns, /^<NamespaceProxy id=\d+>$/);
+  assert.equal(JSON.stringify(ns), '{"x":1}');
+  ns._mine = "local";
+  assert.equal(ns._mine, "local");
+  assert.ok("_mine" in ns);
+  assert.deepEqual(Object.keys(ns), ["x"]);
+});

@@ -49,12 +49,18 @@ export function autoProxy(t: Transport, desc: ProxyDesc): object {
         exposed.map((m) => `${m}()`).join(", ") || "(none)"
       }, each with a *Sync twin`,
     );
-  const proxy = new Proxy(Object.create(null), {
+  const describe = () => `<AutoProxy ${desc.typeid} id=${desc.id}>`;
+  // The consoles inspect a Proxy's target without its traps: the target prints it.
+  const target = Object.create(null);
+  for (const key of [Symbol.for("Deno.customInspect"), Symbol.for("nodejs.util.inspect.custom")]) {
+    Object.defineProperty(target, key, { value: describe, configurable: true });
+  }
+  const proxy = new Proxy(target, {
     get(_, key) {
       if (key === SHARE) return share;
       if (key === Symbol.dispose || (key === "release" && !exposed.includes("release"))) return release;
       if (typeof key === "symbol" || LOCAL.has(key)) return undefined;
-      if (key === "toString") return () => `<AutoProxy ${desc.typeid} id=${desc.id}>`;
+      if (key === "toString") return describe;
       let m = methods.get(key);
       if (m !== undefined) return m;
       const sync = key.endsWith("Sync") && exposed.includes(key.slice(0, -4));

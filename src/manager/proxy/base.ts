@@ -15,6 +15,7 @@ import { packageModule } from "../../internal/_package_url.ts";
 import { ownPid } from "../../process/_liveness.ts";
 import { HOLDS_PROXIES, Transport, type TransportHandle } from "../_transport.ts";
 import { runAsync, runSync, type Steps } from "../../sync/_steps.ts";
+import { inspectable } from "../../internal/_inspect.ts";
 
 /** Where a proxy's object is: plain data, so that it can travel in channel bytes. */
 export interface ProxyDesc {
@@ -415,3 +416,5 @@ export class BaseProxy {
     return proxyHandle(this.#t, this.#desc);
   }
 }
+
+inspectable(BaseProxy);

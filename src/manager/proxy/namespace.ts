@@ -10,6 +10,14 @@ import { callSync, type ProxyDesc, proxyHandle, releaseProxy, remember } from ".
 
 /** Names that stay local: probes made by `await`, printing and JSON. */
 const LOCAL = new Set<PropertyKey>(["then", "toJSON", "constructor", "valueOf", "toString"]);
+/** What the runtimes' consoles call to print an object. */
+const INSPECT = new Set<PropertyKey>([
+  Symbol.for("Deno.customInspect"),
+  Symbol.for("nodejs.util.inspect.custom"),
+]);
+
+/** Python keeps a Namespace proxy's attributes that start with `_` on the proxy itself. */
+const isPrivate = (key: PropertyKey): key is string => typeof key === "string" && key.startsWith("_");
 
 /**
  * A namespace in a manager's server (Python's `Manager().Namespace()`): attributes set
@@ -17,8 +25,11 @@ const LOCAL = new Set<PropertyKey>(["then", "toJSON", "constructor", "valueOf", 
  * write, `delete` and `in` is a synchronous round trip to the server (on the main
  * thread it blocks the event loop for that brief time). Values are copied in and out.
  * The names `then`, `toJSON`, `constructor`, `valueOf` and `toString` are not
- * attributes (they answer locally). A `using` block (or `mp.releaseProxy(ns)`) gives
- * back the proxy's reference on its namespace.
+ * attributes (they answer locally), and, as in Python, names that start with `_` stay
+ * on the proxy itself (this process's own, never sent). Printing shows
+ * `<NamespaceProxy id=…>`; `JSON.stringify(ns)` (or `ns.toJSON()`) gives its contents.
+ * A `using` block (or `mp.releaseProxy(ns)`) gives back the proxy's reference on its
+ * namespace.
  *
  * @example Attributes shared with a child
  * ```ts
@@ -46,6 +57,7 @@ export function namespaceProxy(t: Transport, desc: ProxyDesc): NamespaceProxy {
   const call = (method: string, args: unknown[]) => callSync(t, desc, method, args);
   const share = () => proxyHandle(t, desc);
   const release = () => releaseProxy(proxy);
+  const privates = new Map<string, unknown>();
   const local: Record<string, unknown> = {
     toString: () => `<NamespaceProxy id=${desc.id}>`,
     valueOf() {
@@ -53,31 +65,46 @@ export function namespaceProxy(t: Transport, desc: ProxyDesc): NamespaceProxy {
     },
     toJSON: () => call("toObject", []),
   };
-  const proxy: NamespaceProxy = new Proxy(Object.create(null) as NamespaceProxy, {
+  // The consoles inspect a Proxy's target without its traps: the target prints it.
+  const target = Object.create(null) as NamespaceProxy;
+  for (const key of INSPECT) {
+    Object.defineProperty(target, key, { value: local.toString, configurable: true });
+  }
+  const proxy: NamespaceProxy = new Proxy(target, {
     get(_, key) {
       if (key === SHARE) return share;
       if (key === Symbol.dispose) return release;
+      if (INSPECT.has(key)) return local.toString;
       if (typeof key === "symbol") return undefined;
       if (LOCAL.has(key)) return local[key];
+      if (isPrivate(key)) return privates.get(key);
       return call("get", [key]);
     },
     set(_, key, value) {
       if (typeof key === "symbol" || LOCAL.has(key)) return false;
-      call("set", [key, value]);
+      if (isPrivate(key)) privates.set(key, value);
+      else call("set", [key, value]);
       return true;
     },
     deleteProperty(_, key) {
       if (typeof key === "symbol") return false;
-      call("delete", [key]);
+      if (isPrivate(key)) privates.delete(key);
+      else call("delete", [key]);
       return true;
     },
     has(_, key) {
+      if (isPrivate(key)) return privates.has(key);
       return typeof key === "string" && call("has", [key]) as boolean;
     },
     ownKeys() {
       return call("keys", []) as string[];
     },
     getOwnPropertyDescriptor(_, key) {
+      if (isPrivate(key)) {
+        return privates.has(key)
+          ? { value: privates.get(key), writable: true, enumerable: false, configurable: true }
+          : undefined;
+      }
       if (typeof key === "symbol" || !(call("has", [key]) as boolean)) return undefined;
       return { value: call("get", [key]), writable: true, enumerable: true, configurable: true };
     },
