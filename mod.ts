@@ -67,6 +67,7 @@ export { BoundedSemaphore, Semaphore } from "./src/sync/semaphore.ts";
 export { type ShareableItem, ShareableList, type ShareableListOptions } from "./src/shared/shareable_list.ts";
 export { RawArray, SharedArray, SharedArray as Array, type SizeOrInit } from "./src/shared/array.ts";
 export { SharedMemory, type SharedMemoryOptions } from "./src/shared/shared_memory.ts";
+export { SharedMemoryManager } from "./src/shared/shared_memory_manager.ts";
 export { Synchronized, type SynchronizedOptions } from "./src/shared/synchronized.ts";
 export type { InitOf, Typecode, TypedArrayOf, ValueOf } from "./src/shared/typecodes.ts";
 export { RawValue, Value } from "./src/shared/value.ts";

@@ -164,3 +164,28 @@ test("ShareableList in a child: passed in args, and attached by name", async () 
   sl.shm.close();
   sl.shm.unlink();
 });
+
+test("SharedMemoryManager makes blocks and lists, and frees them all on shutdown", async () => {
+  const smm = new mp.SharedMemoryManager();
+  assert.throws(() => smm.SharedMemory(8), /not started: call await smm.start\(\) first/);
+  await smm.start();
+  const shm = smm.SharedMemory(64);
+  const sl = smm.ShareableList([1, "two", null]);
+  assert.equal(shm.size, 64);
+  assert.deepEqual([...sl], [1, "two", null]);
+  const names = smm.names;
+  assert.equal(names.length, 2);
+  const other = new mp.SharedMemory(names[0]); // attachable while the manager runs
+  other.close();
+  await smm.shutdown();
+  assert.deepEqual(smm.names, []);
+  for (const name of names) {
+    assert.throws(() => new mp.SharedMemory(name), /no shared memory block|not found|ENOENT/i);
+  }
+  assert.throws(() => smm.ShareableList([1]), /was shut down/);
+  {
+    await using scoped = await new mp.SharedMemoryManager().start();
+    scoped.SharedMemory(8);
+    assert.equal(String(scoped), "<SharedMemoryManager started blocks=1>");
+  }
+});
