@@ -206,7 +206,11 @@ export class Process<A extends unknown[] = any[]> {
     return this.#target?.(...this.#args);
   }
 
-  /** The process name (`Process-N`). */
+  /**
+   * The process name (`Process-N`).
+   *
+   * @throws {TypeError} On assignment of a value that is not a string.
+   */
   get name(): string {
     if (this.#role === "self") return thisProcess.name;
     if (this.#role === "parent") return thisProcess.parent!.name;
@@ -218,7 +222,11 @@ export class Process<A extends unknown[] = any[]> {
     else this.#name = value;
   }
 
-  /** Whether the process is daemonic: ended with its parent, never waited for. */
+  /**
+   * Whether the process is daemonic: ended with its parent, never waited for.
+   *
+   * @throws {ProcessError} On assignment once the process has started.
+   */
   get daemon(): boolean {
     return this.#role === "self" ? thisProcess.daemon : this.#daemon;
   }
@@ -229,7 +237,11 @@ export class Process<A extends unknown[] = any[]> {
     this.#daemon = Boolean(value);
   }
 
-  /** The process id, unique within the process tree (`null` before start). */
+  /**
+   * The process id, unique within the process tree (`null` before start).
+   *
+   * @throws {ProcessError} If the process object was closed.
+   */
   get pid(): number | null {
     this.#checkOpen();
     if (this.#role === "self") return thisProcess.pid;
@@ -237,7 +249,11 @@ export class Process<A extends unknown[] = any[]> {
     return this.#pid;
   }
 
-  /** Same as {@linkcode Process.pid}. */
+  /**
+   * Same as {@linkcode Process.pid}.
+   *
+   * @throws {ProcessError} If the process object was closed.
+   */
   get ident(): number | null {
     return this.pid;
   }
@@ -280,6 +296,8 @@ export class Process<A extends unknown[] = any[]> {
   /**
    * `null` while running or before start; 0 after a normal return, 1 after an
    * uncaught error, `n` after `exit(n)`, -15 after `terminate()`, -9 after `kill()`.
+   *
+   * @throws {ProcessError} If the process object was closed.
    */
   get exitCode(): number | null {
     this.#checkOpen();

@@ -117,7 +117,11 @@ export class SharedMemory {
     this.#buf = blockBytes(this.#ref);
   }
 
-  /** The bytes of the block (throws once closed). */
+  /**
+   * The bytes of the block (throws once closed).
+   *
+   * @throws {ProcessError} Once this handle is closed.
+   */
   get buf(): Uint8Array<SharedArrayBuffer> {
     if (this.#buf === null) {
       throw new ProcessError(

@@ -49,7 +49,11 @@ export function lockFrom(options: SynchronizedOptions | undefined, where: string
 export abstract class Synchronized {
   #lock: Lock | RLock | null;
 
-  /** Sets up the lock (subclasses only). */
+  /**
+   * Sets up the lock (subclasses only).
+   *
+   * @param lock The lock guarding each access, or `null` for none.
+   */
   protected constructor(lock: Lock | RLock | null) {
     this.#lock = lock;
   }

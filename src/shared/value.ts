@@ -147,7 +147,11 @@ export class Value<T extends Typecode = Typecode> extends Synchronized {
     this.#cell = state ? state.cell as TypedArrayOf<T> : newCell(this.#tc, init, "Value()");
   }
 
-  /** The number (a bigint for the 64-bit typecodes); each access takes the lock. */
+  /**
+   * The number (a bigint for the 64-bit typecodes); each access takes the lock.
+   *
+   * @throws {TypeError} On assignment of a value that does not fit the typecode.
+   */
   get value(): ValueOf<T> {
     const lock = this.lockOrNull;
     if (lock === null) return this.#cell[0] as ValueOf<T>;
