@@ -93,7 +93,11 @@ export class Context {
   /** See {@linkcode RawArray}. */
   readonly RawArray: typeof RawArray = RawArray;
 
-  /** Creates the context of `method` (use {@linkcode getContext}). */
+  /**
+   * Creates the context of `method` (use {@linkcode getContext}).
+   *
+   * @param method `"spawn"`, `"fork"` or `"forkserver"` (not checked here; `getContext` checks it).
+   */
   constructor(method: StartMethod) {
     this.startMethod = method;
     class BoundProcess<A extends unknown[]> extends Process<A> {
@@ -116,31 +120,61 @@ export class Context {
     this.ProcessPoolExecutor = BoundExecutor;
   }
 
-  /** This context's start method. */
+  /**
+   * This context's start method.
+   *
+   * @returns The start method this context is bound to.
+   */
   getStartMethod(): StartMethod {
     return this.startMethod;
   }
-  /** See {@linkcode getAllStartMethods}. */
+  /**
+   * See {@linkcode getAllStartMethods}.
+   *
+   * @returns `["spawn", "fork", "forkserver"]`.
+   */
   getAllStartMethods(): StartMethod[] {
     return getAllStartMethods();
   }
-  /** See {@linkcode currentProcess}. */
+  /**
+   * See {@linkcode currentProcess}.
+   *
+   * @returns The {@linkcode Process} object of this process.
+   */
   currentProcess(): Process {
     return currentProcess();
   }
-  /** See {@linkcode parentProcess}. */
+  /**
+   * See {@linkcode parentProcess}.
+   *
+   * @returns The parent's {@linkcode Process} object, or `null` in the main process.
+   */
   parentProcess(): Process | null {
     return parentProcess();
   }
-  /** See {@linkcode activeChildren}. */
+  /**
+   * See {@linkcode activeChildren}.
+   *
+   * @returns The started children of this process that have not ended.
+   */
   activeChildren(): Process[] {
     return activeChildren();
   }
-  /** See {@linkcode cpuCount}. */
+  /**
+   * See {@linkcode cpuCount}.
+   *
+   * @returns The number of logical CPUs.
+   */
   cpuCount(): number {
     return cpuCount();
   }
-  /** See {@linkcode exit}. */
+  /**
+   * See {@linkcode exit}.
+   *
+   * @param code The exit code, an integer (default 0).
+   * @returns Never.
+   * @throws {TypeError} If `code` is not an integer.
+   */
   exit(code?: number): never {
     return exit(code);
   }
@@ -167,6 +201,10 @@ function checkMethod(method: unknown): StartMethod {
  * import { getContext } from "@mp/multiprocessing";
  * console.log(getContext("fork").getStartMethod()); // "fork"
  * ```
+ *
+ * @param method `"spawn"`, `"fork"` or `"forkserver"`; the default start method if omitted.
+ * @returns The context (the same object for the same method).
+ * @throws {RangeError} If `method` is not a start method.
  */
 export function getContext(method?: string): Context {
   const m = method === undefined ? thisProcess.startMethod : checkMethod(method);
@@ -184,6 +222,11 @@ export function getContext(method?: string): Context {
  * import { setStartMethod } from "@mp/multiprocessing";
  * if (import.meta.main) setStartMethod("fork");
  * ```
+ *
+ * @param method `"spawn"`, `"fork"` or `"forkserver"`.
+ * @param options `force`: change a start method that was already set.
+ * @throws {RangeError} If `method` is not a start method.
+ * @throws {ProcessError} If the start method was already set and `force` is not true.
  */
 export function setStartMethod(method: string, options: { force?: boolean } = {}): void {
   const m = checkMethod(method);
@@ -204,6 +247,8 @@ export function setStartMethod(method: string, options: { force?: boolean } = {}
  * import { getStartMethod } from "@mp/multiprocessing";
  * console.log(getStartMethod()); // "spawn"
  * ```
+ *
+ * @returns The default start method.
  */
 export function getStartMethod(): StartMethod {
   return thisProcess.startMethod;
@@ -217,6 +262,8 @@ export function getStartMethod(): StartMethod {
  * import { getAllStartMethods } from "@mp/multiprocessing";
  * console.log(getAllStartMethods()); // ["spawn", "fork", "forkserver"]
  * ```
+ *
+ * @returns A new array of every start method.
  */
 export function getAllStartMethods(): StartMethod[] {
   return [...START_METHODS];

@@ -72,7 +72,11 @@ export class Connection<T = unknown> {
   readonly #output: Channel | null;
   #closed = false;
 
-  /** Connections come from {@linkcode Pipe}; this constructor is not for direct use. */
+  /**
+   * Connections come from {@linkcode Pipe}; this constructor is not for direct use.
+   *
+   * @throws {TypeError} Always, when called directly.
+   */
   constructor() {
     if (making === null) throw new TypeError("Connection cannot be constructed directly: use Pipe()");
     this.#input = making.input;
@@ -107,12 +111,23 @@ export class Connection<T = unknown> {
   /**
    * Sends a copy of `obj` to the other end. Rejects at once if it cannot be copied,
    * and with a `ProcessError` ("broken pipe") if the other end is closed.
+   *
+   * @param obj The value to send; it is copied.
+   * @returns A promise that resolves once the value is in the pipe.
+   * @throws {ProcessError} If this end is closed or cannot send (one-way pipe), the other end
+   *   is closed ("broken pipe"), or `obj` cannot be copied.
    */
   send(obj: T): Promise<void> {
     return this.#async(() => this.#send(obj, "send"));
   }
 
-  /** Blocking {@linkcode Connection.send}. */
+  /**
+   * Blocking {@linkcode Connection.send}.
+   *
+   * @param obj The value to send; it is copied.
+   * @throws {ProcessError} If this end is closed or cannot send (one-way pipe), the other end
+   *   is closed ("broken pipe"), or `obj` cannot be copied.
+   */
   sendSync(obj: T): void {
     runSync(this.#send(obj, "sendSync"));
   }
@@ -120,12 +135,22 @@ export class Connection<T = unknown> {
   /**
    * Receives the next object sent from the other end, waiting as long as it takes.
    * Rejects with {@linkcode EOFError} once the other end is closed and nothing is left.
+   *
+   * @returns A promise that resolves to the value received.
+   * @throws {EOFError} If the other end is closed and nothing is left to receive.
+   * @throws {ProcessError} If this end is closed or cannot receive (one-way pipe).
    */
   recv(): Promise<T> {
     return this.#async(() => this.#recv("recv"));
   }
 
-  /** Blocking {@linkcode Connection.recv}. */
+  /**
+   * Blocking {@linkcode Connection.recv}.
+   *
+   * @returns The value received.
+   * @throws {EOFError} If the other end is closed and nothing is left to receive.
+   * @throws {ProcessError} If this end is closed or cannot receive (one-way pipe).
+   */
   recvSync(): T {
     return runSync(this.#recv("recvSync"));
   }
@@ -134,24 +159,56 @@ export class Connection<T = unknown> {
    * Whether there is something to receive (or the other end is closed, so that `recv`
    * would not wait), waiting at most `timeout` ms. As in Python, the default is not to
    * wait; pass `Infinity` to wait as long as it takes.
+   *
+   * @param timeout How long to wait, in milliseconds (default 0: do not wait).
+   * @returns A promise that resolves to `true` if a message (or EOF) is there, `false` on
+   *   timeout.
+   * @throws {ProcessError} If this end is closed or cannot receive (one-way pipe).
+   * @throws {TypeError} If `timeout` is not a number.
    */
   poll(timeout: number = 0): Promise<boolean> {
     return this.#async(() => this.#poll(timeout, "poll"));
   }
 
-  /** Blocking {@linkcode Connection.poll}. */
+  /**
+   * Blocking {@linkcode Connection.poll}.
+   *
+   * @param timeout How long to wait, in milliseconds (default 0: do not wait).
+   * @returns `true` if a message (or EOF) is there, `false` on timeout.
+   * @throws {ProcessError} If this end is closed or cannot receive (one-way pipe).
+   * @throws {TypeError} If `timeout` is not a number.
+   */
   pollSync(timeout: number = 0): boolean {
     return runSync(this.#poll(timeout, "pollSync"));
   }
 
   /**
    * Sends `size` bytes of `buf` from byte `offset` (default: all of it) as one message.
+   *
+   * @param buf The bytes: a typed array, DataView, ArrayBuffer or SharedArrayBuffer.
+   * @param offset The first byte to send (default 0).
+   * @param size How many bytes to send (default: the rest of `buf`).
+   * @returns A promise that resolves once the message is in the pipe.
+   * @throws {ProcessError} If this end is closed or cannot send (one-way pipe), or the other end
+   *   is closed ("broken pipe").
+   * @throws {TypeError} If `buf` is not bytes.
+   * @throws {RangeError} If `offset` or `size` is not an integer within `buf`.
    */
   sendBytes(buf: BytesLike, offset?: number, size?: number): Promise<void> {
     return this.#async(() => this.#sendBytes(buf, offset, size, "sendBytes"));
   }
 
-  /** Blocking {@linkcode Connection.sendBytes}. */
+  /**
+   * Blocking {@linkcode Connection.sendBytes}.
+   *
+   * @param buf The bytes: a typed array, DataView, ArrayBuffer or SharedArrayBuffer.
+   * @param offset The first byte to send (default 0).
+   * @param size How many bytes to send (default: the rest of `buf`).
+   * @throws {ProcessError} If this end is closed or cannot send (one-way pipe), or the other end
+   *   is closed ("broken pipe").
+   * @throws {TypeError} If `buf` is not bytes.
+   * @throws {RangeError} If `offset` or `size` is not an integer within `buf`.
+   */
   sendBytesSync(buf: BytesLike, offset?: number, size?: number): void {
     runSync(this.#sendBytes(buf, offset, size, "sendBytesSync"));
   }
@@ -159,12 +216,28 @@ export class Connection<T = unknown> {
   /**
    * Receives one message as bytes. Throws a `ProcessError` if it is longer than
    * `maxLength` (the message is then dropped), {@linkcode EOFError} as `recv` does.
+   *
+   * @param maxLength The longest message accepted, in bytes (default: no limit).
+   * @returns A promise that resolves to the message's bytes.
+   * @throws {ProcessError} If the message is longer than `maxLength`, or this end is
+   *   closed or cannot receive.
+   * @throws {EOFError} If the other end is closed and nothing is left to receive.
+   * @throws {RangeError} If `maxLength` is not an integer >= 0.
    */
   recvBytes(maxLength?: number): Promise<Uint8Array> {
     return this.#async(() => this.#recvBytes(maxLength, "recvBytes"));
   }
 
-  /** Blocking {@linkcode Connection.recvBytes}. */
+  /**
+   * Blocking {@linkcode Connection.recvBytes}.
+   *
+   * @param maxLength The longest message accepted, in bytes (default: no limit).
+   * @returns The message's bytes.
+   * @throws {ProcessError} If the message is longer than `maxLength`, or this end is
+   *   closed or cannot receive.
+   * @throws {EOFError} If the other end is closed and nothing is left to receive.
+   * @throws {RangeError} If `maxLength` is not an integer >= 0.
+   */
   recvBytesSync(maxLength?: number): Uint8Array {
     return runSync(this.#recvBytes(maxLength, "recvBytesSync"));
   }
@@ -172,12 +245,32 @@ export class Connection<T = unknown> {
   /**
    * Receives one message into `buf` from byte `offset`, returning its length in bytes.
    * Throws {@linkcode BufferTooShort} (holding the whole message) if it does not fit.
+   *
+   * @param buf Where to write: a typed array, DataView or ArrayBuffer.
+   * @param offset The byte of `buf` to start at (default 0).
+   * @returns A promise that resolves to the message's length in bytes.
+   * @throws {BufferTooShort} If the message does not fit; `received` holds it.
+   * @throws {EOFError} If the other end is closed and nothing is left to receive.
+   * @throws {ProcessError} If this end is closed or cannot receive (one-way pipe).
+   * @throws {TypeError} If `buf` is not bytes.
+   * @throws {RangeError} If `offset` is not an integer within `buf`.
    */
   recvBytesInto(buf: ArrayBufferView | ArrayBuffer, offset: number = 0): Promise<number> {
     return this.#async(() => this.#recvBytesInto(buf, offset, "recvBytesInto"));
   }
 
-  /** Blocking {@linkcode Connection.recvBytesInto}. */
+  /**
+   * Blocking {@linkcode Connection.recvBytesInto}.
+   *
+   * @param buf Where to write: a typed array, DataView or ArrayBuffer.
+   * @param offset The byte of `buf` to start at (default 0).
+   * @returns The message's length in bytes.
+   * @throws {BufferTooShort} If the message does not fit; `received` holds it.
+   * @throws {EOFError} If the other end is closed and nothing is left to receive.
+   * @throws {ProcessError} If this end is closed or cannot receive (one-way pipe).
+   * @throws {TypeError} If `buf` is not bytes.
+   * @throws {RangeError} If `offset` is not an integer within `buf`.
+   */
   recvBytesIntoSync(buf: ArrayBufferView | ArrayBuffer, offset: number = 0): number {
     return runSync(this.#recvBytesInto(buf, offset, "recvBytesIntoSync"));
   }
@@ -223,7 +316,11 @@ export class Connection<T = unknown> {
     return { type: "Connection", module: import.meta.url, state };
   }
 
-  /** A description, like Python's repr. */
+  /**
+   * A description, like Python's repr.
+   *
+   * @returns The description, e.g. `<Connection duplex>` or `<Connection read closed>`.
+   */
   toString(): string {
     const mode = this.readable && this.writable ? "duplex" : this.readable ? "read" : "write";
     return `<Connection ${mode}${this.#closed ? " closed" : ""}>`;
@@ -363,6 +460,10 @@ function connect<T>(ends: Ends): Connection<T> {
  * console.log(await reader.recv()); // [1, 2, 3]
  * console.log(await reader.poll()); // true: recv would end with EOFError now
  * ```
+ *
+ * @param duplex `true` (default) for two-way ends, `false` for a receiving end and a
+ *   sending end.
+ * @returns The two ends; with `duplex = false`, `[receiver, sender]`.
  */
 export function Pipe<T = unknown>(duplex: boolean = true): [Connection<T>, Connection<T>] {
   const forward = Channel.create({ capacity: PIPE_CAPACITY });

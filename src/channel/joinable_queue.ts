@@ -38,7 +38,13 @@ import { adoptQueue, JOINABLE, Queue, queueChannel, type QueueOptions } from "./
  * ```
  */
 export class JoinableQueue<T = unknown> extends Queue<T> {
-  /** Creates the queue (see {@linkcode Queue}). */
+  /**
+   * Creates the queue (see {@linkcode Queue}).
+   *
+   * @param maxsize The most items the queue holds, an integer; 0 or less for no limit.
+   * @param options `capacity`: bytes of the shared ring (default 1 MiB).
+   * @throws {TypeError} If `maxsize` is not an integer.
+   */
   constructor(maxsize: number = 0, options: QueueOptions = {}) {
     super(maxsize, { ...options, [JOINABLE]: true } as QueueOptions);
   }
@@ -46,6 +52,8 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   /**
    * Marks one task taken with `get` as done. Throws a `ProcessError` if called more
    * times than items were put.
+   *
+   * @throws {ProcessError} If no task is unfinished.
    */
   taskDone(): void {
     if (!queueChannel(this).taskDone()) {
@@ -55,7 +63,14 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     }
   }
 
-  /** Waits until every item put has been marked done, at most `timeout` ms; true if so. */
+  /**
+   * Waits until every item put has been marked done, at most `timeout` ms; true if so.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes,
+   *   `0` or less does not wait.
+   * @returns A promise that resolves to `true` once every task is done, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   join(timeout?: number): Promise<boolean> {
     try {
       return runAsync(queueChannel(this).allDone(deadline(timeout, "JoinableQueue.join()").deadline));
@@ -64,7 +79,14 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     }
   }
 
-  /** Blocking {@linkcode JoinableQueue.join}. */
+  /**
+   * Blocking {@linkcode JoinableQueue.join}.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes,
+   *   `0` or less does not wait.
+   * @returns `true` once every task is done, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   joinSync(timeout?: number): boolean {
     return runSync(queueChannel(this).allDone(deadline(timeout, "JoinableQueue.joinSync()").deadline));
   }

@@ -103,6 +103,10 @@ export class Queue<T = unknown> {
   /**
    * Creates a queue holding at most `maxsize` items (0 or less: no limit), in a
    * shared ring of `options.capacity` bytes.
+   *
+   * @param maxsize The most items the queue holds, an integer; 0 or less for no limit.
+   * @param options `capacity`: bytes of the shared ring (default 1 MiB).
+   * @throws {TypeError} If `maxsize` is not an integer.
    */
   constructor(maxsize: number = 0, options: QueueOptions = {}) {
     this.#channel = adopting ?? Channel.create({
@@ -117,6 +121,16 @@ export class Queue<T = unknown> {
    * Puts `item` at the end of the queue, waiting at most `timeout` ms for room
    * (`undefined`: as long as it takes). Rejects with {@linkcode Full} when there was
    * no room in time, and at once when `item` cannot be copied.
+   *
+   * @param item The item; it is copied.
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes,
+   *   `0` or less does not wait.
+   * @returns A promise that resolves once the item is in the queue.
+   * @throws {Full} If there was no room within `timeout` ms (no room under `maxsize`, or
+   *   in the shared ring).
+   * @throws {ProcessError} If `item` cannot be copied (a function that is not an export,
+   *   a shared object of this package, …), or this object was closed.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   put(item: T, timeout?: number): Promise<void> {
     try {
@@ -126,12 +140,29 @@ export class Queue<T = unknown> {
     }
   }
 
-  /** Blocking {@linkcode Queue.put}. Throws {@linkcode Full} when there was no room in time. */
+  /**
+   * Blocking {@linkcode Queue.put}. Throws {@linkcode Full} when there was no room in time.
+   *
+   * @param item The item; it is copied.
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes,
+   *   `0` or less does not wait.
+   * @throws {Full} If there was no room within `timeout` ms (no room under `maxsize`, or
+   *   in the shared ring).
+   * @throws {ProcessError} If `item` cannot be copied (a function that is not an export,
+   *   a shared object of this package, …), or this object was closed.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   putSync(item: T, timeout?: number): void {
     runSync(this.#put(item, timeout, "putSync"));
   }
 
-  /** Puts `item` only if there is room now; throws {@linkcode Full} otherwise. */
+  /**
+   * Puts `item` only if there is room now; throws {@linkcode Full} otherwise.
+   *
+   * @param item The item; it is copied.
+   * @throws {Full} If there is no room now.
+   * @throws {ProcessError} If `item` cannot be copied, or this object was closed.
+   */
   putNowait(item: T): void {
     runSync(this.#put(item, 0, "putNowait"));
   }
@@ -139,6 +170,13 @@ export class Queue<T = unknown> {
   /**
    * Takes the item at the front, waiting at most `timeout` ms for one (`undefined`:
    * as long as it takes). Rejects with {@linkcode Empty} when none came in time.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes,
+   *   `0` or less does not wait.
+   * @returns A promise that resolves to the item.
+   * @throws {Empty} If no item came within `timeout` ms.
+   * @throws {ProcessError} If this object was closed.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   get(timeout?: number): Promise<T> {
     try {
@@ -148,32 +186,63 @@ export class Queue<T = unknown> {
     }
   }
 
-  /** Blocking {@linkcode Queue.get}. Throws {@linkcode Empty} when no item came in time. */
+  /**
+   * Blocking {@linkcode Queue.get}. Throws {@linkcode Empty} when no item came in time.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes,
+   *   `0` or less does not wait.
+   * @returns The item.
+   * @throws {Empty} If no item came within `timeout` ms.
+   * @throws {ProcessError} If this object was closed.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   getSync(timeout?: number): T {
     return runSync(this.#get(timeout, "getSync"));
   }
 
-  /** Takes an item only if one is there now; throws {@linkcode Empty} otherwise. */
+  /**
+   * Takes an item only if one is there now; throws {@linkcode Empty} otherwise.
+   *
+   * @returns The item.
+   * @throws {Empty} If no item is there now.
+   * @throws {ProcessError} If this object was closed.
+   */
   getNowait(): T {
     return runSync(this.#get(0, "getNowait"));
   }
 
-  /** The approximate number of items in the queue (others may put or get meanwhile). */
+  /**
+   * The approximate number of items in the queue (others may put or get meanwhile).
+   *
+   * @returns The number of items put and not yet taken.
+   */
   qsize(): number {
     return this.#channel.size();
   }
 
-  /** A one-line description, like Python's repr: `<Queue qsize=2 maxsize=0>`. */
+  /**
+   * A one-line description, like Python's repr: `<Queue qsize=2 maxsize=0>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<${this.constructor.name} qsize=${this.qsize()} maxsize=${this.#channel.maxsize}>`;
   }
 
-  /** Whether the queue is empty (approximate, as in Python). */
+  /**
+   * Whether the queue is empty (approximate, as in Python).
+   *
+   * @returns `true` if no item is in the queue now.
+   */
   empty(): boolean {
     return this.#channel.size() === 0;
   }
 
-  /** Whether the queue holds `maxsize` items (always false without a limit). */
+  /**
+   * Whether the queue holds `maxsize` items (always false without a limit).
+   *
+   * @returns `true` if the queue holds `maxsize` items or more.
+   */
   full(): boolean {
     const max = this.#channel.maxsize;
     return max > 0 && this.#channel.size() >= max;

@@ -32,32 +32,61 @@ export class SimpleQueue<T = unknown> {
     registerReadable(this, readableOf(this.#queue)!);
   }
 
-  /** Puts `item` at the end (waits only while the shared ring is full). */
+  /**
+   * Puts `item` at the end (waits only while the shared ring is full).
+   *
+   * @param item The item; it is copied.
+   * @returns A promise that resolves once the item is in the queue.
+   * @throws {ProcessError} If `item` cannot be copied, or this object was closed.
+   */
   put(item: T): Promise<void> {
     return this.#queue.put(item);
   }
 
-  /** Blocking {@linkcode SimpleQueue.put}. */
+  /**
+   * Blocking {@linkcode SimpleQueue.put}.
+   *
+   * @param item The item; it is copied.
+   * @throws {ProcessError} If `item` cannot be copied, or this object was closed.
+   */
   putSync(item: T): void {
     this.#queue.putSync(item);
   }
 
-  /** Takes the item at the front, waiting as long as it takes. */
+  /**
+   * Takes the item at the front, waiting as long as it takes.
+   *
+   * @returns A promise that resolves to the item.
+   * @throws {ProcessError} If this object was closed.
+   */
   get(): Promise<T> {
     return this.#queue.get();
   }
 
-  /** Blocking {@linkcode SimpleQueue.get}. */
+  /**
+   * Blocking {@linkcode SimpleQueue.get}.
+   *
+   * @returns The item.
+   * @throws {ProcessError} If this object was closed.
+   */
   getSync(): T {
     return this.#queue.getSync();
   }
 
-  /** A one-line description, like Python's repr: `<SimpleQueue empty>`. */
+  /**
+   * A one-line description, like Python's repr: `<SimpleQueue empty>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<SimpleQueue${this.empty() ? " empty" : ""}>`;
   }
 
-  /** Whether the queue is empty. */
+  /**
+   * Whether the queue is empty.
+   *
+   * @returns `true` if no item is in the queue now.
+   */
   empty(): boolean {
     return this.#queue.empty();
   }

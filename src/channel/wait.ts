@@ -26,6 +26,16 @@ import { type Readable, readableOf } from "../internal/_readable.ts";
  * console.log(await b.recv()); // "from b"
  * for (const c of [a, aOther, b, bOther]) c.close();
  * ```
+ *
+ * @param objects The objects to watch: readable Connections, network connections,
+ *   queues, Process sentinels.
+ * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it
+ *   takes, `0` or less does not wait.
+ * @returns A promise that resolves to the objects that are ready, in their order in
+ *   `objects` (empty on timeout).
+ * @throws {TypeError} If an object cannot be waited on, or `timeout` is neither
+ *   `undefined` nor a number.
+ * @throws {ProcessError} If an object was closed (or a Connection cannot receive).
  */
 export async function wait<T extends object>(objects: Iterable<T>, timeout?: number): Promise<T[]> {
   const list = [...objects];

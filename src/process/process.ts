@@ -171,7 +171,13 @@ export class Process<A extends unknown[] = any[]> {
     };
   }
 
-  /** Creates the process object; nothing runs until {@linkcode Process.start}. */
+  /**
+   * Creates the process object; nothing runs until {@linkcode Process.start}.
+   *
+   * @param options `target` (an exported function), `args`, `name`, `daemon`.
+   * @throws {TypeError} If `options` is not an object, `target` is not a function, or
+   *   `args` is not an array.
+   */
   constructor(options: ProcessOptions<A> = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError("new Process(options): options must be an object like { target, args }");
@@ -191,12 +197,20 @@ export class Process<A extends unknown[] = any[]> {
     this.#joined = new Promise((resolve) => (this.#resolveJoined = resolve));
   }
 
-  /** The process body: calls `target(...args)`. Override it in a subclass. */
+  /**
+   * The process body: calls `target(...args)`. Override it in a subclass.
+   *
+   * @returns What `target` returns (`undefined` without a target).
+   */
   run(): unknown {
     return this.#target?.(...this.#args);
   }
 
-  /** The process name (`Process-N`). */
+  /**
+   * The process name (`Process-N`).
+   *
+   * @throws {TypeError} On assignment of a value that is not a string.
+   */
   get name(): string {
     if (this.#role === "self") return thisProcess.name;
     if (this.#role === "parent") return thisProcess.parent!.name;
@@ -208,7 +222,11 @@ export class Process<A extends unknown[] = any[]> {
     else this.#name = value;
   }
 
-  /** Whether the process is daemonic: ended with its parent, never waited for. */
+  /**
+   * Whether the process is daemonic: ended with its parent, never waited for.
+   *
+   * @throws {ProcessError} On assignment once the process has started.
+   */
   get daemon(): boolean {
     return this.#role === "self" ? thisProcess.daemon : this.#daemon;
   }
@@ -219,7 +237,11 @@ export class Process<A extends unknown[] = any[]> {
     this.#daemon = Boolean(value);
   }
 
-  /** The process id, unique within the process tree (`null` before start). */
+  /**
+   * The process id, unique within the process tree (`null` before start).
+   *
+   * @throws {ProcessError} If the process object was closed.
+   */
   get pid(): number | null {
     this.#checkOpen();
     if (this.#role === "self") return thisProcess.pid;
@@ -227,7 +249,11 @@ export class Process<A extends unknown[] = any[]> {
     return this.#pid;
   }
 
-  /** Same as {@linkcode Process.pid}. */
+  /**
+   * Same as {@linkcode Process.pid}.
+   *
+   * @throws {ProcessError} If the process object was closed.
+   */
   get ident(): number | null {
     return this.pid;
   }
@@ -235,6 +261,9 @@ export class Process<A extends unknown[] = any[]> {
   /**
    * An object that `mp.wait()` reports as ready once the process has ended, like
    * Python's `Process.sentinel`. Throws before `start()`.
+   *
+   * @throws {ProcessError} Before `start()`, for {@linkcode currentProcess} or
+   *   {@linkcode parentProcess}, or once the process object is closed.
    *
    * @example Wait for a process or a message, whichever comes first
    * ```ts ignore
@@ -267,6 +296,8 @@ export class Process<A extends unknown[] = any[]> {
   /**
    * `null` while running or before start; 0 after a normal return, 1 after an
    * uncaught error, `n` after `exit(n)`, -15 after `terminate()`, -9 after `kill()`.
+   *
+   * @throws {ProcessError} If the process object was closed.
    */
   get exitCode(): number | null {
     this.#checkOpen();
@@ -280,6 +311,14 @@ export class Process<A extends unknown[] = any[]> {
    * Launches the child at once. The returned promise resolves when the child has begun
    * its target, and rejects if it could not (target not found by reference, an argument
    * that cannot be cloned, an import error in the child).
+   *
+   * @returns A promise that resolves once the child runs its target.
+   * @throws {ProcessError} At once (not as a rejection) if the process was already
+   *   started, is {@linkcode currentProcess} or {@linkcode parentProcess}, was closed,
+   *   if this process is daemonic, or if a module is still being imported.
+   * @throws {ProcessError} As a rejection if the Worker could not start, the target
+   *   cannot be found by reference, or an argument cannot be sent; an error the child
+   *   threw while loading rejects as that error.
    */
   start(): Promise<void> {
     this.#checkOpen();
@@ -443,6 +482,14 @@ export class Process<A extends unknown[] = any[]> {
   /**
    * Waits until the process ends, or at most `timeout` ms. Check
    * {@linkcode Process.exitCode} (still `null` on timeout) to know which.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it
+   *   takes.
+   * @returns A promise that resolves (to nothing) when the process ended or `timeout`
+   *   passed.
+   * @throws {ProcessError} At once if the process was never started, is
+   *   {@linkcode currentProcess}, or was closed.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   join(timeout?: number): Promise<void> {
     this.#checkOpen();
@@ -461,7 +508,12 @@ export class Process<A extends unknown[] = any[]> {
     while (this.isAlive() && Date.now() < deadline) await sleep(10);
   }
 
-  /** Whether the process is running (started and not yet ended). */
+  /**
+   * Whether the process is running (started and not yet ended).
+   *
+   * @returns `true` while it runs.
+   * @throws {ProcessError} If the process object was closed.
+   */
   isAlive(): boolean {
     this.#checkOpen();
     if (this.#role === "self") return true;
@@ -470,12 +522,22 @@ export class Process<A extends unknown[] = any[]> {
     return Atomics.load(this.#control!, CTL_STATE) !== STATE_EXITED;
   }
 
-  /** Ends the process at once; its exit code becomes -15. Its own children end with it. */
+  /**
+   * Ends the process at once; its exit code becomes -15. Its own children end with it.
+   *
+   * @throws {ProcessError} If it was never started, is not a child of this process
+   *   ({@linkcode currentProcess}, {@linkcode parentProcess}), or was closed.
+   */
   terminate(): void {
     this.#stop(SIGTERM_EXIT, "terminate");
   }
 
-  /** Ends the process at once; its exit code becomes -9. */
+  /**
+   * Ends the process at once; its exit code becomes -9.
+   *
+   * @throws {ProcessError} If it was never started, is not a child of this process
+   *   ({@linkcode currentProcess}, {@linkcode parentProcess}), or was closed.
+   */
   kill(): void {
     this.#stop(SIGKILL_EXIT, "kill");
   }
@@ -494,6 +556,8 @@ export class Process<A extends unknown[] = any[]> {
   /**
    * Releases the process object. Throws if it is still running; every later use of
    * the object throws.
+   *
+   * @throws {ProcessError} If the process is still running.
    */
   close(): void {
     if (this.#closed) return;
@@ -509,7 +573,11 @@ export class Process<A extends unknown[] = any[]> {
     if (this.#closed) throw new ProcessError(`process object ${this.#name} is closed`);
   }
 
-  /** A one-line description, like Python's repr. */
+  /**
+   * A one-line description, like Python's repr.
+   *
+   * @returns The description, e.g. `<Process name='Process-1' pid=2 parent=1 started>`.
+   */
   toString(): string {
     if (this.#closed) return `<${this.constructor.name} name='${this.#name}' closed>`;
     const code = this.exitCode;
@@ -593,6 +661,8 @@ export function adoptSelf(ctor: new (o: ProcessOptions) => Process, props: Recor
  * import { currentProcess } from "@mp/multiprocessing";
  * console.log(currentProcess().name); // "MainProcess" in the main program
  * ```
+ *
+ * @returns The {@linkcode Process} object of this process (the same one each time).
  */
 export function currentProcess(): Process {
   return selfObject ??= special("self");
@@ -607,6 +677,8 @@ export function currentProcess(): Process {
  * import { parentProcess } from "@mp/multiprocessing";
  * console.log(parentProcess()); // null in the main program
  * ```
+ *
+ * @returns The parent's {@linkcode Process} object, or `null` in the main process.
  */
 export function parentProcess(): Process | null {
   if (thisProcess.parent === null) return null;
@@ -621,6 +693,8 @@ export function parentProcess(): Process | null {
  * import { activeChildren } from "@mp/multiprocessing";
  * console.log(activeChildren().length); // 0 before any start()
  * ```
+ *
+ * @returns The started children of this process that have not ended.
  */
 export function activeChildren(): Process[] {
   return [...thisProcess.children].filter((c): c is Process => c instanceof Process && c.isAlive());
@@ -634,6 +708,8 @@ export function activeChildren(): Process[] {
  * import { cpuCount } from "@mp/multiprocessing";
  * console.log(cpuCount() >= 1); // true
  * ```
+ *
+ * @returns The number of logical CPUs.
  */
 export function cpuCount(): number {
   return runtimeCpuCount();
@@ -651,6 +727,11 @@ export function cpuCount(): number {
  *   exit(3); // the parent's p.exitCode becomes 3
  * }
  * ```
+ *
+ * @param code The exit code, an integer (default 0).
+ * @returns Never: in a child it throws an internal signal that ends the target (do not
+ *   catch it), in the main program it exits.
+ * @throws {TypeError} If `code` is not an integer.
  */
 export function exit(code: number = 0): never {
   if (!Number.isInteger(code)) {

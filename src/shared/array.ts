@@ -95,7 +95,18 @@ export class SharedArray<T extends Typecode = Typecode> extends Synchronized {
   #tc: T;
   #data: TypedArrayOf<T>;
 
-  /** Creates the array from a length (zero-filled) or initial items, with `options.lock`. */
+  /**
+   * Creates the array from a length (zero-filled) or initial items, with `options.lock`.
+   *
+   * @param typecode One of `b B h H i I l L q Q f d c`.
+   * @param sizeOrInit A length (an integer >= 0), an iterable of initial items, or for
+   *   `c` a string (stored as UTF-8 bytes).
+   * @param options `lock`: `true` (a new RLock), `false` (none) or the Lock / RLock to use.
+   * @throws {RangeError} If the length is not an integer >= 0.
+   * @throws {TypeError} If `typecode` is unknown, `sizeOrInit` is neither a length nor an
+   *   iterable, an item does not fit the typecode, or `options` / `options.lock` is not
+   *   one of the above.
+   */
   constructor(typecode: T, sizeOrInit: SizeOrInit<T>, options?: SynchronizedOptions) {
     const state = adopted;
     adopted = null;
@@ -115,7 +126,13 @@ export class SharedArray<T extends Typecode = Typecode> extends Synchronized {
     return this.#tc;
   }
 
-  /** The item at `index` (negative counts from the end); `RangeError` out of range. */
+  /**
+   * The item at `index` (negative counts from the end); `RangeError` out of range.
+   *
+   * @param index The position; negative counts from the end.
+   * @returns The item (a bigint for `l L q Q`).
+   * @throws {RangeError} If `index` is not an integer in range.
+   */
   get(index: number): ValueOf<T> {
     const j = checkIndex(index, this.#data.length, "Array.get()");
     const lock = this.lockOrNull;
@@ -126,7 +143,14 @@ export class SharedArray<T extends Typecode = Typecode> extends Synchronized {
     return v as ValueOf<T>;
   }
 
-  /** Sets the item at `index` (negative counts from the end); `RangeError` out of range. */
+  /**
+   * Sets the item at `index` (negative counts from the end); `RangeError` out of range.
+   *
+   * @param index The position; negative counts from the end.
+   * @param value The new item (a bigint for `l L q Q`).
+   * @throws {RangeError} If `index` is not an integer in range.
+   * @throws {TypeError} If `value` does not fit the typecode.
+   */
   set(index: number, value: ValueOf<T>): void {
     const j = checkIndex(index, this.#data.length, "Array.set()");
     const v = toStored(this.#tc, value, "Array.set()");
@@ -140,7 +164,13 @@ export class SharedArray<T extends Typecode = Typecode> extends Synchronized {
     lock.release();
   }
 
-  /** A copy of the items from `start` to `end` (like `Array.prototype.slice`) as a plain array. */
+  /**
+   * A copy of the items from `start` to `end` (like `Array.prototype.slice`) as a plain array.
+   *
+   * @param start The first index (negative counts from the end); 0 if omitted.
+   * @param end The index to stop before (negative counts from the end); the length if omitted.
+   * @returns The items, read under the lock.
+   */
   slice(start?: number, end?: number): ValueOf<T>[] {
     const lock = this.lockOrNull;
     lock?.acquireSync();
@@ -151,17 +181,29 @@ export class SharedArray<T extends Typecode = Typecode> extends Synchronized {
     }
   }
 
-  /** Iterates over the items (each read takes the lock). */
+  /**
+   * Iterates over the items (each read takes the lock).
+   *
+   * @returns An iterator over the items.
+   */
   *[Symbol.iterator](): IterableIterator<ValueOf<T>> {
     for (let i = 0; i < this.#data.length; i++) yield this.get(i);
   }
 
-  /** The typed array itself, unsynchronized (Python's `get_obj()`). */
+  /**
+   * The typed array itself, unsynchronized (Python's `get_obj()`).
+   *
+   * @returns The typed array over the shared memory.
+   */
   getObj(): TypedArrayOf<T> {
     return this.#data;
   }
 
-  /** Describes the array: `<Array(i, [1, 2, 3])>`. */
+  /**
+   * Describes the array: `<Array(i, [1, 2, 3])>`.
+   *
+   * @returns The description (at most 20 items).
+   */
   override toString(): string {
     const items = this.slice(0, 20).join(", ");
     return `<Array(${this.#tc}, [${items}${this.#data.length > 20 ? ", …" : ""}])>`;
@@ -188,6 +230,14 @@ export class SharedArray<T extends Typecode = Typecode> extends Synchronized {
  * const a = RawArray("h", [1, 2, 3]);
  * console.log(a instanceof Int16Array, a.buffer instanceof SharedArrayBuffer); // true true
  * ```
+ *
+ * @param typecode One of `b B h H i I l L q Q f d c`.
+ * @param sizeOrInit A length (an integer >= 0), an iterable of initial items, or for `c`
+ *   a string (stored as UTF-8 bytes).
+ * @returns A typed array over a new SharedArrayBuffer.
+ * @throws {RangeError} If the length is not an integer >= 0.
+ * @throws {TypeError} If `typecode` is unknown, `sizeOrInit` is neither a length nor an
+ *   iterable, or an item does not fit the typecode.
  */
 export function RawArray<T extends Typecode>(typecode: T, sizeOrInit: SizeOrInit<T>): TypedArrayOf<T> {
   return newData(checkTypecode(typecode, "RawArray()") as T, sizeOrInit, "RawArray()");

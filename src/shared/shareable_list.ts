@@ -103,6 +103,16 @@ export class ShareableList {
   /**
    * Creates a list from `sequence` in a new block (named `options.name`, or a fresh
    * name), or, with no sequence and a name, attaches to an existing list.
+   *
+   * @param sequence The items of a new list (`undefined` items are stored as `null`);
+   *   `null` or omitted, with `options.name`, to attach.
+   * @param options `name`: the block to create, or to attach to.
+   * @throws {TypeError} If an item is not a number, bigint, boolean, string,
+   *   `Uint8Array` or `null`, or `options.name` is not a non-empty string.
+   * @throws {RangeError} If a bigint does not fit in 64 bits, the name is too long, or
+   *   the block would exceed the memory the process tree may reserve.
+   * @throws {ProcessError} With `code: "ENOENT"` when attaching to a name that does not
+   *   exist, `code: "EEXIST"` when creating one that does.
    */
   constructor(sequence?: Iterable<ShareableItem> | null, options: ShareableListOptions = {}) {
     if (adopted) {
@@ -163,7 +173,14 @@ export class ShareableList {
     return out;
   }
 
-  /** The item at `index` (negative counts from the end); `RangeError` out of range. */
+  /**
+   * The item at `index` (negative counts from the end); `RangeError` out of range.
+   *
+   * @param index The position; negative counts from the end.
+   * @returns The item; strings and bytes are copies.
+   * @throws {RangeError} If `index` is not an integer in range.
+   * @throws {ProcessError} For a string or bytes item once `shm` is closed.
+   */
   get(index: number): ShareableItem {
     const i = checkIndex(index, this.#length, "ShareableList.get()");
     const w = this.#words, v = this.#view;
@@ -187,6 +204,13 @@ export class ShareableList {
   /**
    * Replaces the item at `index`. Throws `RangeError` when the value needs more bytes
    * than the slot holds.
+   *
+   * @param index The position; negative counts from the end.
+   * @param value The new item, of any allowed type that fits the slot.
+   * @throws {RangeError} If `index` is not an integer in range, `value` needs more bytes
+   *   than the slot holds, or a bigint does not fit in 64 bits.
+   * @throws {TypeError} If `value` is not a number, bigint, boolean, string, `Uint8Array`
+   *   or `null`.
    */
   set(index: number, value: ShareableItem): void {
     const i = checkIndex(index, this.#length, "ShareableList.set()");
@@ -202,25 +226,44 @@ export class ShareableList {
     write(this.#words, this.#view, this.#data, i, enc, value);
   }
 
-  /** Iterates over the items. */
+  /**
+   * Iterates over the items.
+   *
+   * @returns An iterator over the items.
+   */
   *[Symbol.iterator](): IterableIterator<ShareableItem> {
     for (let i = 0; i < this.#length; i++) yield this.get(i);
   }
 
-  /** How many items equal `value`. */
+  /**
+   * How many items equal `value`.
+   *
+   * @param value The item to count (bytes compare by content).
+   * @returns The number of equal items.
+   */
   count(value: ShareableItem): number {
     let n = 0;
     for (const item of this) if (same(item, value)) n++;
     return n;
   }
 
-  /** The index of the first item equal to `value`; `RangeError` if there is none. */
+  /**
+   * The index of the first item equal to `value`; `RangeError` if there is none.
+   *
+   * @param value The item to find (bytes compare by content).
+   * @returns The index of its first occurrence.
+   * @throws {RangeError} If no item equals `value`.
+   */
   index(value: ShareableItem): number {
     for (let i = 0; i < this.#length; i++) if (same(this.get(i), value)) return i;
     throw new RangeError(`ShareableList.index(): ${String(value)} is not in the list`);
   }
 
-  /** Describes the list: `ShareableList([1, "a"], name='psm_…')`. */
+  /**
+   * Describes the list: `ShareableList([1, "a"], name="psm_…")`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     const items = [...this].map((v) => typeof v === "string" ? JSON.stringify(v) : String(v));
     return `ShareableList([${items.join(", ")}], name=${JSON.stringify(this.#shm.name)})`;

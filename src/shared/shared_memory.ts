@@ -95,6 +95,16 @@ export class SharedMemory {
   /**
    * Creates a block (`{ create: true, size, name? }`) or attaches to the block named
    * `name` (`{ name }`, or the name alone).
+   *
+   * @param options `{ create: true, size, name? }` to create a block of `size` bytes,
+   *   `{ name }` or the name itself to attach to an existing one.
+   * @throws {TypeError} If `options` is not an object or a string, `name` is left out
+   *   without `create`, or `name` is not a non-empty string.
+   * @throws {RangeError} If `size` is not an integer >= 0, is 0 with `create`, or would
+   *   exceed the memory the process tree may reserve (`code: "ENOMEM"`); or `name` is
+   *   too long.
+   * @throws {ProcessError} With `code: "ENOENT"` when attaching to a name that does not
+   *   exist, `code: "EEXIST"` when creating one that does.
    */
   constructor(options: SharedMemoryOptions | string) {
     if (adopted) {
@@ -107,7 +117,11 @@ export class SharedMemory {
     this.#buf = blockBytes(this.#ref);
   }
 
-  /** The bytes of the block (throws once closed). */
+  /**
+   * The bytes of the block (throws once closed).
+   *
+   * @throws {ProcessError} Once this handle is closed.
+   */
   get buf(): Uint8Array<SharedArrayBuffer> {
     if (this.#buf === null) {
       throw new ProcessError(
@@ -127,7 +141,10 @@ export class SharedMemory {
     return this.#ref.size;
   }
 
-  /** Ends this handle's use of the block; later calls do nothing. */
+  /**
+   * Ends this handle's use of the block; later calls do nothing. After it, `buf`
+   * throws.
+   */
   close(): void {
     if (this.#buf === null) return;
     this.#buf = null;
@@ -137,6 +154,8 @@ export class SharedMemory {
   /**
    * Removes the block's name: it can no longer be attached to, and its memory is freed
    * once every handle is closed. Throws (`code: "ENOENT"`) if it was already unlinked.
+   *
+   * @throws {ProcessError} With `code: "ENOENT"` if the block was already unlinked.
    */
   unlink(): void {
     unlinkBlock(this.#ref);
@@ -147,7 +166,11 @@ export class SharedMemory {
     this.close();
   }
 
-  /** Describes the block: `SharedMemory('psm_…', size=16)`. */
+  /**
+   * Describes the block: `SharedMemory("psm_…", size=16)`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `SharedMemory(${JSON.stringify(this.#ref.name)}, size=${this.#ref.size})`;
   }

@@ -49,12 +49,21 @@ export function lockFrom(options: SynchronizedOptions | undefined, where: string
 export abstract class Synchronized {
   #lock: Lock | RLock | null;
 
-  /** Sets up the lock (subclasses only). */
+  /**
+   * Sets up the lock (subclasses only).
+   *
+   * @param lock The lock guarding each access, or `null` for none.
+   */
   protected constructor(lock: Lock | RLock | null) {
     this.#lock = lock;
   }
 
-  /** The lock guarding this object; throws `ProcessError` for one made with `lock: false`. */
+  /**
+   * The lock guarding this object; throws `ProcessError` for one made with `lock: false`.
+   *
+   * @returns The `Lock` or `RLock` that guards each access.
+   * @throws {ProcessError} If the object was created with `lock: false`.
+   */
   getLock(): Lock | RLock {
     if (this.#lock === null) {
       throw new ProcessError(
@@ -70,27 +79,62 @@ export abstract class Synchronized {
     return this.#lock;
   }
 
-  /** Acquires the lock (see `Lock.acquire`). */
+  /**
+   * Acquires the lock (see `Lock.acquire`).
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once the lock is held, `false` on timeout.
+   * @throws {ProcessError} If the object was created with `lock: false`.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   acquire(timeout?: number): Promise<boolean> {
     return this.getLock().acquire(timeout);
   }
 
-  /** Acquires the lock, blocking (see `Lock.acquireSync`). */
+  /**
+   * Acquires the lock, blocking (see `Lock.acquireSync`).
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` once the lock is held, `false` on timeout.
+   * @throws {ProcessError} If the object was created with `lock: false`.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   acquireSync(timeout?: number): boolean {
     return this.getLock().acquireSync(timeout);
   }
 
-  /** Releases the lock. */
+  /**
+   * Releases the lock.
+   *
+   * @throws {ProcessError} If the object was created with `lock: false`, or the lock is
+   *   not locked (for an `RLock`: not held by this process).
+   */
   release(): void {
     this.getLock().release();
   }
 
-  /** Acquires the lock and resolves to a guard that releases it: `using _ = await v.lock();`. */
+  /**
+   * Acquires the lock and resolves to a guard that releases it: `using _ = await v.lock();`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to a `Disposable` that releases the lock.
+   * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
+   * @throws {ProcessError} If the object was created with `lock: false`.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   lock(timeout?: number): Promise<Disposable> {
     return this.getLock().lock(timeout);
   }
 
-  /** Acquires the lock (blocking) and returns a guard that releases it: `using _ = v.lockSync();`. */
+  /**
+   * Acquires the lock (blocking) and returns a guard that releases it: `using _ = v.lockSync();`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A `Disposable` that releases the lock.
+   * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
+   * @throws {ProcessError} If the object was created with `lock: false`.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   lockSync(timeout?: number): Disposable {
     return this.getLock().lockSync(timeout);
   }

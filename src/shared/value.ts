@@ -75,6 +75,11 @@ function newCell<T extends Typecode>(tc: T, init: unknown, where: string): Typed
  * v.value *= 2;
  * console.log(v.value); // 3
  * ```
+ *
+ * @param typecode One of `b B h H i I l L q Q f d c`.
+ * @param init The initial value (a bigint for `l L q Q`); 0 if omitted.
+ * @returns The unsynchronized value.
+ * @throws {TypeError} If `typecode` is unknown or `init` does not fit it.
  */
 export function RawValue<T extends Typecode>(typecode: T, init?: InitOf<T>): RawValue<T> {
   const tc = checkTypecode(typecode, "RawValue()") as T;
@@ -125,7 +130,15 @@ export class Value<T extends Typecode = Typecode> extends Synchronized {
   #cell: TypedArrayOf<T>;
   #raw: RawValue<T> | undefined;
 
-  /** Creates the value (0 unless `init` is given) with `options.lock` (default: a new RLock). */
+  /**
+   * Creates the value (0 unless `init` is given) with `options.lock` (default: a new RLock).
+   *
+   * @param typecode One of `b B h H i I l L q Q f d c`.
+   * @param init The initial value (a bigint for `l L q Q`); 0 if omitted.
+   * @param options `lock`: `true` (a new RLock), `false` (none) or the Lock / RLock to use.
+   * @throws {TypeError} If `typecode` is unknown, `init` does not fit it, or
+   *   `options` / `options.lock` is not one of the above.
+   */
   constructor(typecode: T, init?: InitOf<T>, options?: SynchronizedOptions) {
     const state = adopted;
     adopted = null;
@@ -134,7 +147,11 @@ export class Value<T extends Typecode = Typecode> extends Synchronized {
     this.#cell = state ? state.cell as TypedArrayOf<T> : newCell(this.#tc, init, "Value()");
   }
 
-  /** The number (a bigint for the 64-bit typecodes); each access takes the lock. */
+  /**
+   * The number (a bigint for the 64-bit typecodes); each access takes the lock.
+   *
+   * @throws {TypeError} On assignment of a value that does not fit the typecode.
+   */
   get value(): ValueOf<T> {
     const lock = this.lockOrNull;
     if (lock === null) return this.#cell[0] as ValueOf<T>;
@@ -160,12 +177,20 @@ export class Value<T extends Typecode = Typecode> extends Synchronized {
     return this.#tc;
   }
 
-  /** The unsynchronized value over the same memory (Python's `get_obj()`). */
+  /**
+   * The unsynchronized value over the same memory (Python's `get_obj()`).
+   *
+   * @returns A {@linkcode RawValue} over the same memory.
+   */
   getObj(): RawValue<T> {
     return this.#raw ??= new RawCell(this.#tc, this.#cell);
   }
 
-  /** Describes the value: `<Value(i, 3)>`. */
+  /**
+   * Describes the value: `<Value(i, 3)>`.
+   *
+   * @returns The description.
+   */
   override toString(): string {
     return `<Value(${this.#tc}, ${this.#cell[0]})>`;
   }

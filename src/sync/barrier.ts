@@ -105,7 +105,14 @@ export class Barrier {
   #a: SharedInt32;
   #timeout: number | undefined;
 
-  /** Creates a barrier for `parties` processes; `timeout` is the default of `wait`. */
+  /**
+   * Creates a barrier for `parties` processes; `timeout` is the default of `wait`.
+   *
+   * @param parties How many processes must call `wait` before all pass, an integer >= 1.
+   * @param options `timeout`: the default timeout of `wait`, in milliseconds.
+   * @throws {RangeError} If `parties` is not an integer >= 1.
+   * @throws {TypeError} If `options.timeout` is neither `undefined` nor a number.
+   */
   constructor(parties: number, options: BarrierOptions = {}) {
     if (adopted) {
       ({ a: this.#a, timeout: this.#timeout } = adopted);
@@ -124,13 +131,29 @@ export class Barrier {
    * Waits until all parties have called `wait`, at most `timeout` ms (default: the
    * barrier's). Resolves this party's index; rejects with `BrokenBarrierError` if the
    * barrier is or becomes broken (a timeout breaks it).
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` uses the barrier's
+   *   default (itself `undefined`: as long as it takes).
+   * @returns A promise that resolves to this party's index, from `0` to `parties - 1`.
+   * @throws {BrokenBarrierError} If the barrier is broken, or is broken, reset or
+   *   times out while waiting.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   wait(timeout?: number): Promise<number> {
     const ms = checkTimeout(timeout, "Barrier.wait()") ?? this.#timeout;
     return runAsync(waitSteps(this.#a, ms));
   }
 
-  /** Like {@linkcode Barrier.wait}, blocking the thread. */
+  /**
+   * Like {@linkcode Barrier.wait}, blocking the thread.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` uses the barrier's
+   *   default (itself `undefined`: as long as it takes).
+   * @returns This party's index, from `0` to `parties - 1`.
+   * @throws {BrokenBarrierError} If the barrier is broken, or is broken, reset or
+   *   times out while waiting.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   waitSync(timeout?: number): number {
     const ms = checkTimeout(timeout, "Barrier.waitSync()") ?? this.#timeout;
     return runSync(waitSteps(this.#a, ms));
@@ -167,7 +190,11 @@ export class Barrier {
     return Atomics.load(this.#a, STATE) === BROKEN;
   }
 
-  /** Describes the barrier: `<Barrier(waiters=1/3)>`. */
+  /**
+   * Describes the barrier: `<Barrier(waiters=1/3)>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<Barrier(${this.broken ? "broken, " : ""}waiters=${this.nWaiting}/${this.parties})>`;
   }

@@ -90,7 +90,12 @@ export class Condition {
   #core: LockCore;
   #guard: Disposable = guardOf(this);
 
-  /** Creates a condition over `lock` (a Lock or RLock; default a new RLock). */
+  /**
+   * Creates a condition over `lock` (a Lock or RLock; default a new RLock).
+   *
+   * @param lock The lock to use; a new {@linkcode RLock} if omitted.
+   * @throws {TypeError} If `lock` is not a `Lock` or `RLock` of this package.
+   */
   constructor(lock?: Lock | RLock) {
     if (adopted) {
       ({ a: this.#a, lock } = adopted);
@@ -108,32 +113,66 @@ export class Condition {
     this.#core = core;
   }
 
-  /** Acquires the underlying lock (see `Lock.acquire`). */
+  /**
+   * Acquires the underlying lock (see `Lock.acquire`).
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once the lock is held, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   acquire(timeout?: number): Promise<boolean> {
     return this.#lock.acquire(timeout);
   }
 
-  /** Acquires the underlying lock, blocking (see `Lock.acquireSync`). */
+  /**
+   * Acquires the underlying lock, blocking (see `Lock.acquireSync`).
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` once the lock is held, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   acquireSync(timeout?: number): boolean {
     return this.#lock.acquireSync(timeout);
   }
 
-  /** Releases the underlying lock. */
+  /**
+   * Releases the underlying lock.
+   *
+   * @throws {ProcessError} If the lock is not locked (for an `RLock`: not held by this process).
+   */
   release(): void {
     this.#lock.release();
   }
 
-  /** Acquires the lock and resolves to a guard that releases it: `using _ = await cond.lock();`. */
+  /**
+   * Acquires the lock and resolves to a guard that releases it: `using _ = await cond.lock();`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to a `Disposable` that releases the lock.
+   * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   lock(timeout?: number): Promise<Disposable> {
     return lockGuard(this, "Condition's lock", this.#guard, timeout);
   }
 
-  /** Acquires the lock (blocking) and returns a guard that releases it. */
+  /**
+   * Acquires the lock (blocking) and returns a guard that releases it.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A `Disposable` that releases the lock.
+   * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   lockSync(timeout?: number): Disposable {
     return lockGuardSync(this, "Condition's lock", this.#guard, timeout);
   }
 
-  /** The lock this condition uses. */
+  /**
+   * The lock this condition uses.
+   *
+   * @returns The `Lock` or `RLock` given to the constructor, or the one it created.
+   */
   getLock(): Lock | RLock {
     return this.#lock;
   }
@@ -162,6 +201,12 @@ export class Condition {
    * Releases the lock, waits until notified or `timeout` ms pass, and takes the lock
    * again. Resolves `true` if notified, `false` on timeout. Throws `ProcessError` if
    * this process does not hold the lock.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` if notified, `false` on timeout.
+   * @throws {ProcessError} If this process does not hold the lock, or more than 1024
+   *   waiters are queued.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   async wait(timeout?: number): Promise<boolean> {
     const ms = checkTimeout(timeout, "Condition.wait()");
@@ -176,7 +221,15 @@ export class Condition {
     return this.#settle(t, woken);
   }
 
-  /** Like {@linkcode Condition.wait}, blocking the thread. */
+  /**
+   * Like {@linkcode Condition.wait}, blocking the thread.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` if notified, `false` on timeout.
+   * @throws {ProcessError} If this process does not hold the lock, or more than 1024
+   *   waiters are queued.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   waitSync(timeout?: number): boolean {
     const ms = checkTimeout(timeout, "Condition.waitSync()");
     const t = this.#enqueue("wait");
@@ -193,6 +246,13 @@ export class Condition {
   /**
    * Waits until `predicate()` is true (checked with the lock held), at most `timeout`
    * ms in all. Resolves the predicate's last result.
+   *
+   * @param predicate Called with the lock held; waiting ends when it returns a truthy value.
+   * @param timeout How long to wait in all, in milliseconds; `undefined` waits as long as
+   *   it takes, `0` or less only checks `predicate` once.
+   * @returns A promise that resolves to the last value `predicate` returned (falsy on timeout).
+   * @throws {ProcessError} If it has to wait and this process does not hold the lock.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   async waitFor<T>(predicate: () => T, timeout?: number): Promise<T> {
     const deadline = deadlineOf(checkTimeout(timeout, "Condition.waitFor()"));
@@ -206,7 +266,16 @@ export class Condition {
     return result;
   }
 
-  /** Like {@linkcode Condition.waitFor}, blocking the thread. */
+  /**
+   * Like {@linkcode Condition.waitFor}, blocking the thread.
+   *
+   * @param predicate Called with the lock held; waiting ends when it returns a truthy value.
+   * @param timeout How long to wait in all, in milliseconds; `undefined` waits as long as
+   *   it takes, `0` or less only checks `predicate` once.
+   * @returns The last value `predicate` returned (falsy on timeout).
+   * @throws {ProcessError} If it has to wait and this process does not hold the lock.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   waitForSync<T>(predicate: () => T, timeout?: number): T {
     const deadline = deadlineOf(checkTimeout(timeout, "Condition.waitForSync()"));
     let result = predicate();
@@ -222,6 +291,10 @@ export class Condition {
   /**
    * Wakes up to `n` waiting processes (default 1): exactly `n` when at least `n` wait.
    * The lock must be held.
+   *
+   * @param n How many waiters to wake, a number >= 0 (`Infinity` wakes all).
+   * @throws {RangeError} If `n` is not a number >= 0.
+   * @throws {ProcessError} If this process does not hold the lock.
    */
   notify(n: number = 1): void {
     if (typeof n !== "number" || Number.isNaN(n) || n < 0) {
@@ -244,12 +317,20 @@ export class Condition {
     Atomics.notify(a, GRANTED);
   }
 
-  /** Wakes every waiting process. The lock must be held. */
+  /**
+   * Wakes every waiting process. The lock must be held.
+   *
+   * @throws {ProcessError} If this process does not hold the lock.
+   */
   notifyAll(): void {
     this.notify(Infinity);
   }
 
-  /** Describes the condition and its lock. */
+  /**
+   * Describes the condition and its lock.
+   *
+   * @returns The description, e.g. `<Condition(<RLock(unlocked)>, waiters=0)>`.
+   */
   toString(): string {
     const a = this.#a;
     return `<Condition(${this.#lock}, waiters=${(a[ENQ] - a[GRANTED]) | 0})>`;

@@ -52,7 +52,11 @@ export class Event {
     adopted = null;
   }
 
-  /** Whether the flag is set. */
+  /**
+   * Whether the flag is set.
+   *
+   * @returns `true` if the flag is set.
+   */
   isSet(): boolean {
     return Atomics.load(this.#a, 0) === 1;
   }
@@ -71,18 +75,33 @@ export class Event {
   /**
    * Waits until the flag is set, at most `timeout` ms. Resolves `true` if it is set,
    * `false` on timeout.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once the flag is set, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number (not checked
+   *   when the flag is already set).
    */
   wait(timeout?: number): Promise<boolean> {
     if (this.isSet()) return Promise.resolve(true);
     return runAsync(waitSteps(this.#a, checkTimeout(timeout, "Event.wait()")));
   }
 
-  /** Like {@linkcode Event.wait}, blocking the thread. */
+  /**
+   * Like {@linkcode Event.wait}, blocking the thread.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` once the flag is set, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   waitSync(timeout?: number): boolean {
     return runSync(waitSteps(this.#a, checkTimeout(timeout, "Event.waitSync()")));
   }
 
-  /** Describes the event: `<Event(set)>` or `<Event(unset)>`. */
+  /**
+   * Describes the event: `<Event(set)>` or `<Event(unset)>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<Event(${this.isSet() ? "set" : "unset"})>`;
   }

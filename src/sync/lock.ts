@@ -78,26 +78,44 @@ export class Lock {
   /**
    * Acquires the lock, waiting at most `timeout` ms (`undefined`: as long as it
    * takes). Resolves `true` once held, `false` on timeout.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once the lock is held, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   acquire(timeout?: number): Promise<boolean> {
     if (timeout !== undefined) checkTimeout(timeout, "Lock.acquire()");
     return mutex(this.#a, 0, timeout);
   }
 
-  /** Like {@linkcode Lock.acquire}, blocking the thread. Returns `true` once held. */
+  /**
+   * Like {@linkcode Lock.acquire}, blocking the thread. Returns `true` once held.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` once the lock is held, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   acquireSync(timeout?: number): boolean {
     if (timeout !== undefined) checkTimeout(timeout, "Lock.acquireSync()");
     return mutexSync(this.#a, 0, timeout);
   }
 
-  /** Releases the lock (any process may). Throws `ProcessError` if it is not locked. */
+  /**
+   * Releases the lock (any process may). Throws `ProcessError` if it is not locked.
+   *
+   * @throws {ProcessError} If the lock is not locked.
+   */
   release(): void {
     const a = this.#a;
     if (Atomics.load(a, 0) === 0) throw notHeld("Lock", "it is not locked; call acquire() first");
     unlockMutex(a, 0);
   }
 
-  /** Whether some live process holds the lock. */
+  /**
+   * Whether some live process holds the lock.
+   *
+   * @returns `true` if a live process holds the lock.
+   */
   locked(): boolean {
     const holder = mutexHolder(this.#a, 0);
     return holder !== 0 && pidAlive(holder);
@@ -106,6 +124,11 @@ export class Lock {
   /**
    * Acquires the lock and resolves to a guard that releases it: `using _ = await
    * lock.lock();`. Rejects with `TimeoutError` if `timeout` ms pass first.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to a `Disposable` that releases the lock.
+   * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   lock(timeout?: number): Promise<Disposable> {
     return lockGuard(this, TYPE, this.#guard, timeout);
@@ -114,12 +137,21 @@ export class Lock {
   /**
    * Acquires the lock (blocking) and returns a guard that releases it:
    * `using _ = lock.lockSync();`. Throws `TimeoutError` if `timeout` ms pass first.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A `Disposable` that releases the lock.
+   * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   lockSync(timeout?: number): Disposable {
     return lockGuardSync(this, TYPE, this.#guard, timeout);
   }
 
-  /** Describes the lock and its holder: `<Lock(owner=1234)>` or `<Lock(unlocked)>`. */
+  /**
+   * Describes the lock and its holder: `<Lock(owner=1234)>` or `<Lock(unlocked)>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     const holder = mutexHolder(this.#a, 0);
     return `<Lock(${holder === 0 ? "unlocked" : `owner=${holder}`})>`;

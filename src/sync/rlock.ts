@@ -64,6 +64,10 @@ export class RLock {
   /**
    * Acquires the lock (again, if this process holds it), waiting at most `timeout`
    * ms. Resolves `true` once held, `false` on timeout.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once the lock is held, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   async acquire(timeout?: number): Promise<boolean> {
     if (timeout !== undefined) checkTimeout(timeout, "RLock.acquire()");
@@ -77,7 +81,13 @@ export class RLock {
     return true;
   }
 
-  /** Like {@linkcode RLock.acquire}, blocking the thread. */
+  /**
+   * Like {@linkcode RLock.acquire}, blocking the thread.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` once the lock is held, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   acquireSync(timeout?: number): boolean {
     if (timeout !== undefined) checkTimeout(timeout, "RLock.acquireSync()");
     const a = this.#a;
@@ -93,6 +103,8 @@ export class RLock {
   /**
    * Releases one level; the last release frees the lock. Throws `ProcessError` when
    * this process does not hold it.
+   *
+   * @throws {ProcessError} If the lock is unlocked or held by another process.
    */
   release(): void {
     const a = this.#a;
@@ -108,23 +120,45 @@ export class RLock {
     if (--a[COUNT] === 0) unlockMutex(a, 0);
   }
 
-  /** Whether some live process holds the lock. */
+  /**
+   * Whether some live process holds the lock.
+   *
+   * @returns `true` if a live process holds the lock.
+   */
   locked(): boolean {
     const holder = mutexHolder(this.#a, 0);
     return holder !== 0 && pidAlive(holder);
   }
 
-  /** Acquires and resolves to a guard that releases: `using _ = await lock.lock();`. */
+  /**
+   * Acquires and resolves to a guard that releases: `using _ = await lock.lock();`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to a `Disposable` that releases one level.
+   * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   lock(timeout?: number): Promise<Disposable> {
     return lockGuard(this, TYPE, this.#guard, timeout);
   }
 
-  /** Acquires (blocking) and returns a guard that releases: `using _ = lock.lockSync();`. */
+  /**
+   * Acquires (blocking) and returns a guard that releases: `using _ = lock.lockSync();`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A `Disposable` that releases one level.
+   * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   lockSync(timeout?: number): Disposable {
     return lockGuardSync(this, TYPE, this.#guard, timeout);
   }
 
-  /** Describes the lock: `<RLock(owner=1234, count=2)>` or `<RLock(unlocked)>`. */
+  /**
+   * Describes the lock: `<RLock(owner=1234, count=2)>` or `<RLock(unlocked)>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     const holder = mutexHolder(this.#a, 0);
     return holder === 0 ? "<RLock(unlocked)>" : `<RLock(owner=${holder}, count=${this.#a[COUNT]})>`;

@@ -118,7 +118,12 @@ export class Semaphore {
   #a: SharedInt32;
   #guard: Disposable = guardOf(this);
 
-  /** Creates a semaphore with `value` permits (default 1). */
+  /**
+   * Creates a semaphore with `value` permits (default 1).
+   *
+   * @param value The initial number of permits, an integer from 0 to 2³¹ − 1.
+   * @throws {RangeError} If `value` is not such an integer.
+   */
   constructor(value: number = 1) {
     if (adopted) {
       this.#a = adopted;
@@ -134,12 +139,22 @@ export class Semaphore {
   /**
    * Takes a permit, waiting at most `timeout` ms for one. Resolves `true` once taken,
    * `false` on timeout.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once a permit is taken, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   acquire(timeout?: number): Promise<boolean> {
     return runAsync(acquireSteps(this.#a, checkTimeout(timeout, `${this.#kind}.acquire()`)));
   }
 
-  /** Like {@linkcode Semaphore.acquire}, blocking the thread. */
+  /**
+   * Like {@linkcode Semaphore.acquire}, blocking the thread.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` once a permit is taken, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   acquireSync(timeout?: number): boolean {
     return runSync(acquireSteps(this.#a, checkTimeout(timeout, `${this.#kind}.acquireSync()`)));
   }
@@ -147,6 +162,8 @@ export class Semaphore {
   /**
    * Gives a permit back, waking one waiter. A `BoundedSemaphore` throws
    * `ProcessError` when that would exceed its initial value.
+   *
+   * @throws {ProcessError} On a `BoundedSemaphore` whose value is already its initial value.
    */
   release(): void {
     const a = this.#a;
@@ -166,17 +183,35 @@ export class Semaphore {
     }
   }
 
-  /** The number of free permits. */
+  /**
+   * The number of free permits.
+   *
+   * @returns The number of free permits.
+   */
   getValue(): number {
     return Atomics.load(this.#a, VALUE);
   }
 
-  /** Takes a permit and resolves to a guard that gives it back: `using _ = await sem.lock();`. */
+  /**
+   * Takes a permit and resolves to a guard that gives it back: `using _ = await sem.lock();`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to a `Disposable` that releases the permit.
+   * @throws {TimeoutError} If no permit is taken within `timeout` ms.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   lock(timeout?: number): Promise<Disposable> {
     return lockGuard(this, this.#kind, this.#guard, timeout);
   }
 
-  /** Takes a permit (blocking) and returns a guard that gives it back: `using _ = sem.lockSync();`. */
+  /**
+   * Takes a permit (blocking) and returns a guard that gives it back: `using _ = sem.lockSync();`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A `Disposable` that releases the permit.
+   * @throws {TimeoutError} If no permit is taken within `timeout` ms.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   lockSync(timeout?: number): Disposable {
     return lockGuardSync(this, this.#kind, this.#guard, timeout);
   }
@@ -185,7 +220,11 @@ export class Semaphore {
     return this.#a[BOUND] ? "BoundedSemaphore" : "Semaphore";
   }
 
-  /** Describes the semaphore: `<Semaphore(value=2)>`. */
+  /**
+   * Describes the semaphore: `<Semaphore(value=2)>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<${this.#kind}(value=${this.getValue()})>`;
   }
@@ -215,7 +254,12 @@ export class Semaphore {
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
-  /** Creates a bounded semaphore with `value` permits (default 1). */
+  /**
+   * Creates a bounded semaphore with `value` permits (default 1).
+   *
+   * @param value The initial (and maximum) number of permits, an integer from 0 to 2³¹ − 1.
+   * @throws {RangeError} If `value` is not such an integer.
+   */
   constructor(value: number = 1) {
     super(value);
   }
