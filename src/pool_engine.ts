@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { packBatch, type PackedBatch, unpackBatch } from "./batch_codec.ts";
 import { cloneError, decode, describe, encode } from "./codec.ts";
 import { BrokenProcessPool, type ErrorData, errorFromData, Full, ProcessError } from "./errors.ts";
 import {
@@ -34,6 +35,7 @@ import {
   RESULT_ERROR,
   RESULT_NUMBER,
   RESULT_NUMBERS,
+  RESULT_PACKED,
   RESULT_STRIDE,
   RESULT_VALUE,
   SLOT_DONE,
@@ -766,6 +768,7 @@ export class PoolEngine {
       if (status === RESULT_NUMBER) value = meta[i + 2];
       else if (status === RESULT_VALUE) value = data[d++];
       else if (status === RESULT_NUMBERS) value = new Float64Array(data[d++] as ArrayBuffer); // stay packed
+      else if (status === RESULT_PACKED) value = unpackBatch(data[d++] as PackedBatch);
       else if (status === RESULT_ERROR) {
         ok = false;
         value = errorFromData(data[d++] as ErrorData);
@@ -1008,7 +1011,9 @@ export class PoolEngine {
         for (let i = 0; i < args.length; i++) meta.push(args[i]);
       } else {
         meta.push(task.id, f.id, task.kind, 0);
-        data.push(task.payload instanceof Float64Array ? task.payload.buffer : task.payload);
+        const p = task.payload;
+        // A map chunk travels packed (one clone of a few buffers, not one per item).
+        data.push(p instanceof Float64Array ? p.buffer : task.kind >= KIND_MAP ? packBatch(p as unknown[]) ?? p : p);
       }
       sent.push(task);
     }
