@@ -167,7 +167,11 @@ function versus(ourMs: number, theirMs: number | string | null | undefined, name
   if (typeof theirMs === "string") return `  ${theirMs}`;
   if (typeof theirMs !== "number") return `  ${name}: not measured (python3 missing?)`;
   const r = theirMs / ourMs;
-  return line(name, theirMs, r >= 1 ? `ours ${r.toFixed(2)}x faster` : `${name.split(" ")[0]} ${(1 / r).toFixed(2)}x faster`);
+  return line(
+    name,
+    theirMs,
+    r >= 1 ? `ours ${r.toFixed(2)}x faster` : `${name.split(" ")[0]} ${(1 / r).toFixed(2)}x faster`,
+  );
 }
 
 if (import.meta.main) {

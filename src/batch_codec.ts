@@ -28,6 +28,8 @@ const T_NUMBER = 4;
 const T_STRING = 5;
 const T_BIGINT = 6;
 const T_JSON = 7;
+/** Not an item's tag: the batch holds objects of one shape, or arrays of one length, by columns. */
+const T_SHAPED = 8;
 
 /** Nesting depth beyond which objects are left to structured clone. */
 const MAX_DEPTH = 64;
@@ -51,11 +53,16 @@ export interface PackedBatch {
   lens: ArrayBuffer | null;
   /** The object items as one JSON array. */
   json: string | null;
+  /** When `u` is `T_SHAPED`: the keys of every object, or `null` for arrays. */
+  keys: string[] | null;
+  /** When `u` is `T_SHAPED`: one packed batch per key (or array index). */
+  cols: PackedBatch[] | null;
 }
 
 /** True for a {@linkcode PackedBatch} (a plain object, where an unpacked batch is an array). */
 export function isPackedBatch(v: unknown): v is PackedBatch {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as PackedBatch).u === "number" &&
+  return typeof v === "object" && v !== null && !Array.isArray(v) &&
+    typeof (v as PackedBatch).u === "number" &&
     typeof (v as PackedBatch).strs === "string";
 }
 
@@ -66,6 +73,58 @@ export function isPackedBatch(v: unknown): v is PackedBatch {
 export function packBatch(items: ArrayLike<unknown>): PackedBatch | null {
   const n = items.length;
   if (n < MIN_PACKED) return null;
+  const first = items[0];
+  if (typeof first === "object" && first !== null) {
+    const shaped = packShaped(items, n);
+    if (shaped !== null) return shaped;
+  }
+  return pack(items, n);
+}
+
+function batch(n: number, u: number): PackedBatch {
+  return { n, u, tags: null, nums: null, strs: "", lens: null, json: null, keys: null, cols: null };
+}
+
+function tagOf(v: null | undefined | boolean): number {
+  return v === null ? T_NULL : v === undefined ? T_UNDEFINED : v ? T_TRUE : T_FALSE;
+}
+
+function pack(items: ArrayLike<unknown>, n: number): PackedBatch | null {
+  const first = items[0];
+  if (first === null || first === undefined || typeof first === "boolean") {
+    let i = 1;
+    while (i < n && items[i] === first) i++;
+    if (i === n) return batch(n, tagOf(first)); // all alike: the tag says it all
+  } else if (typeof first === "number") {
+    const nums = new Float64Array(n);
+    let i = 0;
+    for (; i < n; i++) {
+      const v = items[i];
+      if (typeof v !== "number") break;
+      nums[i] = v;
+    }
+    if (i === n) {
+      const p = batch(n, T_NUMBER);
+      p.nums = nums.buffer;
+      return p;
+    }
+  } else if (typeof first === "string") {
+    const lens = new Uint32Array(n);
+    const strs: string[] = [];
+    let i = 0;
+    for (; i < n; i++) {
+      const v = items[i];
+      if (typeof v !== "string") break;
+      strs.push(v);
+      lens[i] = v.length;
+    }
+    if (i === n) {
+      const p = batch(n, T_STRING);
+      p.strs = strs.join("");
+      p.lens = lens.buffer;
+      return p;
+    }
+  }
   const tags = new Uint8Array(n);
   const nums: number[] = [];
   const strs: string[] = [];
@@ -118,15 +177,74 @@ export function packBatch(items: ArrayLike<unknown>): PackedBatch | null {
       break;
     }
   }
-  return {
-    n,
-    u,
-    tags: u === -1 ? tags.buffer : null,
-    nums: nums.length > 0 ? new Float64Array(nums).buffer : null,
-    strs: strs.length > 0 ? strs.join("") : "",
-    lens: lens.length > 0 ? new Uint32Array(lens).buffer : null,
-    json: objs.length > 0 ? JSON.stringify(objs) : null,
-  };
+  const p = batch(n, u);
+  if (u === -1) p.tags = tags.buffer;
+  if (nums.length > 0) p.nums = new Float64Array(nums).buffer;
+  if (strs.length > 0) {
+    p.strs = strs.join("");
+    p.lens = new Uint32Array(lens).buffer;
+  }
+  if (objs.length > 0) p.json = JSON.stringify(objs);
+  return p;
+}
+
+/** Widest object or array packed by columns. */
+const MAX_WIDTH = 32;
+
+function isPrimitive(v: unknown): boolean {
+  const t = typeof v;
+  return v === null || (t !== "object" && t !== "function" && t !== "symbol");
+}
+
+/**
+ * Objects of one shape (the same keys in the same order, plain prototype) or arrays
+ * of one length, all of primitive values, packed by columns: a batch per key.
+ * `null` when the items are not all so.
+ */
+function packShaped(items: ArrayLike<unknown>, n: number): PackedBatch | null {
+  const first = items[0] as object;
+  const array = Array.isArray(first);
+  const keys = array ? null : Object.keys(first);
+  const width = array ? first.length : keys!.length;
+  if (width === 0 || width > MAX_WIDTH || (keys !== null && keys.includes("__proto__"))) return null;
+  const cols: unknown[][] = [];
+  for (let j = 0; j < width; j++) cols.push(new Array(n));
+  const seen = new Set<object>(); // an object reached twice stays one object: not packed
+  for (let i = 0; i < n; i++) {
+    const o = items[i] as Record<string, unknown>;
+    if (typeof o !== "object" || o === null || seen.add(o).size !== i + 1) return null;
+    if (array) {
+      if (!Array.isArray(o) || o.length !== width) return null;
+      for (let j = 0; j < width; j++) {
+        const v = o[j];
+        if (!isPrimitive(v) || (v === undefined && !(j in o))) return null; // a hole
+        cols[j][i] = v;
+      }
+      if (Object.keys(o).length !== width) return null; // named properties besides the items
+    } else {
+      const proto = Object.getPrototypeOf(o);
+      if (proto !== Object.prototype && proto !== null) return null;
+      // Own enumerable keys, as Object.keys (the prototype, plain, has none of its own).
+      let j = 0;
+      for (const k in o) {
+        if (j === width || k !== keys![j]) return null;
+        const v = o[k];
+        if (!isPrimitive(v)) return null;
+        cols[j++][i] = v;
+      }
+      if (j !== width) return null;
+    }
+  }
+  const packed: PackedBatch[] = [];
+  for (let j = 0; j < width; j++) {
+    const c = pack(cols[j], n);
+    if (c === null) return null;
+    packed.push(c);
+  }
+  const p = batch(n, T_SHAPED);
+  p.keys = keys;
+  p.cols = packed;
+  return p;
 }
 
 /** True when JSON gives `v` back exactly as structured clone would. */
@@ -145,8 +263,8 @@ function jsonValue(v: unknown, seen: Set<object>, depth: number): boolean {
 }
 
 function jsonObject(v: object, seen: Set<object>, depth: number): boolean {
-  if (depth > MAX_DEPTH || seen.has(v)) return false;
-  seen.add(v);
+  const size = seen.size;
+  if (depth > MAX_DEPTH || seen.add(v).size === size) return false; // reached twice
   if (Array.isArray(v)) {
     const n = v.length;
     for (let i = 0; i < n; i++) if (!jsonValue(v[i], seen, depth)) return false; // holes read undefined
@@ -165,6 +283,7 @@ function jsonObject(v: object, seen: Set<object>, depth: number): boolean {
 /** The items of a packed batch, as an array like structured clone's. */
 export function unpackBatch(p: PackedBatch): unknown[] {
   const n = p.n;
+  if (p.u === T_SHAPED) return unpackShaped(p);
   const out = new Array(n);
   switch (p.u) {
     case T_UNDEFINED:
@@ -215,5 +334,32 @@ export function unpackBatch(p: PackedBatch): unknown[] {
         out[i] = objs![oi++];
     }
   }
+  return out;
+}
+
+/** Makers of objects of one shape (or arrays of one length) from columns, by shape. */
+const makers = new Map<string, (cols: unknown[][], i: number) => unknown>();
+
+function maker(keys: string[] | null, width: number): (cols: unknown[][], i: number) => unknown {
+  const id = keys === null ? `[${width}` : JSON.stringify(keys);
+  let make = makers.get(id);
+  if (make === undefined) {
+    // A literal builds an object (or array) far faster than adding its properties one by one.
+    const parts: string[] = [];
+    for (let j = 0; j < width; j++) {
+      parts.push(`${keys === null ? "" : `${JSON.stringify(keys[j])}: `}c[${j}][i]`);
+    }
+    const body = keys === null ? `[${parts.join(", ")}]` : `{ ${parts.join(", ")} }`;
+    make = new Function("c", "i", `return ${body};`) as (cols: unknown[][], i: number) => unknown;
+    if (makers.size < 256) makers.set(id, make);
+  }
+  return make;
+}
+
+function unpackShaped(p: PackedBatch): unknown[] {
+  const cols = p.cols!.map(unpackBatch);
+  const make = maker(p.keys, cols.length);
+  const out = new Array(p.n);
+  for (let i = 0; i < p.n; i++) out[i] = make(cols, i);
   return out;
 }

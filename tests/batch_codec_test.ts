@@ -43,21 +43,38 @@ const CASES: [string, unknown[]][] = [
   ["Maps and Sets", batch(new Map([[1, { a: 2 }]]), new Set([1, "2"]))],
   ["typed arrays", batch(new Uint8Array([1, 2]), { b: new Float64Array([1.5]) })],
   ["an object reached twice", batch(shared, shared, [shared])],
-  ["a cycle", (() => {
-    const a: unknown[] = [1];
-    a.push(a);
-    return batch(a);
-  })()],
-  ["objects with symbol and non-enumerable keys", batch(
-    Object.defineProperty({ [Symbol("s")]: 1, a: 1 }, "hidden", { value: 2, enumerable: false }),
-  )],
+  [
+    "a cycle",
+    (() => {
+      const a: unknown[] = [1];
+      a.push(a);
+      return batch(a);
+    })(),
+  ],
+  [
+    "objects with symbol and non-enumerable keys",
+    batch(
+      Object.defineProperty({ [Symbol("s")]: 1, a: 1 }, "hidden", { value: 2, enumerable: false }),
+    ),
+  ],
   ["integer-like keys in objects", batch({ b: 1, 2: "two", 1: "one", a: 3 })],
-  ["deep nesting", batch((() => {
-    let v: unknown = "leaf";
-    for (let i = 0; i < 100; i++) v = [v];
-    return v;
-  })())],
-  ["class instances", batch(new (class Point { x = 1; })(), new Error("e"))],
+  [
+    "deep nesting",
+    batch((() => {
+      let v: unknown = "leaf";
+      for (let i = 0; i < 100; i++) v = [v];
+      return v;
+    })()),
+  ],
+  [
+    "class instances",
+    batch(
+      new (class Point {
+        x = 1;
+      })(),
+      new Error("e"),
+    ),
+  ],
 ];
 
 /** Deep equality that also tells -0 from 0, lone surrogates, holes, prototypes and shared references. */
@@ -75,10 +92,15 @@ function sameAsClone(got: unknown, want: unknown): void {
     }
     gs.set(w, g);
     assert.equal(Object.getPrototypeOf(g), Object.getPrototypeOf(w), `${path}: prototype`);
-    assert.deepEqual(Reflect.ownKeys(g as object).filter((k) => typeof k === "string"),
-      Reflect.ownKeys(w as object).filter((k) => typeof k === "string"), `${path}: keys`);
+    assert.deepEqual(
+      Reflect.ownKeys(g as object).filter((k) => typeof k === "string"),
+      Reflect.ownKeys(w as object).filter((k) => typeof k === "string"),
+      `${path}: keys`,
+    );
     if (w instanceof Map || w instanceof Set || ArrayBuffer.isView(w) || w instanceof Date) return;
-    for (const k of Object.keys(w)) walk((g as Record<string, unknown>)[k], (w as Record<string, unknown>)[k], gs, `${path}.${k}`);
+    for (const k of Object.keys(w)) {
+      walk((g as Record<string, unknown>)[k], (w as Record<string, unknown>)[k], gs, `${path}.${k}`);
+    }
   };
   walk(got, want, new Map(), "items");
 }
@@ -99,23 +121,35 @@ test("packed batches come back exactly as structured clone delivers them", () =>
 
 test("the common shapes are packed; what JSON would change is left to structured clone", () => {
   const packs = (items: unknown[]) => packBatch(items) !== null;
-  for (const name of ["strings", "null only", "bigints", "plain objects", "small arrays", "a mix", "nested arrays"]) {
+  for (
+    const name of [
+      "strings",
+      "null only",
+      "bigints",
+      "plain objects",
+      "small arrays",
+      "a mix",
+      "nested arrays",
+    ]
+  ) {
     assert.ok(packs(CASES.find(([n]) => n === name)![1]), name);
   }
-  for (const name of [
-    "objects with -0 inside",
-    "objects with NaN inside",
-    "undefined inside arrays and objects",
-    "sparse arrays",
-    "arrays with named properties",
-    "objects with a __proto__ key",
-    "Dates",
-    "Maps and Sets",
-    "typed arrays",
-    "an object reached twice",
-    "a cycle",
-    "class instances",
-  ]) {
+  for (
+    const name of [
+      "objects with -0 inside",
+      "objects with NaN inside",
+      "undefined inside arrays and objects",
+      "sparse arrays",
+      "arrays with named properties",
+      "objects with a __proto__ key",
+      "Dates",
+      "Maps and Sets",
+      "typed arrays",
+      "an object reached twice",
+      "a cycle",
+      "class instances",
+    ]
+  ) {
     assert.ok(!packs(CASES.find(([n]) => n === name)![1]), name);
   }
   assert.equal(packBatch([1, 2, 3]), null, "a few items are not worth packing");
@@ -147,7 +181,10 @@ test("Pool.map, starmap and imap carry every kind there and back unchanged", asy
 
 test("a map's results of each kind come back unchanged (results are packed too)", async () => {
   await using pool = new mp.Pool(2);
-  const items = Array.from({ length: 5000 }, (_, i) => [null, `s${i}`, { id: i }, [i], 10n ** BigInt(i % 30), i % 2 === 0, undefined][i % 7]);
+  const items = Array.from(
+    { length: 5000 },
+    (_, i) => [null, `s${i}`, { id: i }, [i], 10n ** BigInt(i % 30), i % 2 === 0, undefined][i % 7],
+  );
   const got = await pool.map(echo, items);
   assert.deepStrictEqual(got.map((x) => (x as unknown[])[0]), items);
   assert.deepStrictEqual(await pool.apply(echo, items), items); // an array result of many items
