@@ -910,7 +910,10 @@ export class PoolEngine {
     if (ready.length === 0) return;
     ready.sort((a, b) => a.inflight.size - b.inflight.size); // idle workers first
     // Slow tasks go one at a time; fast ones in two batches (taken back if they end up stuck).
-    const window = this.#avgMs >= BATCH_TARGET_MS ? 1 : 2 * this.#batchSize();
+    // A map's chunks go two at a time at least: a worker then starts the next chunk while
+    // the results of the last one travel back (chunks are slow by design, not stuck).
+    const chunks = this.#pending.size > 0 && this.#pending.peek().kind >= KIND_MAP;
+    const window = this.#avgMs >= BATCH_TARGET_MS ? (chunks ? 2 : 1) : 2 * this.#batchSize();
     let live = 0;
     let held = 0;
     for (const w of this.#workers) {
@@ -1013,7 +1016,9 @@ export class PoolEngine {
         meta.push(task.id, f.id, task.kind, 0);
         const p = task.payload;
         // A map chunk travels packed (one clone of a few buffers, not one per item).
-        data.push(p instanceof Float64Array ? p.buffer : task.kind >= KIND_MAP ? packBatch(p as unknown[]) ?? p : p);
+        data.push(
+          p instanceof Float64Array ? p.buffer : task.kind >= KIND_MAP ? packBatch(p as unknown[]) ?? p : p,
+        );
       }
       sent.push(task);
     }
