@@ -8,7 +8,10 @@
  * - the numbers in one `Float64Array` (exact, `-0` and `NaN` included);
  * - the strings (and bigints, as decimals) joined in one string with their lengths in
  *   a `Uint32Array` (JavaScript strings, so lone surrogates survive);
- * - the plain objects and arrays as one JSON text, only when JSON gives back exactly
+ * - plain objects of a few shapes (the same keys in the same order) and arrays of a few
+ *   lengths, holding primitives only, by columns: one such batch per key, rebuilt by
+ *   an object literal per shape;
+ * - other plain objects and arrays as one JSON text, only when JSON gives back exactly
  *   what structured clone would (finite numbers but `-0`, no `undefined`, no holes, no
  *   extra array properties, no `__proto__` key, no object reached twice, plain
  *   prototypes only).
@@ -30,6 +33,8 @@ const T_BIGINT = 6;
 const T_JSON = 7;
 /** Not an item's tag: the batch holds objects of one shape, or arrays of one length, by columns. */
 const T_SHAPED = 8;
+/** Not an item's tag: the batch holds objects of a few shapes, by shape (see `packGroups`). */
+const T_GROUPS = 9;
 
 /** Nesting depth beyond which objects are left to structured clone. */
 const MAX_DEPTH = 64;
@@ -55,7 +60,10 @@ export interface PackedBatch {
   json: string | null;
   /** When `u` is `T_SHAPED`: the keys of every object, or `null` for arrays. */
   keys: string[] | null;
-  /** When `u` is `T_SHAPED`: one packed batch per key (or array index). */
+  /**
+   * When `u` is `T_SHAPED`: one packed batch per key (or array index); `T_GROUPS`: one
+   * per shape; otherwise the object items, when not in `json`.
+   */
   cols: PackedBatch[] | null;
 }
 
@@ -130,7 +138,6 @@ function pack(items: ArrayLike<unknown>, n: number): PackedBatch | null {
   const strs: string[] = [];
   const lens: number[] = [];
   const objs: unknown[] = [];
-  let seen: Set<object> | null = null;
   for (let i = 0; i < n; i++) {
     const v = items[i];
     switch (typeof v) {
@@ -161,8 +168,6 @@ function pack(items: ArrayLike<unknown>, n: number): PackedBatch | null {
           tags[i] = T_NULL;
           break;
         }
-        seen ??= new Set();
-        if (!jsonObject(v, seen, 0)) return null;
         tags[i] = T_JSON;
         objs.push(v);
         break;
@@ -184,7 +189,15 @@ function pack(items: ArrayLike<unknown>, n: number): PackedBatch | null {
     p.strs = strs.join("");
     p.lens = new Uint32Array(lens).buffer;
   }
-  if (objs.length > 0) p.json = JSON.stringify(objs);
+  if (objs.length > 0) {
+    const groups = packGroups(objs);
+    if (groups !== null) p.cols = [groups];
+    else {
+      const seen = new Set<object>();
+      for (let i = 0; i < objs.length; i++) if (!jsonObject(objs[i] as object, seen, 0)) return null;
+      p.json = JSON.stringify(objs);
+    }
+  }
   return p;
 }
 
@@ -194,6 +207,52 @@ const MAX_WIDTH = 32;
 function isPrimitive(v: unknown): boolean {
   const t = typeof v;
   return v === null || (t !== "object" && t !== "function" && t !== "symbol");
+}
+
+/** Most shapes of objects in a batch packed by columns (beyond, JSON carries them). */
+const MAX_GROUPS = 8;
+
+/**
+ * Objects (and arrays) of a few shapes, each shape packed by columns, with the shape
+ * of each in `tags`; `null` when they are not all so.
+ */
+function packGroups(objs: unknown[]): PackedBatch | null {
+  const n = objs.length;
+  const firsts: (string | number)[] = []; // an array's length, or an object's first key
+  const members: unknown[][] = [];
+  const tags = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = objs[i] as object;
+    let id: string | number = -1;
+    if (Array.isArray(o)) id = o.length;
+    else {
+      for (const k in o) {
+        id = k;
+        break;
+      }
+    }
+    let g = firsts.indexOf(id);
+    if (g === -1) {
+      if (firsts.length === MAX_GROUPS) return null;
+      g = firsts.length;
+      firsts.push(id);
+      members.push([]);
+    }
+    tags[i] = g;
+    members[g].push(o);
+  }
+  if (firsts.length === 1) return packShaped(objs, n);
+  const cols: PackedBatch[] = [];
+  for (const m of members) {
+    // Each shape checked in full (the first key only sorted them).
+    const c = packShaped(m, m.length);
+    if (c === null) return null;
+    cols.push(c);
+  }
+  const p = batch(n, T_GROUPS);
+  p.tags = tags.buffer;
+  p.cols = cols;
+  return p;
 }
 
 /**
@@ -284,6 +343,7 @@ function jsonObject(v: object, seen: Set<object>, depth: number): boolean {
 export function unpackBatch(p: PackedBatch): unknown[] {
   const n = p.n;
   if (p.u === T_SHAPED) return unpackShaped(p);
+  if (p.u === T_GROUPS) return unpackGroups(p);
   const out = new Array(n);
   switch (p.u) {
     case T_UNDEFINED:
@@ -298,7 +358,11 @@ export function unpackBatch(p: PackedBatch): unknown[] {
   const tags = p.tags === null ? null : new Uint8Array(p.tags);
   const nums = p.nums === null ? null : new Float64Array(p.nums);
   const lens = p.lens === null ? null : new Uint32Array(p.lens);
-  const objs = p.json === null ? null : JSON.parse(p.json) as unknown[];
+  const objs = p.json !== null
+    ? JSON.parse(p.json) as unknown[]
+    : p.cols !== null
+    ? unpackBatch(p.cols[0])
+    : null;
   const s = p.strs;
   let ni = 0, si = 0, pos = 0, oi = 0;
   for (let i = 0; i < n; i++) {
@@ -361,5 +425,17 @@ function unpackShaped(p: PackedBatch): unknown[] {
   const make = maker(p.keys, cols.length);
   const out = new Array(p.n);
   for (let i = 0; i < p.n; i++) out[i] = make(cols, i);
+  return out;
+}
+
+function unpackGroups(p: PackedBatch): unknown[] {
+  const groups = p.cols!.map(unpackBatch);
+  const next = new Array<number>(groups.length).fill(0);
+  const tags = new Uint8Array(p.tags!);
+  const out = new Array(p.n);
+  for (let i = 0; i < p.n; i++) {
+    const g = tags[i];
+    out[i] = groups[g][next[g]++];
+  }
   return out;
 }

@@ -134,11 +134,14 @@ test("the common shapes are packed; what JSON would change is left to structured
   ) {
     assert.ok(packs(CASES.find(([n]) => n === name)![1]), name);
   }
+  // By columns, -0, NaN and undefined inside objects and arrays survive too.
+  for (
+    const name of ["objects with -0 inside", "objects with NaN inside", "undefined inside arrays and objects"]
+  ) {
+    assert.ok(packs(CASES.find(([n]) => n === name)![1]), name);
+  }
   for (
     const name of [
-      "objects with -0 inside",
-      "objects with NaN inside",
-      "undefined inside arrays and objects",
       "sparse arrays",
       "arrays with named properties",
       "objects with a __proto__ key",
@@ -191,4 +194,24 @@ test("a map's results of each kind come back unchanged (results are packed too)"
   const nones = await pool.map(echo, Array(100_000).fill(null));
   assert.equal(nones.length, 100_000);
   assert.ok(nones.every((x) => Array.isArray(x) && x.length === 1 && x[0] === null));
+});
+
+test("objects of several shapes, and shapes that only look alike, come back exactly", () => {
+  const cases: unknown[][] = [
+    batch({ a: 1, b: "x" }, [1, 2], { a: 2, b: "y" }, [3, 4], { c: null }, [5], { a: 3, b: undefined }),
+    batch({ a: 1, b: 2 }, { a: 1, c: 2 }, { a: 1 }, { a: 1, b: 2, c: 3 }, [1], [1, 2]),
+    batch({ b: 1, a: 2 }, { a: 1, b: 2 }, { a: -0, b: NaN }, { a: 1n, b: "s" }),
+    batch(1, "s", { x: 1 }, { x: { nested: true } }, [1, [2]], null),
+    batch(...Array.from({ length: 12 }, (_, i) => ({ [`k${i}`]: i }))), // more shapes than packed by columns
+    batch([1, , 3], [1, 2, 3]), // eslint-disable-line no-sparse-arrays
+    batch({ a: 1 }, Object.assign(Object.create(null), { a: 2 }), { a: 3 }),
+    batch({ 1: "a", b: 2 }, { 1: "c", b: 3 }, { "": 1, "\uD800": 2 }, { "": 3, "\uD800": 4 }),
+  ];
+  const shared = { a: 1 };
+  cases.push(batch(shared, { a: 2 }, shared), batch([shared], { o: shared }, shared));
+  for (const items of cases) {
+    const want = structuredClone(items);
+    const packed = packBatch(items);
+    sameAsClone(packed === null ? want : unpackBatch(structuredClone(packed)), want);
+  }
 });
