@@ -177,7 +177,7 @@ test("Pool.map, starmap and imap carry every kind there and back unchanged", asy
     const star = await pool.starmap(echo, items.map((x) => [x, name]), 50);
     sameAsClone(star.map((x) => (x as unknown[])[0]), want);
     const lazy: unknown[] = [];
-    for await (const x of pool.imap(echo, items, 4)) lazy.push((x as unknown[])[0]);
+    for await (const x of pool.imap(echo, items, 10)) lazy.push((x as unknown[])[0]);
     sameAsClone(lazy, want);
   }
 });
