@@ -103,30 +103,23 @@ function pack(items: ArrayLike<unknown>, n: number): PackedBatch | null {
     let i = 1;
     while (i < n && items[i] === first) i++;
     if (i === n) return batch(n, tagOf(first)); // all alike: the tag says it all
-  } else if (typeof first === "number") {
-    const nums = new Float64Array(n);
-    let i = 0;
-    for (; i < n; i++) {
-      const v = items[i];
-      if (typeof v !== "number") break;
-      nums[i] = v;
-    }
-    if (i === n) {
+  } else if (typeof first === "number" || typeof first === "string") {
+    const type = typeof first;
+    let i = 1;
+    while (i < n && typeof items[i] === type) i++;
+    if (i === n && type === "number") {
       const p = batch(n, T_NUMBER);
-      p.nums = nums.buffer;
+      p.nums = Float64Array.from(items as ArrayLike<number>).buffer;
       return p;
     }
-  } else if (typeof first === "string") {
-    const lens = new Uint32Array(n);
-    const strs: string[] = [];
-    let i = 0;
-    for (; i < n; i++) {
-      const v = items[i];
-      if (typeof v !== "string") break;
-      strs.push(v);
-      lens[i] = v.length;
-    }
     if (i === n) {
+      const lens = new Uint32Array(n);
+      const strs = new Array<string>(n);
+      for (let j = 0; j < n; j++) {
+        const v = items[j] as string;
+        strs[j] = v;
+        lens[j] = v.length;
+      }
       const p = batch(n, T_STRING);
       p.strs = strs.join("");
       p.lens = lens.buffer;
