@@ -2,13 +2,16 @@
  * Pool throughput, in one run: 20 000 no-op tasks submitted at once (Pool.applyAsync,
  * ProcessPoolExecutor.submit) next to poolifier-web-worker and piscina on the same
  * runtime and to Python's Pool.apply_async; Pool.map over 200 000 small items next to
- * Python's Pool.map; a CPU-bound map on 2 workers next to the same work run serially.
+ * Python's Pool.map; identity maps over 200 000 items of each common type (numbers, short
+ * strings, null, { id, name } objects, small arrays, a mix) and Python's documented
+ * `pool.map(noop, [None] * 1_000_000)`, each next to Python's Pool.map of the same data;
+ * a CPU-bound map on 2 workers next to the same work run serially.
  * Every figure is the best of ROUNDS after a warm-up, all pools with 2 workers.
  *
  * Run: deno run -A bench/pool_bench.ts   |   bun bench/pool_bench.ts
  */
 import * as mp from "../mod.ts";
-import { cpuWork, noop, square } from "./fixtures/pool_tasks.ts";
+import { cpuWork, identity, noop, square } from "./fixtures/pool_tasks.ts";
 import { runPython, runtimeLabel } from "./python.ts";
 
 const WORKERS = 2;
@@ -17,6 +20,28 @@ const ITEMS = 200_000;
 const CPU_ITEMS = 32;
 const CPU_N = 3_000_000;
 const ROUNDS = 3;
+const NONES = 1_000_000;
+
+/**
+ * The data sets of the typed maps, built alike here and in Python (`KINDS_PY`): the
+ * item at `i` of each.
+ */
+const KINDS: [string, (i: number) => unknown][] = [
+  ["numbers", (i) => i * 0.5],
+  ["short strings", (i) => `item-${i}`],
+  ["null", () => null],
+  ["{ id, name } objects", (i) => ({ id: i, name: `name-${i}` })],
+  ["small arrays", (i) => [i, `x${i}`, i % 2 === 0]],
+  ["a mix", (i) => MIX[i % MIX.length](i)],
+];
+const MIX: ((i: number) => unknown)[] = [
+  (i) => i,
+  (i) => `s${i}`,
+  () => null,
+  (i) => i % 3 === 0,
+  (i) => ({ id: i, name: `n${i}` }),
+  (i) => [i, i + 1],
+];
 
 /** Best time (ms) of ROUNDS runs of `fn`, after one warm-up run. */
 async function best(fn: () => Promise<unknown>): Promise<number> {
@@ -30,7 +55,16 @@ async function best(fn: () => Promise<unknown>): Promise<number> {
   return ms;
 }
 
-async function ours(): Promise<{ apply: number; submit: number; map: number; cpu: number }> {
+interface Ours {
+  apply: number;
+  submit: number;
+  map: number;
+  kinds: number[];
+  nones: number;
+  cpu: number;
+}
+
+async function ours(): Promise<Ours> {
   const pool = new mp.Pool(WORKERS);
   const executor = new mp.ProcessPoolExecutor({ maxWorkers: WORKERS });
   try {
@@ -38,9 +72,16 @@ async function ours(): Promise<{ apply: number; submit: number; map: number; cpu
     const submit = await best(() => Promise.all(Array.from({ length: TASKS }, () => executor.submit(noop))));
     const items = Array.from({ length: ITEMS }, (_, i) => i);
     const map = await best(() => pool.map(square, items));
+    const kinds: number[] = [];
+    for (const [, make] of KINDS) {
+      const data = Array.from({ length: ITEMS }, (_, i) => make(i));
+      kinds.push(await best(() => pool.map(identity, data)));
+    }
+    const none = new Array(NONES).fill(null);
+    const nones = await best(() => pool.map(noop, none));
     const work = Array.from({ length: CPU_ITEMS }, () => CPU_N);
     const cpu = await best(() => pool.map(cpuWork, work));
-    return { apply, submit, map, cpu };
+    return { apply, submit, map, kinds, nones, cpu };
   } finally {
     await pool.terminate();
     await executor.shutdown();
@@ -88,6 +129,13 @@ const PYTHON = `
 import multiprocessing as mp, time, json, sys
 def noop(): pass
 def square(x): return x * x
+def identity(x): return x
+def noop1(x): pass
+MIX = [lambda i: i, lambda i: f"s{i}", lambda i: None, lambda i: i % 3 == 0,
+       lambda i: {"id": i, "name": f"n{i}"}, lambda i: [i, i + 1]]
+KINDS = [lambda i: i * 0.5, lambda i: f"item-{i}", lambda i: None,
+         lambda i: {"id": i, "name": f"name-{i}"}, lambda i: [i, f"x{i}", i % 2 == 0],
+         lambda i: MIX[i % len(MIX)](i)]
 if __name__ == "__main__":
     tasks, items, rounds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     def best(fn):
@@ -101,7 +149,13 @@ if __name__ == "__main__":
         out = {
             "apply_async": best(lambda: [r.get() for r in [pool.apply_async(noop) for _ in range(tasks)]]),
             "map": best(lambda: pool.map(square, data)),
+            "kinds": [],
         }
+        for make in KINDS:
+            typed = [make(i) for i in range(items)]
+            out["kinds"].append(best(lambda: pool.map(identity, typed)))
+        nones = [None] * 1_000_000
+        out["nones"] = best(lambda: pool.map(noop1, nones))
     print(json.dumps(out))
 `;
 
@@ -112,7 +166,12 @@ function line(label: string, ms: number, note = ""): string {
 function versus(ourMs: number, theirMs: number | string | null | undefined, name: string): string {
   if (typeof theirMs === "string") return `  ${theirMs}`;
   if (typeof theirMs !== "number") return `  ${name}: not measured (python3 missing?)`;
-  return line(name, theirMs, `ours ${(theirMs / ourMs).toFixed(2)}x faster`);
+  const r = theirMs / ourMs;
+  return line(
+    name,
+    theirMs,
+    r >= 1 ? `ours ${r.toFixed(2)}x faster` : `${name.split(" ")[0]} ${(1 / r).toFixed(2)}x faster`,
+  );
 }
 
 if (import.meta.main) {
@@ -122,7 +181,7 @@ if (import.meta.main) {
   const pf = await peer("poolifier-web-worker", poolifier);
   const ps = await peer("piscina", piscina);
   const py = (await runPython(PYTHON, [String(TASKS), String(ITEMS), String(ROUNDS)])) as
-    | { apply_async: number; map: number }
+    | { apply_async: number; map: number; kinds: number[]; nones: number }
     | null;
   const oursBest = Math.min(m.apply, m.submit);
   console.log(`\n${TASKS} no-op tasks submitted at once, until all results are in:`);
@@ -134,6 +193,14 @@ if (import.meta.main) {
   console.log(`\nmap over ${ITEMS} small items (x * x):`);
   console.log(line("mp Pool.map", m.map));
   console.log(versus(m.map, py?.map, "Python Pool.map"));
+  for (let k = 0; k < KINDS.length; k++) {
+    console.log(`\nmap over ${ITEMS} ${KINDS[k][0]} (identity, results back):`);
+    console.log(line("mp Pool.map", m.kinds[k]));
+    console.log(versus(m.kinds[k], py?.kinds[k], "Python Pool.map"));
+  }
+  console.log(`\npool.map(noop, [None] * ${NONES}) (Python's docs; null here):`);
+  console.log(line("mp Pool.map", m.nones));
+  console.log(versus(m.nones, py?.nones, "Python Pool.map"));
   console.log(`\nCPU-bound map, ${CPU_ITEMS} items of ${CPU_N} iterations:`);
   console.log(line("serial in this thread", serial));
   console.log(line(`mp Pool.map on ${WORKERS} workers`, m.cpu, `speed-up ${(serial / m.cpu).toFixed(2)}x`));

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { packBatch, type PackedBatch, unpackBatch } from "./_batch_codec.ts";
 import { cloneError, decode, describe, encode } from "../internal/_codec.ts";
 import { BrokenProcessPool, Full, ProcessError } from "../internal/errors.ts";
 import { type ErrorData, errorFromData } from "../internal/_error_wire.ts";
@@ -35,6 +36,7 @@ import {
   RESULT_ERROR,
   RESULT_NUMBER,
   RESULT_NUMBERS,
+  RESULT_PACKED,
   RESULT_STRIDE,
   RESULT_VALUE,
   SLOT_DONE,
@@ -765,6 +767,7 @@ export class PoolEngine {
       if (status === RESULT_NUMBER) value = meta[i + 2];
       else if (status === RESULT_VALUE) value = data[d++];
       else if (status === RESULT_NUMBERS) value = new Float64Array(data[d++] as ArrayBuffer); // stay packed
+      else if (status === RESULT_PACKED) value = unpackBatch(data[d++] as PackedBatch);
       else if (status === RESULT_ERROR) {
         ok = false;
         value = errorFromData(data[d++] as ErrorData);
@@ -906,7 +909,10 @@ export class PoolEngine {
     if (ready.length === 0) return;
     ready.sort((a, b) => a.inflight.size - b.inflight.size); // idle workers first
     // Slow tasks go one at a time; fast ones in two batches (taken back if they end up stuck).
-    const window = this.#avgMs >= BATCH_TARGET_MS ? 1 : 2 * this.#batchSize();
+    // A map's chunks go two at a time at least: a worker then starts the next chunk while
+    // the results of the last one travel back (chunks are slow by design, not stuck).
+    const chunks = this.#pending.size > 0 && this.#pending.peek().kind >= KIND_MAP;
+    const window = this.#avgMs >= BATCH_TARGET_MS ? (chunks ? 2 : 1) : 2 * this.#batchSize();
     let live = 0;
     let held = 0;
     for (const w of this.#workers) {
@@ -1007,7 +1013,11 @@ export class PoolEngine {
         for (let i = 0; i < args.length; i++) meta.push(args[i]);
       } else {
         meta.push(task.id, f.id, task.kind, 0);
-        data.push(task.payload instanceof Float64Array ? task.payload.buffer : task.payload);
+        const p = task.payload;
+        // A map chunk travels packed (one clone of a few buffers, not one per item).
+        data.push(
+          p instanceof Float64Array ? p.buffer : task.kind >= KIND_MAP ? packBatch(p as unknown[]) ?? p : p,
+        );
       }
       sent.push(task);
     }

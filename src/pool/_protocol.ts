@@ -3,7 +3,8 @@
  * the fixed fields of each entry in one `Float64Array` (a single copy, far cheaper to
  * clone than many small arrays), the rest in a side list of values. Number arrays
  * travel as their `ArrayBuffer`: Deno's `node:worker_threads` (the workers of a pool
- * on Deno) clones a typed array about four times slower than its buffer.
+ * on Deno) clones a typed array about four times slower than its buffer. Other chunks
+ * of items and of results travel packed by `batch_codec.ts` when they can.
  *
  * @module
  */
@@ -28,6 +29,9 @@ export const RESULT_VALUE = 2;
 export const RESULT_ERROR = 3;
 /** Result status: a chunk's results, all numbers, packed as a `Float64Array`'s buffer in `data`. */
 export const RESULT_NUMBERS = 4;
+
+/** Result status: a chunk's (or an array result's) values packed by `packBatch` in `data`. */
+export const RESULT_PACKED = 5;
 
 /** Numbers per result in `DoneMessage.meta`: id, status, inline number, run time (ms). */
 export const RESULT_STRIDE = 4;

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { isPackedBatch, packBatch, unpackBatch } from "./_batch_codec.ts";
 import { decode, describe, encode } from "../internal/_codec.ts";
 import { ProcessError } from "../internal/errors.ts";
 import { errorToData, ExitSignal } from "../internal/_error_wire.ts";
@@ -25,6 +26,7 @@ import {
   RESULT_ERROR,
   RESULT_NUMBER,
   RESULT_NUMBERS,
+  RESULT_PACKED,
   RESULT_UNDEFINED,
   RESULT_VALUE,
   SLOT_DONE,
@@ -113,8 +115,11 @@ class Outbox {
     if (v === undefined) this.meta.push(id, RESULT_UNDEFINED, 0, ms);
     else if (typeof v === "number") this.meta.push(id, RESULT_NUMBER, v, ms);
     else {
-      const packed = Array.isArray(v) ? packNumbers(v) : null;
-      this.#value(id, packed ? RESULT_NUMBERS : RESULT_VALUE, packed?.buffer ?? v, ms);
+      const numbers = Array.isArray(v) ? packNumbers(v) : null;
+      if (numbers !== null) return this.#value(id, RESULT_NUMBERS, numbers.buffer, ms);
+      const packed = Array.isArray(v) ? packBatch(v) : null;
+      if (packed !== null) this.#value(id, RESULT_PACKED, packed, ms);
+      else this.#value(id, RESULT_VALUE, v, ms);
     }
   }
 
@@ -232,7 +237,8 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
         payload = Array.prototype.slice.call(meta, i, i + argc);
         i += argc;
       } else payload = data[d++];
-      if (payload instanceof ArrayBuffer) payload = new Float64Array(payload); // a packed map chunk
+      if (payload instanceof ArrayBuffer) payload = new Float64Array(payload); // a map chunk of numbers
+      else if (isPackedBatch(payload)) payload = unpackBatch(payload); // another packed map chunk
       queue.push({ id, seq: seq++, fn, kind, payload });
     }
     if (!running) void drain();

@@ -1,0 +1,434 @@
+/**
+ * Batches of values (a map's chunk of items, a chunk's results) packed for the trip
+ * between a pool and its workers without a structured clone per item: cloning many
+ * small values costs far more than cloning a few large ones. A batch becomes
+ *
+ * - one byte per item saying what it is (`null`, `undefined`, `false`, `true`, number,
+ *   string, bigint, object), or a single tag when every item has the same;
+ * - the numbers in one `Float64Array` (exact, `-0` and `NaN` included);
+ * - the strings (and bigints, as decimals) joined in one string with their lengths in
+ *   a `Uint32Array` (JavaScript strings, so lone surrogates survive);
+ * - plain objects of a few shapes (the same keys in the same order) and arrays of a few
+ *   lengths, holding primitives only, by columns: one such batch per key, rebuilt by
+ *   an object literal per shape;
+ * - other plain objects and arrays as one JSON text, only when JSON gives back exactly
+ *   what structured clone would (finite numbers but `-0`, no `undefined`, no holes, no
+ *   extra array properties, no `__proto__` key, no object reached twice, plain
+ *   prototypes only).
+ *
+ * A batch with anything else (a Date, a Map, a function, a shared object, a value
+ * reached twice...) is not packed: it travels by structured clone as before.
+ * Typed arrays travel as their `ArrayBuffer` (see `pool_protocol.ts`).
+ *
+ * @module
+ */
+
+const T_UNDEFINED = 0;
+const T_NULL = 1;
+const T_FALSE = 2;
+const T_TRUE = 3;
+const T_NUMBER = 4;
+const T_STRING = 5;
+const T_BIGINT = 6;
+const T_JSON = 7;
+/** Not an item's tag: the batch holds objects of one shape, or arrays of one length, by columns. */
+const T_SHAPED = 8;
+/** Not an item's tag: the batch holds objects of a few shapes, by shape (see `packGroups`). */
+const T_GROUPS = 9;
+
+/** Nesting depth beyond which objects are left to structured clone. */
+const MAX_DEPTH = 64;
+
+/** Fewer items than this are not packed: cloning them is cheap anyway. */
+export const MIN_PACKED = 8;
+
+/** A packed batch (see the module doc): a few cloneable fields whatever the item count. */
+export interface PackedBatch {
+  /** The item count. */
+  n: number;
+  /** The tag of every item when they share one, else -1 (the tags are in `tags`). */
+  u: number;
+  /** One tag per item (a `Uint8Array`'s buffer), or `null` when `u` says it. */
+  tags: ArrayBuffer | null;
+  /** The numbers in order (a `Float64Array`'s buffer). */
+  nums: ArrayBuffer | null;
+  /** The strings and bigint decimals, joined. */
+  strs: string;
+  /** Their lengths in UTF-16 code units (a `Uint32Array`'s buffer). */
+  lens: ArrayBuffer | null;
+  /** The object items as one JSON array. */
+  json: string | null;
+  /** When `u` is `T_SHAPED`: the keys of every object, or `null` for arrays. */
+  keys: string[] | null;
+  /**
+   * When `u` is `T_SHAPED`: one packed batch per key (or array index); `T_GROUPS`: one
+   * per shape; otherwise the object items, when not in `json`.
+   */
+  cols: PackedBatch[] | null;
+}
+
+/** True for a {@linkcode PackedBatch} (a plain object, where an unpacked batch is an array). */
+export function isPackedBatch(v: unknown): v is PackedBatch {
+  return typeof v === "object" && v !== null && !Array.isArray(v) &&
+    typeof (v as PackedBatch).u === "number" &&
+    typeof (v as PackedBatch).strs === "string";
+}
+
+/**
+ * The items packed, or `null` when there are fewer than {@linkcode MIN_PACKED} or one
+ * of them cannot be packed exactly (it then all travels by structured clone).
+ */
+export function packBatch(items: ArrayLike<unknown>): PackedBatch | null {
+  const n = items.length;
+  if (n < MIN_PACKED) return null;
+  const first = items[0];
+  if (typeof first === "object" && first !== null) {
+    const shaped = packShaped(items, n);
+    if (shaped !== null) return shaped;
+  }
+  return pack(items, n);
+}
+
+function batch(n: number, u: number): PackedBatch {
+  return { n, u, tags: null, nums: null, strs: "", lens: null, json: null, keys: null, cols: null };
+}
+
+function tagOf(v: null | undefined | boolean): number {
+  return v === null ? T_NULL : v === undefined ? T_UNDEFINED : v ? T_TRUE : T_FALSE;
+}
+
+function pack(items: ArrayLike<unknown>, n: number): PackedBatch | null {
+  const first = items[0];
+  if (first === null || first === undefined || typeof first === "boolean") {
+    let i = 1;
+    while (i < n && items[i] === first) i++;
+    if (i === n) return batch(n, tagOf(first)); // all alike: the tag says it all
+  } else if (typeof first === "number" || typeof first === "string") {
+    const type = typeof first;
+    let i = 1;
+    while (i < n && typeof items[i] === type) i++;
+    if (i === n && type === "number") {
+      const p = batch(n, T_NUMBER);
+      p.nums = Float64Array.from(items as ArrayLike<number>).buffer;
+      return p;
+    }
+    if (i === n) {
+      const lens = new Uint32Array(n);
+      const strs = new Array<string>(n);
+      for (let j = 0; j < n; j++) {
+        const v = items[j] as string;
+        strs[j] = v;
+        lens[j] = v.length;
+      }
+      const p = batch(n, T_STRING);
+      p.strs = strs.join("");
+      p.lens = lens.buffer;
+      return p;
+    }
+  }
+  const tags = new Uint8Array(n);
+  const nums: number[] = [];
+  const strs: string[] = [];
+  const lens: number[] = [];
+  const objs: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = items[i];
+    switch (typeof v) {
+      case "undefined":
+        tags[i] = T_UNDEFINED;
+        break;
+      case "boolean":
+        tags[i] = v ? T_TRUE : T_FALSE;
+        break;
+      case "number":
+        tags[i] = T_NUMBER;
+        nums.push(v);
+        break;
+      case "string":
+        tags[i] = T_STRING;
+        strs.push(v);
+        lens.push(v.length);
+        break;
+      case "bigint": {
+        const s = v.toString();
+        tags[i] = T_BIGINT;
+        strs.push(s);
+        lens.push(s.length);
+        break;
+      }
+      case "object":
+        if (v === null) {
+          tags[i] = T_NULL;
+          break;
+        }
+        tags[i] = T_JSON;
+        objs.push(v);
+        break;
+      default:
+        return null; // functions travel by reference, symbols fail as before
+    }
+  }
+  let u = tags[0];
+  for (let i = 1; i < n; i++) {
+    if (tags[i] !== u) {
+      u = -1;
+      break;
+    }
+  }
+  const p = batch(n, u);
+  if (u === -1) p.tags = tags.buffer;
+  if (nums.length > 0) p.nums = new Float64Array(nums).buffer;
+  if (strs.length > 0) {
+    p.strs = strs.join("");
+    p.lens = new Uint32Array(lens).buffer;
+  }
+  if (objs.length > 0) {
+    const groups = packGroups(objs);
+    if (groups !== null) p.cols = [groups];
+    else {
+      const seen = new Set<object>();
+      for (let i = 0; i < objs.length; i++) if (!jsonObject(objs[i] as object, seen, 0)) return null;
+      p.json = JSON.stringify(objs);
+    }
+  }
+  return p;
+}
+
+/** Widest object or array packed by columns. */
+const MAX_WIDTH = 32;
+
+function isPrimitive(v: unknown): boolean {
+  const t = typeof v;
+  return v === null || (t !== "object" && t !== "function" && t !== "symbol");
+}
+
+/** Most shapes of objects in a batch packed by columns (beyond, JSON carries them). */
+const MAX_GROUPS = 8;
+
+/**
+ * Objects (and arrays) of a few shapes, each shape packed by columns, with the shape
+ * of each in `tags`; `null` when they are not all so.
+ */
+function packGroups(objs: unknown[]): PackedBatch | null {
+  const n = objs.length;
+  const firsts: (string | number)[] = []; // an array's length, or an object's first key
+  const members: unknown[][] = [];
+  const tags = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = objs[i] as object;
+    let id: string | number = -1;
+    if (Array.isArray(o)) id = o.length;
+    else {
+      for (const k in o) {
+        id = k;
+        break;
+      }
+    }
+    let g = firsts.indexOf(id);
+    if (g === -1) {
+      if (firsts.length === MAX_GROUPS) return null;
+      g = firsts.length;
+      firsts.push(id);
+      members.push([]);
+    }
+    tags[i] = g;
+    members[g].push(o);
+  }
+  if (firsts.length === 1) return packShaped(objs, n);
+  const cols: PackedBatch[] = [];
+  for (const m of members) {
+    // Each shape checked in full (the first key only sorted them).
+    const c = packShaped(m, m.length);
+    if (c === null) return null;
+    cols.push(c);
+  }
+  const p = batch(n, T_GROUPS);
+  p.tags = tags.buffer;
+  p.cols = cols;
+  return p;
+}
+
+/**
+ * Objects of one shape (the same keys in the same order, plain prototype) or arrays
+ * of one length, all of primitive values, packed by columns: a batch per key.
+ * `null` when the items are not all so.
+ */
+function packShaped(items: ArrayLike<unknown>, n: number): PackedBatch | null {
+  const first = items[0] as object;
+  const array = Array.isArray(first);
+  const keys = array ? null : Object.keys(first);
+  const width = array ? first.length : keys!.length;
+  if (width === 0 || width > MAX_WIDTH || (keys !== null && keys.includes("__proto__"))) return null;
+  const cols: unknown[][] = [];
+  for (let j = 0; j < width; j++) cols.push(new Array(n));
+  const seen = new Set<object>(); // an object reached twice stays one object: not packed
+  for (let i = 0; i < n; i++) {
+    const o = items[i] as Record<string, unknown>;
+    if (typeof o !== "object" || o === null || seen.add(o).size !== i + 1) return null;
+    if (array) {
+      if (!Array.isArray(o) || o.length !== width) return null;
+      for (let j = 0; j < width; j++) {
+        const v = o[j];
+        if (!isPrimitive(v) || (v === undefined && !(j in o))) return null; // a hole
+        cols[j][i] = v;
+      }
+      if (Object.keys(o).length !== width) return null; // named properties besides the items
+    } else {
+      const proto = Object.getPrototypeOf(o);
+      if (proto !== Object.prototype && proto !== null) return null;
+      // Own enumerable keys, as Object.keys (the prototype, plain, has none of its own).
+      let j = 0;
+      for (const k in o) {
+        if (j === width || k !== keys![j]) return null;
+        const v = o[k];
+        if (!isPrimitive(v)) return null;
+        cols[j++][i] = v;
+      }
+      if (j !== width) return null;
+    }
+  }
+  const packed: PackedBatch[] = [];
+  for (let j = 0; j < width; j++) {
+    const c = pack(cols[j], n);
+    if (c === null) return null;
+    packed.push(c);
+  }
+  const p = batch(n, T_SHAPED);
+  p.keys = keys;
+  p.cols = packed;
+  return p;
+}
+
+/** True when JSON gives `v` back exactly as structured clone would. */
+function jsonValue(v: unknown, seen: Set<object>, depth: number): boolean {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(v) && (v !== 0 || 1 / v > 0);
+    case "object":
+      return v === null || jsonObject(v, seen, depth + 1);
+    default:
+      return false;
+  }
+}
+
+function jsonObject(v: object, seen: Set<object>, depth: number): boolean {
+  const size = seen.size;
+  if (depth > MAX_DEPTH || seen.add(v).size === size) return false; // reached twice
+  if (Array.isArray(v)) {
+    const n = v.length;
+    for (let i = 0; i < n; i++) if (!jsonValue(v[i], seen, depth)) return false; // holes read undefined
+    return Object.keys(v).length === n; // no named properties besides the items
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k === "__proto__" || !jsonValue((v as Record<string, unknown>)[k], seen, depth)) return false;
+  }
+  return true;
+}
+
+/** The items of a packed batch, as an array like structured clone's. */
+export function unpackBatch(p: PackedBatch): unknown[] {
+  const n = p.n;
+  if (p.u === T_SHAPED) return unpackShaped(p);
+  if (p.u === T_GROUPS) return unpackGroups(p);
+  const out = new Array(n);
+  switch (p.u) {
+    case T_UNDEFINED:
+      return out.fill(undefined);
+    case T_NULL:
+      return out.fill(null);
+    case T_FALSE:
+      return out.fill(false);
+    case T_TRUE:
+      return out.fill(true);
+  }
+  const tags = p.tags === null ? null : new Uint8Array(p.tags);
+  const nums = p.nums === null ? null : new Float64Array(p.nums);
+  const lens = p.lens === null ? null : new Uint32Array(p.lens);
+  const objs = p.json !== null
+    ? JSON.parse(p.json) as unknown[]
+    : p.cols !== null
+    ? unpackBatch(p.cols[0])
+    : null;
+  const s = p.strs;
+  let ni = 0, si = 0, pos = 0, oi = 0;
+  for (let i = 0; i < n; i++) {
+    switch (tags === null ? p.u : tags[i]) {
+      case T_UNDEFINED:
+        out[i] = undefined;
+        break;
+      case T_NULL:
+        out[i] = null;
+        break;
+      case T_FALSE:
+        out[i] = false;
+        break;
+      case T_TRUE:
+        out[i] = true;
+        break;
+      case T_NUMBER:
+        out[i] = nums![ni++];
+        break;
+      case T_STRING: {
+        const end = pos + lens![si++];
+        out[i] = s.slice(pos, end);
+        pos = end;
+        break;
+      }
+      case T_BIGINT: {
+        const end = pos + lens![si++];
+        out[i] = BigInt(s.slice(pos, end));
+        pos = end;
+        break;
+      }
+      default:
+        out[i] = objs![oi++];
+    }
+  }
+  return out;
+}
+
+/** Makers of objects of one shape (or arrays of one length) from columns, by shape. */
+const makers = new Map<string, (cols: unknown[][], i: number) => unknown>();
+
+function maker(keys: string[] | null, width: number): (cols: unknown[][], i: number) => unknown {
+  const id = keys === null ? `[${width}` : JSON.stringify(keys);
+  let make = makers.get(id);
+  if (make === undefined) {
+    // A literal builds an object (or array) far faster than adding its properties one by one.
+    const parts: string[] = [];
+    for (let j = 0; j < width; j++) {
+      parts.push(`${keys === null ? "" : `${JSON.stringify(keys[j])}: `}c[${j}][i]`);
+    }
+    const body = keys === null ? `[${parts.join(", ")}]` : `{ ${parts.join(", ")} }`;
+    make = new Function("c", "i", `return ${body};`) as (cols: unknown[][], i: number) => unknown;
+    if (makers.size < 256) makers.set(id, make);
+  }
+  return make;
+}
+
+function unpackShaped(p: PackedBatch): unknown[] {
+  const cols = p.cols!.map(unpackBatch);
+  const make = maker(p.keys, cols.length);
+  const out = new Array(p.n);
+  for (let i = 0; i < p.n; i++) out[i] = make(cols, i);
+  return out;
+}
+
+function unpackGroups(p: PackedBatch): unknown[] {
+  const groups = p.cols!.map(unpackBatch);
+  const next = new Array<number>(groups.length).fill(0);
+  const tags = new Uint8Array(p.tags!);
+  const out = new Array(p.n);
+  for (let i = 0; i < p.n; i++) {
+    const g = tags[i];
+    out[i] = groups[g][next[g]++];
+  }
+  return out;
+}
