@@ -225,3 +225,27 @@ test("wait(): the ready subset of queues, empty on timeout", async () => {
   assert.deepEqual(await mp.wait([a, b, c]), [b, c]);
   await assert.rejects(mp.wait([a, {} as mp.Queue]), /item 1 \(Object\) cannot be waited on/);
 });
+
+test("items beyond plain JSON arrive as structured clone would deliver them (extended JSON, no native leak on Deno)", () => {
+  const q = new mp.Queue<unknown>();
+  const shared = { n: 1 };
+  const sparse = [1, , 3]; // a hole
+  const items: unknown[] = [
+    [1, undefined],
+    { minusZero: -0, nan: NaN, inf: -Infinity, big: 12345678901234567890n },
+    new Map<unknown, unknown>([["a", new Set([1, 2])], [2, new Date(0)]]),
+    { invalid: new Date(NaN), nested: [undefined, [undefined]] },
+    [shared, shared],
+    sparse,
+    { ["__proto__"]: 1 },
+  ];
+  for (const item of items) {
+    q.putSync(item);
+    const got = q.getSync(1_000);
+    assert.deepStrictEqual(got, structuredClone(item));
+  }
+  const [a, b] = (q.putSync([shared, shared]), q.getSync(1_000)) as object[];
+  assert.equal(a, b, "one object stays one");
+  const holes = (q.putSync(sparse), q.getSync(1_000)) as unknown[];
+  assert.equal(1 in holes, false, "a hole stays a hole");
+});

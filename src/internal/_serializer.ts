@@ -7,6 +7,7 @@
  * @module
  */
 import { cloneError, decodeLoaded, encode, SHARE } from "./_codec.ts";
+import { FAIL, fromExtJson, toExtJson } from "./_ext_json.ts";
 import { ProcessError } from "./errors.ts";
 import { decodeUtf8, deserializeStructured, serializeStructured } from "./runtime.ts";
 
@@ -24,6 +25,8 @@ export const Tag = {
   Bytes: 8,
   /** Structured, with the functions inside travelling by reference (see `codec.ts`). */
   Encoded: 9,
+  /** Extended JSON (`_ext_json.ts`): `undefined`, `-0`, bigints, Maps, Sets, Dates... */
+  ExtJson: 10,
 } as const;
 
 /** An item in serialized form: a tag and its bytes. */
@@ -71,6 +74,11 @@ export function serialize(item: unknown, what: string): Payload {
         return { tag: Tag.Bytes, bytes: (item as Uint8Array).slice() };
       }
       if (jsonExact(item, 0)) return utf8(Tag.Json, JSON.stringify(item));
+      {
+        // Before the structured serializer, which leaks native memory on Deno.
+        const ext = toExtJson(item);
+        if (ext !== FAIL && !sharesObjects(item, new Set())) return utf8(Tag.ExtJson, JSON.stringify(ext));
+      }
   }
   try {
     return { tag: Tag.Structured, bytes: structured(item, what) };
@@ -119,6 +127,8 @@ export function deserialize(tag: number, bytes: Uint8Array): unknown {
       return JSON.parse(decodeUtf8(bytes));
     case Tag.Bytes:
       return bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+    case Tag.ExtJson:
+      return fromExtJson(JSON.parse(decodeUtf8(bytes)));
     case Tag.Structured:
       return deserializeStructured(bytes);
     case Tag.Encoded:
@@ -133,8 +143,38 @@ function utf8(tag: number, s: string): Payload {
   return { tag, bytes: scratch.subarray(0, written), scratch: true };
 }
 
-/** True when `JSON.parse(JSON.stringify(v))` gives back a value equal to `v`. */
+/**
+ * Whether `v` reaches one object twice, or holds an array with holes: structured clone
+ * keeps both (one object, the holes), JSON would not.
+ */
+function sharesObjects(v: unknown, seen: Set<object>): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  if (seen.has(v)) return true;
+  seen.add(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!(i in v) || sharesObjects(v[i], seen)) return true;
+    return false;
+  }
+  const children = v instanceof Map ? [...v].flat() : v instanceof Set ? [...v] : Object.values(v);
+  return children.some((c) => sharesObjects(c, seen));
+}
+
+/** Objects met inside the value being checked (reused: no allocation per item). */
+const inside = new Set<object>();
+
+/**
+ * True when `JSON.parse(JSON.stringify(v))` gives back a value equal to `v` (an object
+ * reached twice is not: JSON would make two of it).
+ */
 export function jsonExact(v: unknown, depth: number): boolean {
+  try {
+    return exact(v, depth);
+  } finally {
+    inside.clear();
+  }
+}
+
+function exact(v: unknown, depth: number): boolean {
   switch (typeof v) {
     case "string":
       return true;
@@ -145,16 +185,18 @@ export function jsonExact(v: unknown, depth: number): boolean {
     case "object": {
       if (v === null) return true;
       if (depth >= MAX_JSON_DEPTH) return false;
+      if (inside.has(v)) return false;
+      inside.add(v);
       const proto = Object.getPrototypeOf(v);
       if (proto === Array.prototype) {
         const a = v as unknown[];
-        for (let i = 0; i < a.length; i++) if (!jsonExact(a[i], depth + 1)) return false;
+        for (let i = 0; i < a.length; i++) if (!exact(a[i], depth + 1)) return false;
         return true;
       }
       if (proto !== Object.prototype && proto !== null) return false;
       for (const k in v) {
         if (!Object.hasOwn(v, k)) return false; // a null-prototype object's inherited key: be safe
-        if (!jsonExact((v as Record<string, unknown>)[k], depth + 1)) return false;
+        if (!exact((v as Record<string, unknown>)[k], depth + 1)) return false;
       }
       return true;
     }

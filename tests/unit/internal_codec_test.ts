@@ -189,7 +189,12 @@ test("serializer: primitives take their tags and round trip exactly", () => {
   assert.equal(serialize("abc", "t").tag, Tag.String);
   assert.equal(serialize({ a: 1 }, "t").tag, Tag.Json);
   assert.equal(serialize(new Uint8Array([1]), "t").tag, Tag.Bytes);
-  assert.equal(serialize(new Date(0), "t").tag, Tag.Structured);
+  assert.equal(serialize(new Date(0), "t").tag, Tag.ExtJson, "beyond JSON: extended JSON");
+  assert.equal(
+    serialize(new (class Point {})(), "t").tag,
+    Tag.Structured,
+    "class instances: structured clone",
+  );
   for (const v of [undefined, null, true, false, 0, 1.5, -1e308, 2 ** 53 + 2, Infinity, -Infinity]) {
     assert.ok(Object.is(roundTrip(v), v), String(v));
   }
