@@ -225,7 +225,7 @@ function dec(v: unknown, seen: Map<object, unknown>): unknown {
   }
   seen.set(v, v);
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = dec(v[i], seen);
+    for (let i = 0; i < v.length; i++) if (i in v) v[i] = dec(v[i], seen); // holes stay holes
   } else if (v instanceof Map) {
     const entries = [...v].map(([k, x]) => [dec(k, seen), dec(x, seen)] as [unknown, unknown]);
     v.clear();
