@@ -118,6 +118,8 @@ export {
   type RegisterOptions,
   SyncManager,
 } from "./src/manager/manager.ts";
+export { type ManagerOptions, ManagerServer } from "./src/manager/manager.ts";
+export { RemoteQueueProxy } from "./src/manager/_remote.ts";
 export { BaseProxy, type ProxyDesc, releaseProxy } from "./src/manager/proxy/base.ts";
 export { type DictKey, DictProxy, type DictSource } from "./src/manager/proxy/dict.ts";
 export { ListProxy, type SortOptions } from "./src/manager/proxy/list.ts";

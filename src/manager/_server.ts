@@ -40,6 +40,9 @@ import { self } from "../process/_state.ts";
 import { runAsync, runSync } from "../sync/_steps.ts";
 import { exitCodeFor } from "../process/_exit_codes.ts";
 import type { Shareable } from "../internal/_codec.ts";
+import type { Address } from "../net/address.ts";
+import type { Authkey } from "../net/auth.ts";
+import { RemoteServer } from "./_remote_server.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => any;
@@ -55,6 +58,8 @@ export interface RegisteredType {
 export interface ServerConfig {
   transport: TransportHandle;
   types: Record<string, RegisteredType>;
+  /** A remote manager: its server listens there (and answers over sockets only). */
+  remote?: { address: Address; authkey?: Authkey; maxMessageSize?: number };
 }
 
 /** The shared types the server makes in the arena, by type name. */
@@ -512,6 +517,7 @@ export async function runRole(init: InitMessage): Promise<number> {
   } finally {
     self.importing = null;
   }
+  if (config.remote !== undefined) return await runRemote(init, config.remote, types);
   const end = new ServerEnd(config.transport);
   Atomics.store(init.control, CTL_STATE, STATE_RUNNING);
   postToParent({ t: "started" });
@@ -520,5 +526,26 @@ export async function runRole(init: InitMessage): Promise<number> {
   } catch (e) {
     return exitCodeFor(new ProcessError("the manager's server failed", { cause: e }));
   }
+  return 0;
+}
+
+/** The manager role of a remote manager: its server listens and answers over sockets. */
+async function runRemote(
+  init: InitMessage,
+  remote: NonNullable<ServerConfig["remote"]>,
+  types: Map<string, { fn: AnyFunction; exposed?: string[] }>,
+): Promise<number> {
+  let server: RemoteServer;
+  try {
+    server = new RemoteServer({ ...remote, types });
+    const address = await server.ready;
+    postToParent({ t: "address", address });
+  } catch (e) {
+    postToParent({ t: "failed", error: errorToData(e) });
+    return exitCodeFor(e);
+  }
+  Atomics.store(init.control, CTL_STATE, STATE_RUNNING);
+  postToParent({ t: "started" });
+  await server.serveForever();
   return 0;
 }

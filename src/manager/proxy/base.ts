@@ -79,14 +79,42 @@ const builders = new Map<string, (t: Transport, desc: ProxyDesc) => object>();
 /** Tickets handed out by this process (see {@linkcode ProxyState.ticket}). */
 let tickets = 0;
 
-/** This process's end of the transport described by `handle` (one per manager). */
+let remoteTransport: ((handle: unknown) => Transport) | null = null;
+
+/** Sets how the transport of a remote manager's handle is made (by `_remote.ts`). */
+export function setRemoteTransports(make: (handle: unknown) => Transport): void {
+  remoteTransport = make;
+}
+
+/**
+ * This process's end of the transport described by `handle` (one per manager): the
+ * shared-memory transport, or a connection to a remote manager.
+ */
 export function transportFor(handle: TransportHandle): Transport {
   let t = transports.get(handle.token);
-  if (t === undefined) {
-    t = new Transport(handle);
+  if (t === undefined || t.gone()) {
+    if ("remote" in handle) {
+      if (remoteTransport === null) throw new ProcessError("internal: remote managers are not loaded");
+      t = remoteTransport(handle);
+    } else t = new Transport(handle);
     transports.set(handle.token, t);
   }
   return t;
+}
+
+/** Records `t` as this process's way to the manager of its token (a remote manager's connection). */
+export function adoptTransport(t: Transport): void {
+  transports.set(t.token, t);
+}
+
+/** Forgets `t` (a remote connection closed by its manager object). */
+export function forgetTransport(t: Transport): void {
+  if (transports.get(t.token) === t) transports.delete(t.token);
+}
+
+interface RemoteCalls {
+  remote: true;
+  callRemote(id: number, method: string, args: unknown[], typeid: string): Promise<unknown>;
 }
 
 /** Registers how proxies of `kind` are built. */
@@ -312,6 +340,14 @@ export function callAsync(
   proxy?: object,
 ): Promise<unknown> {
   try {
+    if ((t as unknown as Partial<RemoteCalls>).remote === true) {
+      checkNotReleased(desc);
+      const sent = toServer(args, "argument") as unknown[];
+      return (t as unknown as RemoteCalls).callRemote(desc.id, method, sent, desc.typeid).then((reply) => {
+        if (proxy !== undefined) proxies.get(proxy);
+        return fromServer(t, reply);
+      });
+    }
     return runAsync(callSteps(t, desc, method, args, proxy));
   } catch (e) {
     return Promise.reject(e);
