@@ -59,6 +59,7 @@ interface Entry {
   count: number;
   /** Called when a holder's connection ends (locks release, waits end). */
   gone?: (conn: Conn) => void;
+  desc: ProxyDesc;
 }
 
 /** One client connection. */
@@ -660,9 +661,10 @@ export class RemoteServer {
     gone?: (conn: Conn) => void,
   ): ProxyDesc {
     const id = this.#nextId++;
-    this.#objects.set(id, { typeid, obj, methods, holders: new Map(), count: 0, gone });
+    const desc: ProxyDesc = { token: this.token, kind, typeid, id, extra };
+    this.#objects.set(id, { typeid, obj, methods, holders: new Map(), count: 0, gone, desc });
     this.#scheduleSweep(); // freed if the reply never reaches its client
-    return { token: this.token, kind, typeid, id, extra };
+    return { ...desc };
   }
 
   #referent(r: Referent, kind: string): ProxyDesc {
@@ -727,14 +729,20 @@ export class RemoteServer {
     const resolved = args.map((a) => this.#resolve(a));
     const made = isClass(type.fn) ? Reflect.construct(type.fn, resolved) : type.fn(...resolved);
     const hold = (obj: unknown) => {
-      const desc = markerDesc(obj);
-      if (desc !== undefined) return desc; // a proxy of this manager (the callable made one)
+      const marked = markerDesc(obj);
+      if (marked !== undefined) return marked; // a proxy of this manager (the callable made one)
       if (typeof obj === "object" && obj !== null) {
         const id = this.#ids.get(obj);
         const e = id === undefined ? undefined : this.#objects.get(id);
-        if (e !== undefined) return { token: this.token, kind: Kind.Auto, typeid, id: id!, extra: Object.keys(e.methods) };
+        if (e !== undefined) return { ...e.desc };
       }
-      return this.#auto(typeid, obj, type.exposed ?? publicMethods(obj));
+      let desc: ProxyDesc;
+      // A Map or an array is served as a dict or list proxy (Python's DictProxy / ListProxy).
+      if (obj instanceof Map) desc = this.#referent({ ...this.#makers.dict(undefined), obj, typeid }, Kind.Dict);
+      else if (Array.isArray(obj)) desc = this.#referent({ ...this.#makers.list(undefined), obj, typeid }, Kind.List);
+      else return this.#auto(typeid, obj, type.exposed ?? publicMethods(obj));
+      this.#ids.set(obj as object, desc.id);
+      return desc;
     };
     return isThenable(made) ? Promise.resolve(made).then(hold) : hold(made);
   }

@@ -1,0 +1,283 @@
+// Remote managers (Python's BaseManager(address, authkey)): servers and clients in
+// separate OS processes over 127.0.0.1, on both runtimes and across them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import * as mp from "../mod.ts";
+import { isDeno } from "./helpers.ts";
+import { Program, runtimes, within } from "./net_helpers.ts";
+
+const AUTHKEY = "remote test key";
+const PEER = "tests/fixtures/remote_manager_peer.ts";
+const here = isDeno ? "deno" : "bun";
+const other = isDeno ? "bun" : "deno";
+type Runtime = "deno" | "bun";
+
+function peer(runtime: Runtime, ...rest: (string | number)[]): Program {
+  const a = rest.map(String);
+  return new Program(runtimes[runtime], runtime === "deno" ? ["run", "-A", PEER, ...a] : [PEER, ...a]);
+}
+
+class RemoteTestManager extends mp.SyncManager {
+  declare get_dict: () => Promise<mp.DictProxy<string, unknown>>;
+}
+RemoteTestManager.register("get_dict");
+
+/** Starts a server program on `runtime`; returns it with its port. */
+async function server(runtime: Runtime, authkey = AUTHKEY): Promise<{ program: Program; port: number }> {
+  const program = peer(runtime, "server", "127.0.0.1", 0, authkey);
+  const port = Number(await program.line("serving on ", 30_000));
+  return { program, port };
+}
+
+async function client(port: number, authkey = AUTHKEY): Promise<RemoteTestManager> {
+  const m = new RemoteTestManager({ address: ["127.0.0.1", port], authkey });
+  await within(m.connect(), 10_000, "connect()");
+  return m;
+}
+
+async function stop(program: Program): Promise<void> {
+  program.child.kill("SIGKILL");
+  await program.exit(10_000);
+}
+
+test(`remote: a ${other} server, a wrong key is refused, the server carries on; dict, list, Namespace, Event, errors`, async () => {
+  const { program, port } = await server(other);
+  try {
+    const bad = new RemoteTestManager({ address: ["127.0.0.1", port], authkey: "wrong" });
+    await assert.rejects(within(bad.connect(), 10_000, "connect"), mp.AuthenticationError);
+    await using m = await client(port);
+    const d = await m.dict<string, unknown>([["a", 1]]);
+    await d.set("__proto__", { polluted: true }); // plain data, as any other key
+    assert.deepEqual(await d.get("__proto__"), { polluted: true });
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.deepEqual([...(await d.keys())].sort(), ["__proto__", "a"]);
+    const l = await m.list([3, 1, 2]);
+    await l.sort();
+    assert.deepEqual(await l.toArray(), [1, 2, 3]);
+    const ns = await m.Namespace({ x: 1 }) as unknown as mp.AutoProxy<Map<string, unknown>>;
+    await ns.set("y", 2);
+    assert.equal(await ns.get("y"), 2);
+    const ev = await m.Event() as unknown as mp.AutoProxy<mp.Event>;
+    assert.equal(await ev.wait(10), false);
+    await ev.set();
+    assert.equal(await ev.wait(), true);
+    // Only registered typeids and exposed methods.
+    await assert.rejects(m.create("Function"), /no type "Function"/);
+    await assert.rejects(m.create("constructor"), /no type "constructor"/);
+    await assert.rejects(d.callMethod("constructor", []), /has no method "constructor"/);
+    await assert.rejects(m.Value("i", 1), /cannot make a Value/);
+    assert.throws(() => d.getSync("a"), /cannot make the blocking call/);
+    const dbg = await m.debugInfo();
+    assert.equal(dbg.objects, 4);
+    d.release();
+    l.release();
+    mp.releaseProxy(ns);
+    mp.releaseProxy(ev);
+    assert.equal((await m.debugInfo()).objects, 0);
+  } finally {
+    await stop(program);
+  }
+});
+
+test(`remote: 20 client programs (deno and bun) × 1000 queue items into a ${other} server, nothing lost or duplicated`, async () => {
+  const { program, port } = await server(other);
+  const producers: Program[] = [];
+  try {
+    await using m = await client(port);
+    const d = await m.get_dict();
+    const q = await m.Queue<string>();
+    await d.set("q", q);
+    const CLIENTS = 20, ITEMS = 1000;
+    for (let i = 0; i < CLIENTS; i++) {
+      producers.push(peer(i % 2 ? "deno" : "bun", "produce", "127.0.0.1", port, AUTHKEY, ITEMS, `c${i}`));
+    }
+    const seen = new Set<string>();
+    for (let n = 0; n < CLIENTS * ITEMS; n++) {
+      const item = await q.get(30_000);
+      assert.ok(!seen.has(item), `duplicate ${item}`);
+      seen.add(item);
+    }
+    await assert.rejects(q.get(50), mp.Empty);
+    for (const p of producers) assert.equal(await p.exit(30_000), 0, p.stderr);
+    assert.equal(seen.size, CLIENTS * ITEMS);
+    for (let i = 0; i < CLIENTS; i++) assert.ok(seen.has(`c${i}:${ITEMS - 1}`));
+  } finally {
+    for (const p of producers) p.child.kill("SIGKILL");
+    await stop(program);
+  }
+});
+
+test("remote: a client killed while holding a lock: the lock is recovered, its references let go", async () => {
+  const { program, port } = await server(other);
+  let holder: Program | null = null;
+  try {
+    await using m = await client(port);
+    const d = await m.get_dict();
+    const lock = await m.Lock() as unknown as mp.AutoProxy<mp.Lock>;
+    await d.set("lock", lock);
+    holder = peer(here, "hold-lock", "127.0.0.1", port, AUTHKEY);
+    assert.equal(await holder.line("acquired "), "true");
+    assert.equal(await lock.acquire(0), false);
+    const before = await m.debugInfo();
+    assert.equal(before.holders, 2);
+    holder.child.kill("SIGKILL");
+    assert.equal(await lock.acquire(10_000), true);
+    await lock.release();
+    assert.equal((await m.debugInfo()).holders, 1);
+  } finally {
+    holder?.child.kill("SIGKILL");
+    await stop(program);
+  }
+});
+
+test(`remote: a proxy passed from one client program to another (${here} → ${other})`, async () => {
+  const { program, port } = await server(here);
+  try {
+    const a = peer(here, "pass-proxy", "127.0.0.1", port, AUTHKEY);
+    assert.equal(await a.line("passed"), "");
+    assert.equal(await a.exit(20_000), 0, a.stderr);
+    const b = peer(other, "take-proxy", "127.0.0.1", port, AUTHKEY);
+    assert.equal(await b.line("received "), "DictProxy 42");
+    assert.equal(await b.exit(20_000), 0, b.stderr);
+    await using m = await client(port);
+    const passed = await (await m.get_dict()).get("passed") as mp.DictProxy<string, number>;
+    assert.equal(await passed.get("seen by"), 2);
+  } finally {
+    await stop(program);
+  }
+});
+
+test("remote: the server killed mid-call: the pending call rejects with a clear error", async () => {
+  const { program, port } = await server(other);
+  try {
+    const m = await client(port);
+    const q = await m.Queue();
+    const pending = q.get(); // waits in the server for ever
+    pending.catch(() => {});
+    await new Promise((r) => setTimeout(r, 100));
+    program.child.kill("SIGKILL");
+    await assert.rejects(
+      within(pending, 10_000, "the pending get"),
+      (e: Error) => e instanceof mp.ProcessError && /remote manager at 127\.0\.0\.1:\d+ failed/.test(e.message),
+    );
+    await assert.rejects(q.qsize(), /remote manager at .* failed/);
+    await m.shutdown();
+  } finally {
+    await stop(program);
+  }
+});
+
+test("remote: a fuzz of random and truncated frames: each client dropped, the server keeps serving", async () => {
+  const { program, port } = await server(other);
+  try {
+    await using m = await client(port);
+    const d = await m.dict<string, number>([["kept", 1]]);
+    let seed = 12345;
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
+    const ROUNDS = 3000;
+    for (let i = 0; i < ROUNDS; i++) {
+      if (i % 3 === 0) {
+        // Raw bytes before (or instead of) the handshake, some of them truncated frames.
+        await new Promise<void>((resolve) => {
+          const s = net.connect(port, "127.0.0.1", () => {
+            s.write(bytes(1 + Math.floor(random() * 40)));
+            s.end();
+          });
+          s.on("error", () => resolve());
+          s.on("close", () => resolve());
+          s.resume();
+        });
+        continue;
+      }
+      // Authenticated, then garbage: a random body, a truncated length, or a valid
+      // message that is not a request.
+      const c = await within(mp.connection.Client(["127.0.0.1", port], { authkey: AUTHKEY }), 10_000, "Client");
+      const kind = i % 3;
+      if (kind === 1) await c.sendBytes(bytes(1 + Math.floor(random() * 64)));
+      else {
+        const junk = [[1], ["x", 0, "get", []], [1, 2, 3, 4], { 0: 1 }, [1, 0, "create", "dict"]];
+        await c.send(junk[i % junk.length]);
+      }
+      await assert.rejects(within(c.recv(), 10_000, "the server dropping a bad client"));
+      c.close();
+    }
+    // Stopping mid-frame, after the handshake: a length announcing more than is ever sent.
+    for (let i = 0; i < 20; i++) {
+      const c = await mp.connection.Client(["127.0.0.1", port], { authkey: AUTHKEY });
+      const frame = new Uint8Array(4 + 10);
+      new DataView(frame.buffer).setInt32(0, 1000 + i);
+      await c.sendBytes(frame.subarray(4)); // a complete frame of 10 random-ish bytes ...
+      c.close(); // ... then gone
+    }
+    assert.equal(await d.get("kept"), 1);
+    const info = await m.debugInfo();
+    assert.equal(info.holders, 1);
+    assert.equal(info.objects, 1);
+  } finally {
+    await stop(program);
+  }
+});
+
+test("remote: a 64 MiB value goes and comes back", async () => {
+  const { program, port } = await server(other);
+  try {
+    await using m = await client(port);
+    const d = await m.dict<string, Uint8Array>();
+    const big = new Uint8Array(64 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i & 255;
+    await within(d.set("big", big), 60_000, "set 64 MiB");
+    const back = await within(d.get("big"), 60_000, "get 64 MiB");
+    assert.equal(back!.length, big.length);
+    for (let i = 0; i < big.length; i += 4096) assert.equal(back![i], i & 255);
+  } finally {
+    await stop(program);
+  }
+});
+
+test("remote: start() runs the server in a child listening on the address; a second program connects", async () => {
+  class TestManager extends mp.SyncManager {}
+  const m = new TestManager({ address: ["127.0.0.1", 0], authkey: AUTHKEY });
+  await within(m.start(), 30_000, "start()");
+  try {
+    const [, port] = m.address as [string, number];
+    assert.ok(port > 0);
+    const q = await m.Queue<number>();
+    const d = await m.dict<string, unknown>();
+    await d.set("q", q);
+    const p = peer(other, "produce", "127.0.0.1", port, AUTHKEY, 5, "x");
+    // the peer asks for get_dict, which this manager does not have: it fails clearly
+    assert.notEqual(await p.exit(30_000), 0);
+    assert.match(p.stderr, /no type "get_dict"/);
+    await q.put(1);
+    assert.equal(await q.get(1000), 1);
+  } finally {
+    await m.shutdown();
+  }
+  assert.equal(m.process?.exitCode !== null, true);
+});
+
+test("remote: listening beyond loopback needs an authkey", () => {
+  class TestManager extends mp.BaseManager {}
+  assert.throws(() => new TestManager({ address: ["0.0.0.0", 0] }).getServer(), /authkey/);
+});
+
+test("examples/queue_manager_server.ts + examples/queue_manager_client.ts", async () => {
+  const args = (f: string, rest: string[]) => (isDeno ? ["run", "-A", f, ...rest] : [f, ...rest]);
+  const s = new Program(runtimes[here], args("examples/queue_manager_server.ts", ["0", "127.0.0.1"]));
+  try {
+    const port = await s.line("queue manager serving on port ", 30_000);
+    const cArgs = other === "deno" ? ["run", "-A", "examples/queue_manager_client.ts", port] : [
+      "examples/queue_manager_client.ts",
+      port,
+    ];
+    const client = new Program(runtimes[other], cArgs);
+    assert.equal(await client.exit(30_000), 0, client.stderr);
+    assert.equal(await client.line("got: "), "hello");
+    assert.equal(await client.line("queue size: "), "0");
+    assert.equal(await client.line("with a wrong key: "), "AuthenticationError");
+  } finally {
+    await stop(s);
+  }
+});
