@@ -60,6 +60,11 @@ interface Entry {
   /** Called when a holder's connection ends (locks release, waits end). */
   gone?: (conn: Conn) => void;
   desc: ProxyDesc;
+  /**
+   * Returned by a registered function (not a class): the program may hand it out again
+   * (`() => queue`), so it is kept, with what it holds, until shutdown.
+   */
+  pinned?: boolean;
 }
 
 /** One client connection. */
@@ -622,7 +627,7 @@ export class RemoteServer {
     const live = new Set<number>();
     const stack: unknown[] = [];
     for (const [id, e] of this.#objects) {
-      if (e.count > 0) {
+      if (e.count > 0 || e.pinned) {
         live.add(id);
         stack.push(e.obj);
       }
@@ -727,24 +732,32 @@ export class RemoteServer {
       throw new TypeError(`the type "${typeid}" was registered without a callable in the server's program`);
     }
     const resolved = args.map((a) => this.#resolve(a));
-    const made = isClass(type.fn) ? Reflect.construct(type.fn, resolved) : type.fn(...resolved);
-    const hold = (obj: unknown) => {
-      const marked = markerDesc(obj);
-      if (marked !== undefined) return marked; // a proxy of this manager (the callable made one)
-      if (typeof obj === "object" && obj !== null) {
-        const id = this.#ids.get(obj);
-        const e = id === undefined ? undefined : this.#objects.get(id);
-        if (e !== undefined) return { ...e.desc };
-      }
-      let desc: ProxyDesc;
-      // A Map or an array is served as a dict or list proxy (Python's DictProxy / ListProxy).
-      if (obj instanceof Map) desc = this.#referent({ ...this.#makers.dict(undefined), obj, typeid }, Kind.Dict);
-      else if (Array.isArray(obj)) desc = this.#referent({ ...this.#makers.list(undefined), obj, typeid }, Kind.List);
-      else return this.#auto(typeid, obj, type.exposed ?? publicMethods(obj));
-      this.#ids.set(obj as object, desc.id);
+    const cls = isClass(type.fn);
+    const made = cls ? Reflect.construct(type.fn, resolved) : type.fn(...resolved);
+    const pin = (desc: ProxyDesc) => {
+      const e = this.#objects.get(desc.id);
+      if (e !== undefined && !cls) e.pinned = true;
       return desc;
     };
+    const hold = (obj: unknown) => pin(this.#made(typeid, obj, type.exposed));
     return isThenable(made) ? Promise.resolve(made).then(hold) : hold(made);
+  }
+
+  #made(typeid: string, obj: unknown, exposed: string[] | undefined): ProxyDesc {
+    const marked = markerDesc(obj);
+    if (marked !== undefined) return marked; // a proxy of this manager (the callable made one)
+    if (typeof obj === "object" && obj !== null) {
+      const id = this.#ids.get(obj);
+      const e = id === undefined ? undefined : this.#objects.get(id);
+      if (e !== undefined) return { ...e.desc };
+    }
+    let desc: ProxyDesc;
+    // A Map or an array is served as a dict or list proxy (Python's DictProxy / ListProxy).
+    if (obj instanceof Map) desc = this.#referent({ ...this.#makers.dict(undefined), obj, typeid }, Kind.Dict);
+    else if (Array.isArray(obj)) desc = this.#referent({ ...this.#makers.list(undefined), obj, typeid }, Kind.List);
+    else return this.#auto(typeid, obj, exposed ?? publicMethods(obj));
+    this.#ids.set(obj as object, desc.id);
+    return desc;
   }
 
   /** Holds a registered type's object, callable through its exposed methods. */
