@@ -3,6 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
 import * as mp from "../mod.ts";
 import { isDeno } from "./helpers.ts";
 import { hasPython, Program, runtimes, within } from "./net_helpers.ts";
@@ -288,3 +290,61 @@ test("examples/queue_manager_server.ts + examples/queue_manager_client.ts", asyn
     await stop(s);
   }
 });
+
+/** Why the network-namespace test cannot run here, or false if it can. */
+function netnsUnavailable(): string | false {
+  const r = spawnSync("ip", ["netns", "list"], { encoding: "utf8" });
+  if (r.error || r.status !== 0) return `\`ip netns\` is unavailable here (${r.error?.message ?? r.stderr.trim()})`;
+  const probe = `mp-probe-${process.pid}`;
+  const add = spawnSync("ip", ["netns", "add", probe], { encoding: "utf8" });
+  if (add.status !== 0) return `cannot create a network namespace (${add.stderr.trim()}): needs root`;
+  spawnSync("ip", ["netns", "del", probe]);
+  return false;
+}
+
+test(
+  "remote: across two network namespaces joined by a veth pair (a server on 10.x, clients in the other namespace)",
+  { skip: netnsUnavailable() },
+  async () => {
+    const n = process.pid % 200 + 20;
+    const [a, b] = [`mp-srv-${process.pid}`, `mp-cli-${process.pid}`];
+    const [va, vb] = [`mpa${process.pid % 100000}`, `mpb${process.pid % 100000}`];
+    const [ipA, ipB] = [`10.231.${n}.1`, `10.231.${n}.2`];
+    const ip = (...args: string[]) => {
+      const r = spawnSync("ip", args, { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
+    };
+    const inNs = (ns: string, runtime: Runtime, ...rest: (string | number)[]) => {
+      const cmd = runtime === "deno" ? [runtimes.deno, "run", "-A", PEER] : [runtimes.bun, PEER];
+      return new Program("ip", ["netns", "exec", ns, ...cmd, ...rest.map(String)]);
+    };
+    let srv: Program | null = null;
+    try {
+      ip("netns", "add", a);
+      ip("netns", "add", b);
+      ip("link", "add", va, "type", "veth", "peer", "name", vb);
+      ip("link", "set", va, "netns", a);
+      ip("link", "set", vb, "netns", b);
+      ip("-n", a, "addr", "add", `${ipA}/24`, "dev", va);
+      ip("-n", b, "addr", "add", `${ipB}/24`, "dev", vb);
+      for (const [ns, dev] of [[a, va], [b, vb]]) {
+        ip("-n", ns, "link", "set", dev, "up");
+        ip("-n", ns, "link", "set", "lo", "up");
+      }
+      srv = inNs(a, other, "server", ipA, 0, AUTHKEY);
+      const port = Number(await srv.line("serving on ", 30_000));
+      const giver = inNs(b, here, "pass-proxy", ipA, port, AUTHKEY);
+      assert.equal(await giver.exit(30_000), 0, giver.stderr);
+      const taker = inNs(b, other, "take-proxy", ipA, port, AUTHKEY);
+      assert.equal(await taker.line("received "), "DictProxy 42");
+      assert.equal(await taker.exit(30_000), 0, taker.stderr);
+      const bad = inNs(b, here, "take-proxy", ipA, port, "wrong key");
+      assert.notEqual(await bad.exit(30_000), 0);
+      assert.match(bad.stderr, /AuthenticationError/);
+    } finally {
+      if (srv !== null) await stop(srv);
+      spawnSync("ip", ["netns", "del", a]);
+      spawnSync("ip", ["netns", "del", b]); // the veth pair goes with them
+    }
+  },
+);
