@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import process from "node:process";
 import * as mp from "../mod.ts";
 import { isDeno } from "./helpers.ts";
+import { setInRemote } from "./fixtures/remote_manager_tasks.ts";
 import { hasPython, Program, runtimes, within } from "./net_helpers.ts";
 
 const AUTHKEY = "remote test key";
@@ -261,6 +262,16 @@ test("remote: start() runs the server in a child listening on the address; a sec
     assert.match(p.stderr, /no type "get_dict"/);
     await q.put(1);
     assert.equal(await q.get(1000), 1);
+    // A proxy in a child's args reconnects to the manager's address with its authkey.
+    await d.set("from parent", "hi");
+    const child = new mp.Process({ target: setInRemote, args: [d] });
+    await child.start();
+    await within(child.join(), 30_000, "child.join()");
+    assert.equal(child.exitCode, 0);
+    assert.equal(await d.get("from child"), "hi");
+    // The child's connection closed with it: what it held is let go.
+    for (let i = 0; i < 50 && (await m.debugInfo()).holders !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await m.debugInfo()).holders, 1);
   } finally {
     await m.shutdown();
   }
