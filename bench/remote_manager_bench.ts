@@ -123,7 +123,9 @@ if (import.meta.main) {
   const py = (await runPython(PYTHON, [OPS, ROUNDS].map(String))) as Figures | null;
   const me = await ours();
   const us = (n: number) => `${n.toFixed(1)} µs`;
-  console.log(`Proxy calls to a manager server in another OS process, best of ${ROUNDS} x ${OPS} (lower is better)`);
+  console.log(
+    `Proxy calls to a manager server in another OS process, best of ${ROUNDS} x ${OPS} (lower is better)`,
+  );
   if (py) row("Python q.put(item); q.get()", us(py.queue));
   row("ours await q.put(item); await q.get()", us(me.queue), vs(me.queue, py?.queue));
   if (py) row("Python d['k'] = v; d['k']", us(py.dict));

@@ -162,9 +162,10 @@ test("remote: the server killed mid-call: the pending call rejects with a clear 
     program.child.kill("SIGKILL");
     await assert.rejects(
       within(pending, 10_000, "the pending get"),
-      (e: Error) => e instanceof mp.ProcessError && /remote manager at 127\.0\.0\.1:\d+ failed/.test(e.message),
+      (e: Error) =>
+        e instanceof mp.ProcessError && /remote manager at 127\.0\.0\.1:\d+ failed/.test(e.message),
     );
-    await assert.rejects(q.qsize(), /remote manager at .* failed/);
+    await assert.rejects((q as unknown as mp.RemoteQueueProxy).qsize(), /remote manager at .* failed/);
     await m.shutdown();
   } finally {
     await stop(program);
@@ -196,7 +197,11 @@ test("remote: a fuzz of random and truncated frames: each client dropped, the se
       }
       // Authenticated, then garbage: a random body, a truncated length, or a valid
       // message that is not a request.
-      const c = await within(mp.connection.Client(["127.0.0.1", port], { authkey: AUTHKEY }), 10_000, "Client");
+      const c = await within(
+        mp.connection.Client(["127.0.0.1", port], { authkey: AUTHKEY }),
+        10_000,
+        "Client",
+      );
       const kind = i % 3;
       if (kind === 1) await c.sendBytes(bytes(1 + Math.floor(random() * 64)));
       else {
@@ -270,7 +275,9 @@ test("remote: start() runs the server in a child listening on the address; a sec
     assert.equal(child.exitCode, 0);
     assert.equal(await d.get("from child"), "hi");
     // The child's connection closed with it: what it held is let go.
-    for (let i = 0; i < 50 && (await m.debugInfo()).holders !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && (await m.debugInfo()).holders !== 1; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     assert.equal((await m.debugInfo()).holders, 1);
   } finally {
     await m.shutdown();
@@ -305,7 +312,9 @@ test("examples/queue_manager_server.ts + examples/queue_manager_client.ts", asyn
 /** Why the network-namespace test cannot run here, or false if it can. */
 function netnsUnavailable(): string | false {
   const r = spawnSync("ip", ["netns", "list"], { encoding: "utf8" });
-  if (r.error || r.status !== 0) return `\`ip netns\` is unavailable here (${r.error?.message ?? r.stderr.trim()})`;
+  if (r.error || r.status !== 0) {
+    return `\`ip netns\` is unavailable here (${r.error?.message ?? r.stderr.trim()})`;
+  }
   const probe = `mp-probe-${process.pid}`;
   const add = spawnSync("ip", ["netns", "add", probe], { encoding: "utf8" });
   if (add.status !== 0) return `cannot create a network namespace (${add.stderr.trim()}): needs root`;

@@ -18,7 +18,13 @@ import { type Address, formatAddress } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { Empty, Full, ProcessError, RemoteError, TimeoutError } from "../internal/errors.ts";
 import type { Transport } from "./_transport.ts";
-import { BaseProxy, callAsync, type ProxyDesc, registerProxyKind, setRemoteTransports } from "./proxy/base.ts";
+import {
+  BaseProxy,
+  callAsync,
+  type ProxyDesc,
+  registerProxyKind,
+  setRemoteTransports,
+} from "./proxy/base.ts";
 import { RemoteKind } from "./_remote_server.ts";
 
 /** What a remote transport travels as (in `Process` args, inside a proxy's handle). */
@@ -124,6 +130,7 @@ export class RemoteTransport {
   }
 
   /** Not available remotely (`*Sync` proxy methods). */
+  // deno-lint-ignore require-yield
   *call(_id: number, method: string, _a: unknown[], typeid: string): Generator<never, never, unknown> {
     throw syncError(typeid, method);
   }

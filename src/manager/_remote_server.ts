@@ -199,7 +199,7 @@ class RemoteQueue {
   }
   taskDone(): void {
     if (this.unfinished <= 0) throw new RangeError("taskDone() called more times than there were items");
-    if (--this.unfinished === 0) for (const j of this.joiners.splice(0)) j();
+    if (--this.unfinished === 0) { for (const j of this.joiners.splice(0)) j(); }
   }
   join(): void | Promise<void> {
     if (this.unfinished === 0) return;
@@ -546,7 +546,9 @@ export class RemoteServer {
   #manage(conn: Conn, method: string, args: unknown[]): unknown {
     switch (method) {
       case "create": {
-        if (typeof args[0] !== "string" || !Array.isArray(args[1])) throw new TypeError("create(typeid, args)");
+        if (typeof args[0] !== "string" || !Array.isArray(args[1])) {
+          throw new TypeError("create(typeid, args)");
+        }
         const made = this.#create(args[0], args[1]);
         return isThenable(made) ? Promise.resolve(made).then(markerOf) : markerOf(made);
       }
@@ -693,9 +695,18 @@ export class RemoteServer {
       case "Queue":
       case "JoinableQueue": {
         const m = args[0] ?? 0;
-        if (typeof m !== "number" || !Number.isInteger(m)) throw new TypeError(`${typeid}(maxsize): an integer`);
+        if (typeof m !== "number" || !Number.isInteger(m)) {
+          throw new TypeError(`${typeid}(maxsize): an integer`);
+        }
         const q = new RemoteQueue(m, typeid === "JoinableQueue");
-        return this.#hold(typeid, RemoteKind.Queue, q, queueMethods, { maxsize: Math.max(0, m) }, (c) => q.forget(c));
+        return this.#hold(
+          typeid,
+          RemoteKind.Queue,
+          q,
+          queueMethods,
+          { maxsize: Math.max(0, m) },
+          (c) => q.forget(c),
+        );
       }
       case "Lock":
       case "RLock":
@@ -706,11 +717,25 @@ export class RemoteServer {
           throw new RangeError(`${typeid}(value): a non-negative integer`);
         }
         const l = new RemoteAcquirer(typeid, v);
-        return this.#hold(typeid, Kind.Auto, l, acquirerMethods, Object.keys(acquirerMethods), (c) => l.forget(c));
+        return this.#hold(
+          typeid,
+          Kind.Auto,
+          l,
+          acquirerMethods,
+          Object.keys(acquirerMethods),
+          (c) => l.forget(c),
+        );
       }
       case "Event": {
         const ev = new RemoteEvent();
-        return this.#hold(typeid, Kind.Auto, ev, eventMethods, Object.keys(eventMethods), (c) => ev.forget(c));
+        return this.#hold(
+          typeid,
+          Kind.Auto,
+          ev,
+          eventMethods,
+          Object.keys(eventMethods),
+          (c) => ev.forget(c),
+        );
       }
       case "Value":
       case "Array":
@@ -753,9 +778,11 @@ export class RemoteServer {
     }
     let desc: ProxyDesc;
     // A Map or an array is served as a dict or list proxy (Python's DictProxy / ListProxy).
-    if (obj instanceof Map) desc = this.#referent({ ...this.#makers.dict(undefined), obj, typeid }, Kind.Dict);
-    else if (Array.isArray(obj)) desc = this.#referent({ ...this.#makers.list(undefined), obj, typeid }, Kind.List);
-    else return this.#auto(typeid, obj, exposed ?? publicMethods(obj));
+    if (obj instanceof Map) {
+      desc = this.#referent({ ...this.#makers.dict(undefined), obj, typeid }, Kind.Dict);
+    } else if (Array.isArray(obj)) {
+      desc = this.#referent({ ...this.#makers.list(undefined), obj, typeid }, Kind.List);
+    } else return this.#auto(typeid, obj, exposed ?? publicMethods(obj));
     this.#ids.set(obj as object, desc.id);
     return desc;
   }

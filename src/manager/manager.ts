@@ -19,7 +19,14 @@ import type { Value } from "../shared/value.ts";
 import { closeTransport, createTransport, type Transport } from "./_transport.ts";
 import type { ManagerDebugInfo, RegisteredType, ServerConfig } from "./_server.ts";
 import { Process, runAsRole } from "../process/process.ts";
-import { adoptTransport, callAsync, callSync, forgetTransport, type ProxyDesc, transportFor } from "./proxy/base.ts";
+import {
+  adoptTransport,
+  callAsync,
+  callSync,
+  forgetTransport,
+  type ProxyDesc,
+  transportFor,
+} from "./proxy/base.ts";
 import { asTransport, RemoteTransport } from "./_remote.ts";
 import { RemoteServer, type RemoteType } from "./_remote_server.ts";
 import { type Address, checkAddress } from "../net/address.ts";
@@ -158,7 +165,9 @@ export class BaseManager {
   /** The registered types this program can make in its own server. */
   #remoteTypes(): Map<string, RemoteType> {
     const types = new Map<string, RemoteType>();
-    for (const [typeid, r] of registryOf(this.constructor)) types.set(typeid, { fn: r.fn, exposed: r.exposed });
+    for (const [typeid, r] of registryOf(this.constructor)) {
+      types.set(typeid, { fn: r.fn, exposed: r.exposed });
+    }
     return types;
   }
 
@@ -180,7 +189,9 @@ export class BaseManager {
    */
   getServer(): ManagerServer {
     const address = this.#needAddress("getServer()");
-    if (this.#state !== "initial") throw new ProcessError(`this ${this.constructor.name} was already started`);
+    if (this.#state !== "initial") {
+      throw new ProcessError(`this ${this.constructor.name} was already started`);
+    }
     this.#state = "started";
     const server = new RemoteServer({
       address,
@@ -200,7 +211,9 @@ export class BaseManager {
    */
   async connect(): Promise<void> {
     const address = this.#needAddress("connect()");
-    if (this.#state !== "initial") throw new ProcessError(`this ${this.constructor.name} was already started`);
+    if (this.#state !== "initial") {
+      throw new ProcessError(`this ${this.constructor.name} was already started`);
+    }
     this.#state = "starting";
     try {
       await this.#connectTo(address);
@@ -319,7 +332,9 @@ export class BaseManager {
     }
     if (this.#remote !== null) {
       const r = this.#remote;
-      if (this.#process !== null) await r.callRemote(0, "shutdown", [], this.constructor.name).catch(() => {});
+      if (this.#process !== null) {
+        await r.callRemote(0, "shutdown", [], this.constructor.name).catch(() => {});
+      }
       r.close();
       forgetTransport(this.#transport!);
       if (this.#process === null) return;
