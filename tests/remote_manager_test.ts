@@ -235,6 +235,28 @@ test("remote: a fuzz of random and truncated frames: each client dropped, the se
   }
 });
 
+test("remote: a client that sends without reading its replies is throttled; the others go on", async () => {
+  const { program, port } = await server(other);
+  try {
+    await using m = await client(port);
+    const d = await m.dict<string, number>([["x", 1]]);
+    const flood = await mp.connection.Client(["127.0.0.1", port], { authkey: AUTHKEY });
+    const big = "y".repeat(1000);
+    const sends: Promise<void>[] = [];
+    for (let i = 1; i <= 20_000; i++) sends.push(flood.send([i, 0, "ping", [big]]).catch(() => {}));
+    for (let i = 0; i < 20; i++) assert.equal(await within(d.get("x"), 10_000, "a call beside the flood"), 1);
+    flood.close();
+    await within(Promise.all(sends), 10_000, "the flood's sends settling");
+    assert.equal(await d.get("x"), 1);
+    for (let i = 0; i < 50 && (await m.debugInfo()).holders !== 1; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await m.debugInfo()).holders, 1);
+  } finally {
+    await stop(program);
+  }
+});
+
 test("remote: a 64 MiB value goes and comes back", async () => {
   const { program, port } = await server(other);
   try {

@@ -72,11 +72,21 @@ class Conn {
   readonly id: number;
   readonly c: SocketConnection;
   closed = false;
+  /** Replies handed to the socket and not yet written. */
+  unsent = 0;
+  /** Wakes the request loop once replies drained (see MAX_UNSENT). */
+  drained: (() => void) | null = null;
   constructor(id: number, c: SocketConnection) {
     this.id = id;
     this.c = c;
   }
 }
+
+/**
+ * Replies not yet written beyond which a connection's requests are not read: a client
+ * that sends without reading its replies cannot make the server buffer without end.
+ */
+const MAX_UNSENT = 1024;
 
 const MAX_DEPTH = 256;
 
@@ -472,6 +482,7 @@ export class RemoteServer {
           throw new ProcessError("a malformed request");
         }
         this.#handle(conn, req as [number, number, string, unknown[]]);
+        if (conn.unsent >= MAX_UNSENT) await new Promise<void>((r) => conn.drained = r);
       }
     } catch {
       // EOF, a frame too large, bytes that do not decode, a malformed request: drop it.
@@ -482,6 +493,7 @@ export class RemoteServer {
   #drop(conn: Conn): void {
     if (conn.closed) return;
     conn.closed = true;
+    conn.drained?.();
     this.#conns.delete(conn);
     try {
       conn.c.close();
@@ -521,6 +533,14 @@ export class RemoteServer {
     } catch (e) {
       p = Promise.reject(e);
     }
+    conn.unsent++;
+    p.finally(() => {
+      if (--conn.unsent < MAX_UNSENT / 2 && conn.drained !== null) {
+        const wake = conn.drained;
+        conn.drained = null;
+        wake();
+      }
+    }).catch(() => {});
     p.catch((e) => {
       if (conn.closed || status !== 0) return;
       // A value that cannot be sent (a function, a class instance with methods...) becomes an error.
