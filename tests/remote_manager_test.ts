@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import process from "node:process";
 import * as mp from "../mod.ts";
 import { isDeno } from "./helpers.ts";
-import { setInRemote } from "./fixtures/remote_manager_tasks.ts";
+import { type Range, registerRange, setInRemote } from "./fixtures/remote_manager_tasks.ts";
 import { hasPython, Program, runtimes, within } from "./net_helpers.ts";
 
 const AUTHKEY = "remote test key";
@@ -252,6 +252,34 @@ test("remote: a client that sends without reading its replies is throttled; the 
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal((await m.debugInfo()).holders, 1);
+  } finally {
+    await stop(program);
+  }
+});
+
+test("methodToTypeid: a method's result comes back as a proxy of another typeid, locally and remotely", async () => {
+  const drain = async (r: mp.AutoProxy<Range>) => {
+    const it = await r.iter() as unknown as mp.AutoProxy<{ next(): { value?: number; done: boolean } }>;
+    const seen: number[] = [];
+    for (let x = await it.next(); !x.done; x = await it.next()) seen.push(x.value!);
+    assert.equal(typeof (it as unknown as Record<string, unknown>).iter, "function"); // any name: calling it throws
+    await assert.rejects(
+      async () => await (it as unknown as { iter(): Promise<unknown> }).iter(),
+      /no method "iter"/,
+    );
+    return seen;
+  };
+  class LocalManager extends mp.BaseManager {}
+  registerRange(LocalManager);
+  await using local = new LocalManager();
+  await local.start();
+  assert.deepEqual(await drain(await local.create<Range>("Range", 3)), [0, 1, 2]);
+  await assert.rejects(local.create("Iterator"), /without a callable/);
+  const { program, port } = await server(other);
+  try {
+    await using m = await client(port);
+    assert.deepEqual(await drain(await m.create<Range>("Range", 4)), [0, 1, 2, 3]);
+    await assert.rejects(m.create("Iterator"), /without a callable/);
   } finally {
     await stop(program);
   }

@@ -31,6 +31,8 @@ type AnyFunction = (...args: any[]) => any;
 export interface RemoteType {
   fn?: AnyFunction;
   exposed?: string[];
+  /** Methods whose result is held as an object of another typeid and returned as its proxy. */
+  methodToTypeid?: Record<string, string>;
 }
 
 /** Remote proxy kinds beyond the local ones. */
@@ -810,12 +812,19 @@ export class RemoteServer {
   /** Holds a registered type's object, callable through its exposed methods. */
   #auto(typeid: string, obj: unknown, names: string[], table?: Record<string, unknown>): ProxyDesc {
     const methods: Record<string, Method> = {};
+    const wraps = this.#types.get(typeid)?.methodToTypeid;
     for (const name of names) {
+      const to = table === undefined && wraps !== undefined && Object.hasOwn(wraps, name)
+        ? wraps[name]
+        : undefined;
+      const wrap = (r: unknown) => markerOf(this.#made(to!, r, this.#types.get(to!)?.exposed));
       methods[name] = table !== undefined
         ? (o, _c, ...args) => (table[name] as AnyFunction)(o, ...args)
         : (o: Record<string, AnyFunction>, _c, ...args) => {
           if (typeof o[name] !== "function") throw new TypeError(`${typeid}.${name} is not a method`);
-          return o[name](...args.map((a) => this.#resolve(a)));
+          const r = o[name](...args.map((a) => this.#resolve(a)));
+          if (to === undefined) return r;
+          return isThenable(r) ? Promise.resolve(r).then(wrap) : wrap(r);
         };
     }
     const desc = this.#hold(typeid, Kind.Auto, obj, methods, names);

@@ -49,9 +49,19 @@ type AnyFunction = (...args: any[]) => any;
 
 /** A type registered with `BaseManager.register()`, as the server receives it. */
 export interface RegisteredType {
-  ref: FunctionRef;
+  /** The callable (none for a type only returned by methods, see `methodToTypeid`). */
+  ref?: FunctionRef;
   /** The methods proxies may call; by default every public method of the object. */
   exposed?: string[];
+  /** Methods whose result is held as an object of another typeid and returned as its proxy. */
+  methodToTypeid?: Record<string, string>;
+}
+
+/** A registered type as the server holds it. */
+interface LoadedType {
+  fn?: AnyFunction;
+  exposed?: string[];
+  methodToTypeid?: Record<string, string>;
 }
 
 /** The manager role's settings (the init message's `extra`). */
@@ -152,7 +162,7 @@ function eachMarker(v: unknown, f: (desc: ProxyDesc) => void, depth = 0): void {
 class Server {
   readonly #end: ServerEnd;
   readonly #token: number;
-  readonly #types: Map<string, { fn: AnyFunction; exposed?: string[] }>;
+  readonly #types: Map<string, LoadedType>;
   readonly #objects = new Map<number, Entry>();
   /** Ids each holder pid holds references on. */
   readonly #byHolder = new Map<number, Set<number>>();
@@ -172,7 +182,7 @@ class Server {
   #sweepEvery = HOUSEKEEPING_MS;
   #nextSweep = 0;
 
-  constructor(end: ServerEnd, token: number, types: Map<string, { fn: AnyFunction; exposed?: string[] }>) {
+  constructor(end: ServerEnd, token: number, types: Map<string, LoadedType>) {
     this.#end = end;
     this.#token = token;
     this.#types = types;
@@ -268,7 +278,7 @@ class Server {
     if (e.holds) {
       if (this.#unrooted > 0) this.#dirty = true;
       if (!isThenable(result)) this.#increfIn(result, pid);
-    }
+    } else if (ref.wraps === true && !isThenable(result)) this.#increfIn(result, pid);
     return result;
   }
 
@@ -457,8 +467,12 @@ class Server {
           "before start()",
       );
     }
+    const fn = type.fn;
+    if (fn === undefined) {
+      throw new TypeError(`the type "${typeid}" was registered without a callable: only methods return it`);
+    }
     const resolved = args.map((a) => this.#resolveKept(a));
-    const made = isClass(type.fn) ? Reflect.construct(type.fn, resolved) : type.fn(...resolved);
+    const made = isClass(fn) ? Reflect.construct(fn, resolved) : fn(...resolved);
     const hold = (obj: unknown) => this.#custom(typeid, obj, type.exposed);
     return isThenable(made) ? Promise.resolve(made).then(hold) : hold(made);
   }
@@ -491,25 +505,31 @@ class Server {
 
   #custom(typeid: string, obj: unknown, exposed: string[] | undefined): ProxyDesc {
     const names = exposed ?? publicMethods(obj);
+    const wraps = this.#types.get(typeid)?.methodToTypeid;
     const methods: Record<string, AnyFunction> = {};
     for (const name of names) {
+      const to = wraps !== undefined && Object.hasOwn(wraps, name) ? wraps[name] : undefined;
+      const wrap = (r: unknown) => markerOf(this.#custom(to!, r, this.#types.get(to!)?.exposed));
       methods[name] = (o: Record<string, AnyFunction>, ...args: unknown[]) => {
         if (typeof o[name] !== "function") throw new TypeError(`${typeid}.${name} is not a method`);
-        return o[name](...args.map((a) => this.#resolveKept(a)));
+        const r = o[name](...args.map((a) => this.#resolveKept(a)));
+        if (to === undefined) return r;
+        return isThenable(r) ? Promise.resolve(r).then(wrap) : wrap(r);
       };
     }
-    return this.#hold({ typeid, obj, methods }, Kind.Auto, false, names);
+    return this.#hold({ typeid, obj, methods, wraps: wraps !== undefined }, Kind.Auto, false, names);
   }
 }
 
 /** Runs the server until its manager is shut down (the bootstrap's `manager` role). */
 export async function runRole(init: InitMessage): Promise<number> {
   const config = init.extra as ServerConfig;
-  const types = new Map<string, { fn: AnyFunction; exposed?: string[] }>();
+  const types = new Map<string, LoadedType>();
   try {
     for (const [typeid, t] of Object.entries(config.types)) {
-      self.importing = "module" in t.ref ? t.ref.module : null;
-      types.set(typeid, { fn: await loadFunction(t.ref, `manager type "${typeid}"`), exposed: t.exposed });
+      self.importing = t.ref !== undefined && "module" in t.ref ? t.ref.module : null;
+      const fn = t.ref === undefined ? undefined : await loadFunction(t.ref, `manager type "${typeid}"`);
+      types.set(typeid, { fn, exposed: t.exposed, methodToTypeid: t.methodToTypeid });
     }
   } catch (e) {
     postToParent({ t: "failed", error: errorToData(e) });
@@ -533,7 +553,7 @@ export async function runRole(init: InitMessage): Promise<number> {
 async function runRemote(
   init: InitMessage,
   remote: NonNullable<ServerConfig["remote"]>,
-  types: Map<string, { fn: AnyFunction; exposed?: string[] }>,
+  types: Map<string, LoadedType>,
 ): Promise<number> {
   let server: RemoteServer;
   try {

@@ -53,6 +53,12 @@ export interface RegisterOptions {
   /** The methods proxies may call; by default every public method (not starting with `_`). */
   exposed?: string[];
   /**
+   * Methods whose result is returned as a proxy of another registered typeid (Python's
+   * `method_to_typeid`), e.g. `{ iter: "Iterator" }` with `register("Iterator", null,
+   * { exposed: ["next"], createMethod: false })`.
+   */
+  methodToTypeid?: Record<string, string>;
+  /**
    * Whether `manager[typeid](...args)` is defined as a shortcut of
    * `manager.create(typeid, ...args)` (Python's `create_method`). Default true.
    */
@@ -80,6 +86,7 @@ interface Registration {
   fn?: AnyFunction;
   callers: string[];
   exposed?: string[];
+  methodToTypeid?: Record<string, string>;
 }
 
 /** How long `shutdown()` lets the server end by itself before terminating it (ms). */
@@ -166,7 +173,7 @@ export class BaseManager {
   #remoteTypes(): Map<string, RemoteType> {
     const types = new Map<string, RemoteType>();
     for (const [typeid, r] of registryOf(this.constructor)) {
-      types.set(typeid, { fn: r.fn, exposed: r.exposed });
+      types.set(typeid, { fn: r.fn, exposed: r.exposed, methodToTypeid: r.methodToTypeid });
     }
     return types;
   }
@@ -255,10 +262,20 @@ export class BaseManager {
     if (options.exposed !== undefined && !options.exposed.every((m) => typeof m === "string")) {
       throw new TypeError(`${this.name}.register("${typeid}"): exposed must be an array of method names`);
     }
+    const m2t = options.methodToTypeid;
+    if (
+      m2t !== undefined &&
+      (typeof m2t !== "object" || m2t === null || !Object.values(m2t).every((t) => typeof t === "string"))
+    ) {
+      throw new TypeError(
+        `${this.name}.register("${typeid}"): methodToTypeid must map method names to typeids`,
+      );
+    }
     registryOf(this).set(typeid, {
       fn: (callable ?? undefined) as AnyFunction | undefined,
       callers: callable ? callerModules() : [],
       exposed: options.exposed,
+      methodToTypeid: m2t === undefined ? undefined : { ...m2t },
     });
     if (options.createMethod !== false && !(typeid in this.prototype)) {
       Object.defineProperty(this.prototype, typeid, {
@@ -281,9 +298,10 @@ export class BaseManager {
       const transport = createTransport();
       const types: Record<string, RegisteredType> = {};
       for (const [typeid, r] of registryOf(this.constructor)) {
-        if (r.fn === undefined) continue;
-        const ref = await resolveFunction(r.fn, r.callers, self.startMethod, `manager type "${typeid}"`);
-        types[typeid] = { ref, exposed: r.exposed };
+        const ref = r.fn === undefined
+          ? undefined
+          : await resolveFunction(r.fn, r.callers, self.startMethod, `manager type "${typeid}"`);
+        types[typeid] = { ref, exposed: r.exposed, methodToTypeid: r.methodToTypeid };
       }
       const p = new Process({ daemon: true });
       const { address, authkey, maxMessageSize } = this.#options;
