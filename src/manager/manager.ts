@@ -21,10 +21,12 @@ import type { ManagerDebugInfo, RegisteredType, ServerConfig } from "./_server.t
 import { Process, runAsRole } from "../process/process.ts";
 import {
   adoptTransport,
+  BaseProxy,
   callAsync,
   callSync,
   forgetTransport,
   type ProxyDesc,
+  registerProxyType,
   transportFor,
 } from "./proxy/base.ts";
 import { asTransport, RemoteTransport } from "./_remote.ts";
@@ -58,6 +60,14 @@ export interface RegisterOptions {
    * { exposed: ["next"], createMethod: false })`.
    */
   methodToTypeid?: Record<string, string>;
+  /**
+   * The class of this type's proxies (Python's `proxytype`): a subclass of
+   * {@linkcode BaseProxy} whose methods call `this.callMethod(name, args)`. By default
+   * an {@linkcode AutoProxy}. It applies in every program that registers it (give it on
+   * the client side of a remote manager too).
+   */
+  // deno-lint-ignore no-explicit-any
+  proxytype?: new (...args: any[]) => BaseProxy;
   /**
    * Whether `manager[typeid](...args)` is defined as a shortcut of
    * `manager.create(typeid, ...args)` (Python's `create_method`). Default true.
@@ -270,6 +280,12 @@ export class BaseManager {
       throw new TypeError(
         `${this.name}.register("${typeid}"): methodToTypeid must map method names to typeids`,
       );
+    }
+    if (options.proxytype !== undefined) {
+      if (typeof options.proxytype !== "function" || !(options.proxytype.prototype instanceof BaseProxy)) {
+        throw new TypeError(`${this.name}.register("${typeid}"): proxytype must be a subclass of BaseProxy`);
+      }
+      registerProxyType(typeid, options.proxytype as unknown as Parameters<typeof registerProxyType>[1]);
     }
     registryOf(this).set(typeid, {
       fn: (callable ?? undefined) as AnyFunction | undefined,

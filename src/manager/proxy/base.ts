@@ -117,6 +117,17 @@ interface RemoteCalls {
   callRemote(id: number, method: string, args: unknown[], typeid: string): Promise<unknown>;
 }
 
+/** Proxy classes given to `register(typeid, callable, { proxytype })`, by typeid. */
+const proxyTypes = new Map<string, new (t: Transport, desc: ProxyDesc) => object>();
+
+/** Makes the proxies of objects registered as `typeid` instances of `proxytype`. */
+export function registerProxyType(
+  typeid: string,
+  proxytype: new (t: Transport, desc: ProxyDesc) => object,
+): void {
+  proxyTypes.set(typeid, proxytype);
+}
+
 /** Registers how proxies of `kind` are built. */
 export function registerProxyKind(kind: string, build: (t: Transport, desc: ProxyDesc) => object): void {
   builders.set(kind, build);
@@ -127,6 +138,8 @@ export function registerProxyKind(kind: string, build: (t: Transport, desc: Prox
  * it (the server took one for this process when it sent the description).
  */
 export function buildProxy(t: Transport, desc: ProxyDesc): object {
+  const custom = desc.kind === Kind.Auto ? proxyTypes.get(desc.typeid) : undefined;
+  if (custom !== undefined) return new custom(t, { ...desc });
   const build = builders.get(desc.kind);
   if (build === undefined) throw new ProcessError(`internal: no proxy kind "${desc.kind}" is registered`);
   return build(t, { ...desc });
