@@ -13,7 +13,7 @@
  * @module
  */
 import { Client } from "../net/client.ts";
-import type { SocketConnection } from "../net/socket_connection.ts";
+import { keepAlive, type SocketConnection } from "../net/socket_connection.ts";
 import { type Address, formatAddress } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { Empty, Full, ProcessError, RemoteError, TimeoutError } from "../internal/errors.ts";
@@ -25,7 +25,7 @@ import {
   registerProxyKind,
   setRemoteTransports,
 } from "./proxy/base.ts";
-import { RemoteKind } from "./_remote_server.ts";
+import { KEEPALIVE_MS, RemoteKind } from "./_remote_server.ts";
 
 /** What a remote transport travels as (in `Process` args, inside a proxy's handle). */
 export interface RemoteHandle {
@@ -84,6 +84,7 @@ export class RemoteTransport {
     const { address, authkey, maxMessageSize } = handle.remote;
     this.#where = formatAddress(address);
     this.#connecting = Client(address, { authkey, maxMessageSize }).then((c) => {
+      keepAlive(c, KEEPALIVE_MS);
       this.#conn = c;
       if (this.#closed) c.close();
       return c;

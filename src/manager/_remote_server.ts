@@ -17,7 +17,7 @@
  * @module
  */
 import { Listener } from "../net/listener.ts";
-import type { SocketConnection } from "../net/socket_connection.ts";
+import { keepAlive, type SocketConnection } from "../net/socket_connection.ts";
 import type { Address } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { Empty, Full, ProcessError } from "../internal/errors.ts";
@@ -394,6 +394,9 @@ function errorReply(e: unknown): { name: string; message: string; stack: string 
   return { name: err.name, message: err.message, stack: String(err.stack ?? "") };
 }
 
+/** Idle time before TCP keep-alive probes start on a client connection (ms). */
+export const KEEPALIVE_MS = 15_000;
+
 /** How many accepts run at once (a slow handshake does not hold the others up). */
 const ACCEPTORS = 8;
 /** How often unreachable objects are looked for once something was let go (ms). */
@@ -467,6 +470,7 @@ export class RemoteServer {
         c.close();
         return;
       }
+      keepAlive(c, KEEPALIVE_MS); // a client whose machine vanished is dropped in time
       const conn = new Conn(this.#nextConn++, c);
       this.#conns.add(conn);
       this.#serveConn(conn);

@@ -23,6 +23,7 @@ export interface NodeSocket {
   ref(): void;
   unref(): void;
   setNoDelay?(on: boolean): void;
+  setKeepAlive?(on: boolean, initialDelay?: number): void;
   on(event: string, listener: (...args: never[]) => void): void;
   once(event: string, listener: (...args: never[]) => void): void;
   removeAllListeners(event?: string): void;
@@ -64,10 +65,22 @@ export function connectSocket<T>(socket: NodeSocket, settings: SocketSettings): 
 let wire: (conn: SocketConnection<unknown>, socket: NodeSocket, settings: SocketSettings) => void;
 let readerOf: (conn: SocketConnection<unknown>) => FrameReader;
 let destroyOf: (conn: SocketConnection<unknown>, reason: Error) => void;
+let socketOf: (conn: SocketConnection<unknown>) => NodeSocket | null;
 
 /** The frame reader of `conn` (the handshake limits its first frames). @ignore */
 export function frameReader(conn: SocketConnection<unknown>): FrameReader {
   return readerOf(conn);
+}
+
+/**
+ * Turns on TCP keep-alive probes for `conn` after `ms` idle, so that a peer that
+ * vanished without closing (its machine or network gone) is noticed (remote managers).
+ * @ignore
+ */
+export function keepAlive(conn: SocketConnection<unknown>, ms: number): void {
+  try {
+    socketOf(conn)?.setKeepAlive?.(true, ms);
+  } catch { /* not a TCP socket */ }
 }
 
 /** Drops `conn` at once: pending and later operations fail with `reason`. @ignore */
@@ -136,6 +149,7 @@ export class SocketConnection<T = unknown> {
     wire = (conn, socket, settings) => conn.#attach(socket, settings);
     readerOf = (conn) => conn.#reader;
     destroyOf = (conn, reason) => conn.#drop(reason);
+    socketOf = (conn) => conn.#socket;
   }
 
   /** Whether this end was closed. */
