@@ -119,7 +119,7 @@ export {
   SyncManager,
 } from "./src/manager/manager.ts";
 export { type ManagerOptions, ManagerServer } from "./src/manager/manager.ts";
-export { RemoteQueueProxy } from "./src/manager/_remote.ts";
+export { RemoteQueueProxy } from "./src/manager/proxy/remote_queue.ts";
 /** A remote manager's address and key (also `mp.connection.Address` / `mp.connection.Authkey`). */
 export type { Address } from "./src/net/address.ts";
 export type { Authkey } from "./src/net/auth.ts";
