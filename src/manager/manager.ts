@@ -130,6 +130,12 @@ function iterableArg(v: unknown): unknown {
  * any process of the tree they are passed to (in `Process` args, or inside other
  * proxies), without going through any thread's event loop.
  *
+ * With an `address` (`new BaseManager({ address, authkey })`) the manager is remote, as
+ * Python's `BaseManager(address, authkey)`: `start()` runs the server in a child that
+ * listens there, `getServer().serveForever()` serves from this program, `connect()`
+ * uses a server another program started. Proxies then speak over an `mp.connection`
+ * socket (async methods only); see the README's "Remote managers".
+ *
  * @example A registered class
  * ```ts
  * import * as mp from "@mp/multiprocessing";
@@ -149,6 +155,26 @@ function iterableArg(v: unknown): unknown {
  *   const maths = await manager.create<Maths>("Maths");
  *   console.log(await maths.add(4, 3), maths.addSync(1, 1)); // 7 2
  * }
+ * ```
+ *
+ * @example A remote manager (server and client programs)
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * // server.ts: serves a queue to clients that know the key
+ * const queue = new mp.dummy.Queue();
+ * class QueueManager extends mp.BaseManager {}
+ * QueueManager.register("get_queue", () => queue);
+ * await new QueueManager({ address: ["", 50000], authkey: "abracadabra" }).getServer().serveForever();
+ *
+ * // client.ts: another program, on this machine or another
+ * class QueueClient extends mp.BaseManager {
+ *   declare get_queue: () => Promise<mp.AutoProxy<mp.dummy.Queue<string>>>;
+ * }
+ * QueueClient.register("get_queue");
+ * const m = new QueueClient({ address: ["server.example", 50000], authkey: "abracadabra" });
+ * await m.connect();
+ * await (await m.get_queue()).put("hello");
  * ```
  */
 export class BaseManager {
