@@ -119,6 +119,11 @@ export {
   type RegisterOptions,
   SyncManager,
 } from "./src/manager/manager.ts";
+export { type ManagerOptions, ManagerServer } from "./src/manager/manager.ts";
+export { RemoteQueueProxy } from "./src/manager/proxy/remote_queue.ts";
+/** A remote manager's address and key (also `mp.connection.Address` / `mp.connection.Authkey`). */
+export type { Address } from "./src/net/address.ts";
+export type { Authkey } from "./src/net/auth.ts";
 export { BaseProxy, type ProxyDesc, releaseProxy } from "./src/manager/proxy/base.ts";
 export { type DictKey, DictProxy, type DictSource } from "./src/manager/proxy/dict.ts";
 export { ListProxy, type SortOptions } from "./src/manager/proxy/list.ts";

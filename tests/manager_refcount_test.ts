@@ -121,6 +121,7 @@ test("a proxy passed to a child keeps the object alive until the child ends", as
   await joinWithin(p);
   assert.equal(p.exitCode, 0);
   assert.equal((await manager.debugInfo()).objects, 1); // the child's copy went with it
+  seen.release(); // used here, so that it cannot be garbage collected (and freed) before the count above
 });
 
 test("a child that ends gives back the proxies it received from replies", async () => {

@@ -17,6 +17,8 @@ export interface Referent {
   obj: unknown;
   /** The methods by name. */
   methods: Record<string, Method<never>>;
+  /** Some methods return new objects of the server (a registered type's `methodToTypeid`). */
+  wraps?: boolean;
 }
 
 /** Resolves a marker inside an argument to the object it stands for in this server. */

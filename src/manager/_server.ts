@@ -39,18 +39,34 @@ import { thisProcess } from "../process/_state.ts";
 import { runAsync, runSync } from "../sync/_steps.ts";
 import type { Shareable } from "../internal/_codec.ts";
 import { type AnyFunction, isThenable } from "../internal/_types.ts";
+import type { Address } from "../net/address.ts";
+import type { Authkey } from "../net/auth.ts";
+import { RemoteServer } from "./_remote_server.ts";
+import { postToParent } from "../internal/runtime.ts";
 
 /** A type registered with `BaseManager.register()`, as the server receives it. */
 export interface RegisteredType {
-  ref: FunctionRef;
+  /** The callable (none for a type only returned by methods, see `methodToTypeid`). */
+  ref?: FunctionRef;
   /** The methods proxies may call; by default every public method of the object. */
   exposed?: string[];
+  /** Methods whose result is held as an object of another typeid and returned as its proxy. */
+  methodToTypeid?: Record<string, string>;
+}
+
+/** A registered type as the server holds it. */
+interface LoadedType {
+  fn?: AnyFunction;
+  exposed?: string[];
+  methodToTypeid?: Record<string, string>;
 }
 
 /** The manager role's settings (the init message's `extra`). */
 export interface ServerConfig {
   transport: TransportHandle;
   types: Record<string, RegisteredType>;
+  /** A remote manager: its server listens there (and answers over sockets only). */
+  remote?: { address: Address; authkey?: Authkey; maxMessageSize?: number };
 }
 
 /** The shared types the server makes in the arena, by type name. */
@@ -139,7 +155,7 @@ function eachMarker(v: unknown, f: (desc: ProxyDesc) => void, depth = 0): void {
 class Server {
   readonly #end: ServerEnd;
   readonly #token: number;
-  readonly #types: Map<string, { fn: AnyFunction; exposed?: string[] }>;
+  readonly #types: Map<string, LoadedType>;
   readonly #objects = new Map<number, Entry>();
   /** Ids each holder pid holds references on. */
   readonly #byHolder = new Map<number, Set<number>>();
@@ -159,7 +175,7 @@ class Server {
   #sweepEvery = HOUSEKEEPING_MS;
   #nextSweep = 0;
 
-  constructor(end: ServerEnd, token: number, types: Map<string, { fn: AnyFunction; exposed?: string[] }>) {
+  constructor(end: ServerEnd, token: number, types: Map<string, LoadedType>) {
     this.#end = end;
     this.#token = token;
     this.#types = types;
@@ -255,7 +271,7 @@ class Server {
     if (e.holds) {
       if (this.#unrooted > 0) this.#dirty = true;
       if (!isThenable(result)) this.#increfIn(result, pid);
-    }
+    } else if (ref.wraps === true && !isThenable(result)) this.#increfIn(result, pid);
     return result;
   }
 
@@ -444,8 +460,12 @@ class Server {
           "before start()",
       );
     }
+    const fn = type.fn;
+    if (fn === undefined) {
+      throw new TypeError(`the type "${typeid}" was registered without a callable: only methods return it`);
+    }
     const resolved = args.map((a) => this.#resolveKept(a));
-    const made = isClass(type.fn) ? Reflect.construct(type.fn, resolved) : type.fn(...resolved);
+    const made = isClass(fn) ? Reflect.construct(fn, resolved) : fn(...resolved);
     const hold = (obj: unknown) => this.#custom(typeid, obj, type.exposed);
     return isThenable(made) ? Promise.resolve(made).then(hold) : hold(made);
   }
@@ -478,14 +498,19 @@ class Server {
 
   #custom(typeid: string, obj: unknown, exposed: string[] | undefined): ProxyDesc {
     const names = exposed ?? publicMethods(obj);
+    const wraps = this.#types.get(typeid)?.methodToTypeid;
     const methods: Record<string, AnyFunction> = {};
     for (const name of names) {
+      const to = wraps !== undefined && Object.hasOwn(wraps, name) ? wraps[name] : undefined;
+      const wrap = (r: unknown) => markerOf(this.#custom(to!, r, this.#types.get(to!)?.exposed));
       methods[name] = (o: Record<string, AnyFunction>, ...args: unknown[]) => {
         if (typeof o[name] !== "function") throw new TypeError(`${typeid}.${name} is not a method`);
-        return o[name](...args.map((a) => this.#resolveKept(a)));
+        const r = o[name](...args.map((a) => this.#resolveKept(a)));
+        if (to === undefined) return r;
+        return isThenable(r) ? Promise.resolve(r).then(wrap) : wrap(r);
       };
     }
-    return this.#hold({ typeid, obj, methods }, Kind.Auto, false, names);
+    return this.#hold({ typeid, obj, methods, wraps: wraps !== undefined }, Kind.Auto, false, names);
   }
 }
 
@@ -494,11 +519,13 @@ export const role: Role = { prepare };
 
 async function prepare(init: InitMessage): Promise<() => Promise<number>> {
   const config = init.extra as ServerConfig;
-  const types = new Map<string, { fn: AnyFunction; exposed?: string[] }>();
+  const types = new Map<string, LoadedType>();
   for (const [typeid, t] of Object.entries(config.types)) {
-    thisProcess.importing = "module" in t.ref ? t.ref.module : null;
-    types.set(typeid, { fn: await loadFunction(t.ref, `manager type "${typeid}"`), exposed: t.exposed });
+    thisProcess.importing = t.ref !== undefined && "module" in t.ref ? t.ref.module : null;
+    const fn = t.ref === undefined ? undefined : await loadFunction(t.ref, `manager type "${typeid}"`);
+    types.set(typeid, { fn, exposed: t.exposed, methodToTypeid: t.methodToTypeid });
   }
+  if (config.remote !== undefined) return await prepareRemote(config.remote, types);
   const end = new ServerEnd(config.transport);
   return async () => {
     try {
@@ -506,6 +533,23 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
     } catch (e) {
       throw new ProcessError("the manager's server failed", { cause: e });
     }
+    return 0;
+  };
+}
+
+/**
+ * The manager role of a remote manager: its server listens (the bound address goes to
+ * the parent before `started`), then answers over sockets until shutdown.
+ */
+async function prepareRemote(
+  remote: NonNullable<ServerConfig["remote"]>,
+  types: Map<string, LoadedType>,
+): Promise<() => Promise<number>> {
+  const server = new RemoteServer({ ...remote, types });
+  const address = await server.ready;
+  postToParent({ t: "address", address });
+  return async () => {
+    await server.serveForever();
     return 0;
   };
 }

@@ -19,7 +19,20 @@ import type { Value } from "../shared/value.ts";
 import { closeTransport, createTransport, type Transport } from "./_transport.ts";
 import type { ManagerDebugInfo, RegisteredType, ServerConfig } from "./_server.ts";
 import { Process, runAsRole } from "../process/process.ts";
-import { callAsync, callSync, type ProxyDesc, transportFor } from "./proxy/base.ts";
+import {
+  adoptTransport,
+  BaseProxy,
+  callAsync,
+  callSync,
+  forgetTransport,
+  type ProxyDesc,
+  registerProxyType,
+  transportFor,
+} from "./proxy/base.ts";
+import { asTransport, RemoteTransport } from "./_remote.ts";
+import { RemoteServer, type RemoteType } from "./_remote_server.ts";
+import { type Address, checkAddress } from "../net/address.ts";
+import type { Authkey } from "../net/auth.ts";
 import type { AutoProxy } from "./proxy/auto.ts";
 import type { DictKey, DictProxy, DictSource } from "./proxy/dict.ts";
 import type { ListProxy } from "./proxy/list.ts";
@@ -40,12 +53,49 @@ export type { ManagerDebugInfo };
 export interface RegisterOptions {
   /** The methods proxies may call; by default every public method (not starting with `_`). */
   exposed?: string[];
+  /**
+   * Methods whose result is returned as a proxy of another registered typeid (Python's
+   * `method_to_typeid`), e.g. `{ iter: "Iterator" }` with `register("Iterator", null,
+   * { exposed: ["next"], createMethod: false })`.
+   */
+  methodToTypeid?: Record<string, string>;
+  /**
+   * The class of this type's proxies (Python's `proxytype`): a subclass of
+   * {@linkcode BaseProxy} whose methods call `this.callMethod(name, args)`. By default
+   * an {@linkcode AutoProxy}. It applies in every program that registers it (give it on
+   * the client side of a remote manager too).
+   */
+  // deno-lint-ignore no-explicit-any
+  proxytype?: new (...args: any[]) => BaseProxy;
+  /**
+   * Whether `manager[typeid](...args)` is defined as a shortcut of
+   * `manager.create(typeid, ...args)` (Python's `create_method`). Default true.
+   */
+  createMethod?: boolean;
+}
+
+/** Options of a manager (`new BaseManager({ address, authkey })`): a remote manager. */
+export interface ManagerOptions {
+  /**
+   * Where the server listens (`start()`, `getServer()`) or is reached (`connect()`):
+   * `[host, port]` (port 0: any free port) or a Unix socket path. Without it, the
+   * manager is local to this process tree (shared memory, no socket).
+   */
+  address?: Address;
+  /**
+   * The shared secret of the HMAC handshake (bytes, or a string taken as UTF-8).
+   * Required to listen on anything but a loopback address.
+   */
+  authkey?: Authkey;
+  /** Frames above this many bytes are refused before allocation (default 128 MiB). */
+  maxMessageSize?: number;
 }
 
 interface Registration {
-  fn: AnyFunction;
+  fn?: AnyFunction;
   callers: string[];
   exposed?: string[];
+  methodToTypeid?: Record<string, string>;
 }
 
 /** How long `shutdown()` lets the server end by itself before terminating it (ms). */
@@ -79,6 +129,12 @@ function iterableArg(v: unknown): unknown {
  * any process of the tree they are passed to (in `Process` args, or inside other
  * proxies), without going through any thread's event loop.
  *
+ * With an `address` (`new BaseManager({ address, authkey })`) the manager is remote, as
+ * Python's `BaseManager(address, authkey)`: `start()` runs the server in a child that
+ * listens there, `getServer().serveForever()` serves from this program, `connect()`
+ * uses a server another program started. Proxies then speak over an `mp.connection`
+ * socket (async methods only); see the README's "Remote managers".
+ *
  * @example A registered class
  * ```ts
  * import * as mp from "@mp/multiprocessing";
@@ -99,11 +155,129 @@ function iterableArg(v: unknown): unknown {
  *   console.log(await maths.add(4, 3), maths.addSync(1, 1)); // 7 2
  * }
  * ```
+ *
+ * @example A remote manager (server and client programs)
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ *
+ * // server.ts: serves a queue to clients that know the key
+ * const queue = new mp.dummy.Queue();
+ * class QueueManager extends mp.BaseManager {}
+ * QueueManager.register("get_queue", () => queue);
+ * await new QueueManager({ address: ["", 50000], authkey: "abracadabra" }).getServer().serveForever();
+ *
+ * // client.ts: another program, on this machine or another
+ * class QueueClient extends mp.BaseManager {
+ *   declare get_queue: () => Promise<mp.AutoProxy<mp.dummy.Queue<string>>>;
+ * }
+ * QueueClient.register("get_queue");
+ * const m = new QueueClient({ address: ["server.example", 50000], authkey: "abracadabra" });
+ * await m.connect();
+ * await (await m.get_queue()).put("hello");
+ * ```
  */
 export class BaseManager {
   #state: "initial" | "starting" | "started" | "shutdown" = "initial";
   #process: Process | null = null;
   #transport: Transport | null = null;
+  readonly #options: ManagerOptions;
+  #address: Address | null = null;
+  #remote: RemoteTransport | null = null;
+  #server: RemoteServer | null = null;
+
+  /**
+   * A manager; with `options.address`, a remote one (Python's
+   * `BaseManager(address, authkey)`): `start()` runs its server in a child process
+   * listening there, `getServer().serveForever()` serves from this program, and
+   * `connect()` uses a server another program started.
+   */
+  constructor(options: ManagerOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`${new.target.name}: expected an options object { address?, authkey? }`);
+    }
+    if (options.address !== undefined) checkAddress(options.address, new.target.name);
+    this.#options = { ...options };
+  }
+
+  /** The address of a remote manager (the bound one once started or served), else `null`. */
+  get address(): Address | null {
+    return this.#address ?? this.#options.address ?? null;
+  }
+
+  /** The registered types this program can make in its own server. */
+  #remoteTypes(): Map<string, RemoteType> {
+    const types = new Map<string, RemoteType>();
+    for (const [typeid, r] of registryOf(this.constructor)) {
+      types.set(typeid, { fn: r.fn, exposed: r.exposed, methodToTypeid: r.methodToTypeid });
+    }
+    return types;
+  }
+
+  #needAddress(what: string): Address {
+    const a = this.#options.address;
+    if (a === undefined) {
+      throw new ProcessError(
+        `${this.constructor.name}.${what}: this manager has no address: make it with ` +
+          `new ${this.constructor.name}({ address: ["127.0.0.1", 50000], authkey })`,
+      );
+    }
+    return a;
+  }
+
+  /**
+   * The server of this remote manager, to run from this program (Python's
+   * `get_server()`): `await manager.getServer().serveForever()` answers clients until
+   * one of them (or this program) calls `shutdown()`. Registered types are called here.
+   */
+  getServer(): ManagerServer {
+    const address = this.#needAddress("getServer()");
+    if (this.#state !== "initial") {
+      throw new ProcessError(`this ${this.constructor.name} was already started`);
+    }
+    this.#state = "started";
+    const server = new RemoteServer({
+      address,
+      authkey: this.#options.authkey,
+      maxMessageSize: this.#options.maxMessageSize,
+      types: this.#remoteTypes(),
+    });
+    this.#server = server;
+    server.ready.then((a) => this.#address = a, () => {});
+    return new ManagerServer(server);
+  }
+
+  /**
+   * Connects to the remote manager at this manager's address (Python's `connect()`):
+   * a server started by another program, on this machine or another. Rejects with
+   * `AuthenticationError` on a wrong authkey.
+   */
+  async connect(): Promise<void> {
+    const address = this.#needAddress("connect()");
+    if (this.#state !== "initial") {
+      throw new ProcessError(`this ${this.constructor.name} was already started`);
+    }
+    this.#state = "starting";
+    try {
+      await this.#connectTo(address);
+      this.#state = "started";
+    } catch (e) {
+      this.#state = "shutdown";
+      throw e;
+    }
+  }
+
+  async #connectTo(address: Address): Promise<void> {
+    const { authkey, maxMessageSize } = this.#options;
+    const probe = new RemoteTransport({ remote: { address, authkey, maxMessageSize }, token: 0 });
+    await probe.ready();
+    const token = await probe.callRemote(0, "ping", [], this.constructor.name) as number;
+    probe.close();
+    const t = new RemoteTransport({ remote: { address, authkey, maxMessageSize }, token });
+    await t.ready();
+    this.#remote = t;
+    this.#transport = asTransport(t);
+    adoptTransport(this.#transport);
+  }
 
   /**
    * Registers `callable` (a class or a factory function, exported from a module so that
@@ -111,11 +285,11 @@ export class BaseManager {
    * subclasses: `manager.create(typeid, ...args)` (also `manager[typeid](...args)`)
    * makes an object in the server and returns its {@linkcode AutoProxy}.
    */
-  static register(typeid: string, callable: ManagerCallable, options: RegisterOptions = {}): void {
+  static register(typeid: string, callable?: ManagerCallable | null, options: RegisterOptions = {}): void {
     if (typeof typeid !== "string" || typeid.length === 0) {
       throw new TypeError(`${this.name}.register(typeid, callable): typeid must be a non-empty string`);
     }
-    if (typeof callable !== "function") {
+    if (callable !== undefined && callable !== null && typeof callable !== "function") {
       throw new TypeError(
         `${this.name}.register("${typeid}", callable): callable must be a class or a function, got ${typeof callable}`,
       );
@@ -123,12 +297,28 @@ export class BaseManager {
     if (options.exposed !== undefined && !options.exposed.every((m) => typeof m === "string")) {
       throw new TypeError(`${this.name}.register("${typeid}"): exposed must be an array of method names`);
     }
+    const m2t = options.methodToTypeid;
+    if (
+      m2t !== undefined &&
+      (typeof m2t !== "object" || m2t === null || !Object.values(m2t).every((t) => typeof t === "string"))
+    ) {
+      throw new TypeError(
+        `${this.name}.register("${typeid}"): methodToTypeid must map method names to typeids`,
+      );
+    }
+    if (options.proxytype !== undefined) {
+      if (typeof options.proxytype !== "function" || !(options.proxytype.prototype instanceof BaseProxy)) {
+        throw new TypeError(`${this.name}.register("${typeid}"): proxytype must be a subclass of BaseProxy`);
+      }
+      registerProxyType(typeid, options.proxytype as unknown as Parameters<typeof registerProxyType>[1]);
+    }
     registryOf(this).set(typeid, {
-      fn: callable as AnyFunction,
-      callers: callerModules(),
+      fn: (callable ?? undefined) as AnyFunction | undefined,
+      callers: callable ? callerModules() : [],
       exposed: options.exposed,
+      methodToTypeid: m2t === undefined ? undefined : { ...m2t },
     });
-    if (!(typeid in this.prototype)) {
+    if (options.createMethod !== false && !(typeid in this.prototype)) {
       Object.defineProperty(this.prototype, typeid, {
         value: function (this: BaseManager, ...args: unknown[]) {
           return this.create(typeid, ...args);
@@ -149,20 +339,34 @@ export class BaseManager {
       const transport = createTransport();
       const types: Record<string, RegisteredType> = {};
       for (const [typeid, r] of registryOf(this.constructor)) {
-        const ref = await resolveFunction(
-          r.fn,
-          r.callers,
-          thisProcess.startMethod,
-          `manager type "${typeid}"`,
-        );
-        types[typeid] = { ref, exposed: r.exposed };
+        const ref = r.fn === undefined
+          ? undefined
+          : await resolveFunction(r.fn, r.callers, thisProcess.startMethod, `manager type "${typeid}"`);
+        types[typeid] = { ref, exposed: r.exposed, methodToTypeid: r.methodToTypeid };
       }
       const p = new Process({ daemon: true });
-      const config: ServerConfig = { transport, types };
-      runAsRole(p, { role: "manager", extra: config, message: () => {} });
+      const { address, authkey, maxMessageSize } = this.#options;
+      const config: ServerConfig = {
+        transport,
+        types,
+        remote: address === undefined ? undefined : { address, authkey, maxMessageSize },
+      };
+      let bound: Address | null = null;
+      runAsRole(p, {
+        role: "manager",
+        extra: config,
+        message: (m) => {
+          const a = (m as { t?: string; address?: Address }).address;
+          if ((m as { t?: string }).t === "address" && a !== undefined) bound = a;
+        },
+      });
       this.#process = p;
       await p.start();
-      this.#transport = transportFor(transport);
+      if (address !== undefined) {
+        if (bound === null) throw new ProcessError("the manager's server did not tell its address");
+        this.#address = bound;
+        await this.#connectTo(bound);
+      } else this.#transport = transportFor(transport);
       this.#state = "started";
     } catch (e) {
       this.#state = "shutdown";
@@ -181,7 +385,19 @@ export class BaseManager {
       return;
     }
     this.#state = "shutdown";
-    closeTransport(this.#transport!.handle);
+    if (this.#server !== null) {
+      this.#server.stop();
+      return;
+    }
+    if (this.#remote !== null) {
+      const r = this.#remote;
+      if (this.#process !== null) {
+        await r.callRemote(0, "shutdown", [], this.constructor.name).catch(() => {});
+      }
+      r.close();
+      forgetTransport(this.#transport!);
+      if (this.#process === null) return;
+    } else closeTransport(this.#transport!.handle);
     const p = this.#process!;
     await p.join(SHUTDOWN_GRACE_MS);
     if (p.exitCode === null) p.terminate();
@@ -189,6 +405,7 @@ export class BaseManager {
 
   /** Whether the server runs (started and not shut down). */
   get running(): boolean {
+    if (this.#server !== null) return this.#state === "started";
     return this.#state === "started" && !this.#transport!.gone();
   }
 
@@ -262,7 +479,13 @@ export class BaseManager {
   }
 
   #ready(): Transport {
-    if (this.#state === "started") return this.#transport!;
+    if (this.#state === "started" && this.#transport !== null) return this.#transport;
+    if (this.#server !== null) {
+      throw new ProcessError(
+        `this ${this.constructor.name} serves from this program (getServer()): make objects through a ` +
+          "manager that connect()s to it",
+      );
+    }
     throw new ProcessError(
       this.#state === "shutdown"
         ? `this ${this.constructor.name} was shut down: start a new manager to make objects`
@@ -273,6 +496,42 @@ export class BaseManager {
   /** Shuts the manager down (`await using manager = await mp.Manager()`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.shutdown();
+  }
+}
+
+/**
+ * The server of a remote manager run from its own program (Python's
+ * `manager.get_server()`): `serveForever()` answers clients until `shutdown()` (here,
+ * or from a client).
+ *
+ * @example Python's remote queue manager, server side
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ * const queue = new mp.dummy.Queue();
+ * class QueueManager extends mp.BaseManager {}
+ * QueueManager.register("get_queue", () => queue);
+ * const m = new QueueManager({ address: ["", 50000], authkey: "abracadabra" });
+ * await m.getServer().serveForever();
+ * ```
+ */
+export class ManagerServer {
+  readonly #server: RemoteServer;
+  /** Made by {@linkcode BaseManager.getServer}. */
+  constructor(server: RemoteServer) {
+    if (!(server instanceof RemoteServer)) throw new TypeError("ManagerServer: use manager.getServer()");
+    this.#server = server;
+  }
+  /** Resolves with the bound address once listening. */
+  get ready(): Promise<Address> {
+    return this.#server.ready;
+  }
+  /** Answers clients; resolves once the server is shut down. */
+  serveForever(): Promise<void> {
+    return this.#server.serveForever();
+  }
+  /** Stops serving: the listener closes and every client is disconnected. */
+  shutdown(): void {
+    this.#server.stop();
   }
 }
 

@@ -23,6 +23,7 @@ export interface NodeSocket {
   ref(): void;
   unref(): void;
   setNoDelay?(on: boolean): void;
+  setKeepAlive?(on: boolean, initialDelay?: number): void;
   on(event: string, listener: (...args: never[]) => void): void;
   once(event: string, listener: (...args: never[]) => void): void;
   removeAllListeners(event?: string): void;
@@ -40,6 +41,9 @@ export interface SocketSettings {
   /** How the two ends are named in `toString()`. */
   label: string;
 }
+
+/** Frames below this size sent while a write is under way are written together; larger ones alone. */
+const COALESCE_BYTES = 64 * 1024;
 
 /** Received frames above this many bytes in total pause the socket until some are read. */
 const HIGH_WATER = 16 * 1024 * 1024;
@@ -64,10 +68,22 @@ export function connectSocket<T>(socket: NodeSocket, settings: SocketSettings): 
 let wire: (conn: SocketConnection<unknown>, socket: NodeSocket, settings: SocketSettings) => void;
 let readerOf: (conn: SocketConnection<unknown>) => FrameReader;
 let destroyOf: (conn: SocketConnection<unknown>, reason: Error) => void;
+let socketOf: (conn: SocketConnection<unknown>) => NodeSocket | null;
 
 /** The frame reader of `conn` (the handshake limits its first frames). @ignore */
 export function frameReader(conn: SocketConnection<unknown>): FrameReader {
   return readerOf(conn);
+}
+
+/**
+ * Turns on TCP keep-alive probes for `conn` after `ms` idle, so that a peer that
+ * vanished without closing (its machine or network gone) is noticed (remote managers).
+ * @ignore
+ */
+export function keepAlive(conn: SocketConnection<unknown>, ms: number): void {
+  try {
+    socketOf(conn)?.setKeepAlive?.(true, ms);
+  } catch { /* not a TCP socket */ }
 }
 
 /** Drops `conn` at once: pending and later operations fail with `reason`. @ignore */
@@ -116,6 +132,10 @@ export class SocketConnection<T = unknown> {
   #failure: Error | null = null;
   #closed = false;
   #holds = 0;
+  /** Socket writes not yet called back. */
+  #writing = 0;
+  /** Small frames waiting to be written together once the write under way is done. */
+  #batch: { frames: Uint8Array[]; bytes: number; settle: ((err?: Error | null) => void)[] } | null = null;
   #waiters: (() => void)[] = [];
 
   /** Network connections come from `Listener.accept()` and `Client()`; not for direct use. */
@@ -136,6 +156,7 @@ export class SocketConnection<T = unknown> {
     wire = (conn, socket, settings) => conn.#attach(socket, settings);
     readerOf = (conn) => conn.#reader;
     destroyOf = (conn, reason) => conn.#drop(reason);
+    socketOf = (conn) => conn.#socket;
   }
 
   /** Whether this end was closed. */
@@ -278,6 +299,7 @@ export class SocketConnection<T = unknown> {
       socket.on("data", () => {});
       socket.resume();
       socket.unref();
+      this.#flush(); // what was sent is still delivered
       if (socket.destroyed) return this.#notify();
       socket.end(() => socket.destroy());
     }
@@ -448,7 +470,7 @@ export class SocketConnection<T = unknown> {
     }
     this.#hold();
     return new Promise<void>((resolve, reject) => {
-      socket.write(data, (err) => {
+      const settle = (err?: Error | null) => {
         this.#release();
         if (!err) return resolve();
         reject(
@@ -456,8 +478,52 @@ export class SocketConnection<T = unknown> {
             cause: err,
           }),
         );
-      });
+      };
+      if (data.length >= COALESCE_BYTES || (this.#writing === 0 && this.#batch === null)) {
+        this.#flush(); // in order
+        this.#writeNow(data, [settle]);
+        return;
+      }
+      // A write is under way: small frames sent meanwhile go to the socket together once
+      // it is done (one system call for many when many calls are in flight, and no delay
+      // for a lone one).
+      const batch = this.#batch ??= { frames: [], bytes: 0, settle: [] };
+      batch.frames.push(data);
+      batch.bytes += data.length;
+      batch.settle.push(settle);
+      if (batch.bytes >= COALESCE_BYTES) this.#flush();
     });
+  }
+
+  #writeNow(data: Uint8Array, settle: ((err?: Error | null) => void)[]): void {
+    const socket = this.#socket!;
+    if (socket.destroyed) {
+      for (const s of settle) s(new Error("the socket was closed"));
+      return;
+    }
+    this.#writing++;
+    socket.write(data, (err) => {
+      this.#writing--;
+      for (const s of settle) s(err);
+      if (this.#writing === 0) this.#flush();
+    });
+  }
+
+  /** Writes the frames batched while a write was under way. */
+  #flush(): void {
+    const batch = this.#batch;
+    if (batch === null) return;
+    this.#batch = null;
+    let out = batch.frames[0];
+    if (batch.frames.length > 1) {
+      out = new Uint8Array(batch.bytes);
+      let at = 0;
+      for (const f of batch.frames) {
+        out.set(f, at);
+        at += f.length;
+      }
+    }
+    this.#writeNow(out, batch.settle);
   }
 
   #bytesFrame(buf: BytesLike, offset: number | undefined, size: number | undefined, method: string) {

@@ -12,6 +12,7 @@ import { ListProxy } from "./list.ts";
 import { namespaceProxy } from "./namespace.ts";
 import { JoinableQueueProxy, QueueProxy } from "./queue.ts";
 import { sharedProxy } from "./shared.ts";
+import "../_remote.ts";
 
 registerProxyKind(Kind.Dict, (t, desc) => new DictProxy(t, desc));
 registerProxyKind(Kind.List, (t, desc) => new ListProxy(t, desc));

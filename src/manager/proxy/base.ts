@@ -80,14 +80,53 @@ const builders = new Map<string, (t: Transport, desc: ProxyDesc) => object>();
 /** Tickets handed out by this process (see {@linkcode ProxyState.ticket}). */
 let tickets = 0;
 
-/** This process's end of the transport described by `handle` (one per manager). */
+let remoteTransport: ((handle: unknown) => Transport) | null = null;
+
+/** Sets how the transport of a remote manager's handle is made (by `_remote.ts`). */
+export function setRemoteTransports(make: (handle: unknown) => Transport): void {
+  remoteTransport = make;
+}
+
+/**
+ * This process's end of the transport described by `handle` (one per manager): the
+ * shared-memory transport, or a connection to a remote manager.
+ */
 export function transportFor(handle: TransportHandle): Transport {
   let t = transports.get(handle.token);
-  if (t === undefined) {
-    t = new Transport(handle);
+  if (t === undefined || t.gone()) {
+    if ("remote" in handle) {
+      if (remoteTransport === null) throw new ProcessError("internal: remote managers are not loaded");
+      t = remoteTransport(handle);
+    } else t = new Transport(handle);
     transports.set(handle.token, t);
   }
   return t;
+}
+
+/** Records `t` as this process's way to the manager of its token (a remote manager's connection). */
+export function adoptTransport(t: Transport): void {
+  transports.set(t.token, t);
+}
+
+/** Forgets `t` (a remote connection closed by its manager object). */
+export function forgetTransport(t: Transport): void {
+  if (transports.get(t.token) === t) transports.delete(t.token);
+}
+
+interface RemoteCalls {
+  remote: true;
+  callRemote(id: number, method: string, args: unknown[], typeid: string): Promise<unknown>;
+}
+
+/** Proxy classes given to `register(typeid, callable, { proxytype })`, by typeid. */
+const proxyTypes = new Map<string, new (t: Transport, desc: ProxyDesc) => object>();
+
+/** Makes the proxies of objects registered as `typeid` instances of `proxytype`. */
+export function registerProxyType(
+  typeid: string,
+  proxytype: new (t: Transport, desc: ProxyDesc) => object,
+): void {
+  proxyTypes.set(typeid, proxytype);
 }
 
 /** Registers how proxies of `kind` are built. */
@@ -100,6 +139,8 @@ export function registerProxyKind(kind: string, build: (t: Transport, desc: Prox
  * it (the server took one for this process when it sent the description).
  */
 export function buildProxy(t: Transport, desc: ProxyDesc): object {
+  const custom = desc.kind === Kind.Auto ? proxyTypes.get(desc.typeid) : undefined;
+  if (custom !== undefined) return new custom(t, { ...desc });
   const build = builders.get(desc.kind);
   if (build === undefined) throw new ProcessError(`internal: no proxy kind "${desc.kind}" is registered`);
   return build(t, { ...desc });
@@ -313,6 +354,14 @@ export function callAsync(
   proxy?: object,
 ): Promise<unknown> {
   try {
+    if ((t as unknown as Partial<RemoteCalls>).remote === true) {
+      checkNotReleased(desc);
+      const sent = toServer(args, "argument") as unknown[];
+      return (t as unknown as RemoteCalls).callRemote(desc.id, method, sent, desc.typeid).then((reply) => {
+        if (proxy !== undefined) proxies.get(proxy);
+        return fromServer(t, reply);
+      });
+    }
     return runAsync(callSteps(t, desc, method, args, proxy));
   } catch (e) {
     return Promise.reject(e);

@@ -1,0 +1,227 @@
+/**
+ * A proxy's way to a remote manager (one started with an `address`, served by
+ * `getServer().serveForever()`, or reached with `connect()`): a {@linkcode SocketConnection}
+ * (`mp.connection.Client`, with the manager's authkey) instead of the shared-memory
+ * transport. It has the parts of a `Transport` that proxies use; calls go through
+ * `callRemote`, which the proxies' `callAsync` uses for it. Blocking (`*Sync`) calls
+ * cannot wait for a socket fed by the thread's own event loop, so they throw.
+ *
+ * The connection reads only while calls are pending, so that an idle client program
+ * ends as usual. If the connection fails (the server ended, the network broke), every
+ * pending and later call rejects with a `ProcessError` saying so.
+ *
+ * @module
+ */
+import { Client } from "../net/client.ts";
+import { keepAlive, type SocketConnection } from "../net/socket_connection.ts";
+import { type Address, formatAddress } from "../net/address.ts";
+import type { Authkey } from "../net/auth.ts";
+import { Empty, Full, ProcessError, RemoteError, TimeoutError } from "../internal/errors.ts";
+import type { Transport } from "./_transport.ts";
+import { registerProxyKind, setRemoteTransports } from "./proxy/base.ts";
+import { RemoteQueueProxy } from "./proxy/remote_queue.ts";
+import { KEEPALIVE_MS, RemoteKind } from "./_remote_server.ts";
+
+/** What a remote transport travels as (in `Process` args, inside a proxy's handle). */
+export interface RemoteHandle {
+  remote: { address: Address; authkey?: Authkey; maxMessageSize?: number };
+  token: number;
+}
+
+const ERRORS: Record<string, new (message: string) => Error> = {
+  Empty,
+  Full,
+  TimeoutError,
+  ProcessError,
+  TypeError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  Error,
+};
+
+function remoteError(data: unknown): Error {
+  const d = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
+  const name = typeof d.name === "string" ? d.name : "Error";
+  const message = typeof d.message === "string" ? d.message : String(data);
+  const stack = typeof d.stack === "string" ? d.stack : "";
+  const error = new RemoteError(`${name}: ${message}`, stack);
+  const Cls = Object.hasOwn(ERRORS, name) ? ERRORS[name] : Error;
+  const cause = new Cls(message);
+  if (!Object.hasOwn(ERRORS, name)) cause.name = name;
+  error.cause = cause;
+  return error;
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  typeid: string;
+}
+
+/** One program's connection to a remote manager. */
+export class RemoteTransport {
+  /** Marks this transport as remote (see `callAsync`). */
+  readonly remote = true;
+  readonly handle: RemoteHandle;
+  readonly #where: string;
+  #conn: SocketConnection | null = null;
+  #connecting: Promise<SocketConnection>;
+  #failure: Error | null = null;
+  #closed = false;
+  #seq = 0;
+  readonly #pending = new Map<number, Pending>();
+  #reading = false;
+
+  /** Connects to the manager at `handle.remote.address` (calls wait for the connection). */
+  constructor(handle: RemoteHandle) {
+    this.handle = handle;
+    const { address, authkey, maxMessageSize } = handle.remote;
+    this.#where = formatAddress(address);
+    this.#connecting = Client(address, { authkey, maxMessageSize }).then((c) => {
+      keepAlive(c, KEEPALIVE_MS);
+      this.#conn = c;
+      if (this.#closed) c.close();
+      return c;
+    });
+    this.#connecting.catch((e) => this.#fail(e));
+  }
+
+  /** Resolves once connected (rejects with the connection's error). */
+  async ready(): Promise<void> {
+    await this.#connecting;
+  }
+
+  /** The manager's token. */
+  get token(): number {
+    return this.handle.token;
+  }
+
+  /** True once closed here. */
+  closed(): boolean {
+    return this.#closed;
+  }
+
+  /** True once the connection was closed or failed. */
+  gone = (): boolean => this.#closed || this.#failure !== null;
+
+  /** Throws if the manager cannot be reached any more. */
+  check(what: string): void {
+    if (this.gone()) throw this.goneError(what);
+  }
+
+  /** Why `what` cannot reach the manager. */
+  goneError(what: string): ProcessError {
+    if (this.#closed) {
+      return new ProcessError(
+        `${what} cannot be used: the connection to the remote manager at ${this.#where} was closed ` +
+          "(shutdown() was called, or the manager was disposed)",
+      );
+    }
+    return new ProcessError(
+      `${what} cannot be used: the connection to the remote manager at ${this.#where} failed ` +
+        `(${this.#failure?.message ?? "unknown"}): its server ended, or the network broke`,
+      { cause: this.#failure },
+    );
+  }
+
+  /** Not available remotely (`*Sync` proxy methods). */
+  // deno-lint-ignore require-yield
+  *call(_id: number, method: string, _a: unknown[], typeid: string): Generator<never, never, unknown> {
+    throw syncError(typeid, method);
+  }
+
+  /** Calls `method` of object `id` on the server; resolves with the reply's value. */
+  callRemote(id: number, method: string, args: unknown[], typeid: string): Promise<unknown> {
+    if (this.gone()) return Promise.reject(this.goneError(`this ${typeid} proxy`));
+    const seq = ++this.#seq;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(seq, { resolve, reject, typeid });
+      this.#send([seq, id, method, args]).catch((e) => {
+        const p = this.#pending.get(seq);
+        if (p === undefined) return;
+        this.#pending.delete(seq);
+        // A value this package cannot send is the caller's error; anything else is the connection's.
+        p.reject(this.#failure === null ? e : this.goneError(`this ${typeid} proxy`));
+      });
+      this.#read();
+    });
+  }
+
+  /** Sends a request without waiting for a reply (reference counting). */
+  post(method: string, args: unknown[], _sync?: boolean): void {
+    if (this.gone()) return;
+    this.#send([0, 0, method, args]).catch(() => {});
+  }
+
+  /** Closes the connection: pending calls reject. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#conn?.close();
+    this.#rejectAll();
+  }
+
+  async #send(message: unknown[]): Promise<void> {
+    const c = this.#conn ?? await this.#connecting;
+    await c.send(message);
+  }
+
+  async #read(): Promise<void> {
+    if (this.#reading) return;
+    this.#reading = true;
+    try {
+      const c = this.#conn ?? await this.#connecting;
+      while (this.#pending.size > 0 && !this.gone()) {
+        const r = await c.recv();
+        if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== "number") {
+          throw new ProcessError("the server sent a malformed reply");
+        }
+        const p = this.#pending.get(r[0]);
+        if (p === undefined) continue;
+        this.#pending.delete(r[0]);
+        if (r[1] === 0) p.resolve(r[2]);
+        else p.reject(remoteError(r[2]));
+      }
+    } catch (e) {
+      this.#fail(e);
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  #fail(e: unknown): void {
+    if (this.#failure !== null || this.#closed) return;
+    this.#failure = e instanceof Error ? e : new Error(String(e));
+    this.#conn?.close();
+    this.#rejectAll();
+  }
+
+  #rejectAll(): void {
+    for (const [seq, p] of this.#pending) {
+      this.#pending.delete(seq);
+      p.reject(this.goneError(`this ${p.typeid} proxy`));
+    }
+  }
+}
+
+function syncError(typeid: string, method: string): ProcessError {
+  return new ProcessError(
+    `a ${typeid} proxy of a remote manager cannot make the blocking call ${method}Sync(): its replies come ` +
+      `through this thread's event loop. Use the async method (await proxy.${method}(...)) instead.`,
+  );
+}
+
+/** Whether `t` is a remote manager's transport. */
+export function isRemote(t: unknown): t is RemoteTransport {
+  return t instanceof RemoteTransport;
+}
+
+/** The remote transport of `handle` as a `Transport` for the proxies (they use only what both have). */
+export function asTransport(t: RemoteTransport): Transport {
+  return t as unknown as Transport;
+}
+
+setRemoteTransports((handle) => asTransport(new RemoteTransport(handle as RemoteHandle)));
+
+registerProxyKind(RemoteKind.Queue, (t, desc) => new RemoteQueueProxy(t, desc));

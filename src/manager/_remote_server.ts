@@ -1,0 +1,838 @@
+/**
+ * The server of a remote manager (`new BaseManager({ address, authkey })`): it listens
+ * with an `mp.connection` {@linkcode Listener} (Python's framing and HMAC handshake)
+ * and answers the requests of each client connection on this thread's event loop.
+ *
+ * Wire protocol, over `send` / `recv` of a {@linkcode SocketConnection} (this package's
+ * message format, which never runs code):
+ *
+ * - request `[seq, id, method, args]`: `id` 0 is the manager itself (`create`,
+ *   `decref`, `debugInfo`, `shutdown`); `seq` 0 wants no reply.
+ * - reply `[seq, 0, value]` or `[seq, 1, { name, message, stack }]`.
+ *
+ * Only the built-in types, the registered typeids and their exposed methods can be
+ * called; anything else (a malformed request, a frame that does not decode) drops
+ * that client, whose references, locks and waits are let go, while the others go on.
+ *
+ * @module
+ */
+import { Listener } from "../net/listener.ts";
+import { keepAlive, type SocketConnection } from "../net/socket_connection.ts";
+import type { Address } from "../net/address.ts";
+import type { Authkey } from "../net/auth.ts";
+import { Empty, Full, ProcessError } from "../internal/errors.ts";
+import { type Referent, referentMakers } from "./_referents.ts";
+import { Kind, markerDesc, markerOf, type ProxyDesc } from "./proxy/base.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyFunction = (...args: any[]) => any;
+
+/** A type the remote server makes: a callable (called in this program) and its exposed methods. */
+export interface RemoteType {
+  fn?: AnyFunction;
+  exposed?: string[];
+  /** Methods whose result is held as an object of another typeid and returned as its proxy. */
+  methodToTypeid?: Record<string, string>;
+}
+
+/** Remote proxy kinds beyond the local ones. */
+export const RemoteKind = { Queue: "remote-queue" } as const;
+
+/** Settings of a remote manager's server. */
+export interface RemoteServerOptions {
+  address: Address;
+  authkey?: Authkey;
+  maxMessageSize?: number;
+  types: Map<string, RemoteType>;
+}
+
+/** What a method of a server-side object receives besides its arguments. */
+interface Caller {
+  conn: Conn;
+}
+
+type Method = (obj: never, caller: Caller, ...args: unknown[]) => unknown;
+
+interface Entry {
+  typeid: string;
+  obj: unknown;
+  methods: Record<string, Method>;
+  holders: Map<Conn, number>;
+  count: number;
+  /** Called when a holder's connection ends (locks release, waits end). */
+  gone?: (conn: Conn) => void;
+  desc: ProxyDesc;
+  /**
+   * Returned by a registered function (not a class): the program may hand it out again
+   * (`() => queue`), so it is kept, with what it holds, until shutdown.
+   */
+  pinned?: boolean;
+}
+
+/** One client connection. */
+class Conn {
+  readonly id: number;
+  readonly c: SocketConnection;
+  closed = false;
+  /** Replies handed to the socket and not yet written. */
+  unsent = 0;
+  /** Wakes the request loop once replies drained (see MAX_UNSENT). */
+  drained: (() => void) | null = null;
+  constructor(id: number, c: SocketConnection) {
+    this.id = id;
+    this.c = c;
+  }
+}
+
+/**
+ * Replies not yet written beyond which a connection's requests are not read: a client
+ * that sends without reading its replies cannot make the server buffer without end.
+ */
+const MAX_UNSENT = 1024;
+
+const MAX_DEPTH = 256;
+
+/** Calls `f` with each proxy description marked inside `v`. */
+function eachMarker(v: unknown, f: (desc: ProxyDesc) => void, depth = 0): void {
+  if (typeof v !== "object" || v === null || ArrayBuffer.isView(v) || depth > MAX_DEPTH) return;
+  const desc = markerDesc(v);
+  if (desc !== undefined) return f(desc);
+  if (Array.isArray(v)) { for (const x of v) eachMarker(x, f, depth + 1); }
+  else if (v instanceof Map) { for (const x of v.values()) eachMarker(x, f, depth + 1); }
+  else if (v instanceof Set) { for (const x of v) eachMarker(x, f, depth + 1); }
+  else if (typeof (v as { items?: unknown }).items === "object" && v instanceof RemoteQueue) {
+    eachMarker(v.items, f, depth + 1);
+  } else {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return;
+    for (const k of Object.keys(v)) eachMarker((v as Record<string, unknown>)[k], f, depth + 1);
+  }
+}
+
+function timeoutOf(v: unknown): number {
+  return typeof v === "number" && v >= 0 ? v : Infinity;
+}
+
+/** Resolves after `ms` unless `cancel` is called (then never); returns the cancel. */
+function timer(ms: number, f: () => void): () => void {
+  if (!Number.isFinite(ms)) return () => {};
+  const h = setTimeout(f, ms);
+  return () => clearTimeout(h);
+}
+
+interface Waiter {
+  conn: Conn;
+  wake: () => boolean;
+}
+
+/** A queue in the server: gets and puts wait here, per connection. */
+class RemoteQueue {
+  items: unknown[] = [];
+  head = 0;
+  unfinished = 0;
+  getters: Waiter[] = [];
+  putters: Waiter[] = [];
+  joiners: (() => void)[] = [];
+  constructor(readonly maxsize: number, readonly joinable: boolean) {}
+
+  size(): number {
+    return this.items.length - this.head;
+  }
+  #take(): unknown {
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+  #room(): boolean {
+    return this.maxsize <= 0 || this.size() < this.maxsize;
+  }
+  #wakeOne(list: Waiter[]): void {
+    while (list.length > 0) if (list.shift()!.wake()) return;
+  }
+  put(caller: Caller, item: unknown, timeout: unknown): void | Promise<void> {
+    if (this.#room()) return this.#push(item);
+    const ms = timeoutOf(timeout);
+    if (ms === 0) throw new Full("the queue is full");
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const cancel = timer(ms, () => {
+        done = true;
+        reject(new Full(`the queue stayed full for ${ms} ms`));
+      });
+      this.putters.push({
+        conn: caller.conn,
+        wake: () => {
+          if (done || caller.conn.closed) return false;
+          done = true;
+          cancel();
+          this.#push(item);
+          resolve();
+          return true;
+        },
+      });
+    });
+  }
+  #push(item: unknown): void {
+    this.items.push(item);
+    if (this.joinable) this.unfinished++;
+    this.#wakeOne(this.getters);
+  }
+  get(caller: Caller, timeout: unknown): unknown {
+    if (this.size() > 0) return this.#pop();
+    const ms = timeoutOf(timeout);
+    if (ms === 0) throw new Empty("the queue is empty");
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const cancel = timer(ms, () => {
+        done = true;
+        reject(new Empty(`the queue stayed empty for ${ms} ms`));
+      });
+      this.getters.push({
+        conn: caller.conn,
+        // A getter whose client went away takes nothing: the item goes to the next one.
+        wake: () => {
+          if (done || caller.conn.closed || this.size() === 0) return false;
+          done = true;
+          cancel();
+          resolve(this.#pop());
+          return true;
+        },
+      });
+    });
+  }
+  #pop(): unknown {
+    const item = this.#take();
+    this.#wakeOne(this.putters);
+    return item;
+  }
+  taskDone(): void {
+    if (this.unfinished <= 0) throw new RangeError("taskDone() called more times than there were items");
+    if (--this.unfinished === 0) { for (const j of this.joiners.splice(0)) j(); }
+  }
+  join(): void | Promise<void> {
+    if (this.unfinished === 0) return;
+    return new Promise<void>((resolve) => this.joiners.push(resolve));
+  }
+  forget(conn: Conn): void {
+    this.getters = this.getters.filter((w) => w.conn !== conn);
+    this.putters = this.putters.filter((w) => w.conn !== conn);
+  }
+}
+
+const queueMethods: Record<string, Method> = {
+  put: (q: RemoteQueue, c, item, timeout) => q.put(c, item, timeout),
+  get: (q: RemoteQueue, c, timeout) => q.get(c, timeout),
+  qsize: (q: RemoteQueue) => q.size(),
+  taskDone: (q: RemoteQueue) => q.taskDone(),
+  join: (q: RemoteQueue) => q.join(),
+};
+
+/**
+ * A lock, recursive lock or semaphore of the server. A lock held by a client whose
+ * connection ends is released (for a semaphore, the permits that client took are
+ * given back), so that a client that dies while holding one blocks nobody.
+ */
+class RemoteAcquirer {
+  value: number;
+  owner: Conn | null = null;
+  depth = 0;
+  waiters: Waiter[] = [];
+  /** Permits held per connection (semaphores). */
+  held = new Map<Conn, number>();
+  constructor(readonly kind: "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore", readonly initial: number) {
+    this.value = initial;
+  }
+  #tryTake(conn: Conn): boolean {
+    if (this.kind === "RLock" && this.owner === conn) {
+      this.depth++;
+      return true;
+    }
+    if (this.value <= 0) return false;
+    this.value--;
+    if (this.kind === "Lock" || this.kind === "RLock") {
+      this.owner = conn;
+      this.depth = 1;
+    } else this.held.set(conn, (this.held.get(conn) ?? 0) + 1);
+    return true;
+  }
+  acquire(caller: Caller, blocking: unknown, timeout: unknown): boolean | Promise<boolean> {
+    if (this.#tryTake(caller.conn)) return true;
+    const ms = blocking === false ? 0 : timeoutOf(timeout);
+    if (ms === 0) return false;
+    return new Promise((resolve) => {
+      let done = false;
+      const cancel = timer(ms, () => {
+        done = true;
+        resolve(false);
+      });
+      this.waiters.push({
+        conn: caller.conn,
+        wake: () => {
+          if (done || caller.conn.closed || !this.#tryTake(caller.conn)) return false;
+          done = true;
+          cancel();
+          resolve(true);
+          return true;
+        },
+      });
+    });
+  }
+  release(caller: Caller): void {
+    if (this.kind === "Lock" || this.kind === "RLock") {
+      if (this.owner === null) throw new ProcessError(`release of an unlocked ${this.kind}`);
+      if (this.kind === "RLock" && this.owner !== caller.conn) {
+        throw new ProcessError("cannot release an RLock held by another client");
+      }
+      if (--this.depth > 0) return;
+      this.owner = null;
+    } else {
+      if (this.kind === "BoundedSemaphore" && this.value >= this.initial) {
+        throw new RangeError("BoundedSemaphore released too many times");
+      }
+      const n = this.held.get(caller.conn) ?? 0;
+      if (n > 1) this.held.set(caller.conn, n - 1);
+      else this.held.delete(caller.conn);
+    }
+    this.value++;
+    this.#wake();
+  }
+  #wake(): void {
+    while (this.value > 0 && this.waiters.length > 0) this.waiters.shift()!.wake();
+  }
+  forget(conn: Conn): void {
+    this.waiters = this.waiters.filter((w) => w.conn !== conn);
+    if (this.owner === conn) {
+      this.owner = null;
+      this.depth = 0;
+      this.value++;
+    }
+    const n = this.held.get(conn);
+    if (n !== undefined) {
+      this.held.delete(conn);
+      this.value += n;
+    }
+    this.#wake();
+  }
+}
+
+const acquirerMethods: Record<string, Method> = {
+  acquire: (l: RemoteAcquirer, c, timeout) => l.acquire(c, true, timeout),
+  release: (l: RemoteAcquirer, c) => l.release(c),
+  locked: (l: RemoteAcquirer) => l.value <= 0,
+  getValue: (l: RemoteAcquirer) => l.value,
+};
+
+/** An event of the server. */
+class RemoteEvent {
+  flag = false;
+  waiters: Waiter[] = [];
+  set(): void {
+    this.flag = true;
+    for (const w of this.waiters.splice(0)) w.wake();
+  }
+  wait(caller: Caller, timeout: unknown): boolean | Promise<boolean> {
+    if (this.flag) return true;
+    const ms = timeoutOf(timeout);
+    if (ms === 0) return false;
+    return new Promise((resolve) => {
+      let done = false;
+      const cancel = timer(ms, () => {
+        done = true;
+        resolve(false);
+      });
+      this.waiters.push({
+        conn: caller.conn,
+        wake: () => {
+          if (done) return false;
+          done = true;
+          cancel();
+          resolve(true);
+          return true;
+        },
+      });
+    });
+  }
+  forget(conn: Conn): void {
+    this.waiters = this.waiters.filter((w) => w.conn !== conn);
+  }
+}
+
+const eventMethods: Record<string, Method> = {
+  set: (e: RemoteEvent) => e.set(),
+  clear: (e: RemoteEvent) => void (e.flag = false),
+  isSet: (e: RemoteEvent) => e.flag,
+  wait: (e: RemoteEvent, c, timeout) => e.wait(c, timeout),
+};
+
+/** The names of the methods an object of a registered type exposes. */
+function publicMethods(obj: unknown): string[] {
+  const names = new Set<string>();
+  for (let o = obj; o !== null && o !== Object.prototype && o !== undefined; o = Object.getPrototypeOf(o)) {
+    for (const name of Object.getOwnPropertyNames(o)) {
+      if (name === "constructor" || name.startsWith("_") || name.startsWith("#")) continue;
+      const d = Object.getOwnPropertyDescriptor(o, name);
+      if (typeof d?.value === "function") names.add(name);
+    }
+  }
+  return [...names];
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === "object" && v !== null && typeof (v as PromiseLike<unknown>).then === "function";
+}
+
+function isClass(fn: AnyFunction): boolean {
+  return /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}
+
+function errorReply(e: unknown): { name: string; message: string; stack: string } {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { name: err.name, message: err.message, stack: String(err.stack ?? "") };
+}
+
+/** Idle time before TCP keep-alive probes start on a client connection (ms). */
+export const KEEPALIVE_MS = 15_000;
+
+/** How many accepts run at once (a slow handshake does not hold the others up). */
+const ACCEPTORS = 8;
+/** How often unreachable objects are looked for once something was let go (ms). */
+const SWEEP_MS = 100;
+
+/**
+ * A remote manager's server (Python's `managers.Server`): `serveForever()` answers
+ * clients until `shutdown()` (or a client's shutdown request).
+ */
+export class RemoteServer {
+  readonly listener: Listener;
+  readonly token: number;
+  readonly #types: Map<string, RemoteType>;
+  readonly #objects = new Map<number, Entry>();
+  /** The ids of objects returned by registered callables, to give the same object the same id. */
+  readonly #ids = new WeakMap<object, number>();
+  readonly #conns = new Set<Conn>();
+  readonly #tickets = new Map<string, { id: number; conn: Conn }>();
+  readonly #makers = referentMakers((v) => this.#resolve(v));
+  #nextId = 1;
+  #nextConn = 1;
+  #stopped = false;
+  #done!: () => void;
+  readonly #finished = new Promise<void>((r) => this.#done = r);
+  #sweepTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(options: RemoteServerOptions) {
+    this.listener = new Listener({
+      address: options.address,
+      authkey: options.authkey,
+      maxMessageSize: options.maxMessageSize,
+    });
+    this.#types = options.types;
+    const random = new Uint32Array(2);
+    crypto.getRandomValues(random);
+    this.token = random[0] * 2 ** 21 + (random[1] >>> 11);
+  }
+
+  /** The bound address, once listening. */
+  get ready(): Promise<Address> {
+    return this.listener.ready;
+  }
+
+  /** Serves until stopped; resolves then. */
+  async serveForever(): Promise<void> {
+    await this.listener.ready;
+    for (let i = 0; i < ACCEPTORS; i++) this.#acceptLoop();
+    await this.#finished;
+  }
+
+  /** Stops: the listener closes, every client is disconnected. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.listener.close();
+    for (const conn of [...this.#conns]) this.#drop(conn);
+    if (this.#sweepTimer !== null) clearTimeout(this.#sweepTimer);
+    this.#done();
+  }
+
+  async #acceptLoop(): Promise<void> {
+    while (!this.#stopped) {
+      let c: SocketConnection;
+      try {
+        c = await this.listener.accept();
+      } catch {
+        if (this.#stopped || this.listener.closed) return;
+        continue; // a client failed the handshake: the others go on
+      }
+      if (this.#stopped) {
+        c.close();
+        return;
+      }
+      keepAlive(c, KEEPALIVE_MS); // a client whose machine vanished is dropped in time
+      const conn = new Conn(this.#nextConn++, c);
+      this.#conns.add(conn);
+      this.#serveConn(conn);
+    }
+  }
+
+  async #serveConn(conn: Conn): Promise<void> {
+    try {
+      while (!conn.closed) {
+        const req = await conn.c.recv();
+        if (
+          !Array.isArray(req) || req.length !== 4 || !Number.isSafeInteger(req[0]) ||
+          !Number.isSafeInteger(req[1]) || typeof req[2] !== "string" || !Array.isArray(req[3])
+        ) {
+          throw new ProcessError("a malformed request");
+        }
+        this.#handle(conn, req as [number, number, string, unknown[]]);
+        if (conn.unsent >= MAX_UNSENT) await new Promise<void>((r) => conn.drained = r);
+      }
+    } catch {
+      // EOF, a frame too large, bytes that do not decode, a malformed request: drop it.
+    }
+    this.#drop(conn);
+  }
+
+  #drop(conn: Conn): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    conn.drained?.();
+    this.#conns.delete(conn);
+    try {
+      conn.c.close();
+    } catch { /* already closed */ }
+    for (const [k, t] of this.#tickets) if (t.conn === conn) this.#tickets.delete(k);
+    for (const e of this.#objects.values()) {
+      e.gone?.(conn);
+      const n = e.holders.get(conn);
+      if (n !== undefined) {
+        e.holders.delete(conn);
+        e.count -= n;
+      }
+    }
+    this.#scheduleSweep();
+  }
+
+  #handle(conn: Conn, [seq, id, method, args]: [number, number, string, unknown[]]): void {
+    let result: unknown;
+    try {
+      result = id === 0 ? this.#manage(conn, method, args) : this.#call(conn, id, method, args);
+    } catch (e) {
+      return this.#reply(conn, seq, 1, errorReply(e));
+    }
+    if (!isThenable(result)) return this.#reply(conn, seq, 0, result);
+    Promise.resolve(result).then(
+      (v) => this.#reply(conn, seq, 0, v),
+      (e) => this.#reply(conn, seq, 1, errorReply(e)),
+    );
+  }
+
+  #reply(conn: Conn, seq: number, status: number, value: unknown): void {
+    if (seq === 0 || conn.closed) return;
+    if (status === 0) this.#increfIn(value, conn);
+    let p: Promise<void>;
+    try {
+      p = conn.c.send([seq, status, value]);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    conn.unsent++;
+    p.finally(() => {
+      if (--conn.unsent < MAX_UNSENT / 2 && conn.drained !== null) {
+        const wake = conn.drained;
+        conn.drained = null;
+        wake();
+      }
+    }).catch(() => {});
+    p.catch((e) => {
+      if (conn.closed || status !== 0) return;
+      // A value that cannot be sent (a function, a class instance with methods...) becomes an error.
+      conn.c.send([seq, 1, errorReply(e)]).catch(() => this.#drop(conn));
+    });
+  }
+
+  #call(conn: Conn, id: number, method: string, args: unknown[]): unknown {
+    const e = this.#objects.get(id);
+    if (e === undefined) {
+      throw new ReferenceError(`the object of this proxy (id ${id}) was freed by its manager`);
+    }
+    if (!Object.hasOwn(e.methods, method)) {
+      throw new TypeError(
+        `a ${e.typeid} proxy has no method "${method}": the methods it exposes are ${
+          Object.keys(e.methods).join(", ")
+        }`,
+      );
+    }
+    return e.methods[method](e.obj as never, { conn }, ...args);
+  }
+
+  #manage(conn: Conn, method: string, args: unknown[]): unknown {
+    switch (method) {
+      case "create": {
+        if (typeof args[0] !== "string" || !Array.isArray(args[1])) {
+          throw new TypeError("create(typeid, args)");
+        }
+        const made = this.#create(args[0], args[1]);
+        return isThenable(made) ? Promise.resolve(made).then(markerOf) : markerOf(made);
+      }
+      case "decref":
+        for (const id of args) if (typeof id === "number") this.#decref(id, conn);
+        return undefined;
+      case "share": {
+        // A reference for the receiver of a proxy, held by the sender's connection until adopted.
+        const [id, ticket] = args;
+        if (typeof id !== "number" || !Array.isArray(ticket)) throw new TypeError("share(id, ticket)");
+        this.#incref(id, conn);
+        this.#tickets.set(`${ticket[0]}:${ticket[1]}`, { id, conn });
+        return undefined;
+      }
+      case "adopt": {
+        const [id, ticket] = args;
+        if (typeof id !== "number" || !Array.isArray(ticket)) throw new TypeError("adopt(id, ticket)");
+        this.#incref(id, conn);
+        const key = `${ticket[0]}:${ticket[1]}`;
+        const t = this.#tickets.get(key);
+        if (t !== undefined) {
+          this.#tickets.delete(key);
+          this.#decref(t.id, t.conn);
+        }
+        return undefined;
+      }
+      case "debugInfo": {
+        this.#sweep();
+        let references = 0;
+        const holders = new Set<Conn>();
+        for (const e of this.#objects.values()) {
+          references += e.count;
+          for (const c of e.holders.keys()) holders.add(c);
+        }
+        return { objects: this.#objects.size, references, holders: holders.size };
+      }
+      case "shutdown":
+        setTimeout(() => this.stop(), 0);
+        return undefined;
+      case "ping":
+        return this.token;
+    }
+    throw new TypeError(`a manager has no method "${method}"`);
+  }
+
+  #increfIn(v: unknown, conn: Conn): void {
+    eachMarker(v, (d) => {
+      if (d.token === this.token && d.id > 0) this.#incref(d.id, conn);
+    });
+  }
+
+  #incref(id: number, conn: Conn): void {
+    const e = this.#objects.get(id);
+    if (e === undefined || conn.closed) return;
+    e.holders.set(conn, (e.holders.get(conn) ?? 0) + 1);
+    e.count++;
+  }
+
+  #decref(id: number, conn: Conn): void {
+    const e = this.#objects.get(id);
+    const n = e?.holders.get(conn);
+    if (e === undefined || n === undefined) return;
+    if (n > 1) e.holders.set(conn, n - 1);
+    else e.holders.delete(conn);
+    if (--e.count === 0) this.#scheduleSweep();
+  }
+
+  #scheduleSweep(): void {
+    if (this.#sweepTimer !== null || this.#stopped) return;
+    this.#sweepTimer = setTimeout(() => {
+      this.#sweepTimer = null;
+      this.#sweep();
+    }, SWEEP_MS);
+  }
+
+  /** Frees what no reference reaches, directly or through markers stored in objects. */
+  #sweep(): void {
+    const live = new Set<number>();
+    const stack: unknown[] = [];
+    for (const [id, e] of this.#objects) {
+      if (e.count > 0 || e.pinned) {
+        live.add(id);
+        stack.push(e.obj);
+      }
+    }
+    while (stack.length > 0) {
+      eachMarker(stack.pop(), (d) => {
+        if (d.token !== this.token || live.has(d.id)) return;
+        const e = this.#objects.get(d.id);
+        if (e === undefined) return;
+        live.add(d.id);
+        stack.push(e.obj);
+      });
+    }
+    for (const [id, e] of this.#objects) {
+      if (live.has(id)) continue;
+      this.#objects.delete(id);
+      if (typeof e.obj === "object" && e.obj !== null) this.#ids.delete(e.obj);
+    }
+  }
+
+  #resolve(v: unknown): unknown {
+    const desc = markerDesc(v);
+    if (desc === undefined) return v;
+    if (desc.token !== this.token) {
+      throw new TypeError(`a ${desc.typeid} proxy of another manager cannot be read by this manager`);
+    }
+    return this.#objects.get(desc.id)?.obj;
+  }
+
+  #hold(
+    typeid: string,
+    kind: string,
+    obj: unknown,
+    methods: Record<string, Method>,
+    extra?: unknown,
+    gone?: (conn: Conn) => void,
+  ): ProxyDesc {
+    const id = this.#nextId++;
+    const desc: ProxyDesc = { token: this.token, kind, typeid, id, extra };
+    this.#objects.set(id, { typeid, obj, methods, holders: new Map(), count: 0, gone, desc });
+    this.#scheduleSweep(); // freed if the reply never reaches its client
+    return { ...desc };
+  }
+
+  #referent(r: Referent, kind: string): ProxyDesc {
+    const methods: Record<string, Method> = {};
+    for (const [name, fn] of Object.entries(r.methods)) {
+      methods[name] = (obj, _c, ...args) => (fn as AnyFunction)(obj, ...args);
+    }
+    return this.#hold(r.typeid, kind, r.obj, methods);
+  }
+
+  #create(typeid: string, args: unknown[]): ProxyDesc | Promise<ProxyDesc> {
+    switch (typeid) {
+      case "dict":
+        return this.#referent(this.#makers.dict(args[0]), Kind.Dict);
+      case "list":
+        return this.#referent(this.#makers.list(args[0]), Kind.List);
+      case "Namespace": {
+        const r = this.#makers.namespace(args[0]);
+        return this.#auto(r.typeid, r.obj, Object.keys(r.methods), r.methods);
+      }
+      case "Queue":
+      case "JoinableQueue": {
+        const m = args[0] ?? 0;
+        if (typeof m !== "number" || !Number.isInteger(m)) {
+          throw new TypeError(`${typeid}(maxsize): an integer`);
+        }
+        const q = new RemoteQueue(m, typeid === "JoinableQueue");
+        return this.#hold(
+          typeid,
+          RemoteKind.Queue,
+          q,
+          queueMethods,
+          { maxsize: Math.max(0, m) },
+          (c) => q.forget(c),
+        );
+      }
+      case "Lock":
+      case "RLock":
+      case "Semaphore":
+      case "BoundedSemaphore": {
+        const v = typeid === "Lock" || typeid === "RLock" ? 1 : args[0] ?? 1;
+        if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+          throw new RangeError(`${typeid}(value): a non-negative integer`);
+        }
+        const l = new RemoteAcquirer(typeid, v);
+        return this.#hold(
+          typeid,
+          Kind.Auto,
+          l,
+          acquirerMethods,
+          Object.keys(acquirerMethods),
+          (c) => l.forget(c),
+        );
+      }
+      case "Event": {
+        const ev = new RemoteEvent();
+        return this.#hold(
+          typeid,
+          Kind.Auto,
+          ev,
+          eventMethods,
+          Object.keys(eventMethods),
+          (c) => ev.forget(c),
+        );
+      }
+      case "Value":
+      case "Array":
+      case "Condition":
+      case "Barrier":
+        throw new TypeError(
+          `a remote manager cannot make a ${typeid}: it lives in the shared memory of one process tree. ` +
+            "Use a dict, list, Namespace, Queue, Lock, RLock, Semaphore or Event of the manager instead.",
+        );
+    }
+    const type = this.#types.get(typeid);
+    if (type === undefined) {
+      throw new TypeError(
+        `this manager has no type "${typeid}": register it with YourManager.register("${typeid}", callable) ` +
+          "in the server's program",
+      );
+    }
+    if (type.fn === undefined) {
+      throw new TypeError(`the type "${typeid}" was registered without a callable in the server's program`);
+    }
+    const resolved = args.map((a) => this.#resolve(a));
+    const cls = isClass(type.fn);
+    const made = cls ? Reflect.construct(type.fn, resolved) : type.fn(...resolved);
+    const pin = (desc: ProxyDesc) => {
+      const e = this.#objects.get(desc.id);
+      if (e !== undefined && !cls) e.pinned = true;
+      return desc;
+    };
+    const hold = (obj: unknown) => pin(this.#made(typeid, obj, type.exposed));
+    return isThenable(made) ? Promise.resolve(made).then(hold) : hold(made);
+  }
+
+  #made(typeid: string, obj: unknown, exposed: string[] | undefined): ProxyDesc {
+    const marked = markerDesc(obj);
+    if (marked !== undefined) return marked; // a proxy of this manager (the callable made one)
+    if (typeof obj === "object" && obj !== null) {
+      const id = this.#ids.get(obj);
+      const e = id === undefined ? undefined : this.#objects.get(id);
+      if (e !== undefined) return { ...e.desc };
+    }
+    let desc: ProxyDesc;
+    // A Map or an array is served as a dict or list proxy (Python's DictProxy / ListProxy).
+    if (obj instanceof Map) {
+      desc = this.#referent({ ...this.#makers.dict(undefined), obj, typeid }, Kind.Dict);
+    } else if (Array.isArray(obj)) {
+      desc = this.#referent({ ...this.#makers.list(undefined), obj, typeid }, Kind.List);
+    } else return this.#auto(typeid, obj, exposed ?? publicMethods(obj));
+    this.#ids.set(obj as object, desc.id);
+    return desc;
+  }
+
+  /** Holds a registered type's object, callable through its exposed methods. */
+  #auto(typeid: string, obj: unknown, names: string[], table?: Record<string, unknown>): ProxyDesc {
+    const methods: Record<string, Method> = {};
+    const wraps = this.#types.get(typeid)?.methodToTypeid;
+    for (const name of names) {
+      const to = table === undefined && wraps !== undefined && Object.hasOwn(wraps, name)
+        ? wraps[name]
+        : undefined;
+      const wrap = (r: unknown) => markerOf(this.#made(to!, r, this.#types.get(to!)?.exposed));
+      methods[name] = table !== undefined
+        ? (o, _c, ...args) => (table[name] as AnyFunction)(o, ...args)
+        : (o: Record<string, AnyFunction>, _c, ...args) => {
+          if (typeof o[name] !== "function") throw new TypeError(`${typeid}.${name} is not a method`);
+          const r = o[name](...args.map((a) => this.#resolve(a)));
+          if (to === undefined) return r;
+          return isThenable(r) ? Promise.resolve(r).then(wrap) : wrap(r);
+        };
+    }
+    const desc = this.#hold(typeid, Kind.Auto, obj, methods, names);
+    if (typeof obj === "object" && obj !== null && table === undefined) this.#ids.set(obj, desc.id);
+    return desc;
+  }
+}

@@ -1,0 +1,416 @@
+// Remote managers (Python's BaseManager(address, authkey)): servers and clients in
+// separate OS processes over 127.0.0.1, on both runtimes and across them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import * as mp from "../mod.ts";
+import { isDeno } from "./helpers.ts";
+import { IteratorProxy, type Range, registerRange, setInRemote } from "./fixtures/remote_manager_tasks.ts";
+import { hasPython, Program, runtimes, within } from "./net_helpers.ts";
+
+const AUTHKEY = "remote test key";
+const PEER = "tests/fixtures/remote_manager_peer.ts";
+const here = isDeno ? "deno" : "bun";
+const other = isDeno ? "bun" : "deno";
+type Runtime = "deno" | "bun";
+
+function peer(runtime: Runtime, ...rest: (string | number)[]): Program {
+  const a = rest.map(String);
+  return new Program(runtimes[runtime], runtime === "deno" ? ["run", "-A", PEER, ...a] : [PEER, ...a]);
+}
+
+class RemoteTestManager extends mp.SyncManager {
+  declare get_dict: () => Promise<mp.DictProxy<string, unknown>>;
+}
+RemoteTestManager.register("get_dict");
+
+/** Starts a server program on `runtime`; returns it with its port. */
+async function server(runtime: Runtime, authkey = AUTHKEY): Promise<{ program: Program; port: number }> {
+  const program = peer(runtime, "server", "127.0.0.1", 0, authkey);
+  const port = Number(await program.line("serving on ", 30_000));
+  return { program, port };
+}
+
+async function client(port: number, authkey = AUTHKEY): Promise<RemoteTestManager> {
+  const m = new RemoteTestManager({ address: ["127.0.0.1", port], authkey });
+  await within(m.connect(), 10_000, "connect()");
+  return m;
+}
+
+async function stop(program: Program): Promise<void> {
+  program.child.kill("SIGKILL");
+  await program.exit(10_000);
+}
+
+test(`remote: a ${other} server, a wrong key is refused, the server carries on; dict, list, Namespace, Event, errors`, async () => {
+  const { program, port } = await server(other);
+  try {
+    const bad = new RemoteTestManager({ address: ["127.0.0.1", port], authkey: "wrong" });
+    await assert.rejects(within(bad.connect(), 10_000, "connect"), mp.AuthenticationError);
+    await using m = await client(port);
+    const d = await m.dict<string, unknown>([["a", 1]]);
+    await d.set("__proto__", { polluted: true }); // plain data, as any other key
+    assert.deepEqual(await d.get("__proto__"), { polluted: true });
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.deepEqual([...(await d.keys())].sort(), ["__proto__", "a"]);
+    const l = await m.list([3, 1, 2]);
+    await l.sort();
+    assert.deepEqual(await l.toArray(), [1, 2, 3]);
+    const ns = await m.Namespace({ x: 1 }) as unknown as mp.AutoProxy<Map<string, unknown>>;
+    await ns.set("y", 2);
+    assert.equal(await ns.get("y"), 2);
+    const ev = await m.Event() as unknown as mp.AutoProxy<mp.Event>;
+    assert.equal(await ev.wait(10), false);
+    await ev.set();
+    assert.equal(await ev.wait(), true);
+    // Only registered typeids and exposed methods.
+    await assert.rejects(m.create("Function"), /no type "Function"/);
+    await assert.rejects(m.create("constructor"), /no type "constructor"/);
+    await assert.rejects(d.callMethod("constructor", []), /has no method "constructor"/);
+    await assert.rejects(m.Value("i", 1), /cannot make a Value/);
+    assert.throws(() => d.getSync("a"), /cannot make the blocking call/);
+    const dbg = await m.debugInfo();
+    assert.equal(dbg.objects, 4);
+    d.release();
+    l.release();
+    mp.releaseProxy(ns);
+    mp.releaseProxy(ev);
+    assert.equal((await m.debugInfo()).objects, 0);
+  } finally {
+    await stop(program);
+  }
+});
+
+test(`remote: 20 client programs (deno and bun) × 1000 queue items into a ${other} server, nothing lost or duplicated`, async () => {
+  const { program, port } = await server(other);
+  const producers: Program[] = [];
+  try {
+    await using m = await client(port);
+    const d = await m.get_dict();
+    const q = await m.Queue<string>();
+    await d.set("q", q);
+    const CLIENTS = 20, ITEMS = 1000;
+    for (let i = 0; i < CLIENTS; i++) {
+      producers.push(peer(i % 2 ? "deno" : "bun", "produce", "127.0.0.1", port, AUTHKEY, ITEMS, `c${i}`));
+    }
+    const seen = new Set<string>();
+    for (let n = 0; n < CLIENTS * ITEMS; n++) {
+      const item = await q.get(30_000);
+      assert.ok(!seen.has(item), `duplicate ${item}`);
+      seen.add(item);
+    }
+    await assert.rejects(q.get(50), mp.Empty);
+    for (const p of producers) assert.equal(await p.exit(30_000), 0, p.stderr);
+    assert.equal(seen.size, CLIENTS * ITEMS);
+    for (let i = 0; i < CLIENTS; i++) assert.ok(seen.has(`c${i}:${ITEMS - 1}`));
+  } finally {
+    for (const p of producers) p.child.kill("SIGKILL");
+    await stop(program);
+  }
+});
+
+test("remote: a client killed while holding a lock: the lock is recovered, its references let go", async () => {
+  const { program, port } = await server(other);
+  let holder: Program | null = null;
+  try {
+    await using m = await client(port);
+    const d = await m.get_dict();
+    const lock = await m.Lock() as unknown as mp.AutoProxy<mp.Lock>;
+    await d.set("lock", lock);
+    holder = peer(here, "hold-lock", "127.0.0.1", port, AUTHKEY);
+    assert.equal(await holder.line("acquired "), "true");
+    assert.equal(await lock.acquire(0), false);
+    const before = await m.debugInfo();
+    assert.equal(before.holders, 2);
+    holder.child.kill("SIGKILL");
+    assert.equal(await lock.acquire(10_000), true);
+    await lock.release();
+    assert.equal((await m.debugInfo()).holders, 1);
+  } finally {
+    holder?.child.kill("SIGKILL");
+    await stop(program);
+  }
+});
+
+test(`remote: a proxy passed from one client program to another (${here} → ${other})`, async () => {
+  const { program, port } = await server(here);
+  try {
+    const a = peer(here, "pass-proxy", "127.0.0.1", port, AUTHKEY);
+    assert.equal(await a.line("passed"), "");
+    assert.equal(await a.exit(20_000), 0, a.stderr);
+    const b = peer(other, "take-proxy", "127.0.0.1", port, AUTHKEY);
+    assert.equal(await b.line("received "), "DictProxy 42");
+    assert.equal(await b.exit(20_000), 0, b.stderr);
+    await using m = await client(port);
+    const passed = await (await m.get_dict()).get("passed") as mp.DictProxy<string, number>;
+    assert.equal(await passed.get("seen by"), 2);
+  } finally {
+    await stop(program);
+  }
+});
+
+test("remote: the server killed mid-call: the pending call rejects with a clear error", async () => {
+  const { program, port } = await server(other);
+  try {
+    const m = await client(port);
+    const q = await m.Queue();
+    const pending = q.get(); // waits in the server for ever
+    pending.catch(() => {});
+    await new Promise((r) => setTimeout(r, 100));
+    program.child.kill("SIGKILL");
+    await assert.rejects(
+      within(pending, 10_000, "the pending get"),
+      (e: Error) =>
+        e instanceof mp.ProcessError && /remote manager at 127\.0\.0\.1:\d+ failed/.test(e.message),
+    );
+    await assert.rejects((q as unknown as mp.RemoteQueueProxy).qsize(), /remote manager at .* failed/);
+    await m.shutdown();
+  } finally {
+    await stop(program);
+  }
+});
+
+test("remote: a fuzz of random and truncated frames: each client dropped, the server keeps serving", async () => {
+  const { program, port } = await server(other);
+  try {
+    await using m = await client(port);
+    const d = await m.dict<string, number>([["kept", 1]]);
+    let seed = 12345;
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
+    const ROUNDS = 3000;
+    for (let i = 0; i < ROUNDS; i++) {
+      if (i % 3 === 0) {
+        // Raw bytes before (or instead of) the handshake, some of them truncated frames.
+        await new Promise<void>((resolve) => {
+          const s = net.connect(port, "127.0.0.1", () => {
+            s.write(bytes(1 + Math.floor(random() * 40)));
+            s.end();
+          });
+          s.on("error", () => resolve());
+          s.on("close", () => resolve());
+          s.resume();
+        });
+        continue;
+      }
+      // Authenticated, then garbage: a random body, a truncated length, or a valid
+      // message that is not a request.
+      const c = await within(
+        mp.connection.Client(["127.0.0.1", port], { authkey: AUTHKEY }),
+        10_000,
+        "Client",
+      );
+      const kind = i % 3;
+      if (kind === 1) await c.sendBytes(bytes(1 + Math.floor(random() * 64)));
+      else {
+        const junk = [[1], ["x", 0, "get", []], [1, 2, 3, 4], { 0: 1 }, [1, 0, "create", "dict"]];
+        await c.send(junk[i % junk.length]);
+      }
+      await assert.rejects(within(c.recv(), 10_000, "the server dropping a bad client"));
+      c.close();
+    }
+    // After the handshake: a frame cut short, and a length above the limit (Python's
+    // client does the handshake, then writes raw bytes).
+    if (await hasPython()) {
+      const script = [
+        "import struct, sys",
+        "from multiprocessing.connection import Client",
+        "for i in range(20):",
+        `    c = Client(('127.0.0.1', ${port}), authkey=${JSON.stringify(AUTHKEY)}.encode())`,
+        "    c._send(struct.pack('!i', 1000) + b'Tabc' if i % 2 else struct.pack('!i', 0x7fffffff) + b'J')",
+        "    c.close()",
+        "print('sent')",
+      ].join("\n");
+      const py = new Program("python3", ["-c", script]);
+      assert.equal(await py.exit(30_000), 0, py.stderr);
+    }
+    assert.equal(await d.get("kept"), 1);
+    const info = await m.debugInfo();
+    assert.equal(info.holders, 1);
+    assert.equal(info.objects, 1);
+  } finally {
+    await stop(program);
+  }
+});
+
+test("remote: a client that sends without reading its replies is throttled; the others go on", async () => {
+  const { program, port } = await server(other);
+  try {
+    await using m = await client(port);
+    const d = await m.dict<string, number>([["x", 1]]);
+    const flood = await mp.connection.Client(["127.0.0.1", port], { authkey: AUTHKEY });
+    const big = "y".repeat(1000);
+    const sends: Promise<void>[] = [];
+    for (let i = 1; i <= 20_000; i++) sends.push(flood.send([i, 0, "ping", [big]]).catch(() => {}));
+    for (let i = 0; i < 20; i++) assert.equal(await within(d.get("x"), 10_000, "a call beside the flood"), 1);
+    flood.close();
+    await within(Promise.all(sends), 10_000, "the flood's sends settling");
+    assert.equal(await d.get("x"), 1);
+    for (let i = 0; i < 50 && (await m.debugInfo()).holders !== 1; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await m.debugInfo()).holders, 1);
+  } finally {
+    await stop(program);
+  }
+});
+
+test("methodToTypeid and proxytype: a method's result comes back as a proxy of another typeid, of the class registered, locally and remotely", async () => {
+  const drain = async (r: mp.AutoProxy<Range>) => {
+    const it = await r.iter() as unknown as IteratorProxy;
+    assert.ok(it instanceof IteratorProxy); // the registered proxytype
+    const seen: number[] = [];
+    for await (const x of it) seen.push(x as number);
+    return seen;
+  };
+  class LocalManager extends mp.BaseManager {}
+  registerRange(LocalManager);
+  await using local = new LocalManager();
+  await local.start();
+  assert.deepEqual(await drain(await local.create<Range>("Range", 3)), [0, 1, 2]);
+  await assert.rejects(local.create("Iterator"), /without a callable/);
+  const { program, port } = await server(other);
+  try {
+    await using m = await client(port);
+    assert.deepEqual(await drain(await m.create<Range>("Range", 4)), [0, 1, 2, 3]);
+    await assert.rejects(m.create("Iterator"), /without a callable/);
+  } finally {
+    await stop(program);
+  }
+});
+
+test("remote: a 64 MiB value goes and comes back", async () => {
+  const { program, port } = await server(other);
+  try {
+    await using m = await client(port);
+    const d = await m.dict<string, Uint8Array>();
+    const big = new Uint8Array(64 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i & 255;
+    await within(d.set("big", big), 60_000, "set 64 MiB");
+    const back = await within(d.get("big"), 60_000, "get 64 MiB");
+    assert.equal(back!.length, big.length);
+    for (let i = 0; i < big.length; i += 4096) assert.equal(back![i], i & 255);
+  } finally {
+    await stop(program);
+  }
+});
+
+test("remote: start() runs the server in a child listening on the address; a second program connects", async () => {
+  class TestManager extends mp.SyncManager {}
+  const m = new TestManager({ address: ["127.0.0.1", 0], authkey: AUTHKEY });
+  await within(m.start(), 30_000, "start()");
+  try {
+    const [, port] = m.address as [string, number];
+    assert.ok(port > 0);
+    const q = await m.Queue<number>();
+    const d = await m.dict<string, unknown>();
+    await d.set("q", q);
+    const p = peer(other, "produce", "127.0.0.1", port, AUTHKEY, 5, "x");
+    // the peer asks for get_dict, which this manager does not have: it fails clearly
+    assert.notEqual(await p.exit(30_000), 0);
+    assert.match(p.stderr, /no type "get_dict"/);
+    await q.put(1);
+    assert.equal(await q.get(1000), 1);
+    // A proxy in a child's args reconnects to the manager's address with its authkey.
+    await d.set("from parent", "hi");
+    const child = new mp.Process({ target: setInRemote, args: [d] });
+    await child.start();
+    await within(child.join(), 30_000, "child.join()");
+    assert.equal(child.exitCode, 0);
+    assert.equal(await d.get("from child"), "hi");
+    // The child's connection closed with it: what it held is let go.
+    for (let i = 0; i < 50 && (await m.debugInfo()).holders !== 1; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await m.debugInfo()).holders, 1);
+  } finally {
+    await m.shutdown();
+  }
+  assert.equal(m.process?.exitCode !== null, true);
+});
+
+test("remote: listening beyond loopback needs an authkey", () => {
+  class TestManager extends mp.BaseManager {}
+  assert.throws(() => new TestManager({ address: ["0.0.0.0", 0] }).getServer(), /authkey/);
+});
+
+test("examples/queue_manager_server.ts + examples/queue_manager_client.ts", async () => {
+  const args = (f: string, rest: string[]) => (isDeno ? ["run", "-A", f, ...rest] : [f, ...rest]);
+  const s = new Program(runtimes[here], args("examples/queue_manager_server.ts", ["0", "127.0.0.1"]));
+  try {
+    const port = await s.line("queue manager serving on port ", 30_000);
+    const cArgs = other === "deno" ? ["run", "-A", "examples/queue_manager_client.ts", port] : [
+      "examples/queue_manager_client.ts",
+      port,
+    ];
+    const client = new Program(runtimes[other], cArgs);
+    assert.equal(await client.exit(30_000), 0, client.stderr);
+    assert.equal(await client.line("got: "), "hello");
+    assert.equal(await client.line("queue size: "), "0");
+    assert.equal(await client.line("with a wrong key: "), "AuthenticationError");
+  } finally {
+    await stop(s);
+  }
+});
+
+/** Why the network-namespace test cannot run here, or false if it can. */
+function netnsUnavailable(): string | false {
+  const r = spawnSync("ip", ["netns", "list"], { encoding: "utf8" });
+  if (r.error || r.status !== 0) {
+    return `\`ip netns\` is unavailable here (${r.error?.message ?? r.stderr.trim()})`;
+  }
+  const probe = `mp-probe-${process.pid}`;
+  const add = spawnSync("ip", ["netns", "add", probe], { encoding: "utf8" });
+  if (add.status !== 0) return `cannot create a network namespace (${add.stderr.trim()}): needs root`;
+  spawnSync("ip", ["netns", "del", probe]);
+  return false;
+}
+
+test(
+  "remote: across two network namespaces joined by a veth pair (a server on 10.x, clients in the other namespace)",
+  { skip: netnsUnavailable() },
+  async () => {
+    const n = process.pid % 200 + 20;
+    const [a, b] = [`mp-srv-${process.pid}`, `mp-cli-${process.pid}`];
+    const [va, vb] = [`mpa${process.pid % 100000}`, `mpb${process.pid % 100000}`];
+    const [ipA, ipB] = [`10.231.${n}.1`, `10.231.${n}.2`];
+    const ip = (...args: string[]) => {
+      const r = spawnSync("ip", args, { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
+    };
+    const inNs = (ns: string, runtime: Runtime, ...rest: (string | number)[]) => {
+      const cmd = runtime === "deno" ? [runtimes.deno, "run", "-A", PEER] : [runtimes.bun, PEER];
+      return new Program("ip", ["netns", "exec", ns, ...cmd, ...rest.map(String)]);
+    };
+    let srv: Program | null = null;
+    try {
+      ip("netns", "add", a);
+      ip("netns", "add", b);
+      ip("link", "add", va, "type", "veth", "peer", "name", vb);
+      ip("link", "set", va, "netns", a);
+      ip("link", "set", vb, "netns", b);
+      ip("-n", a, "addr", "add", `${ipA}/24`, "dev", va);
+      ip("-n", b, "addr", "add", `${ipB}/24`, "dev", vb);
+      for (const [ns, dev] of [[a, va], [b, vb]]) {
+        ip("-n", ns, "link", "set", dev, "up");
+        ip("-n", ns, "link", "set", "lo", "up");
+      }
+      srv = inNs(a, other, "server", ipA, 0, AUTHKEY);
+      const port = Number(await srv.line("serving on ", 30_000));
+      const giver = inNs(b, here, "pass-proxy", ipA, port, AUTHKEY);
+      assert.equal(await giver.exit(30_000), 0, giver.stderr);
+      const taker = inNs(b, other, "take-proxy", ipA, port, AUTHKEY);
+      assert.equal(await taker.line("received "), "DictProxy 42");
+      assert.equal(await taker.exit(30_000), 0, taker.stderr);
+      const bad = inNs(b, here, "take-proxy", ipA, port, "wrong key");
+      assert.notEqual(await bad.exit(30_000), 0);
+      assert.match(bad.stderr, /AuthenticationError/);
+    } finally {
+      if (srv !== null) await stop(srv);
+      spawnSync("ip", ["netns", "del", a]);
+      spawnSync("ip", ["netns", "del", b]); // the veth pair goes with them
+    }
+  },
+);
