@@ -16,9 +16,9 @@ const LAYERS = [
   "sync",
   "shared",
   "channel",
+  "net",
   "pool",
   "manager",
-  "net",
   "dummy",
   "(top)",
 ];
