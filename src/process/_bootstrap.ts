@@ -8,7 +8,8 @@
  * @module
  */
 import { decode } from "../internal/_codec.ts";
-import { errorToData } from "../internal/_error_wire.ts";
+import { errorToData, ExitSignal } from "../internal/_error_wire.ts";
+
 import {
   type ChildMessage,
   CTL_CODE,
@@ -19,15 +20,41 @@ import {
   STATE_RUNNING,
 } from "./_messages.ts";
 import type { Process, ProcessOptions } from "./process.ts";
-import { loadFunction } from "./_load.ts";
-import { exitCodeFor, setForkedName } from "./_exit_codes.ts";
-import { onParentMessage, onUncaught, postToParent, trapExit } from "../internal/runtime.ts";
+import { explainForkError, loadFunction } from "./_load.ts";
+import { onParentMessage, onUncaught, postToParent, trapExit, writeStderr } from "../internal/runtime.ts";
 import { becomeChild, thisProcess } from "./_state.ts";
 import { markPidDead } from "./_tree.ts";
 import { getLogger, inheritLogging } from "./logger.ts";
 
 /** Loads the module of a role by name (given by the entry module, `src/worker.ts`). */
 export type RoleLoaders = Record<string, () => Promise<{ role: Role }>>;
+
+// How an error that ends a child becomes its exit code, as Python's bootstrap does it:
+// `exit(n)` gives `n`, anything else is written to stderr as `Process <name>:` and its
+// stack, and gives 1.
+let forkedName: string | null = null;
+
+/** Marks this child's target as a forked function named `name` (its errors are explained). */
+function setForkedName(name: string): void {
+  forkedName = name;
+}
+
+/** Writes `Process <name>:` and the error's stack to stderr, like Python. */
+function reportError(error: unknown): void {
+  if (forkedName !== null) error = explainForkError(error, forkedName);
+  const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  const withCause = error instanceof Error && error.cause instanceof Error && !stack.includes("Caused by")
+    ? `${stack}\nCaused by: ${error.cause.stack ?? error.cause}`
+    : stack;
+  writeStderr(`Process ${thisProcess.name}:\n${withCause}\n`);
+}
+
+/** The exit code for an error that ended the target (printing it unless it is exit()). */
+function exitCodeFor(error: unknown): number {
+  if (error instanceof ExitSignal) return error.code;
+  reportError(error);
+  return 1;
+}
 
 let control: Int32Array<SharedArrayBuffer> | null = null;
 let ending = false;
