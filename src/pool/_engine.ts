@@ -481,7 +481,7 @@ export class PoolEngine {
       task.queued = true;
       // An idle worker takes the task at once (a blocking call may follow, which would
       // hold back a microtask); the tasks behind it are batched by the next flush.
-      if (f.ref !== null && this.#hasIdleWorker()) this.#flush();
+      if (!this.#flushQueued && f.ref !== null && this.#hasIdleWorker()) this.#flush();
       else this.#scheduleFlush();
     }
     this.#updateKeepAlive();
