@@ -11,22 +11,7 @@ import {
   sleepSquare,
   square,
 } from "./fixtures/pool_tasks.ts";
-
-function poolWorkers(): mp.Process[] {
-  return mp.activeChildren().filter((p) => /PoolWorker/.test(p.name));
-}
-
-async function within<T>(p: PromiseLike<T>, ms = 15_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { poolWorkers, within } from "./helpers.ts";
 
 test("submit resolves with the result; errors keep their class; a dead worker is replaced", async () => {
   await using ex = new mp.ProcessPoolExecutor({ maxWorkers: 2 });

@@ -59,3 +59,24 @@ export async function eventually(cond: () => boolean, ms = 5_000, what = "condit
 export function killAll(): void {
   for (const c of activeChildren()) c.kill();
 }
+
+/** How long a pool test waits for one answer before it fails (ms). */
+export const POOL_BOUND = 15_000;
+
+/** The live worker processes of this process's pools. */
+export function poolWorkers(): Process[] {
+  return activeChildren().filter((p) => /PoolWorker/.test(p.name));
+}
+
+/** Waits for `p` at most `ms`: fails the test, naming `what`, instead of hanging. */
+export async function within<T>(p: PromiseLike<T>, ms = POOL_BOUND, what = "the pool"): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -15,25 +15,9 @@ import {
   square,
   whoami,
 } from "./fixtures/pool_tasks.ts";
-import { eventually, isDeno, runProgram } from "./helpers.ts";
+import { eventually, isDeno, POOL_BOUND, poolWorkers, runProgram, within } from "./helpers.ts";
 
-const BOUND = 15_000;
-
-function poolWorkers(): mp.Process[] {
-  return mp.activeChildren().filter((p) => /PoolWorker/.test(p.name));
-}
-
-async function within<T>(p: PromiseLike<T>, ms = BOUND, what = "the pool"): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const BOUND = POOL_BOUND;
 
 /** The rejection of `p` (fails if it resolves). */
 async function rejection(p: PromiseLike<unknown>, ms = BOUND): Promise<unknown> {

@@ -21,25 +21,9 @@ import {
   whoami,
   workerName,
 } from "./fixtures/pool_tasks.ts";
-import { eventually, runProgram } from "./helpers.ts";
+import { eventually, POOL_BOUND, poolWorkers, runProgram, within } from "./helpers.ts";
 
-const BOUND = 15_000;
-
-function poolWorkers(): mp.Process[] {
-  return mp.activeChildren().filter((p) => /PoolWorker/.test(p.name));
-}
-
-async function within<T>(p: PromiseLike<T>, ms = BOUND, what = "the pool"): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const BOUND = POOL_BOUND;
 
 test("map, starmap and apply return results in order; workers are daemonic SpawnPoolWorker-N children", async () => {
   await using pool = new mp.Pool(2);
