@@ -9,9 +9,8 @@
  *
  * Run: deno run -A bench/net_bench.ts   |   bun bench/net_bench.ts
  */
-import { spawn } from "node:child_process";
 import * as mp from "../mod.ts";
-import { runPython, runtimeLabel } from "./python.ts";
+import { runPython, runtimeLabel, startServerProcess } from "./python.ts";
 
 const AUTHKEY = "bench key";
 const ROUND_TRIPS = 5_000;
@@ -32,25 +31,8 @@ interface Figures {
 }
 
 /** Starts bench/fixtures/net_echo.ts on this runtime; resolves with its port and a stop function. */
-async function startEcho(): Promise<{ port: number; stop: () => void }> {
-  // deno-lint-ignore no-explicit-any
-  const g = globalThis as any;
-  const exe: string = g.Deno?.execPath() ?? g.process.execPath;
-  const file = new URL("./fixtures/net_echo.ts", import.meta.url).pathname;
-  const child = spawn(exe, g.Deno ? ["run", "-A", file, AUTHKEY] : [file, AUTHKEY], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Uint8Array) => {
-      out += new TextDecoder().decode(d);
-      const m = /port (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on("close", () => reject(new Error("the echo server ended early")));
-    setTimeout(() => reject(new Error("the echo server did not start within 20 s")), 20_000);
-  });
-  return { port, stop: () => child.kill("SIGKILL") };
+function startEcho(): Promise<{ port: number; stop: () => void }> {
+  return startServerProcess("net_echo.ts", [AUTHKEY], "the echo server");
 }
 
 async function ours(): Promise<Figures> {

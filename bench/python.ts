@@ -38,3 +38,33 @@ export function versus(ours: number, python: number, higher: boolean, word = "fa
 export function line(name: string, value: string, note = ""): void {
   console.log(`  ${name.padEnd(44)} ${value.padStart(14)}  ${note}`);
 }
+
+/**
+ * Starts `bench/fixtures/<fixture>` on this runtime as a separate OS process with
+ * `args`; resolves once it prints `port N`, with that port and a stop function.
+ */
+export async function startServerProcess(
+  fixture: string,
+  args: string[],
+  what: string,
+): Promise<{ port: number; stop: () => void }> {
+  const { spawn } = await import("node:child_process");
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  const exe: string = g.Deno?.execPath() ?? g.process.execPath;
+  const file = new URL(`./fixtures/${fixture}`, import.meta.url).pathname;
+  const child = spawn(exe, g.Deno ? ["run", "-A", file, ...args] : [file, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Uint8Array) => {
+      out += new TextDecoder().decode(d);
+      const m = /port (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on("close", () => reject(new Error(`${what} ended early`)));
+    setTimeout(() => reject(new Error(`${what} did not start within 20 s`)), 20_000);
+  });
+  return { port, stop: () => child.kill("SIGKILL") };
+}

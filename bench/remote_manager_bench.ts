@@ -10,9 +10,8 @@
  *
  * Run: deno run -A bench/remote_manager_bench.ts   |   bun bench/remote_manager_bench.ts
  */
-import { spawn } from "node:child_process";
 import * as mp from "../mod.ts";
-import { runPython, runtimeLabel } from "./python.ts";
+import { runPython, runtimeLabel, startServerProcess } from "./python.ts";
 
 const AUTHKEY = "bench key";
 const OPS = 5_000;
@@ -27,25 +26,9 @@ interface Figures {
   pipelined: number;
 }
 
-async function startServer(): Promise<{ port: number; stop: () => void }> {
-  // deno-lint-ignore no-explicit-any
-  const g = globalThis as any;
-  const exe: string = g.Deno?.execPath() ?? g.process.execPath;
-  const file = new URL("./fixtures/remote_manager_server.ts", import.meta.url).pathname;
-  const child = spawn(exe, g.Deno ? ["run", "-A", file, AUTHKEY] : [file, AUTHKEY], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Uint8Array) => {
-      out += new TextDecoder().decode(d);
-      const m = /port (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on("close", () => reject(new Error("the manager server ended early")));
-    setTimeout(() => reject(new Error("the manager server did not start within 20 s")), 20_000);
-  });
-  return { port, stop: () => child.kill("SIGKILL") };
+/** Starts bench/fixtures/remote_manager_server.ts on this runtime; resolves with its port and a stop function. */
+function startServer(): Promise<{ port: number; stop: () => void }> {
+  return startServerProcess("remote_manager_server.ts", [AUTHKEY], "the manager server");
 }
 
 async function best(once: (i: number) => Promise<unknown>): Promise<number> {
