@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as mp from "../mod.ts";
 import { Announcer, nap, say, setEvent } from "./fixtures/start_targets.ts";
+import { init, initialValue } from "./fixtures/pool_tasks.ts";
 import { whoami as whoamiA } from "./fixtures/same_name/a.ts";
 import { whoami as whoamiB } from "./fixtures/same_name/b.ts";
 import { joinWithin, killAll } from "./helpers.ts";
@@ -93,4 +94,18 @@ test("Process.sentinel: mp.wait() reports it once the process has ended", async 
     here.close();
     there.close();
   }
+});
+
+test("a task submitted right after new Pool() runs while the caller blocks, after the initializer", async () => {
+  await using pool = new mp.Pool({ processes: 2, initializer: init, initargs: ["ready"] });
+  const ev = new mp.Event();
+  const r = pool.applyAsync(setEvent, [ev]);
+  assert.equal(ev.waitSync(10_000), true);
+  await r.get(10_000);
+  assert.deepEqual(await pool.map(initialValue, [0, 1, 2, 3], 1), ["ready", "ready", "ready", "ready"]);
+  await using ex = new mp.ProcessPoolExecutor({ maxWorkers: 1 });
+  const ev2 = new mp.Event();
+  const f = ex.submit(setEvent, ev2);
+  assert.equal(ev2.waitSync(10_000), true);
+  await f;
 });

@@ -387,6 +387,15 @@ export class PoolEngine {
       throw cloneError({ initargs: options.initargs }, `the ${options.owner} workers`, e);
     }
     const workers = Array.from({ length: options.processes }, () => this.#newWorker());
+    // Started at once when the initializer is found at once (the usual case), so that a
+    // task submitted right after can be handed to a worker still starting.
+    const { initializer, callers, method } = options;
+    const now = initializer ? resolveNow(initializer, callers, method, "initializer") : null;
+    if (!initializer || now !== null) {
+      this.#config = { initializer: now, initargs, maxTasks: options.maxTasksPerChild };
+      for (const w of workers) this.#start(w);
+      return;
+    }
     this.#resolveConfig(initargs).then((config) => {
       this.#config = config;
       for (const w of workers) this.#start(w);
@@ -851,9 +860,14 @@ export class PoolEngine {
   // ---- Scheduling ----
 
   #hasIdleWorker(): boolean {
+    let anyReady = false;
     for (const w of this.#workers) {
-      if (w.ready && !w.stopSent && !w.retired && w.inflight.size === 0) return true;
+      if (w.stopSent || w.retired) continue;
+      if (w.ready && w.inflight.size === 0) return true;
+      anyReady ||= w.ready;
     }
+    // None up yet: one still starting takes the task (see #distribute).
+    if (!anyReady) { for (const w of this.#workers) if (w.started && w.inflight.size === 0) return true; }
     return false;
   }
 
@@ -906,7 +920,17 @@ export class PoolEngine {
     const ready = [...this.#workers].filter((w) =>
       w.ready && !w.stopSent && !w.retired && this.#stuckFor(w, now) < stuck
     );
-    if (ready.length === 0) return;
+    if (ready.length === 0) {
+      // Before any worker is up, each one still starting takes a single task: it runs it
+      // as soon as it is up (its bootstrap keeps what came early), even if the caller
+      // blocks right after submitting and the pool hears of it only later.
+      for (const w of this.#workers) {
+        if (w.started && !w.stopSent && !w.retired && w.inflight.size === 0 && w.proc.isAlive()) {
+          if (!this.#send(w, 1) || this.#pending.size <= this.#deadQueued) return;
+        }
+      }
+      return;
+    }
     ready.sort((a, b) => a.inflight.size - b.inflight.size); // idle workers first
     // Slow tasks go one at a time; fast ones in two batches (taken back if they end up stuck).
     // A map's chunks go two at a time at least: a worker then starts the next chunk while

@@ -38,7 +38,8 @@ import {
 } from "./_protocol.ts";
 import { explainForkError, loadFunction } from "../process/_load.ts";
 import type { FunctionRef } from "../process/_resolve.ts";
-import { onParentMessage, postToParent, trapExit } from "../internal/runtime.ts";
+import { postToParent, trapExit } from "../internal/runtime.ts";
+import { onRoleMessage } from "../process/_bootstrap.ts";
 import { thisProcess } from "../process/_state.ts";
 import { type AnyFunction, isThenable } from "../internal/_types.ts";
 
@@ -197,7 +198,9 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
   let seq = 0;
   let current: Task | null = null;
   let finished = false;
-  let received: Promise<void> = Promise.resolve();
+  // Tasks handed over early wait for the initializer: messages are handled in order after it.
+  let initialized!: () => void;
+  let received: Promise<void> = new Promise<void>((resolve) => (initialized = resolve));
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let end!: (code: number) => void;
   const ended = new Promise<number>((resolve) => (end = resolve));
@@ -335,7 +338,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
   globalThis.addEventListener("error", flushOnCrash);
   globalThis.addEventListener("unhandledrejection", flushOnCrash);
 
-  onParentMessage((data) => {
+  onRoleMessage((data) => {
     const m = data as TasksMessage | StopMessage;
     if (finished) return;
     if (m.t === "tasks") {
@@ -354,6 +357,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       const args = (await decode(config.initargs)) as unknown[];
       await fn(...args);
     }
+    initialized();
   } catch (e) {
     throw config.initializer && "source" in config.initializer
       ? explainForkError(e, config.initializer.name)

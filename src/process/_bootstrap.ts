@@ -57,6 +57,19 @@ function exitCodeFor(error: unknown): number {
 }
 
 let control: Int32Array<SharedArrayBuffer> | null = null;
+/** Messages that came before the role listened (`null` once it does). */
+let early: unknown[] | null = [];
+
+/**
+ * Listens for the parent's messages to the role, starting with those that came
+ * before: a parent may hand work over as soon as it has posted the init.
+ */
+export function onRoleMessage(cb: (data: unknown) => void): void {
+  const before = early ?? [];
+  early = null;
+  onParentMessage(cb);
+  for (const m of before) cb(m);
+}
 let ending = false;
 
 function send(m: ChildMessage): void {
@@ -146,7 +159,11 @@ async function play(init: InitMessage, role: Role): Promise<number> {
 export function runBootstrap(roles: RoleLoaders): void {
   onParentMessage(async (data) => {
     const init = data as InitMessage;
-    if (init?.t !== "init" || control !== null) return;
+    if (init?.t !== "init" || control !== null) {
+      // A message for the role, sent before it listens (a pool's first task, say).
+      early?.push(data);
+      return;
+    }
     control = init.control;
     becomeChild(init.self);
     inheritLogging(init.self.log);
