@@ -7,6 +7,7 @@
  * @module
  */
 import { AsyncResult, type ResultCallbacks, settleResult } from "../pool/async_result.ts";
+import { checkIterable } from "../pool/task_options.ts";
 import { BrokenProcessPool, ProcessError, TimeoutError } from "../internal/errors.ts";
 import { cpuCount } from "../internal/runtime.ts";
 import { currentProcess, DummyProcess, runAs } from "./process.ts";
@@ -72,20 +73,6 @@ function checkFunction(fn: unknown, where: string): AnyFunction {
     throw new TypeError(`${where}: the task must be a function, got ${typeof fn}`);
   }
   return fn as AnyFunction;
-}
-
-function checkIterable(iterable: unknown, where: string, allowAsync = false): void {
-  const it = iterable as Partial<Iterable<unknown> & AsyncIterable<unknown>> | null | undefined;
-  const ok = it != null &&
-    (typeof it[Symbol.iterator] === "function" ||
-      (allowAsync && typeof it[Symbol.asyncIterator] === "function"));
-  if (!ok) {
-    throw new TypeError(
-      `${where}: the input must be ${allowAsync ? "an iterable or async iterable" : "an iterable"}, got ${
-        iterable === null ? "null" : typeof iterable
-      }`,
-    );
-  }
 }
 
 let workerCounter = 0;

@@ -11,6 +11,7 @@ import {
   allocate,
   checkTypecode,
   type InitOf,
+  newTypedArray,
   toStored,
   type Typecode,
   type TypedArrayOf,
@@ -203,7 +204,7 @@ export class DummyArray<T extends Typecode = Typecode> extends DummySynchronized
   constructor(typecode: T, sizeOrInit: DummySizeOrInit<T>, options?: DummySharedOptions) {
     super(lockFrom(options, "Array()"));
     this.#tc = checkTypecode(typecode, "Array()") as T;
-    this.#data = newData(this.#tc, sizeOrInit, "Array()");
+    this.#data = newTypedArray(this.#tc, sizeOrInit, "Array()");
     return indexed(this);
   }
 
@@ -248,27 +249,6 @@ export class DummyArray<T extends Typecode = Typecode> extends DummySynchronized
     const items = this.slice(0, 20).join(", ");
     return `<Array(${this.#tc}, [${items}${this.#data.length > 20 ? ", …" : ""}])>`;
   }
-}
-
-function newData<T extends Typecode>(tc: T, sizeOrInit: unknown, where: string): TypedArrayOf<T> {
-  if (typeof sizeOrInit === "number") {
-    if (!Number.isInteger(sizeOrInit) || sizeOrInit < 0) {
-      throw new RangeError(`${where}: the size must be an integer >= 0, got ${sizeOrInit}`);
-    }
-    return allocate(tc, sizeOrInit);
-  }
-  let items: unknown[];
-  if (typeof sizeOrInit === "string" && tc === "c") items = [...new TextEncoder().encode(sizeOrInit)];
-  else if (typeof sizeOrInit === "object" && sizeOrInit !== null && Symbol.iterator in sizeOrInit) {
-    items = [...(sizeOrInit as Iterable<unknown>)];
-  } else {
-    throw new TypeError(
-      `${where}: sizeOrInit must be a length or an iterable of initial values, got ${typeof sizeOrInit}`,
-    );
-  }
-  const data = allocate(tc, items.length);
-  for (let i = 0; i < items.length; i++) data[i] = toStored(tc, items[i], `${where} item ${i}`) as never;
-  return data;
 }
 
 printable(Value, DummyArray);

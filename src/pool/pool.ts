@@ -19,7 +19,7 @@ import {
   type TaskSink,
 } from "./_engine.ts";
 import { startMethodOf } from "../process/process.ts";
-import { checkTaskOptions, type TaskOptions, watchCancel } from "./task_options.ts";
+import { checkIterable, checkTaskOptions, type TaskOptions, watchCancel } from "./task_options.ts";
 import { checkTimeout } from "../internal/_timeouts.ts";
 import { inspectable } from "../internal/_inspect.ts";
 
@@ -239,20 +239,6 @@ function checkChunksize(chunksize: unknown, where: string): number | undefined {
     throw new RangeError(`${where}: chunksize must be an integer of at least 1, got ${String(chunksize)}`);
   }
   return chunksize as number;
-}
-
-function checkIterable(iterable: unknown, where: string, allowAsync = false): void {
-  const it = iterable as Partial<Iterable<unknown> & AsyncIterable<unknown>> | null | undefined;
-  const ok = it != null &&
-    (typeof it[Symbol.iterator] === "function" ||
-      (allowAsync && typeof it[Symbol.asyncIterator] === "function"));
-  if (!ok) {
-    throw new TypeError(
-      `${where}: the input must be ${allowAsync ? "an iterable or async iterable" : "an iterable"}, got ${
-        iterable === null ? "null" : typeof iterable
-      }`,
-    );
-  }
 }
 
 /**

@@ -116,3 +116,18 @@ export function watchCancel(
   }
   return stop;
 }
+
+/** Throws a `TypeError` naming `where` unless `iterable` is iterable (or async iterable when allowed). */
+export function checkIterable(iterable: unknown, where: string, allowAsync = false): void {
+  const it = iterable as Partial<Iterable<unknown> & AsyncIterable<unknown>> | null | undefined;
+  const ok = it != null &&
+    (typeof it[Symbol.iterator] === "function" ||
+      (allowAsync && typeof it[Symbol.asyncIterator] === "function"));
+  if (!ok) {
+    throw new TypeError(
+      `${where}: the input must be ${allowAsync ? "an iterable or async iterable" : "an iterable"}, got ${
+        iterable === null ? "null" : typeof iterable
+      }`,
+    );
+  }
+}

@@ -10,8 +10,8 @@ import type { Lock } from "../sync/lock.ts";
 import type { RLock } from "../sync/rlock.ts";
 import { lockFrom, Synchronized, type SynchronizedOptions } from "./synchronized.ts";
 import {
-  allocate,
   checkTypecode,
+  newTypedArray,
   toStored,
   type Typecode,
   type TypedArrayOf,
@@ -32,27 +32,6 @@ export type SizeOrInit<T extends Typecode> =
   | (T extends "c" ? string : never);
 
 let adopted: ArrayState | null = null;
-
-function newData<T extends Typecode>(tc: T, sizeOrInit: unknown, where: string): TypedArrayOf<T> {
-  if (typeof sizeOrInit === "number") {
-    if (!Number.isInteger(sizeOrInit) || sizeOrInit < 0) {
-      throw new RangeError(`${where}: the size must be an integer >= 0, got ${sizeOrInit}`);
-    }
-    return allocate(tc, sizeOrInit);
-  }
-  let items: unknown[];
-  if (typeof sizeOrInit === "string" && tc === "c") items = [...new TextEncoder().encode(sizeOrInit)];
-  else if (typeof sizeOrInit === "object" && sizeOrInit !== null && Symbol.iterator in sizeOrInit) {
-    items = [...(sizeOrInit as Iterable<unknown>)];
-  } else {
-    throw new TypeError(
-      `${where}: sizeOrInit must be a length or an iterable of initial values, got ${typeof sizeOrInit}`,
-    );
-  }
-  const data = allocate(tc, items.length);
-  for (let i = 0; i < items.length; i++) data[i] = toStored(tc, items[i], `${where} item ${i}`) as never;
-  return data;
-}
 
 /**
  * An array of numbers in shared memory (Python's `multiprocessing.Array`, exported
@@ -112,7 +91,7 @@ export class SharedArray<T extends Typecode = Typecode> extends Synchronized {
     adopted = null;
     super(state ? state.lock : lockFrom(options, "Array()"));
     this.#tc = state ? state.tc as T : checkTypecode(typecode, "Array()") as T;
-    this.#data = state ? state.data as TypedArrayOf<T> : newData(this.#tc, sizeOrInit, "Array()");
+    this.#data = state ? state.data as TypedArrayOf<T> : newTypedArray(this.#tc, sizeOrInit, "Array()");
     return indexed(this);
   }
 
@@ -240,7 +219,7 @@ export class SharedArray<T extends Typecode = Typecode> extends Synchronized {
  *   iterable, or an item does not fit the typecode.
  */
 export function RawArray<T extends Typecode>(typecode: T, sizeOrInit: SizeOrInit<T>): TypedArrayOf<T> {
-  return newData(checkTypecode(typecode, "RawArray()") as T, sizeOrInit, "RawArray()");
+  return newTypedArray(checkTypecode(typecode, "RawArray()") as T, sizeOrInit, "RawArray()");
 }
 
 registerShared("Array", (state) => {

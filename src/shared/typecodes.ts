@@ -102,3 +102,33 @@ function describeValue(v: unknown): string {
     ? (v.constructor?.name ?? "object")
     : `${typeof v} ${String(v)}`;
 }
+
+/**
+ * A new typed array for `tc`: zero-filled of a given length, or holding the items of
+ * an iterable (a string of bytes for `c`), each checked and stored as the typecode
+ * stores it. `where` names the caller in errors.
+ */
+export function newTypedArray<T extends Typecode>(
+  tc: T,
+  sizeOrInit: unknown,
+  where: string,
+): TypedArrayOf<T> {
+  if (typeof sizeOrInit === "number") {
+    if (!Number.isInteger(sizeOrInit) || sizeOrInit < 0) {
+      throw new RangeError(`${where}: the size must be an integer >= 0, got ${sizeOrInit}`);
+    }
+    return allocate(tc, sizeOrInit);
+  }
+  let items: unknown[];
+  if (typeof sizeOrInit === "string" && tc === "c") items = [...new TextEncoder().encode(sizeOrInit)];
+  else if (typeof sizeOrInit === "object" && sizeOrInit !== null && Symbol.iterator in sizeOrInit) {
+    items = [...(sizeOrInit as Iterable<unknown>)];
+  } else {
+    throw new TypeError(
+      `${where}: sizeOrInit must be a length or an iterable of initial values, got ${typeof sizeOrInit}`,
+    );
+  }
+  const data = allocate(tc, items.length);
+  for (let i = 0; i < items.length; i++) data[i] = toStored(tc, items[i], `${where} item ${i}`) as never;
+  return data;
+}
