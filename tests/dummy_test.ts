@@ -483,7 +483,7 @@ test("mp.dummy Process: a failing target gets exit code 1; misuse throws Process
   assert.throws(() => p.join(), dummy.ProcessError);
   await p.start();
   assert.throws(() => p.start(), /cannot start a process twice/);
-  throwsAtOnce(() => p.terminate(), dummy.ProcessError, /cannot terminate .*Make its target return/);
+  throwsAtOnce(() => p.terminate(), dummy.ProcessError, /cannot terminate .*make its target return/);
   throwsAtOnce(() => p.kill(), dummy.ProcessError, /cannot kill/);
   assert.throws(() => p.close(), /still running/);
   await p.join(BOUND);
@@ -772,7 +772,7 @@ test("mp.dummy: *Sync twins that cannot be honest throw a ProcessError at once, 
   throwsAtOnce(
     () => lock.acquireSync(),
     dummy.ProcessError,
-    /Lock\.acquireSync\(\) would block.*await lock\.acquire\(\)/,
+    /Lock\.acquireSync\(\): this call would block.*await lock\.acquire\(\)/,
   );
   throwsAtOnce(() => lock.acquireSync(1000), dummy.ProcessError, /would block/);
   throwsAtOnce(() => lock.lockSync(), dummy.ProcessError, /would block/);
@@ -789,7 +789,7 @@ test("mp.dummy: *Sync twins that cannot be honest throw a ProcessError at once, 
   const sem = new dummy.Semaphore(0);
   throwsAtOnce(() => sem.acquireSync(), dummy.ProcessError, /no permit is free.*await sem\.acquire\(\)/);
   const q = new dummy.Queue<number>(1);
-  throwsAtOnce(() => q.getSync(), dummy.ProcessError, /Queue\.getSync\(\) would block.*await q\.get\(\)/);
+  throwsAtOnce(() => q.getSync(), dummy.ProcessError, /Queue\.getSync\(\): this call would block.*await q\.get\(\)/);
   throwsAtOnce(() => q.getSync(500), dummy.ProcessError, /would block/);
   q.putSync(1);
   throwsAtOnce(() => q.putSync(2), dummy.ProcessError, /the queue is full.*await q\.put\(item\)/);

@@ -44,7 +44,7 @@ test("create: zero-filled, a fresh unique name, the size asked for; attach by na
 test("Python's errors: missing name (ENOENT), duplicate name (EEXIST), bad sizes, bad names", () => {
   assert.throws(
     () => new mp.SharedMemory({ name: "no_such_block" }),
-    (e: Error) => code(e) === "ENOENT" && /no shared memory block named "no_such_block"/.test(e.message),
+    (e: Error) => code(e) === "ENOENT" && /No shared memory block named "no_such_block"/.test(e.message),
   );
   const shm = new mp.SharedMemory({ name: "dup_test", create: true, size: 8 });
   assert.throws(

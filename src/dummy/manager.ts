@@ -54,7 +54,7 @@ function entriesOf<K extends DummyDictKey, V>(other: unknown): [K, V][] {
     if (Symbol.iterator in other) {
       return [...(other as Iterable<unknown>)].map((pair, i) => {
         if (!Array.isArray(pair) || pair.length !== 2) {
-          throw new TypeError(`item ${i} of the pairs given to a dict is not a [key, value] pair`);
+          throw new TypeError(`Item ${i} of the pairs given to a dict is not a [key, value] pair`);
         }
         return pair as [K, V];
       });
@@ -62,7 +62,7 @@ function entriesOf<K extends DummyDictKey, V>(other: unknown): [K, V][] {
     return Object.entries(other) as [K, V][];
   }
   throw new TypeError(
-    `a dict can be updated from a Map, [key, value] pairs or an object, not ${typeof other}`,
+    `A dict can be updated from a Map, [key, value] pairs or an object, not ${typeof other}`,
   );
 }
 
@@ -71,7 +71,7 @@ function itemsOf<T>(items: unknown): T[] {
   if (typeof items === "object" && items !== null && Symbol.iterator in items) {
     return [...(items as Iterable<T>)];
   }
-  throw new TypeError(`a list can be extended with an array, an iterable or a list, not ${typeof items}`);
+  throw new TypeError(`A list can be extended with an array, an iterable or a list, not ${typeof items}`);
 }
 
 /** Deep equality of plain data, as the real list compares its (copied) items. */
@@ -109,11 +109,11 @@ function compare(a: unknown, b: unknown): number {
 
 function index(length: number, i: unknown, what: string): number {
   if (typeof i !== "number" || !Number.isInteger(i)) {
-    throw new TypeError(`list ${what}: the index must be an integer, got ${String(i)}`);
+    throw new TypeError(`ListProxy.${what}: the index must be an integer, got ${String(i)}`);
   }
   const j = i < 0 ? i + length : i;
   if (j < 0 || j >= length) {
-    throw new RangeError(`list ${what}: index ${i} is out of range (the list has ${length} items)`);
+    throw new RangeError(`ListProxy.${what}: index ${i} is out of range (the list has ${length} items)`);
   }
   return j;
 }

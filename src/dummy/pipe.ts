@@ -231,7 +231,7 @@ export class Connection<T = unknown> {
   #drop(p: DummyProcess): void {
     if (!this.#holders.delete(p) || this.#holders.size > 0 || this.#shut) return;
     this.#shut = true;
-    const error = new ProcessError("this Connection was closed (close() was called) while this call waited");
+    const error = new ProcessError("This Connection was closed (close() was called) while this call waited");
     if (this.#input) {
       this.#input.readerClosed = true;
       this.#input.readers.failAll(error);
@@ -269,7 +269,7 @@ export class Connection<T = unknown> {
   #put(m: Message, method: string): void {
     const out = this.#check(method, "writable");
     if (out.readerClosed) {
-      throw new ProcessError(`cannot ${method}: broken pipe (the other end was closed)`);
+      throw new ProcessError(`Connection.${method}(): broken pipe (the other end was closed)`);
     }
     out.messages.push(m);
     out.readers.wakeAll(); // receivers look again in turn; pollers see it too
@@ -309,8 +309,8 @@ export class Connection<T = unknown> {
   #bytesOf(m: Message, maxLength: number | undefined, method: string): Uint8Array {
     if (!m.bytes) {
       throw new ProcessError(
-        `Connection.${method}(): the message was sent with send(), not sendBytes(); it was dropped. ` +
-          "Receive objects with recv().",
+        `Connection.${method}(): the message was sent with send(), not sendBytes(), and it was dropped: ` +
+          "receive objects with recv()",
       );
     }
     const bytes = m.value as Uint8Array;
@@ -349,12 +349,12 @@ export class Connection<T = unknown> {
 
   #check(method: string, need: "readable" | "writable"): Channel {
     if (this.closed) {
-      throw new ProcessError(`cannot ${method}: this Connection is closed (handle is closed)`);
+      throw new ProcessError(`Connection.${method}(): this Connection is closed (handle is closed)`);
     }
     const channel = need === "writable" ? this.#output : this.#input;
     if (channel === null) {
       throw new ProcessError(
-        `cannot ${method}: this end of a one-way Pipe(false) is not ${need} (the first end receives, ` +
+        `Connection.${method}(): this end of a one-way Pipe(false) is not ${need} (the first end receives, ` +
           "the second end sends)",
       );
     }

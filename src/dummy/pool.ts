@@ -255,7 +255,7 @@ export class Pool implements AsyncDisposable {
 
   #enqueue(task: Task): void {
     if (this.#broken !== null || this.#state === "TERMINATE") {
-      const error = this.#broken ?? new ProcessError("the Pool was terminated");
+      const error = this.#broken ?? new ProcessError("The Pool was terminated");
       queueMicrotask(() => finish(task, false, error));
       return;
     }
@@ -283,8 +283,8 @@ export class Pool implements AsyncDisposable {
     if (this.#broken !== null) return;
     const e = error instanceof Error ? error : new Error(String(error));
     this.#broken = new BrokenProcessPool(
-      `the initializer ${this.#init?.name || "(anonymous function)"} failed in ${w.name}: ${e.name}: ` +
-        `${e.message}. The Pool cannot run tasks; fix the cause (see error.cause), then create a new Pool.`,
+      `The initializer ${this.#init?.name || "(anonymous function)"} failed in ${w.name}: ${e.name}: ` +
+        `${e.message}: the Pool cannot run tasks, so fix the cause (see error.cause), then create a new Pool`,
       { cause: error },
     );
     this.#failAll(this.#broken);
@@ -295,7 +295,7 @@ export class Pool implements AsyncDisposable {
     if (this.#state !== "RUN") {
       throw new ProcessError(
         `Pool not running: it was ${this.#state === "CLOSE" ? "closed" : "terminated"}, ` +
-          "so it takes no new tasks. Create a new Pool.",
+          "so it takes no new tasks: create a new Pool",
       );
     }
   }
@@ -460,8 +460,8 @@ export class Pool implements AsyncDisposable {
       this.#state = "TERMINATE";
       this.#failAll(
         new ProcessError(
-          "the Pool was terminated before this task finished: terminate() drops queued tasks and the " +
-            "results of running ones. Use close() and join() to let them finish.",
+          "The Pool was terminated before this task finished: terminate() drops queued tasks and the " +
+            "results of running ones, so use close() and join() to let them finish",
         ),
       );
       if (this.#workers.size === 0) this.#resolveExited();
@@ -662,7 +662,7 @@ export class DummyMapIterator<R> implements AsyncIterableIterator<R> {
       const left = end - Date.now();
       if (ms !== undefined && (noWait(ms) || left <= 0)) {
         throw new TimeoutError(
-          `no result came within ${ms} ms: call next() again to wait longer (the pending result is kept)`,
+          `next(): no result came within ${ms} ms: call next() again to wait longer (the pending result is kept)`,
         );
       }
       await this.#wake.park(left === Infinity ? undefined : left);

@@ -164,7 +164,7 @@ export class DummyProcess<A extends unknown[] = any[]> {
   }
   set daemon(value: boolean) {
     if (this.#phase !== "initial") {
-      throw new ProcessError(`cannot set daemon of ${this.#name}: the process has already started`);
+      throw new ProcessError(`Process.daemon: cannot set daemon of ${this.#name}: the process has already started`);
     }
     this.#daemon = Boolean(value);
   }
@@ -194,7 +194,7 @@ export class DummyProcess<A extends unknown[] = any[]> {
    */
   start(): Promise<void> {
     this.#checkOpen();
-    if (this.#phase !== "initial") throw new ProcessError("cannot start a process twice");
+    if (this.#phase !== "initial") throw new ProcessError("Process.start(): cannot start a process twice");
     this.#phase = "started";
     this.#ident = identCounter++;
     childrenOf(currentProcess()).add(this);
@@ -234,13 +234,13 @@ export class DummyProcess<A extends unknown[] = any[]> {
   join(timeout?: number): Promise<void> {
     this.#checkOpen();
     const ms = timeoutMs(timeout, `${this.#name}.join()`);
-    if (this === mainObject) throw new ProcessError("a process cannot join itself");
+    if (this === mainObject) throw new ProcessError("Process.join(): a process cannot join itself");
     if (this.#phase === "initial") {
-      throw new ProcessError(`can only join a started process: call ${this.#name}.start() first`);
+      throw new ProcessError(`Process.join(): can only join a started process: call ${this.#name}.start() first`);
     }
     if (currentProcess() === this) {
       throw new ProcessError(
-        `${this.#name} cannot join itself: join() is for another task to wait for this one to end`,
+        `Process.join(): ${this.#name} cannot join itself: join() is for another task to wait for this one to end`,
       );
     }
     return settlesWithin(this.#ended, ms).then(() => {});
@@ -265,9 +265,9 @@ export class DummyProcess<A extends unknown[] = any[]> {
   #cannotStop(verb: string): never {
     this.#checkOpen();
     throw new ProcessError(
-      `cannot ${verb} ${this.#name}: a dummy process is an async task on this thread (Python's is a thread), ` +
-        `and nothing can stop such code from outside. Make its target return, e.g. once an Event is set, ` +
-        `or use the real Process of @mp/multiprocessing, which ${verb}() stops at once.`,
+      `Process.${verb}(): cannot ${verb} ${this.#name}: a dummy process is an async task on this thread ` +
+        `(Python's is a thread), and nothing can stop such code from outside: make its target return, e.g. ` +
+        `once an Event is set, or use the real Process of @mp/multiprocessing, which ${verb}() stops at once`,
     );
   }
 
@@ -276,14 +276,14 @@ export class DummyProcess<A extends unknown[] = any[]> {
     if (this.#closed) return;
     if (this.#phase === "started" && this !== mainObject) {
       throw new ProcessError(
-        `cannot close ${this.#name} while it is still running: await join() first`,
+        `Process.close(): cannot close ${this.#name} while it is still running: await join() first`,
       );
     }
     this.#closed = true;
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new ProcessError(`process object ${this.#name} is closed`);
+    if (this.#closed) throw new ProcessError(`Process object ${this.#name} is closed`);
   }
 
   /** A one-line description, like Python's repr: `<DummyProcess name='Thread-1' started>`. */

@@ -135,14 +135,12 @@ export class Queue<T = unknown> {
 
   #full(ms: number | undefined): Full {
     return new Full(
-      `the queue is full (maxsize ${this.#maxsize}): no room came${
-        within(ms)
-      }. Wait longer, or take items out.`,
+      `The queue is full (maxsize ${this.#maxsize}): no room came${within(ms)}: wait longer, or take items out`,
     );
   }
 
   #empty(ms: number | undefined): Empty {
-    return new Empty(`the queue is empty: no item came${within(ms)}`);
+    return new Empty(`The queue is empty: no item came${within(ms)}`);
   }
 
   /**
@@ -251,7 +249,7 @@ export class Queue<T = unknown> {
   #check(method: string): void {
     if (this.#closedBy.has(currentProcess())) {
       throw new ProcessError(
-        `cannot ${method}: this Queue was closed in ${currentProcess().name} (close() was called there)`,
+        `Queue.${method}(): this Queue was closed in ${currentProcess().name} (close() was called there)`,
       );
     }
   }
@@ -295,7 +293,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   taskDone(): void {
     if (unfinishedOf(this) <= 0) {
       throw new ProcessError(
-        "taskDone() called too many times: every call must match one item taken from the queue",
+        "JoinableQueue.taskDone(): called too many times: every call must match one item taken from the queue",
       );
     }
     if (markDone(this) === 0) this.#done.wakeAll();

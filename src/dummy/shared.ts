@@ -80,7 +80,7 @@ export abstract class DummySynchronized {
   getLock(): Lock | RLock {
     if (this.#lock === null) {
       throw new ProcessError(
-        `this ${this.constructor.name} was created with { lock: false } and has no lock: ` +
+        `${this.constructor.name}.getLock(): this ${this.constructor.name} was created with { lock: false } and has no lock: ` +
           "create it with lock: true (the default) or pass a Lock",
       );
     }

@@ -11,13 +11,13 @@ import { noWait, printable, timeoutMs, WaitList, wouldBlock } from "./waiters.ts
 
 function timedOut(what: string, timeout: number | undefined): TimeoutError {
   return new TimeoutError(
-    `could not acquire the ${what} within ${timeout} ms: another task holds it. ` +
-      "Pass a longer timeout, or none to wait as long as it takes.",
+    `Could not acquire the ${what} within ${timeout} ms (another task holds it): ` +
+      "pass a longer timeout, or none to wait as long as it takes",
   );
 }
 
 function notHeld(what: string, detail: string): ProcessError {
-  return new ProcessError(`cannot release un-acquired ${what}: ${detail}`);
+  return new ProcessError(`${what}.release(): cannot release un-acquired ${what}: ${detail}`);
 }
 
 /** What a Condition needs from its lock. */
@@ -345,8 +345,8 @@ export class Semaphore {
     }
     if (this.#bounded && this.#value >= this.#initial) {
       throw new ProcessError(
-        `BoundedSemaphore released too many times: its value is already ${this.#value}, its initial value. ` +
-          "Release only the permits that were acquired.",
+        `BoundedSemaphore.release(): released too many times (its value is already ${this.#value}, its ` +
+          "initial value): release only the permits that were acquired",
       );
     }
     this.#value++;
@@ -479,7 +479,9 @@ export class Condition {
 
   #checkOwned(what: string): void {
     if (!this.#core.owned()) {
-      throw new ProcessError(`cannot ${what} on un-acquired lock: acquire the Condition's lock first`);
+      throw new ProcessError(
+        `Condition.${what}(): cannot ${what} on un-acquired lock: acquire the Condition's lock first`,
+      );
     }
   }
 
@@ -635,7 +637,7 @@ export interface BarrierOptions {
 }
 
 function broken(why: string): BrokenBarrierError {
-  return new BrokenBarrierError(`the barrier is broken: ${why}. Call reset() to use it again.`);
+  return new BrokenBarrierError(`The barrier is broken: ${why}: call reset() to use it again`);
 }
 
 /**

@@ -125,9 +125,9 @@ export function settlesWithin(promise: Promise<unknown>, ms: number | undefined)
  */
 export function wouldBlock(call: string, why: string, instead: string): ProcessError {
   return new ProcessError(
-    `${call} would block: ${why}, and mp.dummy runs every task on this one thread, so no other ` +
-      `task could change that while this call blocked (it could only hang or time out). Use ${instead} ` +
-      "instead (or a timeout of 0 to try without waiting).",
+    `${call}: this call would block: ${why}, and mp.dummy runs every task on this one thread, so no ` +
+      `other task could change that while it blocked (it could only hang or time out): use ${instead} ` +
+      "instead (or a timeout of 0 to try without waiting)",
   );
 }
 

@@ -55,7 +55,7 @@ export class BufferTooShort extends ProcessError {
   constructor(received: Uint8Array, message?: string) {
     super(
       message ??
-        `the buffer is too short for a message of ${received.length} bytes: the whole message is in error.received`,
+        `The buffer is too short for a message of ${received.length} bytes: the whole message is in error.received`,
     );
     this.received = received;
   }

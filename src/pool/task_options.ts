@@ -108,8 +108,8 @@ export function watchCancel(
     timer = setTimeout(() => {
       fire(
         new TimeoutError(
-          `${what()} did not finish within its timeout of ${timeout} ms (queueing included), so it was ` +
-            "cancelled: give it a longer timeout, or more workers.",
+          `${what()}: the task did not finish within its timeout of ${timeout} ms (queueing included), so ` +
+            "it was cancelled: give it a longer timeout, or more workers",
         ),
       );
     }, timeout);

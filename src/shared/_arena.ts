@@ -78,9 +78,9 @@ function ensureLength(sab: SharedArrayBuffer, length: number): void {
     const max = sab.growable ? sab.maxByteLength : sab.byteLength;
     throw Object.assign(
       new RangeError(
-        `cannot allocate shared memory: ${length - ARENA_OFFSET} bytes would exceed the ${
+        `Cannot allocate shared memory: ${length - ARENA_OFFSET} bytes would exceed the ${
           max - ARENA_OFFSET
-        } bytes this runtime lets the process tree reserve. Free (close and unlink) segments you no longer need, or use smaller ones.`,
+        } bytes this runtime lets the process tree reserve: free (close and unlink) segments you no longer need, or use smaller ones`,
       ),
       { code: "ENOMEM" },
     );
@@ -107,8 +107,8 @@ function locked<R>(fn: (v: Views) => R): R {
 function notFound(name: string): ProcessError {
   return Object.assign(
     new ProcessError(
-      `no shared memory block named ${JSON.stringify(name)}: it was never created in this process tree, ` +
-        "or it was unlinked. Create it with new SharedMemory({ name, create: true, size }).",
+      `No shared memory block named ${JSON.stringify(name)}: it was never created in this process tree, ` +
+        "or it was unlinked: create it with new SharedMemory({ name, create: true, size })",
     ),
     { code: "ENOENT" },
   );
@@ -186,7 +186,7 @@ export function createBlock(name: string, size: number): BlockRef {
     if (findNamed(v, bytes) >= 0) {
       throw Object.assign(
         new ProcessError(
-          `a shared memory block named ${JSON.stringify(name)} already exists: attach to it with ` +
+          `A shared memory block named ${JSON.stringify(name)} already exists: attach to it with ` +
             "new SharedMemory({ name }), or pick another name (or none, for a fresh unique one)",
         ),
         { code: "EEXIST" },
@@ -242,7 +242,7 @@ export function reopenBlock(ref: BlockRef): void {
     const w = ref.offset >> 2;
     if (v.i32[w + 6] !== ref.id || v.i32[w + 4] === FREE) {
       throw new ProcessError(
-        `the shared memory block ${JSON.stringify(ref.name)} was freed before this process could open it: ` +
+        `The shared memory block ${JSON.stringify(ref.name)} was freed before this process could open it: ` +
           "keep it open in the sending process until the receiver has started",
       );
     }

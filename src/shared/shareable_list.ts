@@ -219,8 +219,8 @@ export class ShareableList {
     const need = enc[1]?.length ?? 8;
     if (need > cap) {
       throw new RangeError(
-        `ShareableList.set(): the value needs ${need} bytes, more than the ${cap} of slot ${i}. ` +
-          "Slots keep the size of the item they were created with: create the list with a longer placeholder.",
+        `ShareableList.set(): the value needs ${need} bytes, more than the ${cap} of slot ${i}: slots keep ` +
+          "the size of the item they were created with, so create the list with a longer placeholder",
       );
     }
     write(this.#words, this.#view, this.#data, i, enc, value);

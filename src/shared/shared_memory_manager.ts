@@ -35,7 +35,7 @@ export class SharedMemoryManager implements AsyncDisposable, Disposable {
   /** Starts the manager (nothing to spawn: kept for Python's API); returns it. */
   start(): Promise<this> {
     if (this.#state === "shutdown") {
-      throw new ProcessError("this SharedMemoryManager was shut down: create a new one");
+      throw new ProcessError("SharedMemoryManager.start(): the manager was shut down: create a new one");
     }
     this.#state = "started";
     return Promise.resolve(this);

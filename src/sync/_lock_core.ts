@@ -47,8 +47,8 @@ export function guardOf(lock: LockLike): Disposable {
 
 function timedOut(what: string, timeout: number | undefined): TimeoutError {
   return new TimeoutError(
-    `could not acquire the ${what} within ${timeout} ms: another process holds it. ` +
-      "Pass a longer timeout, or none to wait as long as it takes.",
+    `Could not acquire the ${what} within ${timeout} ms (another process holds it): ` +
+      "pass a longer timeout, or none to wait as long as it takes",
   );
 }
 
@@ -69,7 +69,7 @@ export async function lockGuard(
   return guard;
 }
 
-/** The error for releasing a lock this process does not hold. */
+/** The error for releasing a lock this process does not hold (Python's text, after the call site). */
 export function notHeld(what: string, detail: string): ProcessError {
-  return new ProcessError(`cannot release un-acquired ${what}: ${detail}`);
+  return new ProcessError(`${what}.release(): cannot release un-acquired ${what}: ${detail}`);
 }

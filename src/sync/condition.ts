@@ -179,7 +179,9 @@ export class Condition {
 
   #enqueue(where: string): number {
     if (!this.#core.owned()) {
-      throw new ProcessError(`cannot ${where} on un-acquired lock: acquire the Condition's lock first`);
+      throw new ProcessError(
+        `Condition.${where}(): cannot ${where} on un-acquired lock: acquire the Condition's lock first`,
+      );
     }
     const a = this.#a;
     const t = a[ENQ];
@@ -301,7 +303,9 @@ export class Condition {
       throw new RangeError(`Condition.notify(n): n must be a number >= 0, got ${String(n)}`);
     }
     if (!this.#core.owned()) {
-      throw new ProcessError("cannot notify on un-acquired lock: acquire the Condition's lock first");
+      throw new ProcessError(
+        "Condition.notify(): cannot notify on un-acquired lock: acquire the Condition's lock first",
+      );
     }
     const a = this.#a;
     const end = a[ENQ];

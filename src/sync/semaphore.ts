@@ -171,8 +171,8 @@ export class Semaphore {
     try {
       if (a[BOUND] && a[VALUE] >= a[INITIAL]) {
         throw new ProcessError(
-          `BoundedSemaphore released too many times: its value is already ${a[VALUE]}, its initial value. ` +
-            "Release only the permits that were acquired.",
+          `BoundedSemaphore.release(): released too many times (its value is already ${a[VALUE]}, its ` +
+            "initial value): release only the permits that were acquired",
         );
       }
       a[VALUE]++;

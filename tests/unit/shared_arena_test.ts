@@ -78,7 +78,7 @@ test("arena: an existing name is EEXIST, a missing one ENOENT, with messages nam
     () => attachBlock(name),
     (e: Error & { code?: string }) =>
       e instanceof ProcessError && e.code === "ENOENT" &&
-      e.message.startsWith(`no shared memory block named ${JSON.stringify(name)}`),
+      e.message.startsWith(`No shared memory block named ${JSON.stringify(name)}`),
   );
   assert.throws(() => unlinkBlock(ref), { code: "ENOENT" }, "unlinked twice");
 });
@@ -160,7 +160,7 @@ test("arena: a block larger than the tree can reserve is ENOMEM, before anything
     () => createBlock(unique("huge"), 2 ** 34),
     (e: Error & { code?: string }) =>
       e instanceof RangeError && e.code === "ENOMEM" &&
-      /cannot allocate shared memory: \d+ bytes would exceed/.test(e.message),
+      /Cannot allocate shared memory: \d+ bytes would exceed/.test(e.message),
   );
   assert.equal(arenaTop(), before);
 });
