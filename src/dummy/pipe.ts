@@ -112,12 +112,22 @@ export class Connection<T = unknown> {
     return this.#output !== null;
   }
 
-  /** Sends `obj` (as it is) to the other end; rejects with a `ProcessError` ("broken pipe") if that end is closed. */
+  /**
+   * Sends `obj` (as it is) to the other end; rejects with a `ProcessError` ("broken pipe") if that end is closed.
+   *
+   * @param obj The object to send, as it is (no copy).
+   * @throws {ProcessError} If this end is closed, cannot send (a one-way pipe's first end) or the other end is closed (broken pipe).
+   */
   send(obj: T): Promise<void> {
     return this.#async(() => this.sendSync(obj));
   }
 
-  /** Like {@linkcode Connection.send}, at once (sending never waits). */
+  /**
+   * Like {@linkcode Connection.send}, at once (sending never waits).
+   *
+   * @param obj The object to send, as it is (no copy).
+   * @throws {ProcessError} If this end is closed, cannot send (a one-way pipe's first end) or the other end is closed (broken pipe).
+   */
   sendSync(obj: T): void {
     this.#put({ bytes: false, value: obj }, "sendSync");
   }
@@ -125,6 +135,10 @@ export class Connection<T = unknown> {
   /**
    * Receives the next object sent from the other end, waiting as long as it takes.
    * Rejects with {@linkcode EOFError} once the other end is closed and nothing is left.
+   *
+   * @returns A promise that resolves to the next object.
+   * @throws {EOFError} If the other end is closed and nothing is left.
+   * @throws {ProcessError} If this end is closed or cannot receive.
    */
   async recv(): Promise<T> {
     return (await this.#get("recv")).value as T;
@@ -133,6 +147,10 @@ export class Connection<T = unknown> {
   /**
    * Receives the next object if one is there; throws {@linkcode EOFError} if the other
    * end is closed and nothing is left, and otherwise a `ProcessError` at once.
+   *
+   * @returns The next object.
+   * @throws {EOFError} If the other end is closed and nothing is left.
+   * @throws {ProcessError} If nothing is there yet (only another task could send it), or this end is closed.
    */
   recvSync(): T {
     return this.#getNow("recvSync", "await conn.recv()").value as T;
@@ -142,6 +160,10 @@ export class Connection<T = unknown> {
    * Whether there is something to receive (or the other end is closed, so that `recv`
    * would not wait), waiting at most `timeout` ms. As in Python, the default is not to
    * wait; pass `Infinity` to wait as long as it takes.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` if there is something to receive (or the other end is closed).
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   async poll(timeout: number = 0): Promise<boolean> {
     const ms = timeoutMs(timeout, "Connection.poll()");
@@ -152,7 +174,13 @@ export class Connection<T = unknown> {
     return this.#ready(input);
   }
 
-  /** Whether there is something to receive now; with a timeout above 0 and nothing there, throws a `ProcessError`. */
+  /**
+   * Whether there is something to receive now; with a timeout above 0 and nothing there, throws a `ProcessError`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` if there is something to receive (or the other end is closed).
+   * @throws {ProcessError} If nothing is there and `timeout` is above 0: only another task could send it.
+   */
   pollSync(timeout: number = 0): boolean {
     const ms = timeoutMs(timeout, "Connection.pollSync()");
     const input = this.#check("pollSync", "readable");
@@ -161,12 +189,30 @@ export class Connection<T = unknown> {
     throw wouldBlock("Connection.pollSync()", "nothing has been sent", "await conn.poll(timeout)");
   }
 
-  /** Sends `size` bytes of `buf` from byte `offset` (default: all of it) as one message (a copy). */
+  /**
+   * Sends `size` bytes of `buf` from byte `offset` (default: all of it) as one message (a copy).
+   *
+   * @param buf The bytes: a typed array, a DataView or an ArrayBuffer.
+   * @param offset The byte of `buf` to start from (default 0).
+   * @param size How many bytes to send (default: the rest).
+   * @throws {TypeError} If `buf` is not bytes.
+   * @throws {RangeError} If `offset` or `size` fall outside `buf`.
+   * @throws {ProcessError} If this end is closed, cannot send, or the other end is closed.
+   */
   sendBytes(buf: BytesLike, offset?: number, size?: number): Promise<void> {
     return this.#async(() => this.sendBytesSync(buf, offset, size));
   }
 
-  /** Like {@linkcode Connection.sendBytes}, at once. */
+  /**
+   * Like {@linkcode Connection.sendBytes}, at once.
+   *
+   * @param buf The bytes: a typed array, a DataView or an ArrayBuffer.
+   * @param offset The byte of `buf` to start from (default 0).
+   * @param size How many bytes to send (default: the rest).
+   * @throws {TypeError} If `buf` is not bytes.
+   * @throws {RangeError} If `offset` or `size` fall outside `buf`.
+   * @throws {ProcessError} If this end is closed, cannot send, or the other end is closed.
+   */
   sendBytesSync(buf: BytesLike, offset?: number, size?: number): void {
     const where = "Connection.sendBytes()";
     this.#check("sendBytes", "writable");
@@ -187,13 +233,25 @@ export class Connection<T = unknown> {
   /**
    * Receives one message as bytes. Throws a `ProcessError` if it is longer than
    * `maxLength` (the message is then dropped), {@linkcode EOFError} as `recv` does.
+   *
+   * @param maxLength The longest message accepted, in bytes.
+   * @returns A promise that resolves to the message's bytes.
+   * @throws {ProcessError} If the message is longer than `maxLength` (it is dropped), or was sent with `send()`.
+   * @throws {EOFError} If the other end is closed and nothing is left.
    */
   async recvBytes(maxLength?: number): Promise<Uint8Array> {
     this.#checkMax(maxLength, "recvBytes");
     return this.#bytesOf(await this.#get("recvBytes"), maxLength, "recvBytes");
   }
 
-  /** Like {@linkcode Connection.recvBytes} when a message is there; otherwise as {@linkcode Connection.recvSync}. */
+  /**
+   * Like {@linkcode Connection.recvBytes} when a message is there; otherwise as {@linkcode Connection.recvSync}.
+   *
+   * @param maxLength The longest message accepted, in bytes.
+   * @returns The message's bytes.
+   * @throws {ProcessError} If nothing is there yet, or the message is longer than `maxLength`.
+   * @throws {EOFError} If the other end is closed and nothing is left.
+   */
   recvBytesSync(maxLength?: number): Uint8Array {
     this.#checkMax(maxLength, "recvBytesSync");
     return this.#bytesOf(this.#getNow("recvBytesSync", "await conn.recvBytes()"), maxLength, "recvBytesSync");
@@ -202,13 +260,27 @@ export class Connection<T = unknown> {
   /**
    * Receives one message into `buf` from byte `offset`, returning its length in bytes.
    * Throws {@linkcode BufferTooShort} (holding the whole message) if it does not fit.
+   *
+   * @param buf Where to write the message: a typed array, a DataView or an ArrayBuffer.
+   * @param offset The byte of `buf` to write from (default 0).
+   * @returns A promise that resolves to the message's length in bytes.
+   * @throws {BufferTooShort} If the message does not fit; it holds the whole message.
+   * @throws {EOFError} If the other end is closed and nothing is left.
    */
   async recvBytesInto(buf: ArrayBufferView | ArrayBuffer, offset: number = 0): Promise<number> {
     const target = this.#intoTarget(buf, offset, "recvBytesInto");
     return this.#into(target, offset, await this.#get("recvBytesInto"), "recvBytesInto");
   }
 
-  /** Like {@linkcode Connection.recvBytesInto} when a message is there; otherwise as {@linkcode Connection.recvSync}. */
+  /**
+   * Like {@linkcode Connection.recvBytesInto} when a message is there; otherwise as {@linkcode Connection.recvSync}.
+   *
+   * @param buf Where to write the message: a typed array, a DataView or an ArrayBuffer.
+   * @param offset The byte of `buf` to write from (default 0).
+   * @returns The message's length in bytes.
+   * @throws {BufferTooShort} If the message does not fit; it holds the whole message.
+   * @throws {ProcessError} If nothing is there yet: only another task could send it.
+   */
   recvBytesIntoSync(buf: ArrayBufferView | ArrayBuffer, offset: number = 0): number {
     const target = this.#intoTarget(buf, offset, "recvBytesIntoSync");
     const m = this.#getNow("recvBytesIntoSync", "await conn.recvBytesInto(buf)");
@@ -247,7 +319,11 @@ export class Connection<T = unknown> {
     this.close();
   }
 
-  /** A description, like Python's repr: `<Connection duplex>`. */
+  /**
+   * A description, like Python's repr: `<Connection duplex>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     const mode = this.readable && this.writable ? "duplex" : this.readable ? "read" : "write";
     return `<Connection ${mode}${this.closed ? " closed" : ""}>`;
@@ -386,6 +462,8 @@ function connect<T>(input: Channel | null, output: Channel | null): Connection<T
  * console.log(await reader.recv()); // [1, 2, 3]
  * console.log(await reader.poll()); // true: recv would end with EOFError now
  * ```
+ * @param duplex `true` (default) for two ends that both send and receive; `false` for a receiving end and a sending end.
+ * @returns The two ends, `[a, b]`.
  */
 export function Pipe<T = unknown>(duplex: boolean = true): [Connection<T>, Connection<T>] {
   const forward = new Channel();

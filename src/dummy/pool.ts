@@ -140,7 +140,13 @@ export class Pool implements AsyncDisposable {
   #resolveExited!: () => void;
   readonly #feed: Feed;
 
-  /** Starts the workers: `new Pool(4)` or `new Pool({ processes, initializer, initargs, maxTasksPerChild })`. */
+  /**
+   * Starts the workers: `new Pool(4)` or `new Pool({ processes, initializer, initargs, maxTasksPerChild })`.
+   *
+   * @param options A number of workers, or `{ processes, initializer, initargs, maxTasksPerChild }`.
+   * @throws {TypeError} If `options` or one of its fields has the wrong type.
+   * @throws {RangeError} If `processes` or `maxTasksPerChild` is not an integer of at least 1.
+   */
   constructor(options: number | DummyPoolOptions = {}) {
     const o: DummyPoolOptions = typeof options === "number" || options === undefined || options === null
       ? { processes: options ?? undefined }
@@ -300,7 +306,14 @@ export class Pool implements AsyncDisposable {
     }
   }
 
-  /** Runs `fn(...args)` in a worker and resolves with its result. */
+  /**
+   * Runs `fn(...args)` in a worker and resolves with its result.
+   *
+   * @param fn The function to run; it need not be exported.
+   * @param args The arguments of `fn`.
+   * @returns A promise that resolves to the result of `fn`.
+   * @throws {ProcessError} If the pool is closed or terminated.
+   */
   apply<A extends unknown[], R>(fn: (...args: A) => R, args?: A): Promise<Awaited<R>> {
     return this.applyAsync(fn, args).get();
   }
@@ -308,6 +321,13 @@ export class Pool implements AsyncDisposable {
   /**
    * Runs `fn(...args)` in a worker; the returned `AsyncResult` is awaitable.
    * `callback` / `errorCallback` run when the task ends.
+   *
+   * @param fn The function to run; it need not be exported.
+   * @param args The arguments of `fn`.
+   * @param callbacks `callback` (with the result) and `errorCallback` (with the error) to run when it ends.
+   * @returns An `AsyncResult`, awaitable, settled with the result of `fn`.
+   * @throws {TypeError} If `fn` is not a function or `args` not an array.
+   * @throws {ProcessError} If the pool is closed or terminated.
    */
   applyAsync<A extends unknown[], R>(
     fn: (...args: A) => R,
@@ -328,12 +348,28 @@ export class Pool implements AsyncDisposable {
   /**
    * Applies `fn` to every item, in chunks (default: about four per worker, as Python),
    * and resolves with the results in order. The first error rejects the whole map.
+   *
+   * @param fn The function to run; it need not be exported.
+   * @param iterable The items, an iterable or an async iterable.
+   * @param chunksize How many items each task takes (default: about four tasks per worker, as in Python).
+   * @returns A promise that resolves to the results, in the order of the items.
+   * @throws {RangeError} If `chunksize` is not an integer of at least 1.
+   * @throws {ProcessError} If the pool is closed or terminated.
    */
   map<T, R>(fn: (item: T) => R, iterable: Iterable<T>, chunksize?: number): Promise<Awaited<R>[]> {
     return this.#mapAsync<Awaited<R>>(fn, iterable, chunksize, false, undefined, "Pool.map").get();
   }
 
-  /** Like {@linkcode Pool.map}, returning an `AsyncResult` with callbacks. */
+  /**
+   * Like {@linkcode Pool.map}, returning an `AsyncResult` with callbacks.
+   *
+   * @param fn The function to run; it need not be exported.
+   * @param iterable The items, an iterable or an async iterable.
+   * @param chunksize How many items each task takes (default: about four tasks per worker, as in Python).
+   * @param callbacks `callback` (with the result) and `errorCallback` (with the error) to run when it ends.
+   * @returns An `AsyncResult` settled with the results, in the order of the items.
+   * @throws {ProcessError} If the pool is closed or terminated.
+   */
   mapAsync<T, R>(
     fn: (item: T) => R,
     iterable: Iterable<T>,
@@ -343,7 +379,15 @@ export class Pool implements AsyncDisposable {
     return this.#mapAsync(fn, iterable, chunksize, false, callbacks, "Pool.mapAsync");
   }
 
-  /** Like {@linkcode Pool.map}, calling `fn(...args)` for each args array. */
+  /**
+   * Like {@linkcode Pool.map}, calling `fn(...args)` for each args array.
+   *
+   * @param fn The function to run; it need not be exported.
+   * @param iterable The argument arrays, an iterable or an async iterable.
+   * @param chunksize How many items each task takes (default: about four tasks per worker, as in Python).
+   * @returns A promise that resolves to the results, in the order of the items.
+   * @throws {ProcessError} If the pool is closed or terminated.
+   */
   starmap<A extends unknown[], R>(
     fn: (...args: A) => R,
     iterable: Iterable<A>,
@@ -353,7 +397,16 @@ export class Pool implements AsyncDisposable {
       .get();
   }
 
-  /** Like {@linkcode Pool.starmap}, returning an `AsyncResult` with callbacks. */
+  /**
+   * Like {@linkcode Pool.starmap}, returning an `AsyncResult` with callbacks.
+   *
+   * @param fn The function to run; it need not be exported.
+   * @param iterable The argument arrays, an iterable or an async iterable.
+   * @param chunksize How many items each task takes (default: about four tasks per worker, as in Python).
+   * @param callbacks `callback` (with the result) and `errorCallback` (with the error) to run when it ends.
+   * @returns An `AsyncResult` settled with the results, in the order of the items.
+   * @throws {ProcessError} If the pool is closed or terminated.
+   */
   starmapAsync<A extends unknown[], R>(
     fn: (...args: A) => R,
     iterable: Iterable<A>,
@@ -409,6 +462,12 @@ export class Pool implements AsyncDisposable {
    * Applies `fn` to each item lazily and yields the results in order. The input (even
    * an endless or async one) is read only a bounded distance ahead of the consumer. A
    * task's error is thrown at its place; `next(timeout)` rejects with `TimeoutError`.
+   *
+   * @param fn The function to run; it need not be exported.
+   * @param iterable The items, an iterable or an async iterable.
+   * @param chunksize How many items each task takes (default 1).
+   * @returns An async iterator over the results, in the order of the items.
+   * @throws {ProcessError} If the pool is closed or terminated.
    */
   imap<T, R>(
     fn: (item: T) => R,
@@ -418,7 +477,15 @@ export class Pool implements AsyncDisposable {
     return this.#imap(fn, iterable, chunksize, true, "Pool.imap");
   }
 
-  /** Like {@linkcode Pool.imap}, yielding results as they finish. */
+  /**
+   * Like {@linkcode Pool.imap}, yielding results as they finish.
+   *
+   * @param fn The function to run; it need not be exported.
+   * @param iterable The items, an iterable or an async iterable.
+   * @param chunksize How many items each task takes (default 1).
+   * @returns An async iterator over the results, in the order they finish.
+   * @throws {ProcessError} If the pool is closed or terminated.
+   */
   imapUnordered<T, R>(
     fn: (item: T) => R,
     iterable: Iterable<T> | AsyncIterable<T>,
@@ -469,7 +536,12 @@ export class Pool implements AsyncDisposable {
     return Promise.resolve();
   }
 
-  /** Waits for the workers to end; call `close()` or `terminate()` first. */
+  /**
+   * Waits for the workers to end; call `close()` or `terminate()` first.
+   *
+   * @returns A promise that resolves once every worker has exited.
+   * @throws {ProcessError} If the pool is still running: call `close()` or `terminate()` first.
+   */
   join(): Promise<void> {
     if (this.#state === "RUN") {
       throw new ProcessError("Pool is still running: call close() or terminate() before join()");
@@ -482,7 +554,11 @@ export class Pool implements AsyncDisposable {
     return this.terminate();
   }
 
-  /** Describes the pool: `<Pool state=RUN pool_size=2>`. */
+  /**
+   * Describes the pool: `<Pool state=RUN pool_size=2>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<Pool state=${this.#state} pool_size=${this.#processes}>`;
   }
@@ -568,7 +644,12 @@ export class DummyMapIterator<R> implements AsyncIterableIterator<R> {
     };
   }
 
-  /** Made by `Pool.imap` / `imapUnordered`; not for direct use. */
+  /**
+   * Made by `Pool.imap` / `imapUnordered`; not for direct use.
+   *
+   * @param token A private token: the iterator is made by `Pool.imap`.
+   * @throws {TypeError} Always, when called directly.
+   */
   constructor(token: unknown) {
     if (token !== MAKING) {
       throw new TypeError("DummyMapIterator cannot be constructed directly: use Pool.imap()");
@@ -672,6 +753,11 @@ export class DummyMapIterator<R> implements AsyncIterableIterator<R> {
   /**
    * The next result, waiting at most `timeout` ms (undefined: no limit). A task's error
    * is thrown at its place; iterating again goes on with the next results.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to the next result.
+   * @throws {TimeoutError} If no result came within `timeout` ms (the pending one is kept).
+   * @throws {Error} The error of a task, at its place.
    */
   next(timeout?: number): Promise<IteratorResult<R>> {
     let ms: number | undefined;
@@ -685,7 +771,11 @@ export class DummyMapIterator<R> implements AsyncIterableIterator<R> {
     return p;
   }
 
-  /** Stops reading the input (tasks already queued still run; their results are dropped). */
+  /**
+   * Stops reading the input (tasks already queued still run; their results are dropped).
+   *
+   * @returns A promise that resolves to a done result.
+   */
   return(): Promise<IteratorResult<R>> {
     if (!this.#stopped) {
       this.#stopped = true;
@@ -701,7 +791,11 @@ export class DummyMapIterator<R> implements AsyncIterableIterator<R> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  /** The iterator itself, for `for await`. */
+  /**
+   * The iterator itself, for `for await`.
+   *
+   * @returns This iterator.
+   */
   [Symbol.asyncIterator](): AsyncIterableIterator<R> {
     return this;
   }

@@ -115,7 +115,12 @@ export class DummyProcess<A extends unknown[] = any[]> {
     runningOf = (p) => p.#phase === "started" && !p.#closed;
   }
 
-  /** Creates the process object; nothing runs until {@linkcode DummyProcess.start}. */
+  /**
+   * Creates the process object; nothing runs until {@linkcode DummyProcess.start}.
+   *
+   * @param options `target` (the function to run), `args`, `name` and `daemon`.
+   * @throws {TypeError} If `options` is not an object, or `target`, `args` or `name` has the wrong type.
+   */
   constructor(options: DummyProcessOptions<A> = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError("new Process(options): options must be an object like { target, args }");
@@ -144,7 +149,11 @@ export class DummyProcess<A extends unknown[] = any[]> {
     this.#daemon = daemon ?? currentProcess().daemon;
   }
 
-  /** The process body: calls `target(...args)`. Override it in a subclass. */
+  /**
+   * The process body: calls `target(...args)`. Override it in a subclass.
+   *
+   * @returns What `target` returns (a promise is awaited by `start()`'s task).
+   */
   run(): unknown {
     return this.#target?.(...this.#args);
   }
@@ -164,7 +173,9 @@ export class DummyProcess<A extends unknown[] = any[]> {
   }
   set daemon(value: boolean) {
     if (this.#phase !== "initial") {
-      throw new ProcessError(`Process.daemon: cannot set daemon of ${this.#name}: the process has already started`);
+      throw new ProcessError(
+        `Process.daemon: cannot set daemon of ${this.#name}: the process has already started`,
+      );
     }
     this.#daemon = Boolean(value);
   }
@@ -191,6 +202,9 @@ export class DummyProcess<A extends unknown[] = any[]> {
    * Starts the target as an async task on this thread, right after the caller's current
    * synchronous code. The returned promise resolves once the target has begun (its
    * synchronous part has run); awaiting it is optional.
+   *
+   * @returns A promise that resolves once the target has started running.
+   * @throws {ProcessError} If the process was already started, or closed.
    */
   start(): Promise<void> {
     this.#checkOpen();
@@ -230,13 +244,19 @@ export class DummyProcess<A extends unknown[] = any[]> {
   /**
    * Waits until the target has ended, at most `timeout` ms (undefined: no limit).
    * Check {@linkcode DummyProcess.exitCode} (still `null` on timeout) to know which.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves when the target has ended, or on timeout.
+   * @throws {ProcessError} If the process was not started, is the caller itself, or was closed.
    */
   join(timeout?: number): Promise<void> {
     this.#checkOpen();
     const ms = timeoutMs(timeout, `${this.#name}.join()`);
     if (this === mainObject) throw new ProcessError("Process.join(): a process cannot join itself");
     if (this.#phase === "initial") {
-      throw new ProcessError(`Process.join(): can only join a started process: call ${this.#name}.start() first`);
+      throw new ProcessError(
+        `Process.join(): can only join a started process: call ${this.#name}.start() first`,
+      );
     }
     if (currentProcess() === this) {
       throw new ProcessError(
@@ -246,18 +266,31 @@ export class DummyProcess<A extends unknown[] = any[]> {
     return settlesWithin(this.#ended, ms).then(() => {});
   }
 
-  /** Whether the process has started and its target has not ended yet. */
+  /**
+   * Whether the process has started and its target has not ended yet.
+   *
+   * @returns `true` while the target runs.
+   * @throws {ProcessError} If the process object was closed.
+   */
   isAlive(): boolean {
     this.#checkOpen();
     return this.#phase === "started";
   }
 
-  /** Throws a `ProcessError`: a task on this thread cannot be stopped from outside. */
+  /**
+   * Throws a `ProcessError`: a task on this thread cannot be stopped from outside.
+   *
+   * @throws {ProcessError} Always: nothing can stop an async task from outside (make its target return instead).
+   */
   terminate(): void {
     this.#cannotStop("terminate");
   }
 
-  /** Throws a `ProcessError`: a task on this thread cannot be stopped from outside. */
+  /**
+   * Throws a `ProcessError`: a task on this thread cannot be stopped from outside.
+   *
+   * @throws {ProcessError} Always: nothing can stop an async task from outside (make its target return instead).
+   */
   kill(): void {
     this.#cannotStop("kill");
   }
@@ -271,7 +304,11 @@ export class DummyProcess<A extends unknown[] = any[]> {
     );
   }
 
-  /** Releases the object; throws if it still runs. Every later use throws. */
+  /**
+   * Releases the object; throws if it still runs. Every later use throws.
+   *
+   * @throws {ProcessError} If the process is still running.
+   */
   close(): void {
     if (this.#closed) return;
     if (this.#phase === "started" && this !== mainObject) {
@@ -286,7 +323,11 @@ export class DummyProcess<A extends unknown[] = any[]> {
     if (this.#closed) throw new ProcessError(`Process object ${this.#name} is closed`);
   }
 
-  /** A one-line description, like Python's repr: `<DummyProcess name='Thread-1' started>`. */
+  /**
+   * A one-line description, like Python's repr: `<DummyProcess name='Thread-1' started>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     if (this.#closed) return `<DummyProcess name='${this.#name}' closed>`;
     const status = this.#phase === "ended" ? `stopped exitcode=${this.#exitCode}` : this.#phase;
@@ -310,6 +351,7 @@ printable(DummyProcess);
  * await p.start(); // prints "fetcher"
  * await p.join();
  * ```
+ * @returns The dummy process running the caller.
  */
 export function currentProcess(): DummyProcess {
   const p = storage?.getStore();
@@ -339,6 +381,7 @@ export function currentProcess(): DummyProcess {
  * await p.join();
  * console.log(mp.activeChildren().length); // 0
  * ```
+ * @returns The running dummy processes the caller started.
  */
 export function activeChildren(): DummyProcess[] {
   const children = childrenOf(currentProcess());

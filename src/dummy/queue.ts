@@ -79,7 +79,12 @@ export class Queue<T = unknown> {
     markDone = (q) => --q.#unfinished;
   }
 
-  /** Creates a queue holding at most `maxsize` items (0 or less: no limit). */
+  /**
+   * Creates a queue holding at most `maxsize` items (0 or less: no limit).
+   *
+   * @param maxsize The most items it holds (0 or less: no limit).
+   * @throws {TypeError} If `maxsize` is not an integer.
+   */
   constructor(maxsize: number = 0) {
     this.#maxsize = checkMaxsize(maxsize);
   }
@@ -135,7 +140,9 @@ export class Queue<T = unknown> {
 
   #full(ms: number | undefined): Full {
     return new Full(
-      `The queue is full (maxsize ${this.#maxsize}): no room came${within(ms)}: wait longer, or take items out`,
+      `The queue is full (maxsize ${this.#maxsize}): no room came${
+        within(ms)
+      }: wait longer, or take items out`,
     );
   }
 
@@ -147,6 +154,12 @@ export class Queue<T = unknown> {
    * Puts `item` at the end of the queue, waiting at most `timeout` ms for room
    * (`undefined`: as long as it takes). Rejects with {@linkcode Full} when there was no
    * room in time.
+   *
+   * @param item The item to put.
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves once the item is in the queue.
+   * @throws {Full} If there was no room within `timeout` ms.
+   * @throws {ProcessError} If this process closed the queue.
    */
   async put(item: T, timeout?: number): Promise<void> {
     this.#check("put");
@@ -166,6 +179,11 @@ export class Queue<T = unknown> {
    * Puts `item` when there is room (always, without a `maxsize`); throws {@linkcode Full}
    * with a timeout of 0 or less when the queue is full, and otherwise a `ProcessError`
    * at once: only another task of this thread could make room.
+   *
+   * @param item The item to put.
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @throws {Full} If the queue is full and `timeout` is 0 or less.
+   * @throws {ProcessError} If the queue is full otherwise (only another task could make room), or this process closed it.
    */
   putSync(item: T, timeout?: number): void {
     this.#check("putSync");
@@ -175,7 +193,13 @@ export class Queue<T = unknown> {
     throw wouldBlock("Queue.putSync()", `the queue is full (maxsize ${this.#maxsize})`, "await q.put(item)");
   }
 
-  /** Puts `item` only if there is room now; throws {@linkcode Full} otherwise. */
+  /**
+   * Puts `item` only if there is room now; throws {@linkcode Full} otherwise.
+   *
+   * @param item The item to put.
+   * @throws {Full} If the queue is full.
+   * @throws {ProcessError} If this process closed the queue.
+   */
   putNowait(item: T): void {
     this.#check("putNowait");
     if (!this.#tryPut(item)) throw this.#full(0);
@@ -184,6 +208,11 @@ export class Queue<T = unknown> {
   /**
    * Takes the item at the front, waiting at most `timeout` ms for one (`undefined`: as
    * long as it takes). Rejects with {@linkcode Empty} when none came in time.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to the item at the front.
+   * @throws {Empty} If no item came within `timeout` ms.
+   * @throws {ProcessError} If this process closed the queue.
    */
   async get(timeout?: number): Promise<T> {
     this.#check("get");
@@ -199,6 +228,11 @@ export class Queue<T = unknown> {
    * Takes the item at the front if there is one; throws {@linkcode Empty} with a
    * timeout of 0 or less when there is none, and otherwise a `ProcessError` at once:
    * only another task of this thread could put one.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns The item at the front.
+   * @throws {Empty} If the queue is empty and `timeout` is 0 or less.
+   * @throws {ProcessError} If the queue is empty otherwise (only another task could put one), or this process closed it.
    */
   getSync(timeout?: number): T {
     this.#check("getSync");
@@ -208,24 +242,42 @@ export class Queue<T = unknown> {
     throw wouldBlock("Queue.getSync()", "the queue is empty", "await q.get()");
   }
 
-  /** Takes an item only if one is there now; throws {@linkcode Empty} otherwise. */
+  /**
+   * Takes an item only if one is there now; throws {@linkcode Empty} otherwise.
+   *
+   * @returns The item at the front.
+   * @throws {Empty} If the queue is empty.
+   * @throws {ProcessError} If this process closed the queue.
+   */
   getNowait(): T {
     this.#check("getNowait");
     if (this.#size() > 0) return this.#take();
     throw this.#empty(0);
   }
 
-  /** The number of items in the queue. */
+  /**
+   * The number of items in the queue.
+   *
+   * @returns The number of items.
+   */
   qsize(): number {
     return this.#size();
   }
 
-  /** Whether the queue is empty. */
+  /**
+   * Whether the queue is empty.
+   *
+   * @returns `true` if the queue holds no item.
+   */
   empty(): boolean {
     return this.#size() === 0;
   }
 
-  /** Whether the queue holds `maxsize` items (always false without a limit). */
+  /**
+   * Whether the queue holds `maxsize` items (always false without a limit).
+   *
+   * @returns `true` if the queue holds `maxsize` items.
+   */
   full(): boolean {
     return this.#maxsize > 0 && this.#size() >= this.#maxsize;
   }
@@ -239,7 +291,11 @@ export class Queue<T = unknown> {
     this.#closedBy.add(currentProcess());
   }
 
-  /** Describes the queue: `<Queue(size=2, maxsize=0)>`. */
+  /**
+   * Describes the queue: `<Queue(size=2, maxsize=0)>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<${this.constructor.name}(size=${this.#size()}, maxsize=${this.#maxsize}${
       this.#closedBy.has(currentProcess()) ? ", closed" : ""
@@ -289,6 +345,8 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   /**
    * Marks one task taken with `get` as done. Throws a `ProcessError` if called more
    * times than items were put.
+   *
+   * @throws {ProcessError} If called more times than items were taken.
    */
   taskDone(): void {
     if (unfinishedOf(this) <= 0) {
@@ -299,7 +357,12 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     if (markDone(this) === 0) this.#done.wakeAll();
   }
 
-  /** Waits until every item put has been marked done, at most `timeout` ms; resolves `true` if so. */
+  /**
+   * Waits until every item put has been marked done, at most `timeout` ms; resolves `true` if so.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once every item is done, `false` on timeout.
+   */
   async join(timeout?: number): Promise<boolean> {
     const ms = timeoutMs(timeout, "JoinableQueue.join()");
     if (unfinishedOf(this) === 0) return true;
@@ -310,6 +373,10 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   /**
    * `true` when every item is done, `false` with a timeout of 0 or less when some are
    * not; otherwise throws a `ProcessError` at once: use `await q.join()`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` if every item is done, `false` if not and `timeout` is 0 or less.
+   * @throws {ProcessError} If some item is not done and `timeout` is above 0: only another task could mark it.
    */
   joinSync(timeout?: number): boolean {
     const ms = timeoutMs(timeout, "JoinableQueue.joinSync()");

@@ -71,12 +71,21 @@ function lockFrom(options: DummySharedOptions | undefined, where: string): Lock 
 export abstract class DummySynchronized {
   #lock: Lock | RLock | null;
 
-  /** Sets up the lock (subclasses only). */
+  /**
+   * Sets up the lock (subclasses only).
+   *
+   * @param lock The lock guarding the object, or `null` for none.
+   */
   protected constructor(lock: Lock | RLock | null) {
     this.#lock = lock;
   }
 
-  /** The lock of this object; throws `ProcessError` for one made with `lock: false`. */
+  /**
+   * The lock of this object; throws `ProcessError` for one made with `lock: false`.
+   *
+   * @returns The lock guarding the object.
+   * @throws {ProcessError} If the object was created with `lock: false`.
+   */
   getLock(): Lock | RLock {
     if (this.#lock === null) {
       throw new ProcessError(
@@ -87,27 +96,57 @@ export abstract class DummySynchronized {
     return this.#lock;
   }
 
-  /** Acquires the lock (see the dummy `Lock.acquire`). */
+  /**
+   * Acquires the lock (see the dummy `Lock.acquire`).
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once the lock is held, `false` on timeout.
+   * @throws {ProcessError} If the object was created with `lock: false`.
+   */
   acquire(timeout?: number): Promise<boolean> {
     return this.getLock().acquire(timeout);
   }
 
-  /** Acquires the lock without waiting (see the dummy `Lock.acquireSync`). */
+  /**
+   * Acquires the lock without waiting (see the dummy `Lock.acquireSync`).
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` once the lock is held, `false` if it is held and `timeout` is 0 or less.
+   * @throws {ProcessError} If the object has no lock, or the lock is held and `timeout` is above 0.
+   */
   acquireSync(timeout?: number): boolean {
     return this.getLock().acquireSync(timeout);
   }
 
-  /** Releases the lock. */
+  /**
+   * Releases the lock.
+   *
+   * @throws {ProcessError} If the object has no lock, or the lock is not held.
+   */
   release(): void {
     this.getLock().release();
   }
 
-  /** Acquires the lock and resolves to a guard that releases it: `using _ = await v.lock();`. */
+  /**
+   * Acquires the lock and resolves to a guard that releases it: `using _ = await v.lock();`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to a `Disposable` that releases the lock.
+   * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
+   * @throws {ProcessError} If the object was created with `lock: false`.
+   */
   lock(timeout?: number): Promise<Disposable> {
     return this.getLock().lock(timeout);
   }
 
-  /** Like `lock()`, without waiting (see the dummy `Lock.lockSync`). */
+  /**
+   * Like `lock()`, without waiting (see the dummy `Lock.lockSync`).
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A `Disposable` that releases the lock.
+   * @throws {TimeoutError} If the lock is held and `timeout` is 0 or less.
+   * @throws {ProcessError} If the object has no lock, or the lock is held and `timeout` is above 0.
+   */
   lockSync(timeout?: number): Disposable {
     return this.getLock().lockSync(timeout);
   }
@@ -148,7 +187,14 @@ export class Value<T extends Typecode = Typecode> extends DummySynchronized {
   readonly #tc: T;
   readonly #cell: TypedArrayOf<T>;
 
-  /** Creates the value (0 unless `init` is given) with `options.lock` (default: a new dummy RLock). */
+  /**
+   * Creates the value (0 unless `init` is given) with `options.lock` (default: a new dummy RLock).
+   *
+   * @param typecode The typecode (`"i"`, `"d"`, ...).
+   * @param init The initial value (default 0).
+   * @param options `lock`: `true` (default: a new dummy RLock), `false`, or a dummy Lock or RLock.
+   * @throws {TypeError} If `typecode` is unknown, or `init` does not fit it.
+   */
   constructor(typecode: T, init?: InitOf<T>, options?: DummySharedOptions) {
     super(lockFrom(options, "Value()"));
     this.#tc = checkTypecode(typecode, "Value()") as T;
@@ -169,12 +215,20 @@ export class Value<T extends Typecode = Typecode> extends DummySynchronized {
     return this.#tc;
   }
 
-  /** The value itself (Python's `get_obj()`; nothing here is synchronized apart). */
+  /**
+   * The value itself (Python's `get_obj()`; nothing here is synchronized apart).
+   *
+   * @returns This value.
+   */
   getObj(): DummyRawValue<T> {
     return this;
   }
 
-  /** Describes the value: `<Value(i, 3)>`. */
+  /**
+   * Describes the value: `<Value(i, 3)>`.
+   *
+   * @returns The description.
+   */
   override toString(): string {
     return `<Value(${this.#tc}, ${this.#cell[0]})>`;
   }
@@ -200,7 +254,14 @@ export class DummyArray<T extends Typecode = Typecode> extends DummySynchronized
   readonly #tc: T;
   readonly #data: TypedArrayOf<T>;
 
-  /** Creates the array from a length (zero-filled) or initial items, with `options.lock`. */
+  /**
+   * Creates the array from a length (zero-filled) or initial items, with `options.lock`.
+   *
+   * @param typecode The typecode (`"i"`, `"d"`, ...).
+   * @param sizeOrInit A length (zero-filled) or the initial items.
+   * @param options `lock`: `true` (default: a new dummy RLock), `false`, or a dummy Lock or RLock.
+   * @throws {TypeError} If `typecode` is unknown, or an item does not fit it.
+   */
   constructor(typecode: T, sizeOrInit: DummySizeOrInit<T>, options?: DummySharedOptions) {
     super(lockFrom(options, "Array()"));
     this.#tc = checkTypecode(typecode, "Array()") as T;
@@ -218,33 +279,63 @@ export class DummyArray<T extends Typecode = Typecode> extends DummySynchronized
     return this.#tc;
   }
 
-  /** The item at `index` (negative counts from the end); `RangeError` out of range. */
+  /**
+   * The item at `index` (negative counts from the end); `RangeError` out of range.
+   *
+   * @param index The index (negative: from the end).
+   * @returns The item.
+   * @throws {RangeError} If `index` is out of range.
+   */
   get(index: number): ValueOf<T> {
     return this.#data[checkIndex(index, this.#data.length, "Array.get()")] as ValueOf<T>;
   }
 
-  /** Sets the item at `index` (negative counts from the end); `RangeError` out of range. */
+  /**
+   * Sets the item at `index` (negative counts from the end); `RangeError` out of range.
+   *
+   * @param index The index (negative: from the end).
+   * @param value The new item.
+   * @throws {RangeError} If `index` is out of range.
+   */
   set(index: number, value: ValueOf<T>): void {
     const j = checkIndex(index, this.#data.length, "Array.set()");
     this.#data[j] = toStored(this.#tc, value, "Array.set()") as never;
   }
 
-  /** A copy of the items from `start` to `end` (like `Array.prototype.slice`) as a plain array. */
+  /**
+   * A copy of the items from `start` to `end` (like `Array.prototype.slice`) as a plain array.
+   *
+   * @param start The first index (negative: from the end); default 0.
+   * @param end The index to stop before (negative: from the end); default the length.
+   * @returns The items, as a new plain array.
+   */
   slice(start?: number, end?: number): ValueOf<T>[] {
     return [...this.#data.slice(start, end)] as ValueOf<T>[];
   }
 
-  /** Iterates over the items. */
+  /**
+   * Iterates over the items.
+   *
+   * @returns An iterator over the items.
+   */
   *[Symbol.iterator](): IterableIterator<ValueOf<T>> {
     for (let i = 0; i < this.#data.length; i++) yield this.#data[i] as ValueOf<T>;
   }
 
-  /** The typed array itself (Python's `get_obj()`). */
+  /**
+   * The typed array itself (Python's `get_obj()`).
+   *
+   * @returns The typed array holding the items.
+   */
   getObj(): TypedArrayOf<T> {
     return this.#data;
   }
 
-  /** Describes the array: `<Array(i, [1, 2, 3])>`. */
+  /**
+   * Describes the array: `<Array(i, [1, 2, 3])>`.
+   *
+   * @returns The description.
+   */
   override toString(): string {
     const items = this.slice(0, 20).join(", ");
     return `<Array(${this.#tc}, [${items}${this.#data.length > 20 ? ", …" : ""}])>`;

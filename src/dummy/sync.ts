@@ -79,6 +79,10 @@ export class Lock {
   /**
    * Acquires the lock, waiting at most `timeout` ms (`undefined`: as long as it takes).
    * Resolves `true` once held, `false` on timeout.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once the lock is held, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   async acquire(timeout?: number): Promise<boolean> {
     const ms = timeoutMs(timeout, "Lock.acquire()");
@@ -95,6 +99,11 @@ export class Lock {
    * Acquires the lock if it is free and returns `true`; with a timeout of 0 or less
    * returns `false` if it is held. Otherwise throws a `ProcessError` at once: the
    * holder is a task of this thread, which cannot run while this call blocks.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` if the lock was free, `false` if it is held and `timeout` is 0 or less.
+   * @throws {ProcessError} If the lock is held and `timeout` is above 0, and the wait could only hang: the async form waits.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   acquireSync(timeout?: number): boolean {
     const ms = timeoutMs(timeout, "Lock.acquireSync()");
@@ -110,7 +119,11 @@ export class Lock {
     );
   }
 
-  /** Releases the lock (any task may); the longest waiter takes it. Throws `ProcessError` if it is not locked. */
+  /**
+   * Releases the lock (any task may); the longest waiter takes it. Throws `ProcessError` if it is not locked.
+   *
+   * @throws {ProcessError} If the lock is not locked.
+   */
   release(): void {
     if (this.#owner === null) throw notHeld("Lock", "it is not locked; call acquire() first");
     // Handed straight to the longest waiter: nobody can take it in between.
@@ -118,24 +131,45 @@ export class Lock {
     this.#waiters.wakeOne();
   }
 
-  /** Whether the lock is held. */
+  /**
+   * Whether the lock is held.
+   *
+   * @returns `true` if the lock is held.
+   */
   locked(): boolean {
     return this.#owner !== null;
   }
 
-  /** Acquires and resolves to a guard that releases it: `using _ = await lock.lock();`. Rejects `TimeoutError` on timeout. */
+  /**
+   * Acquires and resolves to a guard that releases it: `using _ = await lock.lock();`. Rejects `TimeoutError` on timeout.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to a `Disposable` that releases the lock.
+   * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
+   */
   async lock(timeout?: number): Promise<Disposable> {
     if (!(await this.acquire(timeout))) throw timedOut("Lock", timeout);
     return this.#guard;
   }
 
-  /** Like {@linkcode Lock.acquireSync}, returning a guard for `using`; throws `TimeoutError` for a held lock with timeout 0. */
+  /**
+   * Like {@linkcode Lock.acquireSync}, returning a guard for `using`; throws `TimeoutError` for a held lock with timeout 0.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A `Disposable` that releases the lock.
+   * @throws {TimeoutError} If the lock is held and `timeout` is 0 or less.
+   * @throws {ProcessError} If the lock is held and `timeout` is above 0, and the wait could only hang: the async form waits.
+   */
   lockSync(timeout?: number): Disposable {
     if (!this.acquireSync(timeout)) throw timedOut("Lock", timeout);
     return this.#guard;
   }
 
-  /** Describes the lock: `<Lock(owner=Thread-1)>` or `<Lock(unlocked)>`. */
+  /**
+   * Describes the lock: `<Lock(owner=Thread-1)>` or `<Lock(unlocked)>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<Lock(${this.#owner === null ? "unlocked" : `owner=${this.#owner.name}`})>`;
   }
@@ -180,7 +214,13 @@ export class RLock {
     });
   }
 
-  /** Acquires the lock (again, if this process holds it), waiting at most `timeout` ms; `false` on timeout. */
+  /**
+   * Acquires the lock (again, if this process holds it), waiting at most `timeout` ms; `false` on timeout.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once the lock is held, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   async acquire(timeout?: number): Promise<boolean> {
     const ms = timeoutMs(timeout, "RLock.acquire()");
     const me = currentProcess();
@@ -200,6 +240,11 @@ export class RLock {
   /**
    * Acquires the lock when it is free or this process holds it; with a timeout of 0 or
    * less returns `false` if another holds it; otherwise throws a `ProcessError` at once.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` if the lock was free or is the caller's, `false` if another task holds it and `timeout` is 0 or less.
+   * @throws {ProcessError} If another task holds the lock and `timeout` is above 0, and the wait could only hang: the async form waits.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   acquireSync(timeout?: number): boolean {
     const ms = timeoutMs(timeout, "RLock.acquireSync()");
@@ -221,7 +266,11 @@ export class RLock {
     );
   }
 
-  /** Releases one level; the last release frees the lock. Throws `ProcessError` when this process does not hold it. */
+  /**
+   * Releases one level; the last release frees the lock. Throws `ProcessError` when this process does not hold it.
+   *
+   * @throws {ProcessError} If the calling task does not hold the lock.
+   */
   release(): void {
     const me = currentProcess();
     if (this.#owner !== me) {
@@ -239,24 +288,45 @@ export class RLock {
     this.#waiters.wakeOne();
   }
 
-  /** Whether some process holds the lock. */
+  /**
+   * Whether some process holds the lock.
+   *
+   * @returns `true` if the lock is held.
+   */
   locked(): boolean {
     return this.#owner !== null;
   }
 
-  /** Acquires and resolves to a guard that releases: `using _ = await lock.lock();`. */
+  /**
+   * Acquires and resolves to a guard that releases: `using _ = await lock.lock();`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to a `Disposable` that releases one level.
+   * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
+   */
   async lock(timeout?: number): Promise<Disposable> {
     if (!(await this.acquire(timeout))) throw timedOut("RLock", timeout);
     return this.#guard;
   }
 
-  /** Like {@linkcode RLock.acquireSync}, returning a guard for `using`. */
+  /**
+   * Like {@linkcode RLock.acquireSync}, returning a guard for `using`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A `Disposable` that releases one level.
+   * @throws {TimeoutError} If another task holds the lock and `timeout` is 0 or less.
+   * @throws {ProcessError} If another task holds the lock and `timeout` is above 0, and the wait could only hang: the async form waits.
+   */
   lockSync(timeout?: number): Disposable {
     if (!this.acquireSync(timeout)) throw timedOut("RLock", timeout);
     return this.#guard;
   }
 
-  /** Describes the lock: `<RLock(owner=MainThread, count=2)>` or `<RLock(unlocked)>`. */
+  /**
+   * Describes the lock: `<RLock(owner=MainThread, count=2)>` or `<RLock(unlocked)>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return this.#owner === null
       ? "<RLock(unlocked)>"
@@ -299,7 +369,12 @@ export class Semaphore {
   #waiters = new WaitList<void>();
   #guard: Disposable = { [Symbol.dispose]: () => this.release() };
 
-  /** Creates a semaphore with `value` permits (default 1). */
+  /**
+   * Creates a semaphore with `value` permits (default 1).
+   *
+   * @param value The initial number of permits (default 1).
+   * @throws {RangeError} If `value` is not an integer of at least 0.
+   */
   constructor(value: number = 1) {
     this.#bounded = new.target === BoundedSemaphore;
     this.#value = this.#initial = checkValue(value, this.#kind);
@@ -309,7 +384,13 @@ export class Semaphore {
     return this.#bounded ? "BoundedSemaphore" : "Semaphore";
   }
 
-  /** Takes a permit, waiting at most `timeout` ms; resolves `true` once taken, `false` on timeout. */
+  /**
+   * Takes a permit, waiting at most `timeout` ms; resolves `true` once taken, `false` on timeout.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once a permit is taken, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   async acquire(timeout?: number): Promise<boolean> {
     const ms = timeoutMs(timeout, `${this.#kind}.acquire()`);
     if (this.#value > 0) {
@@ -323,6 +404,11 @@ export class Semaphore {
   /**
    * Takes a permit if one is free; with a timeout of 0 or less returns `false` if none
    * is; otherwise throws a `ProcessError` at once (only another task could release one).
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` if a permit was free, `false` if none is and `timeout` is 0 or less.
+   * @throws {ProcessError} If no permit is free and `timeout` is above 0, and the wait could only hang: the async form waits.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   acquireSync(timeout?: number): boolean {
     const ms = timeoutMs(timeout, `${this.#kind}.acquireSync()`);
@@ -337,6 +423,8 @@ export class Semaphore {
   /**
    * Gives a permit back (to the longest waiter, if any). A `BoundedSemaphore` throws
    * `ProcessError` when that would exceed its initial value.
+   *
+   * @throws {ProcessError} On a `BoundedSemaphore` whose value is already its initial value.
    */
   release(): void {
     if (this.#waiters.length > 0) {
@@ -352,24 +440,45 @@ export class Semaphore {
     this.#value++;
   }
 
-  /** The number of free permits. */
+  /**
+   * The number of free permits.
+   *
+   * @returns The number of free permits.
+   */
   getValue(): number {
     return this.#value;
   }
 
-  /** Takes a permit and resolves to a guard that gives it back: `using _ = await sem.lock();`. */
+  /**
+   * Takes a permit and resolves to a guard that gives it back: `using _ = await sem.lock();`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to a `Disposable` that gives the permit back.
+   * @throws {TimeoutError} If no permit is taken within `timeout` ms.
+   */
   async lock(timeout?: number): Promise<Disposable> {
     if (!(await this.acquire(timeout))) throw timedOut(this.#kind, timeout);
     return this.#guard;
   }
 
-  /** Like {@linkcode Semaphore.acquireSync}, returning a guard for `using`. */
+  /**
+   * Like {@linkcode Semaphore.acquireSync}, returning a guard for `using`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A `Disposable` that gives the permit back.
+   * @throws {TimeoutError} If no permit is free and `timeout` is 0 or less.
+   * @throws {ProcessError} If no permit is free and `timeout` is above 0, and the wait could only hang: the async form waits.
+   */
   lockSync(timeout?: number): Disposable {
     if (!this.acquireSync(timeout)) throw timedOut(this.#kind, timeout);
     return this.#guard;
   }
 
-  /** Describes the semaphore: `<Semaphore(value=2)>`. */
+  /**
+   * Describes the semaphore: `<Semaphore(value=2)>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<${this.#kind}(value=${this.#value})>`;
   }
@@ -392,7 +501,12 @@ export class Semaphore {
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
-  /** Creates a bounded semaphore with `value` permits (default 1). */
+  /**
+   * Creates a bounded semaphore with `value` permits (default 1).
+   *
+   * @param value The initial (and largest) number of permits (default 1).
+   * @throws {RangeError} If `value` is not an integer of at least 0.
+   */
   constructor(value: number = 1) {
     super(value);
   }
@@ -432,7 +546,11 @@ export class Condition {
   #waiters = new WaitList<void>();
   #guard: Disposable = { [Symbol.dispose]: () => this.release() };
 
-  /** Creates a condition over `lock` (a dummy Lock or RLock; default a new RLock). */
+  /**
+   * Creates a condition over `lock` (a dummy Lock or RLock; default a new RLock).
+   *
+   * @param lock The dummy Lock or RLock to use (default a new RLock).
+   */
   constructor(lock?: Lock | RLock) {
     this.#lock = lock ?? new RLock();
     const core = cores.get(this.#lock);
@@ -445,34 +563,66 @@ export class Condition {
     this.#core = core;
   }
 
-  /** Acquires the underlying lock (see `Lock.acquire`). */
+  /**
+   * Acquires the underlying lock (see `Lock.acquire`).
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once the lock is held, `false` on timeout.
+   */
   acquire(timeout?: number): Promise<boolean> {
     return this.#lock.acquire(timeout);
   }
 
-  /** Acquires the underlying lock without waiting (see `Lock.acquireSync`). */
+  /**
+   * Acquires the underlying lock without waiting (see `Lock.acquireSync`).
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` once the lock is held, `false` if it is held and `timeout` is 0 or less.
+   * @throws {ProcessError} If the lock is held by another task and `timeout` is above 0, and the wait could only hang: the async form waits.
+   */
   acquireSync(timeout?: number): boolean {
     return this.#lock.acquireSync(timeout);
   }
 
-  /** Releases the underlying lock. */
+  /**
+   * Releases the underlying lock.
+   *
+   * @throws {ProcessError} If the calling task does not hold the lock.
+   */
   release(): void {
     this.#lock.release();
   }
 
-  /** Acquires the lock and resolves to a guard that releases it: `using _ = await cond.lock();`. */
+  /**
+   * Acquires the lock and resolves to a guard that releases it: `using _ = await cond.lock();`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to a `Disposable` that releases the lock.
+   * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
+   */
   async lock(timeout?: number): Promise<Disposable> {
     if (!(await this.acquire(timeout))) throw timedOut("Condition's lock", timeout);
     return this.#guard;
   }
 
-  /** Like {@linkcode Condition.acquireSync}, returning a guard for `using`. */
+  /**
+   * Like {@linkcode Condition.acquireSync}, returning a guard for `using`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A `Disposable` that releases the lock.
+   * @throws {TimeoutError} If the lock is held and `timeout` is 0 or less.
+   * @throws {ProcessError} If the lock is held by another task and `timeout` is above 0, and the wait could only hang: the async form waits.
+   */
   lockSync(timeout?: number): Disposable {
     if (!this.acquireSync(timeout)) throw timedOut("Condition's lock", timeout);
     return this.#guard;
   }
 
-  /** The lock this condition uses. */
+  /**
+   * The lock this condition uses.
+   *
+   * @returns The lock.
+   */
   getLock(): Lock | RLock {
     return this.#lock;
   }
@@ -489,6 +639,10 @@ export class Condition {
    * Releases the lock, waits until notified or `timeout` ms pass, and takes the lock
    * again. Resolves `true` if notified, `false` on timeout. Throws `ProcessError` if the
    * lock is not held.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` if notified, `false` on timeout.
+   * @throws {ProcessError} If the calling task does not hold the lock.
    */
   async wait(timeout?: number): Promise<boolean> {
     const ms = timeoutMs(timeout, "Condition.wait()");
@@ -506,6 +660,10 @@ export class Condition {
   /**
    * With a timeout of 0 or less, returns `false` at once (nobody could notify meanwhile);
    * otherwise throws a `ProcessError`: use `await cond.wait()`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `false` when `timeout` is 0 or less.
+   * @throws {ProcessError} If the calling task does not hold the lock, or `timeout` is above 0: only another task could notify.
    */
   waitSync(timeout?: number): boolean {
     const ms = timeoutMs(timeout, "Condition.waitSync()");
@@ -517,6 +675,11 @@ export class Condition {
   /**
    * Waits until `predicate()` is true (checked with the lock held), at most `timeout`
    * ms in all. Resolves the predicate's last result.
+   *
+   * @param predicate The condition to wait for, checked with the lock held.
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to the last value of `predicate()`.
+   * @throws {ProcessError} If the calling task does not hold the lock.
    */
   async waitFor<T>(predicate: () => T, timeout?: number): Promise<T> {
     const ms = timeoutMs(timeout, "Condition.waitFor()");
@@ -534,6 +697,11 @@ export class Condition {
   /**
    * Returns `predicate()` at once when it is true, or when the timeout is 0 or less;
    * otherwise throws a `ProcessError`: use `await cond.waitFor(...)`.
+   *
+   * @param predicate The condition to wait for, checked with the lock held.
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns The value of `predicate()`.
+   * @throws {ProcessError} If the calling task does not hold the lock, or `predicate()` is false and `timeout` is above 0.
    */
   waitForSync<T>(predicate: () => T, timeout?: number): T {
     const ms = timeoutMs(timeout, "Condition.waitForSync()");
@@ -547,7 +715,13 @@ export class Condition {
     );
   }
 
-  /** Wakes up to `n` waiting tasks (default 1). The lock must be held. */
+  /**
+   * Wakes up to `n` waiting tasks (default 1). The lock must be held.
+   *
+   * @param n How many waiters to wake (default 1).
+   * @throws {ProcessError} If the calling task does not hold the lock.
+   * @throws {RangeError} If `n` is not a number of at least 0.
+   */
   notify(n: number = 1): void {
     if (typeof n !== "number" || Number.isNaN(n) || n < 0) {
       throw new RangeError(`Condition.notify(n): n must be a number >= 0, got ${String(n)}`);
@@ -556,12 +730,20 @@ export class Condition {
     for (let i = 0; i < n && this.#waiters.wakeOne(); i++);
   }
 
-  /** Wakes every waiting task. The lock must be held. */
+  /**
+   * Wakes every waiting task. The lock must be held.
+   *
+   * @throws {ProcessError} If the calling task does not hold the lock.
+   */
   notifyAll(): void {
     this.notify(Infinity);
   }
 
-  /** Describes the condition and its lock. */
+  /**
+   * Describes the condition and its lock.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<Condition(${this.#lock}, waiters=${this.#waiters.length})>`;
   }
@@ -588,7 +770,11 @@ export class Event {
   #flag = false;
   #waiters = new WaitList<void>();
 
-  /** Whether the flag is set. */
+  /**
+   * Whether the flag is set.
+   *
+   * @returns `true` if the flag is set.
+   */
   isSet(): boolean {
     return this.#flag;
   }
@@ -604,7 +790,13 @@ export class Event {
     this.#flag = false;
   }
 
-  /** Waits until the flag is set, at most `timeout` ms. Resolves `true` if set, `false` on timeout. */
+  /**
+   * Waits until the flag is set, at most `timeout` ms. Resolves `true` if set, `false` on timeout.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once the flag is set, `false` on timeout.
+   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   */
   async wait(timeout?: number): Promise<boolean> {
     const ms = timeoutMs(timeout, "Event.wait()");
     if (this.#flag) return true;
@@ -612,7 +804,13 @@ export class Event {
     return (await this.#waiters.park(ms)).woken;
   }
 
-  /** `true` if the flag is set, `false` with a timeout of 0 or less; otherwise throws a `ProcessError`. */
+  /**
+   * `true` if the flag is set, `false` with a timeout of 0 or less; otherwise throws a `ProcessError`.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @returns `true` if the flag is set, `false` if not and `timeout` is 0 or less.
+   * @throws {ProcessError} If the flag is not set and `timeout` is above 0, and the wait could only hang: the async form waits.
+   */
   waitSync(timeout?: number): boolean {
     const ms = timeoutMs(timeout, "Event.waitSync()");
     if (this.#flag) return true;
@@ -624,7 +822,11 @@ export class Event {
     );
   }
 
-  /** Describes the event: `<Event(set)>` or `<Event(unset)>`. */
+  /**
+   * Describes the event: `<Event(set)>` or `<Event(unset)>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<Event(${this.#flag ? "set" : "unset"})>`;
   }
@@ -662,7 +864,13 @@ export class Barrier {
   #waiters = new WaitList<void>();
   #broken = false;
 
-  /** Creates a barrier for `parties` tasks; `timeout` (ms) is the default of `wait`. */
+  /**
+   * Creates a barrier for `parties` tasks; `timeout` (ms) is the default of `wait`.
+   *
+   * @param parties How many tasks must call `wait()`.
+   * @param options `timeout`: the default timeout of `wait`, in milliseconds.
+   * @throws {RangeError} If `parties` is not an integer of at least 1.
+   */
   constructor(parties: number, options: BarrierOptions = {}) {
     if (typeof parties !== "number" || !Number.isInteger(parties) || parties < 1) {
       throw new RangeError(`Barrier(parties): parties must be an integer >= 1, got ${String(parties)}`);
@@ -684,6 +892,10 @@ export class Barrier {
    * Waits until all parties have called `wait`, at most `timeout` ms (default: the
    * barrier's). Resolves this party's index; rejects with `BrokenBarrierError` if the
    * barrier is or becomes broken (a timeout breaks it).
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait. Default: the barrier's.
+   * @returns A promise that resolves to this party's index, from 0 to `parties - 1`.
+   * @throws {BrokenBarrierError} If the barrier is (or becomes) broken, aborted or reset, or the wait times out.
    */
   async wait(timeout?: number): Promise<number> {
     const ms = timeoutMs(timeout, "Barrier.wait()") ?? this.#timeout;
@@ -702,6 +914,11 @@ export class Barrier {
    * Completes the barrier without waiting when this is the last party to arrive (or the
    * only one) and returns its index; otherwise throws a `ProcessError` at once: the other
    * parties are tasks of this thread, which could not arrive while it blocked.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait. Default: the barrier's.
+   * @returns This party's index, when it is the last one to arrive.
+   * @throws {BrokenBarrierError} If the barrier is broken.
+   * @throws {ProcessError} If other parties must still arrive, and the wait could only hang: the async form waits.
    */
   waitSync(timeout?: number): number {
     timeoutMs(timeout, "Barrier.waitSync()");
@@ -745,7 +962,11 @@ export class Barrier {
     return this.#broken;
   }
 
-  /** Describes the barrier: `<Barrier(waiters=1/3)>`. */
+  /**
+   * Describes the barrier: `<Barrier(waiters=1/3)>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<Barrier(${this.#broken ? "broken, " : ""}waiters=${this.nWaiting}/${this.#parties})>`;
   }

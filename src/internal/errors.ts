@@ -19,7 +19,12 @@
  * ```
  */
 export class ProcessError extends Error {
-  /** Creates the error with `message` (and an optional `cause`). */
+  /**
+   * Creates the error with `message` (and an optional `cause`).
+   *
+   * @param message What went wrong, and how to fix it.
+   * @param options `cause`: the error that led to this one.
+   */
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -51,7 +56,12 @@ export class TimeoutError extends ProcessError {}
 export class BufferTooShort extends ProcessError {
   /** The complete message that did not fit. */
   readonly received: Uint8Array;
-  /** Creates the error carrying the message that did not fit. */
+  /**
+   * Creates the error carrying the message that did not fit.
+   *
+   * @param received The whole message that did not fit.
+   * @param message The message (default: one that gives the message's length).
+   */
   constructor(received: Uint8Array, message?: string) {
     super(
       message ??
@@ -140,7 +150,12 @@ export class BrokenProcessPool extends ProcessError {}
 export class RemoteError extends ProcessError {
   /** The stack of the error, as the remote process printed it. */
   readonly remoteStack: string;
-  /** Creates the error with the remote stack. */
+  /**
+   * Creates the error with the remote stack.
+   *
+   * @param message The remote error's name and message.
+   * @param remoteStack The remote error's stack, as the remote process printed it.
+   */
   constructor(message: string, remoteStack: string) {
     super(message);
     this.remoteStack = remoteStack;

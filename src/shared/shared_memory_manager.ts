@@ -32,7 +32,12 @@ export class SharedMemoryManager implements AsyncDisposable, Disposable {
   #state: "initial" | "started" | "shutdown" = "initial";
   #blocks: SharedMemory[] = [];
 
-  /** Starts the manager (nothing to spawn: kept for Python's API); returns it. */
+  /**
+   * Starts the manager (nothing to spawn: kept for Python's API); returns it.
+   *
+   * @returns A promise that resolves to this manager.
+   * @throws {ProcessError} If the manager was shut down.
+   */
   start(): Promise<this> {
     if (this.#state === "shutdown") {
       throw new ProcessError("SharedMemoryManager.start(): the manager was shut down: create a new one");
@@ -102,7 +107,11 @@ export class SharedMemoryManager implements AsyncDisposable, Disposable {
     this.shutdownSync();
   }
 
-  /** A one-line description: `<SharedMemoryManager started blocks=2>`. */
+  /**
+   * A one-line description: `<SharedMemoryManager started blocks=2>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<SharedMemoryManager ${this.#state} blocks=${this.#blocks.length}>`;
   }
