@@ -195,6 +195,7 @@ function fault({ first, last }) {
   return null;
 }
 
+const PYTHON_MARK = "// message: python";
 const list = process.argv.includes("--list");
 const allowed = new Set(NOT_YET_CONVERTED);
 let failures = 0, notes = 0;
@@ -205,9 +206,10 @@ for (const file of files) {
   const lines = src.split("\n");
   let faults = 0;
   for (const msg of messagesOf(src)) {
-    const marked = [lines[msg.line - 1], lines[msg.line - 2] ?? ""].some((l) => l.includes("// message: python"));
+    const marked = [lines[msg.line - 1], lines[msg.line - 2] ?? ""].some((l) => l.includes(PYTHON_MARK));
     const why = marked ? null : fault(msg);
-    if (list) console.log(`${rel}:${msg.line}: ${msg.cls}: ${msg.first}${msg.last !== msg.first ? " ... " + (msg.last ?? "<expr>") : ""}`);
+    const tail = msg.last === msg.first ? "" : ` ... ${msg.last ?? "<expr>"}`;
+    if (list) console.log(`${rel}:${msg.line}: ${msg.cls}: ${msg.first}${tail}`);
     if (!why) continue;
     faults++;
     const text = `${rel}:${msg.line}: ${msg.cls} message ${why}: ${JSON.stringify(msg.first)}`;
@@ -231,7 +233,7 @@ for (const rel of allowed) {
   stale.push(rel);
 }
 if (failures > 0 || stale.length > 0) {
-  console.error(`check_messages: ${failures} message(s) not in the one form (see ARCHITECTURE.md, Principles)`);
+  console.error(`check_messages: ${failures} message(s) not in the one form (ARCHITECTURE.md, Principles)`);
   process.exit(1);
 }
 console.log(
