@@ -789,7 +789,11 @@ test("mp.dummy: *Sync twins that cannot be honest throw a ProcessError at once, 
   const sem = new dummy.Semaphore(0);
   throwsAtOnce(() => sem.acquireSync(), dummy.ProcessError, /no permit is free.*await sem\.acquire\(\)/);
   const q = new dummy.Queue<number>(1);
-  throwsAtOnce(() => q.getSync(), dummy.ProcessError, /Queue\.getSync\(\): this call would block.*await q\.get\(\)/);
+  throwsAtOnce(
+    () => q.getSync(),
+    dummy.ProcessError,
+    /Queue\.getSync\(\): this call would block.*await q\.get\(\)/,
+  );
   throwsAtOnce(() => q.getSync(500), dummy.ProcessError, /would block/);
   q.putSync(1);
   throwsAtOnce(() => q.putSync(2), dummy.ProcessError, /the queue is full.*await q\.put\(item\)/);
