@@ -47,7 +47,8 @@ import {
   type TasksMessage,
   type WorkerMessage,
 } from "./_protocol.ts";
-import { postToChild, Process, runAsRole, whenEnded } from "../process/process.ts";
+import { type Process, processOf } from "../process/process.ts";
+import { Child } from "../process/_child.ts";
 import { callerModules, type FunctionRef, resolveFunction, resolveNow } from "../process/_resolve.ts";
 import { cpuCount, runtimeName } from "../internal/runtime.ts";
 import { assertNotImporting, type StartMethod, thisProcess } from "../process/_state.ts";
@@ -187,7 +188,10 @@ class TaskQueue {
 
 /** A worker process of the pool, as the engine sees it. */
 export interface Worker {
+  /** The process that stands for it (names and pids in messages, `activeChildren()`). */
   proc: Process;
+  /** Its Worker: posting to it, and its end. */
+  child: Child;
   started: boolean;
   ready: boolean;
   stopSent: boolean;
@@ -688,13 +692,17 @@ export class PoolEngine {
   // ---- Workers ----
 
   #newWorker(): Worker {
-    const proc = new Process({ daemon: true });
-    proc.name = proc.name.replace(
-      "Process",
-      this.#o.method === "fork" ? "ForkPoolWorker" : "SpawnPoolWorker",
-    );
+    const child = new Child({
+      kind: this.#o.method === "fork" ? "ForkPoolWorker" : "SpawnPoolWorker",
+      role: {
+        role: "pool",
+        extra: () => ({ ...this.#config, ctl: w.ctl }),
+        message: (m) => this.#onMessage(w, m as WorkerMessage),
+      },
+    });
     const w: Worker = {
-      proc,
+      proc: processOf(child, true),
+      child,
       started: false,
       ready: false,
       stopSent: false,
@@ -719,14 +727,9 @@ export class PoolEngine {
       this.#checkExited();
       return;
     }
-    runAsRole(w.proc, {
-      role: "pool",
-      extra: { ...this.#config, ctl: w.ctl },
-      message: (m) => this.#onMessage(w, m as WorkerMessage),
-    });
     w.started = true;
     w.proc.start().then(() => this.#onReady(w), (e) => this.#onStartFailed(w, e));
-    whenEnded(w.proc).then(() => {
+    w.child.ended.then(() => {
       w.chain = w.chain.then(() => this.#onExit(w));
     });
   }
@@ -1059,7 +1062,7 @@ export class PoolEngine {
     let posted: boolean;
     try {
       m.data = encode(m.data) as unknown[];
-      posted = postToChild(w.proc, m);
+      posted = w.child.post(m);
     } catch (e) {
       for (const [id] of m.fns) w.known.delete(id);
       return this.#rejectUncloneable(sent, e);
@@ -1105,7 +1108,7 @@ export class PoolEngine {
     for (const w of this.#workers) {
       if (w.ready && !w.stopSent && !w.retired && w.inflight.size === 0) {
         w.stopSent = true;
-        postToChild(w.proc, { t: "stop" });
+        w.child.post({ t: "stop" });
       }
     }
     this.#checkExited();
