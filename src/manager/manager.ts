@@ -26,10 +26,10 @@ import {
   callAsync,
   callSync,
   forgetTransport,
-  type ProxyDesc,
   registerProxyType,
   transportFor,
 } from "./proxy/base.ts";
+import type { ProxyDesc } from "./_protocol.ts";
 import { asTransport, RemoteTransport } from "./_remote.ts";
 import { RemoteServer, type RemoteType } from "./_remote_server.ts";
 import { type Address, checkAddress } from "../net/address.ts";
