@@ -36,7 +36,8 @@ export class Task {
   /** Its number on that worker (its claim slot). */
   seq = -1;
   settled = false;
-  readonly submitted = performance.now();
+  /** When it was submitted (`performance.now()`, shared by a burst: see the engine's `#stamp`). */
+  submitted = 0;
   constructor(
     readonly id: number,
     readonly fn: PoolFunction,
