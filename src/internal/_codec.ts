@@ -37,6 +37,40 @@ export function registerShared(type: string, revive: (state: unknown) => unknown
   revivers.set(type, revive);
 }
 
+/**
+ * The object being revived: its class and the handle's state (see {@linkcode adopt}).
+ * One slot for every class: a constructor takes it only when it is for its own class.
+ */
+let reviving: { ctor: unknown; state: unknown } | null = null;
+
+/**
+ * Revives an object of class `ctor` from a handle's `state`: calls `make` (which
+ * calls the class's constructor), whose constructor takes `state` with
+ * {@linkcode adoptedState} instead of making new shared memory. Each class's reviver
+ * is one line: `registerShared(TYPE, (state) => adopt(Lock, state, () => new Lock()))`.
+ */
+export function adopt<T>(ctor: abstract new (...args: never[]) => T, state: unknown, make: () => T): T {
+  const outer = reviving;
+  reviving = { ctor, state };
+  try {
+    return make();
+  } finally {
+    reviving = outer;
+  }
+}
+
+/**
+ * In a constructor, called with `new.target` before anything else: the state of the
+ * handle the object is revived from (see {@linkcode adopt}), or `undefined` when the
+ * object is made new. Taken once: objects the constructor makes in turn are new.
+ */
+export function adoptedState<S>(target: unknown): S | undefined {
+  const r = reviving;
+  if (r === null || r.ctor !== target) return undefined;
+  reviving = null;
+  return r.state as S;
+}
+
 function isShareable(v: object): v is Shareable {
   return typeof (v as Partial<Shareable>)[SHARE] === "function";
 }

@@ -22,7 +22,7 @@ import type { Address } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { Empty, Full, ProcessError } from "../internal/errors.ts";
 import { type Referent, referentMakers } from "./_referents.ts";
-import { Kind, markerDesc, markerOf, type ProxyDesc } from "./proxy/base.ts";
+import { Kind, markerDesc, markerOf, type ProxyDesc } from "./_protocol.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => any;

@@ -30,8 +30,7 @@ import {
   ServerEnd,
   type TransportHandle,
 } from "./_transport.ts";
-import { Kind, markerDesc, markerOf, type ProxyDesc } from "./proxy/base.ts";
-import type { QueueExtra } from "./proxy/queue.ts";
+import { Kind, markerDesc, markerOf, type ProxyDesc, type QueueExtra } from "./_protocol.ts";
 import { loadFunction } from "../process/_load.ts";
 import type { FunctionRef } from "../process/_resolve.ts";
 import { pidAlive } from "../process/_liveness.ts";

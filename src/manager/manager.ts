@@ -18,17 +18,18 @@ import { checkTypecode, type InitOf, type Typecode } from "../shared/typecodes.t
 import type { Value } from "../shared/value.ts";
 import { closeTransport, createTransport, type Transport } from "./_transport.ts";
 import type { ManagerDebugInfo, RegisteredType, ServerConfig } from "./_server.ts";
-import { Process, runAsRole } from "../process/process.ts";
+import { type Process, processOf } from "../process/process.ts";
+import { Child } from "../process/_child.ts";
 import {
   adoptTransport,
   BaseProxy,
   callAsync,
   callSync,
   forgetTransport,
-  type ProxyDesc,
   registerProxyType,
   transportFor,
 } from "./proxy/base.ts";
+import type { ProxyDesc } from "./_protocol.ts";
 import { asTransport, RemoteTransport } from "./_remote.ts";
 import { RemoteServer, type RemoteType } from "./_remote_server.ts";
 import { type Address, checkAddress } from "../net/address.ts";
@@ -344,7 +345,6 @@ export class BaseManager {
           : await resolveFunction(r.fn, r.callers, thisProcess.startMethod, `manager type "${typeid}"`);
         types[typeid] = { ref, exposed: r.exposed, methodToTypeid: r.methodToTypeid };
       }
-      const p = new Process({ daemon: true });
       const { address, authkey, maxMessageSize } = this.#options;
       const config: ServerConfig = {
         transport,
@@ -352,14 +352,19 @@ export class BaseManager {
         remote: address === undefined ? undefined : { address, authkey, maxMessageSize },
       };
       let bound: Address | null = null;
-      runAsRole(p, {
-        role: "manager",
-        extra: config,
-        message: (m) => {
-          const a = (m as { t?: string; address?: Address }).address;
-          if ((m as { t?: string }).t === "address" && a !== undefined) bound = a;
-        },
-      });
+      const p = processOf(
+        new Child({
+          role: {
+            role: "manager",
+            extra: () => config,
+            message: (m) => {
+              const a = (m as { t?: string; address?: Address }).address;
+              if ((m as { t?: string }).t === "address" && a !== undefined) bound = a;
+            },
+          },
+        }),
+        true,
+      );
       this.#process = p;
       await p.start();
       if (address !== undefined) {

@@ -14,6 +14,9 @@
  * back to the queue, and a fresh worker takes its place. Cancelling a running task
  * (signal, timeout, `AsyncResult.cancel()`) ends its worker the same way.
  *
+ * The tasks and their queue are in `_task_queue.ts`, one worker and its claim slots in
+ * `_worker_slot.ts`, the checking of a pool's settings in `_settings.ts`.
+ *
  * @module
  */
 import { packBatch, type PackedBatch, unpackBatch } from "./_batch_codec.ts";
@@ -21,11 +24,6 @@ import { cloneError, decode, describe, encode } from "../internal/_codec.ts";
 import { BrokenProcessPool, Full, ProcessError } from "../internal/errors.ts";
 import { type ErrorData, errorFromData } from "../internal/_error_wire.ts";
 import {
-  createPoolControl,
-  CTL_RING,
-  CTL_SLOTS,
-  CTL_STARTED,
-  CTL_SYNC,
   type DoneMessage,
   KIND_APPLY,
   KIND_APPLY_NUMBERS,
@@ -40,20 +38,20 @@ import {
   RESULT_STRIDE,
   RESULT_VALUE,
   SLOT_DONE,
-  SLOT_OFFERED,
-  SLOT_REVOKED,
   SLOT_STARTED,
-  slotTag,
   type TasksMessage,
   type WorkerMessage,
 } from "./_protocol.ts";
-import { postToChild, Process, runAsRole, whenEnded } from "../process/process.ts";
 import { callerModules, type FunctionRef, resolveFunction, resolveNow } from "../process/_resolve.ts";
-import { cpuCount, runtimeName } from "../internal/runtime.ts";
-import { assertNotImporting, type StartMethod, thisProcess } from "../process/_state.ts";
-import { unrefTimer } from "../internal/runtime.ts";
+import { runtimeName, unrefTimer } from "../internal/runtime.ts";
 import { settlesWithin } from "../internal/_timeouts.ts";
 import type { AnyFunction } from "../internal/_types.ts";
+import { describeTask, type PoolFunction, Task, TaskQueue, type TaskSink } from "./_task_queue.ts";
+import { WorkerSlot } from "./_worker_slot.ts";
+import { checkSettings, type EngineOptions, type PoolSettings } from "./_settings.ts";
+
+// What the pool classes import from the engine, wherever it lives now.
+export { describeTask, type PoolFunction, preview, type Task, type TaskSink } from "./_task_queue.ts";
 
 /** Work per batch the sizing aims at (ms). */
 const BATCH_TARGET_MS = 5;
@@ -61,6 +59,8 @@ const BATCH_TARGET_MS = 5;
 const FIRST_BATCH = 4;
 /** The largest batch. */
 const MAX_BATCH = 2048;
+/** Tasks of a burst that share one submission stamp (see `PoolEngine.#stamp`). */
+const STAMP_EVERY = 64;
 /** How long a retired worker may still deliver results it has finished (ms). */
 const RETIRE_GRACE_MS = 50;
 /** A worker silent this long (ms, or twice the mean task time up to STEAL_MAX_MS) gives up its unstarted tasks to an idle one. */
@@ -71,41 +71,6 @@ const STEAL_MAX_MS = 50;
  * goes on until that code returns (denoland/deno PR #35657). Bun stops it.
  */
 const TERMINATE_LEAVES_CODE_RUNNING = runtimeName === "deno";
-
-/** Where the outcome of a task goes: `index` is the task's place in its job. */
-export interface TaskSink {
-  settle(index: number, ok: boolean, value: unknown): void;
-  /** True once the job needs no more results (a map that already failed): its queued tasks are dropped. */
-  readonly done?: boolean;
-}
-
-/** A function the pool runs, with how the workers find it. */
-export interface PoolFunction {
-  readonly fn: AnyFunction;
-  readonly id: number;
-  ref: FunctionRef | null;
-  error: unknown;
-}
-
-/** A queued, sent or finished task. Pool classes hold it only to cancel it. */
-export class Task {
-  /** The worker it was sent to (null while queued). */
-  worker: Worker | null = null;
-  /** In the pool's queue. */
-  queued = false;
-  /** Its number on that worker (its claim slot). */
-  seq = -1;
-  settled = false;
-  readonly submitted = performance.now();
-  constructor(
-    readonly id: number,
-    readonly fn: PoolFunction,
-    readonly kind: number,
-    readonly payload: unknown,
-    readonly sink: TaskSink,
-    readonly index: number,
-  ) {}
-}
 
 /**
  * What `Pool.stats()` and `ProcessPoolExecutor.stats()` report.
@@ -150,149 +115,13 @@ export interface PoolStats {
   zombies: number;
 }
 
-/** A FIFO with cheap removal at the front. */
-class TaskQueue {
-  #items: Task[] = [];
-  #head = 0;
-  get size(): number {
-    return this.#items.length - this.#head;
-  }
-  push(t: Task): void {
-    this.#items.push(t);
-  }
-  peek(): Task {
-    return this.#items[this.#head];
-  }
-  shift(): Task {
-    const t = this.#items[this.#head];
-    this.#items[this.#head++] = undefined as unknown as Task;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return t;
-  }
-  /** Puts `tasks` back at the front, in their order. */
-  unshift(tasks: Task[]): void {
-    this.#items = [...tasks, ...this.#items.slice(this.#head)];
-    this.#head = 0;
-  }
-  drain(): Task[] {
-    const out = this.#items.slice(this.#head);
-    this.#items = [];
-    this.#head = 0;
-    return out;
-  }
-}
-
-/** A worker process of the pool, as the engine sees it. */
-export interface Worker {
-  proc: Process;
-  started: boolean;
-  ready: boolean;
-  stopSent: boolean;
-  /** Being ended by the pool (a cancelled task ran on it): it gets no more tasks. */
-  retired: boolean;
-  /** Shared control block: claim slots and the running task (see `CTL_SYNC`). */
-  ctl: Int32Array<SharedArrayBuffer>;
-  /** The `seq` of the next task sent to it. */
-  seq: number;
-  /** The last value of its `CTL_STARTED` word the pool saw, and since when (performance.now()). */
-  progress: number;
-  since: number;
-  inflight: Map<number, Task>;
-  /** Ids of the functions this worker has been sent. */
-  known: Set<number>;
-  /** Tasks sent in its life (for `maxTasksPerChild`). */
-  assigned: number;
-  /** The task that called `exit()`, if one did. */
-  killer: number;
-  /** Orders the handling of this worker's messages and its end. */
-  chain: Promise<void>;
-}
-
-/** Settings of an engine. */
-export interface EngineOptions {
-  processes: number;
-  initializer: AnyFunction | undefined;
-  initargs: unknown[];
-  /** 0: no limit. */
-  maxTasksPerChild: number;
-  method: StartMethod;
-  /** The caller's modules, for finding the initializer by reference. */
-  callers: string[];
-  /** "Pool" or "ProcessPoolExecutor", for messages. */
-  owner: string;
-  /** Most tasks waiting to start before submissions reject with `Full` or wait (0: no limit). */
-  maxQueue: number;
-}
-
-/** The settings a pool class takes, with the names it uses in messages. */
-export interface PoolSettings {
-  owner: string;
-  countName: string;
-  count: unknown;
-  initializer: unknown;
-  initargs: unknown;
-  maxTasksPerChild: unknown;
-  maxQueue?: unknown;
-  method: StartMethod;
-}
-
 /**
- * Checks a pool's settings (Python's errors for misuse) and starts its engine. Call it
- * synchronously from the constructor: the initializer is looked for in the caller's
- * modules.
+ * Checks a pool's settings (Python's errors for misuse, see `checkSettings`) and starts
+ * its engine. Call it synchronously from the constructor: the initializer is looked for
+ * in the caller's modules.
  */
 export function startEngine(s: PoolSettings): PoolEngine {
-  assertNotImporting(`a ${s.owner}`);
-  if (thisProcess.daemon) {
-    throw new ProcessError(
-      `daemonic processes are not allowed to have children: ${thisProcess.name} is daemonic (a pool worker, ` +
-        `or a Process with daemon: true), so it cannot create a ${s.owner}`,
-    );
-  }
-  const count = s.count ?? cpuCount();
-  if (!Number.isInteger(count) || (count as number) < 1) {
-    throw new RangeError(`${s.owner}: ${s.countName} must be an integer of at least 1, got ${String(count)}`);
-  }
-  const max = s.maxTasksPerChild ?? 0;
-  if (
-    s.maxTasksPerChild !== undefined && s.maxTasksPerChild !== null &&
-    (!Number.isInteger(max) || (max as number) < 1)
-  ) {
-    throw new RangeError(
-      `${s.owner}: maxTasksPerChild must be a positive integer or undefined, got ${
-        String(s.maxTasksPerChild)
-      }`,
-    );
-  }
-  if (s.initializer !== undefined && s.initializer !== null && typeof s.initializer !== "function") {
-    throw new TypeError(`${s.owner}: initializer must be a function, got ${describe(s.initializer)}`);
-  }
-  if (s.initargs !== undefined && !Array.isArray(s.initargs)) {
-    throw new TypeError(`${s.owner}: initargs must be an array, got ${describe(s.initargs)}`);
-  }
-  const maxQueue = s.maxQueue ?? 0;
-  if (
-    s.maxQueue !== undefined && s.maxQueue !== null &&
-    (!Number.isInteger(maxQueue) || (maxQueue as number) < 1)
-  ) {
-    throw new RangeError(
-      `${s.owner}: maxQueue must be a positive integer (the most tasks waiting to start) or undefined for ` +
-        `no limit, got ${String(s.maxQueue)}`,
-    );
-  }
-  return new PoolEngine({
-    processes: count as number,
-    initializer: (s.initializer ?? undefined) as AnyFunction | undefined,
-    initargs: (s.initargs ?? []) as unknown[],
-    maxTasksPerChild: max as number,
-    method: s.method,
-    callers: callerModules(),
-    owner: s.owner,
-    maxQueue: maxQueue as number,
-  });
+  return new PoolEngine(checkSettings(s));
 }
 
 /**
@@ -305,31 +134,26 @@ export function copyInto(to: unknown[], from: ArrayLike<unknown>, offset: number
   return to;
 }
 
-/** A short, readable form of task arguments for messages. */
-export function preview(args: ArrayLike<unknown>): string {
-  const parts: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const v = args[i];
-    parts.push(
-      typeof v === "string"
-        ? JSON.stringify(v)
-        : typeof v === "object" && v !== null || typeof v === "function"
-        ? describe(v)
-        : String(v),
-    );
+/**
+ * The value of a result of `status` (`RESULT_*`) whose data is `raw`, for a task of
+ * `kind`: a map chunk's numbers stay packed in a `Float64Array`; an error is rebuilt.
+ */
+function resultValue(status: number, raw: unknown, kind: number): unknown {
+  if (status === RESULT_NUMBERS) {
+    const numbers = new Float64Array(raw as ArrayBuffer);
+    return kind <= KIND_APPLY_NUMBERS ? copyInto([], numbers, 0) : numbers;
   }
-  const s = parts.join(", ");
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  if (status === RESULT_PACKED) return unpackBatch(raw as PackedBatch);
+  if (status === RESULT_ERROR) return errorFromData(raw as ErrorData);
+  return raw;
 }
 
-/** Describes a task for messages: `task square(3)`, or a chunk of a map. */
-export function describeTask(t: Task): string {
-  const name = t.fn.fn.name || "(anonymous function)";
-  if (t.kind === KIND_APPLY || t.kind === KIND_APPLY_NUMBERS) {
-    return `task ${name}(${preview(t.payload as unknown[])})`;
-  }
-  const n = (t.payload as ArrayLike<unknown>).length;
-  return `task ${name} over chunk ${t.index} of its map (${n} item${n === 1 ? "" : "s"})`;
+/** The tasks of one message to a worker, as they are packed (see `TasksMessage`). */
+interface Batch {
+  meta: number[];
+  data: unknown[];
+  fns: [number, FunctionRef][];
+  tasks: Task[];
 }
 
 /** A submission waiting for room in a full queue. */
@@ -338,8 +162,10 @@ interface Waiting {
   fail(error: unknown): void;
 }
 
+/** A terminated worker whose thread still runs a task's synchronous code (see `#noteZombie`). */
 interface Zombie {
-  ctl: Int32Array<SharedArrayBuffer>;
+  w: WorkerSlot;
+  /** Its `CTL_SYNC` word then: it changes once that code returns. */
   sync: number;
 }
 
@@ -350,7 +176,7 @@ export class PoolEngine {
   #state: "run" | "close" | "terminate" = "run";
   #broken: Error | null = null;
   #config: PoolWorkerConfig | null = null;
-  readonly #workers = new Set<Worker>();
+  readonly #workers = new Set<WorkerSlot>();
   readonly #pending = new TaskQueue();
   /** Tasks of `#pending` already settled (cancelled): skipped when reached. */
   #deadQueued = 0;
@@ -358,6 +184,9 @@ export class PoolEngine {
   #nextTask = 1;
   #nextFn = 1;
   #flushQueued = false;
+  /** The shared submission stamp of a burst, and how many tasks took it (see `#stamp`). */
+  #stampAt = 0;
+  #stampUses = STAMP_EVERY;
   #avgMs = -1;
   #outstanding = 0;
   #joining = 0;
@@ -490,8 +319,13 @@ export class PoolEngine {
       task.queued = true;
       // An idle worker takes the task at once (a blocking call may follow, which would
       // hold back a microtask); the tasks behind it are batched by the next flush.
-      if (!this.#flushQueued && f.ref !== null && this.#hasIdleWorker()) this.#flush();
-      else this.#scheduleFlush();
+      if (!this.#flushQueued && f.ref !== null && this.#hasIdleWorker()) {
+        task.submitted = performance.now();
+        this.#flush();
+      } else {
+        task.submitted = this.#stamp();
+        this.#scheduleFlush();
+      }
     }
     this.#updateKeepAlive();
     return task;
@@ -580,12 +414,11 @@ export class PoolEngine {
       this.#settle(task, false, reason, true);
     } else {
       w.inflight.delete(task.id);
-      if (this.#revoke(w, task)) {
+      if (w.revoke(task)) {
         w.assigned--;
         this.#settle(task, false, reason, true);
       } else {
-        const running =
-          Atomics.load(w.ctl, CTL_SLOTS + task.seq % CTL_RING) === slotTag(task.seq, SLOT_STARTED);
+        const running = w.slotIs(task, SLOT_STARTED);
         this.#settle(task, false, reason, true);
         if (running) this.#retire(w, task);
         // Else it has just finished: its result arrives and is ignored.
@@ -594,18 +427,6 @@ export class PoolEngine {
     this.#scheduleFlush();
     this.#stopIdle();
     this.#updateKeepAlive();
-  }
-
-  /** Takes back a task sent to `w` that it has not started; true if it was taken. */
-  #revoke(w: Worker, t: Task): boolean {
-    const offered = slotTag(t.seq, SLOT_OFFERED);
-    return Atomics.compareExchange(
-      w.ctl,
-      CTL_SLOTS + t.seq % CTL_RING,
-      offered,
-      slotTag(t.seq, SLOT_REVOKED),
-    ) ===
-      offered;
   }
 
   /** Puts tasks taken back from a worker at the front of the queue, in submission order. */
@@ -620,29 +441,16 @@ export class PoolEngine {
     this.#pending.unshift(tasks);
   }
 
-  /** Takes back every task `w` has not started. */
-  #takeBack(w: Worker): Task[] {
-    const back: Task[] = [];
-    for (const t of w.inflight.values()) {
-      if (this.#revoke(w, t)) back.push(t);
-    }
-    for (const t of back) w.inflight.delete(t.id);
-    w.assigned -= back.length;
-    return back;
-  }
-
   /** Ends `w` because the task it runs was cancelled; the tasks it had not started run elsewhere. */
-  #retire(w: Worker, cancelled: Task): void {
+  #retire(w: WorkerSlot, cancelled: Task): void {
     if (w.retired) return;
     w.retired = true;
     w.ready = false;
-    this.#requeue(this.#takeBack(w));
+    this.#requeue(w.takeBack());
     this.#noteZombie(w, cancelled);
     // Results it finished but has not delivered yet are likely on their way: let them arrive.
     let finished = false;
-    for (const t of w.inflight.values()) {
-      finished ||= Atomics.load(w.ctl, CTL_SLOTS + t.seq % CTL_RING) === slotTag(t.seq, SLOT_DONE);
-    }
+    for (const t of w.inflight.values()) finished ||= w.slotIs(t, SLOT_DONE);
     if (!finished) return w.proc.terminate();
     const timer = setTimeout(() => {
       if (w.proc.exitCode === null) w.proc.terminate();
@@ -655,11 +463,11 @@ export class PoolEngine {
    * it (denoland/deno PR #35657): counted in `stats().zombies` until that code returns,
    * and reported once.
    */
-  #noteZombie(w: Worker, task: Task | undefined): void {
+  #noteZombie(w: WorkerSlot, task: Task | undefined): void {
     if (!TERMINATE_LEAVES_CODE_RUNNING || !w.started) return;
-    const sync = Atomics.load(w.ctl, CTL_SYNC);
+    const sync = w.syncWord;
     if (sync === 0) return;
-    this.#zombies.push({ ctl: w.ctl, sync });
+    this.#zombies.push({ w, sync });
     if (this.#warned) return;
     this.#warned = true;
     task ??= [...w.inflight.values()].find((t) => t.seq + 1 === sync);
@@ -678,7 +486,7 @@ export class PoolEngine {
     for (const t of this.#pending.drain()) this.#settle(t, false, error, true);
     this.#deadQueued = 0;
     for (const w of this.#workers) {
-      for (const t of this.#takeBack(w)) this.#settle(t, false, error, true);
+      for (const t of w.takeBack()) this.#settle(t, false, error, true);
     }
     this.#failWaiting(error);
     this.#stopIdle();
@@ -687,58 +495,37 @@ export class PoolEngine {
 
   // ---- Workers ----
 
-  #newWorker(): Worker {
-    const proc = new Process({ daemon: true });
-    proc.name = proc.name.replace(
-      "Process",
+  #newWorker(): WorkerSlot {
+    const w = new WorkerSlot(
       this.#o.method === "fork" ? "ForkPoolWorker" : "SpawnPoolWorker",
+      () => this.#config,
+      (w, m) => this.#onMessage(w, m),
     );
-    const w: Worker = {
-      proc,
-      started: false,
-      ready: false,
-      stopSent: false,
-      retired: false,
-      ctl: createPoolControl(),
-      seq: 0,
-      progress: 0,
-      since: 0,
-      inflight: new Map(),
-      known: new Set(),
-      assigned: 0,
-      killer: -1,
-      chain: Promise.resolve(),
-    };
     this.#workers.add(w);
     return w;
   }
 
-  #start(w: Worker): void {
+  #start(w: WorkerSlot): void {
     if (this.#state === "terminate" || this.#broken) {
       this.#workers.delete(w);
       this.#checkExited();
       return;
     }
-    runAsRole(w.proc, {
-      role: "pool",
-      extra: { ...this.#config, ctl: w.ctl },
-      message: (m) => this.#onMessage(w, m as WorkerMessage),
-    });
     w.started = true;
     w.proc.start().then(() => this.#onReady(w), (e) => this.#onStartFailed(w, e));
-    whenEnded(w.proc).then(() => {
+    w.child.ended.then(() => {
       w.chain = w.chain.then(() => this.#onExit(w));
     });
   }
 
-  #onReady(w: Worker): void {
+  #onReady(w: WorkerSlot): void {
     if (!w.proc.isAlive() || this.#state === "terminate" || w.retired) return;
     w.ready = true;
     this.#flush();
     this.#stopIdle();
   }
 
-  #onStartFailed(w: Worker, e: unknown): void {
+  #onStartFailed(w: WorkerSlot, e: unknown): void {
     if (this.#state === "terminate" || this.#broken) return;
     const error = e instanceof Error ? e : new Error(String(e));
     const what = this.#o.initializer
@@ -753,12 +540,12 @@ export class PoolEngine {
     );
   }
 
-  #onMessage(w: Worker, m: WorkerMessage): void {
+  #onMessage(w: WorkerSlot, m: WorkerMessage): void {
     if (m.t === "done") w.chain = w.chain.then(() => this.#onDone(w, m));
     else if (m.t === "exiting") w.chain = w.chain.then(() => void (w.killer = m.id));
   }
 
-  async #onDone(w: Worker, m: DoneMessage): Promise<void> {
+  async #onDone(w: WorkerSlot, m: DoneMessage): Promise<void> {
     let data: unknown[] = m.data;
     let failure: unknown = null;
     try {
@@ -766,71 +553,51 @@ export class PoolEngine {
     } catch (e) {
       failure = e;
     }
-    const now = performance.now();
-    const meta = new Float64Array(m.meta);
-    let d = 0;
-    for (let i = 0; i < meta.length; i += RESULT_STRIDE) {
-      const status = meta[i + 1];
-      let ok = true;
-      let value: unknown = undefined;
-      if (status === RESULT_NUMBER) value = meta[i + 2];
-      else if (status === RESULT_VALUE) value = data[d++];
-      else if (status === RESULT_NUMBERS) value = new Float64Array(data[d++] as ArrayBuffer); // stay packed
-      else if (status === RESULT_PACKED) value = unpackBatch(data[d++] as PackedBatch);
-      else if (status === RESULT_ERROR) {
-        ok = false;
-        value = errorFromData(data[d++] as ErrorData);
-      }
-      if (failure !== null) {
-        ok = false;
-        value = failure;
-      }
-      const task = w.inflight.get(meta[i]);
-      if (task === undefined) continue; // cancelled meanwhile
-      w.inflight.delete(task.id);
-      if (status === RESULT_NUMBERS && task.kind <= KIND_APPLY_NUMBERS) {
-        value = copyInto([], value as Float64Array, 0);
-      }
-      const run = meta[i + 3];
-      this.#runMs += run;
-      this.#waitMs += Math.max(0, now - task.submitted - run);
-      this.#measured++;
-      this.#settle(task, ok, value);
-    }
-    if (m.count > 0) {
-      const per = m.busy / m.count;
-      this.#avgMs = this.#avgMs < 0 ? per : this.#avgMs * 0.7 + per * 0.3;
-    }
+    this.#settleResults(w, new Float64Array(m.meta), data, failure);
+    if (m.count > 0) this.#learnTaskTime(m.busy / m.count);
     this.#flush();
     this.#stopIdle();
     this.#updateKeepAlive();
   }
 
-  #onExit(w: Worker): void {
+  /**
+   * Settles the tasks of one `done` message: `meta` holds `RESULT_STRIDE` numbers per
+   * result (task id, status, a number result, the run time), `data` the results that
+   * travel as values, in order. With `failure` (`data` could not be decoded), each of
+   * these tasks fails with it.
+   */
+  #settleResults(w: WorkerSlot, meta: Float64Array, data: unknown[], failure: unknown): void {
+    const now = performance.now();
+    let d = 0;
+    for (let i = 0; i < meta.length; i += RESULT_STRIDE) {
+      const status = meta[i + 1];
+      const raw = status === RESULT_NUMBER ? meta[i + 2] : status >= RESULT_VALUE ? data[d++] : undefined;
+      const task = w.inflight.get(meta[i]);
+      if (task === undefined) continue; // cancelled meanwhile
+      w.inflight.delete(task.id);
+      const run = meta[i + 3];
+      this.#runMs += run;
+      this.#waitMs += Math.max(0, now - task.submitted - run);
+      this.#measured++;
+      if (failure !== null) this.#settle(task, false, failure);
+      else this.#settle(task, status !== RESULT_ERROR, resultValue(status, raw, task.kind));
+    }
+  }
+
+  /** Takes the mean run time of the tasks of one message into the batch sizing. */
+  #learnTaskTime(per: number): void {
+    this.#avgMs = this.#avgMs < 0 ? per : this.#avgMs * 0.7 + per * 0.3;
+  }
+
+  #onExit(w: WorkerSlot): void {
     this.#workers.delete(w);
     if (this.#state === "terminate") return this.#checkExited();
     // The tasks it never started run elsewhere; only the one it ran (or had just finished) is lost.
-    const requeue = this.#takeBack(w);
-    const code = w.proc.exitCode;
-    const who = `the pool worker ${w.proc.name} (pid ${w.proc.pid})`;
-    for (const t of w.inflight.values()) {
-      const done = Atomics.load(w.ctl, CTL_SLOTS + t.seq % CTL_RING) === slotTag(t.seq, SLOT_DONE);
-      const how = t.id === w.killer
-        ? `${describeTask(t)} called exit(${code}), which ended ${who}`
-        : done
-        ? `${who} ended (exit code ${code}) after ${describeTask(t)} finished but before its result was sent`
-        : `${who} ended (exit code ${code}) while it ran ${describeTask(t)}`;
-      this.#settle(
-        t,
-        false,
-        new BrokenProcessPool(
-          `${how}: the task is lost (its other tasks were queued again). A new worker replaced it; the pool goes on.`,
-        ),
-      );
-    }
+    const requeue = w.takeBack();
+    for (const t of w.inflight.values()) this.#settle(t, false, this.#lostTaskError(w, t));
     w.inflight.clear();
     this.#requeue(requeue);
-    if (!this.#broken && (this.#state === "run" || this.#pending.size > this.#deadQueued)) {
+    if (!this.#broken && (this.#state === "run" || this.#hasQueued())) {
       this.#replaced++;
       this.#start(this.#newWorker());
     }
@@ -838,6 +605,20 @@ export class PoolEngine {
     this.#stopIdle();
     this.#checkExited();
     this.#updateKeepAlive();
+  }
+
+  /** The error of task `t`, lost with its worker `w` (which has ended). */
+  #lostTaskError(w: WorkerSlot, t: Task): BrokenProcessPool {
+    const code = w.proc.exitCode;
+    const who = `the pool worker ${w.proc.name} (pid ${w.proc.pid})`;
+    const how = t.id === w.killer
+      ? `${describeTask(t)} called exit(${code}), which ended ${who}`
+      : w.slotIs(t, SLOT_DONE)
+      ? `${who} ended (exit code ${code}) after ${describeTask(t)} finished but before its result was sent`
+      : `${who} ended (exit code ${code}) while it ran ${describeTask(t)}`;
+    return new BrokenProcessPool(
+      `${how}: the task is lost (its other tasks were queued again). A new worker replaced it; the pool goes on.`,
+    );
   }
 
   /** Rejects everything and ends the workers: the pool cannot run tasks any more. */
@@ -862,11 +643,11 @@ export class PoolEngine {
   #hasIdleWorker(): boolean {
     let anyReady = false;
     for (const w of this.#workers) {
-      if (w.stopSent || w.retired) continue;
+      if (!w.usable) continue;
       if (w.ready && w.inflight.size === 0) return true;
       anyReady ||= w.ready;
     }
-    // None up yet: one still starting takes the task (see #distribute).
+    // None up yet: one still starting takes the task (see #handToStarting).
     if (!anyReady) { for (const w of this.#workers) if (w.started && w.inflight.size === 0) return true; }
     return false;
   }
@@ -876,8 +657,22 @@ export class PoolEngine {
     this.#flushQueued = true;
     queueMicrotask(() => {
       this.#flushQueued = false;
+      this.#stampUses = STAMP_EVERY; // the next burst takes its own
       this.#flush();
     });
+  }
+
+  /**
+   * The submission time of a task that waits for the next flush. `performance.now()`
+   * costs about 150 ns on Deno (an op call), as much as the rest of a submission: the
+   * tasks of a burst share a stamp, taken anew every `STAMP_EVERY` tasks and for each
+   * burst (the flush that ends it resets it), so that `meanWaitMs` stays exact to a few
+   * microseconds.
+   */
+  #stamp(): number {
+    if (this.#stampUses++ < STAMP_EVERY) return this.#stampAt;
+    this.#stampUses = 1;
+    return (this.#stampAt = performance.now());
   }
 
   #batchSize(): number {
@@ -890,26 +685,17 @@ export class PoolEngine {
     return Math.min(STEAL_MAX_MS, Math.max(STEAL_MIN_MS, 2 * this.#avgMs));
   }
 
-  /**
-   * How long (ms) `w` has been on the same task, from its progress word in shared
-   * memory (not from its messages, which a busy parent reads late); 0 if it holds none.
-   */
-  #stuckFor(w: Worker, now: number): number {
-    if (w.inflight.size === 0) return 0;
-    const p = Atomics.load(w.ctl, CTL_STARTED);
-    if (p !== w.progress) {
-      w.progress = p;
-      w.since = now;
-    }
-    return now - w.since;
+  /** Whether tasks wait in the queue (settled ones left out). */
+  #hasQueued(): boolean {
+    return this.#pending.size > this.#deadQueued;
   }
 
   /** Sends queued tasks to the workers; takes back tasks stuck behind a long one when a worker is idle. */
   #flush(): void {
     if (this.#broken || this.#state === "terminate") return;
     if (this.#waiting.length > 0) this.#admitWaiting();
-    if (this.#pending.size > this.#deadQueued) this.#distribute();
-    if (this.#pending.size <= this.#deadQueued) this.#steal();
+    if (this.#hasQueued()) this.#distribute();
+    if (!this.#hasQueued()) this.#steal();
   }
 
   /** Sends queued tasks to the ready workers, idle ones first, each up to its window and a fair share. */
@@ -917,45 +703,49 @@ export class PoolEngine {
     const now = performance.now();
     const stuck = this.#stuckAfter();
     // A worker silent in a long task gets nothing more: nothing waits behind it.
-    const ready = [...this.#workers].filter((w) =>
-      w.ready && !w.stopSent && !w.retired && this.#stuckFor(w, now) < stuck
-    );
-    if (ready.length === 0) {
-      // Before any worker is up, each one still starting takes a single task: it runs it
-      // as soon as it is up (its bootstrap keeps what came early), even if the caller
-      // blocks right after submitting and the pool hears of it only later.
-      for (const w of this.#workers) {
-        if (w.started && !w.stopSent && !w.retired && w.inflight.size === 0 && w.proc.isAlive()) {
-          if (!this.#send(w, 1) || this.#pending.size <= this.#deadQueued) return;
-        }
-      }
-      return;
-    }
+    const ready = [...this.#workers].filter((w) => w.ready && w.usable && w.stuckFor(now) < stuck);
+    if (ready.length === 0) return this.#handToStarting();
     ready.sort((a, b) => a.inflight.size - b.inflight.size); // idle workers first
-    // Slow tasks go one at a time; fast ones in two batches (taken back if they end up stuck).
-    // A map's chunks go two at a time at least: a worker then starts the next chunk while
-    // the results of the last one travel back (chunks are slow by design, not stuck).
+    const share = this.#fairShare();
+    const max = this.#o.maxTasksPerChild;
+    for (const w of ready) {
+      const room = w.room(share, max);
+      if (room > 0 && !this.#send(w, room)) return;
+      if (!this.#hasQueued()) return;
+    }
+  }
+
+  /**
+   * Before any worker is up, each one still starting takes a single task: it runs it as
+   * soon as it is up (its bootstrap keeps what came early), even if the caller blocks
+   * right after submitting and the pool hears of it only later.
+   */
+  #handToStarting(): void {
+    for (const w of this.#workers) {
+      if (w.started && w.usable && w.inflight.size === 0 && w.proc.isAlive()) {
+        if (!this.#send(w, 1) || !this.#hasQueued()) return;
+      }
+    }
+  }
+
+  /**
+   * How many tasks a ready worker may hold now. Slow tasks go one at a time; fast ones
+   * in two batches (taken back if they end up stuck). A map's chunks go two at a time at
+   * least: a worker then starts the next chunk while the results of the last one travel
+   * back (chunks are slow by design, not stuck). A fair share counts the workers still
+   * starting: the first one up does not take all.
+   */
+  #fairShare(): number {
     const chunks = this.#pending.size > 0 && this.#pending.peek().kind >= KIND_MAP;
     const window = this.#avgMs >= BATCH_TARGET_MS ? (chunks ? 2 : 1) : 2 * this.#batchSize();
     let live = 0;
     let held = 0;
     for (const w of this.#workers) {
-      if (w.stopSent || w.retired) continue;
+      if (!w.usable) continue;
       live++;
       held += w.inflight.size;
     }
-    // A fair share counts the workers still starting: the first one up does not take all.
-    const share = Math.min(window, Math.ceil((this.#pending.size - this.#deadQueued + held) / live));
-    const max = this.#o.maxTasksPerChild;
-    for (const w of ready) {
-      let room = share - w.inflight.size;
-      if (max > 0) room = Math.min(room, max - w.assigned);
-      // Never reuse the claim slot of a task the worker may still hold.
-      const oldest = w.inflight.size > 0 ? w.inflight.values().next().value!.seq : w.seq;
-      room = Math.min(room, CTL_RING - (w.seq - oldest) - 1);
-      if (room > 0 && !this.#send(w, room)) return;
-      if (this.#pending.size <= this.#deadQueued) return;
-    }
+    return Math.min(window, Math.ceil((this.#pending.size - this.#deadQueued + held) / live));
   }
 
   /**
@@ -964,9 +754,7 @@ export class PoolEngine {
    */
   #steal(): void {
     let idle = false;
-    for (const w of this.#workers) {
-      if (w.ready && !w.stopSent && !w.retired && w.inflight.size === 0) idle = true;
-    }
+    for (const w of this.#workers) idle ||= w.idle;
     if (!idle) return;
     const now = performance.now();
     const stuck = this.#stuckAfter();
@@ -974,12 +762,12 @@ export class PoolEngine {
     const taken: Task[] = [];
     for (const w of this.#workers) {
       if (w.retired || w.inflight.size < 2) continue;
-      const runs = this.#stuckFor(w, now);
+      const runs = w.stuckFor(now);
       if (runs < stuck) {
         next = Math.min(next, stuck - runs);
         continue;
       }
-      for (const t of this.#takeBack(w)) taken.push(t);
+      for (const t of w.takeBack()) taken.push(t);
     }
     if (taken.length > 0) {
       this.#requeue(taken);
@@ -994,13 +782,34 @@ export class PoolEngine {
   }
 
   /** Sends up to `room` tasks to `w`; false when the queue waits for a function being resolved. */
-  #send(w: Worker, room: number): boolean {
-    const meta: number[] = [];
-    const data: unknown[] = [];
-    const fns: [number, FunctionRef][] = [];
-    const sent: Task[] = [];
-    let blocked = false;
-    while (sent.length < room && this.#pending.size > 0) {
+  #send(w: WorkerSlot, room: number): boolean {
+    const batch: Batch = { meta: [], data: [], fns: [], tasks: [] };
+    let next: Task | null | undefined;
+    while (batch.tasks.length < room && (next = this.#nextToSend()) !== undefined) {
+      if (next === null) break; // its function is still being looked for
+      this.#pack(w, next, batch);
+    }
+    if (batch.tasks.length > 0) {
+      const m: TasksMessage = {
+        t: "tasks",
+        fns: batch.fns,
+        meta: new Float64Array(batch.meta).buffer,
+        data: batch.data,
+      };
+      this.#post(w, m, batch.tasks);
+    }
+    this.#updateKeepAlive();
+    return next !== null;
+  }
+
+  /**
+   * Takes the next task that can be sent off the queue: `undefined` when the queue is
+   * empty, `null` when the next task's function is still being looked for (it stays
+   * queued). Tasks already settled, of a job already done, or whose function could not
+   * be found are dropped (the last ones rejected) on the way.
+   */
+  #nextToSend(): Task | null | undefined {
+    while (this.#pending.size > 0) {
       const task = this.#pending.peek();
       if (task.settled) {
         this.#pending.shift();
@@ -1017,68 +826,58 @@ export class PoolEngine {
       }
       const f = task.fn;
       if (f.ref === null) {
-        if (f.error === null) {
-          blocked = true;
-          break;
-        }
+        if (f.error === null) return null;
         this.#pending.shift().queued = false;
         this.#settle(task, false, f.error);
         continue;
       }
       this.#pending.shift();
       task.queued = false;
-      if (!w.known.has(f.id)) {
-        w.known.add(f.id);
-        fns.push([f.id, f.ref]);
-      }
-      if (task.kind === KIND_APPLY_NUMBERS) {
-        const args = task.payload as number[];
-        meta.push(task.id, f.id, KIND_APPLY_NUMBERS, args.length);
-        for (let i = 0; i < args.length; i++) meta.push(args[i]);
-      } else {
-        meta.push(task.id, f.id, task.kind, 0);
-        const p = task.payload;
-        // A map chunk travels packed (one clone of a few buffers, not one per item).
-        data.push(
-          p instanceof Float64Array ? p.buffer : task.kind >= KIND_MAP ? packBatch(p as unknown[]) ?? p : p,
-        );
-      }
-      sent.push(task);
+      return task;
     }
-    if (sent.length > 0) this.#post(w, { t: "tasks", fns, meta: new Float64Array(meta).buffer, data }, sent);
-    this.#updateKeepAlive();
-    return !blocked;
+    return undefined;
   }
 
-  #post(w: Worker, m: TasksMessage, sent: Task[]): void {
-    // Offer each task in its claim slot before the worker can see it.
-    const base = w.seq;
-    for (let i = 0; i < sent.length; i++) {
-      Atomics.store(w.ctl, CTL_SLOTS + (base + i) % CTL_RING, slotTag(base + i, SLOT_OFFERED));
+  /** Adds `task` to the batch for `w`: its function if `w` has not been sent it, its numbers, its payload. */
+  #pack(w: WorkerSlot, task: Task, batch: Batch): void {
+    const f = task.fn;
+    if (!w.known.has(f.id)) {
+      w.known.add(f.id);
+      batch.fns.push([f.id, f.ref!]);
     }
+    const meta = batch.meta;
+    if (task.kind === KIND_APPLY_NUMBERS) {
+      const args = task.payload as number[];
+      meta.push(task.id, f.id, KIND_APPLY_NUMBERS, args.length);
+      for (let i = 0; i < args.length; i++) meta.push(args[i]);
+    } else {
+      meta.push(task.id, f.id, task.kind, 0);
+      const p = task.payload;
+      // A map chunk travels packed (one clone of a few buffers, not one per item).
+      batch.data.push(
+        p instanceof Float64Array ? p.buffer : task.kind >= KIND_MAP ? packBatch(p as unknown[]) ?? p : p,
+      );
+    }
+    batch.tasks.push(task);
+  }
+
+  #post(w: WorkerSlot, m: TasksMessage, sent: Task[]): void {
+    w.offer(sent.length); // each task in its claim slot before the worker can see it
     let posted: boolean;
     try {
       m.data = encode(m.data) as unknown[];
-      posted = postToChild(w.proc, m);
+      posted = w.post(m);
     } catch (e) {
-      for (const [id] of m.fns) w.known.delete(id);
+      w.forget(m);
       return this.#rejectUncloneable(sent, e);
     }
     if (!posted) {
-      for (const [id] of m.fns) w.known.delete(id);
+      w.forget(m);
       w.ready = false;
       this.#requeue(sent);
       return;
     }
-    if (w.inflight.size === 0) w.since = performance.now(); // its progress counts from now
-    w.seq += sent.length;
-    for (let i = 0; i < sent.length; i++) {
-      const t = sent[i];
-      t.worker = w;
-      t.seq = base + i;
-      w.inflight.set(t.id, t);
-    }
-    w.assigned += sent.length;
+    w.accept(sent);
   }
 
   /** A batch failed to clone: rejects the tasks at fault (naming the value) and queues the rest again. */
@@ -1101,13 +900,8 @@ export class PoolEngine {
 
   /** When closed and nothing is queued, tells each idle worker to exit. */
   #stopIdle(): void {
-    if (this.#state !== "close" || this.#pending.size > this.#deadQueued || this.#waiting.length > 0) return;
-    for (const w of this.#workers) {
-      if (w.ready && !w.stopSent && !w.retired && w.inflight.size === 0) {
-        w.stopSent = true;
-        postToChild(w.proc, { t: "stop" });
-      }
-    }
+    if (this.#state !== "close" || this.#hasQueued() || this.#waiting.length > 0) return;
+    for (const w of this.#workers) if (w.idle) w.stop();
     this.#checkExited();
   }
 
@@ -1141,7 +935,7 @@ export class PoolEngine {
       workers++;
       if (w.inflight.size > 0) running++;
     }
-    this.#zombies = this.#zombies.filter((z) => Atomics.load(z.ctl, CTL_SYNC) === z.sync);
+    this.#zombies = this.#zombies.filter((z) => z.w.syncWord === z.sync);
     return {
       queued: this.#queuedCount(),
       running,

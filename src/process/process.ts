@@ -6,53 +6,23 @@
  */
 import { cloneError, encode } from "../internal/_codec.ts";
 import { ProcessError } from "../internal/errors.ts";
-import { errorFromData, ExitSignal } from "../internal/_error_wire.ts";
-import {
-  type ChildMessage,
-  createControl,
-  CTL_CODE,
-  CTL_STATE,
-  type InitMessage,
-  STATE_EXITED,
-} from "./_messages.ts";
-import { packageModule } from "../internal/_package_url.ts";
+import { ExitSignal } from "../internal/_error_wire.ts";
+import { CTL_STATE, type InitMessage } from "./_messages.ts";
 import { callerModules, type FunctionRef, resolveFunction, resolveNow } from "./_resolve.ts";
-import {
-  cpuCount as runtimeCpuCount,
-  exitProgram,
-  inWorker,
-  spawnWorker,
-  type WorkerHandle,
-} from "../internal/runtime.ts";
+import { cpuCount as runtimeCpuCount, exitProgram, inWorker } from "../internal/runtime.ts";
 import { assertNotImporting, nextIdentity, type StartMethod, thisProcess, tree } from "./_state.ts";
-import { allocatePid, isPidAlive, markPidDead } from "./_tree.ts";
+import { isPidAlive } from "./_tree.ts";
 import { checkTimeout, settlesWithin, sleep } from "../internal/_timeouts.ts";
 import { inspectable } from "../internal/_inspect.ts";
 import { getLogger } from "./logger.ts";
-import { takeWorker } from "./_forkserver.ts";
 import { registerReadable } from "../internal/_readable.ts";
 import { waitAsync } from "../internal/_atomics.ts";
-
-/** The worker bootstrap every child starts with. */
-export const BOOTSTRAP: URL = packageModule("worker");
+import { CHILD, Child } from "./_child.ts";
 
 /** Exit code of a process ended by `terminate()` (Python's `-SIGTERM`). */
 export const SIGTERM_EXIT = -15;
 /** Exit code of a process ended by `kill()` (Python's `-SIGKILL`). */
 export const SIGKILL_EXIT = -9;
-
-/**
- * The error of a child whose Worker could not start or load its bootstrap (a module
- * the runtime refuses to load, a missing permission), naming the process.
- */
-function workerStartError(name: string, cause: unknown): ProcessError {
-  const why = cause instanceof Error ? cause.message : String(cause);
-  return new ProcessError(
-    `could not start a Worker for process ${name}: ${why}. On Deno, run with -A (or grant ` +
-      `--allow-read and --allow-import for the package's files): see the README's Troubleshooting`,
-    { cause },
-  );
-}
 
 /** Symbol under which a context-bound Process class keeps its start method. */
 export const START_METHOD: unique symbol = Symbol("startMethod");
@@ -69,30 +39,23 @@ export interface ProcessOptions<A extends unknown[] = unknown[]> {
   daemon?: boolean;
 }
 
-/**
- * A child that runs another role of the bootstrap than "process" (a pool worker, a
- * manager): the bootstrap loads that role's module with `extra`, and the child's
- * messages other than the lifecycle ones go to `message`. Internal to this package.
- */
-export interface ChildRole {
-  /** A key of the bootstrap's `roles` map. */
-  role: string;
-  /** Role-specific settings, sent in the init message (structured-cloneable). */
-  extra: unknown;
-  /** Receives the role's own messages from the child. */
-  message(data: unknown): void;
-}
-
 type Role = "child" | "self" | "parent";
 type Phase = "initial" | "started" | "ended";
 
-let markAs: (p: Process, role: Role) => void;
-let setRole: (p: Process, role: ChildRole) => void;
-let postTo: (p: Process, message: unknown) => boolean;
-let endedOf: (p: Process) => Promise<void>;
+/**
+ * The key of `Process` options that makes the object stand for this process or its
+ * parent (see {@linkcode currentProcess}) instead of a new child. Module-private.
+ */
+const STANDS_FOR: unique symbol = Symbol("standsFor");
+
+/** `Process` options as this package may give them (see `CHILD`). */
+interface InternalOptions<A extends unknown[]> extends ProcessOptions<A> {
+  [CHILD]?: Child;
+  [STANDS_FOR]?: "self" | "parent";
+}
+
 let selfObject: Process | null = null;
 let parentObject: Process | null = null;
-let constructingSpecial = false;
 
 /**
  * A function run in a child process (a Worker), like Python's
@@ -140,36 +103,13 @@ export class Process<A extends unknown[] = any[]> {
   #name: string;
   #identity: number[];
   #daemon: boolean;
-  #role: Role = "child";
-  #phase: Phase = "initial";
+  #role: Role;
   #closed = false;
-  #pid: number | null = null;
-  #exitCode: number | null = null;
-  #worker: WorkerHandle | null = null;
-  #control: Int32Array<SharedArrayBuffer> | null = null;
-  #joined: Promise<void>;
-  #resolveJoined!: () => void;
-  #started: { resolve(): void; reject(e: unknown): void } | null = null;
-  #childRole: ChildRole | null = null;
+  /** The child it stands for (`null` for {@linkcode currentProcess} and {@linkcode parentProcess}). */
+  readonly #child: Child | null;
   #sentinel: object | null = null;
   /** Pending start()/join() calls that keep a daemonic child's Worker referenced. */
   #holds = 0;
-
-  static {
-    markAs = (p, role) => {
-      p.#role = role;
-      p.#phase = "started";
-    };
-    setRole = (p, role) => {
-      p.#childRole = role;
-    };
-    endedOf = (p) => p.#joined;
-    postTo = (p, message) => {
-      if (p.#worker === null || p.#phase !== "started") return false;
-      p.#worker.post(message);
-      return true;
-    };
-  }
 
   /**
    * Creates the process object; nothing runs until {@linkcode Process.start}.
@@ -189,12 +129,20 @@ export class Process<A extends unknown[] = any[]> {
     if (args !== undefined && !Array.isArray(args)) {
       throw new TypeError(`Process: args must be an array, got ${typeof args}`);
     }
+    const standsFor = (options as InternalOptions<A>)[STANDS_FOR];
     this.#target = target;
     this.#args = (args ?? []) as A;
-    this.#identity = constructingSpecial ? [] : nextIdentity();
-    this.#name = name ?? `Process-${this.#identity.join(":")}`;
+    this.#role = standsFor ?? "child";
+    this.#child = standsFor ? null : (options as InternalOptions<A>)[CHILD] ?? new Child();
+    this.#identity = standsFor ? [] : nextIdentity();
+    this.#name = name ?? `${this.#child?.kind ?? "Process"}-${this.#identity.join(":")}`;
     this.#daemon = daemon ?? thisProcess.daemon;
-    this.#joined = new Promise((resolve) => (this.#resolveJoined = resolve));
+  }
+
+  /** Where its life is: `initial` before start, `ended` once its child has ended. */
+  get #phase(): Phase {
+    const c = this.#child;
+    return c === null ? "started" : !c.launched ? "initial" : c.hasEnded ? "ended" : "started";
   }
 
   /**
@@ -246,7 +194,7 @@ export class Process<A extends unknown[] = any[]> {
     this.#checkOpen();
     if (this.#role === "self") return thisProcess.pid;
     if (this.#role === "parent") return thisProcess.parent!.pid;
-    return this.#pid;
+    return this.#child!.pid;
   }
 
   /**
@@ -277,14 +225,15 @@ export class Process<A extends unknown[] = any[]> {
       throw new ProcessError(`${this.name} has no sentinel: only a started child process has one`);
     }
     if (this.#sentinel === null) {
-      const control = this.#control!;
+      const child = this.#child!;
+      const control = child.control!;
       const sentinel = Object.freeze({ process: this.#name });
       registerReadable(sentinel, {
         check: () => {},
         ready: () => !this.isAlive(),
         watch: (ms) =>
           Promise.race([
-            settlesWithin(this.#joined, ms),
+            settlesWithin(child.ended, ms),
             waitAsync(control, CTL_STATE, Atomics.load(control, CTL_STATE), ms),
           ]).then(() => {}),
       });
@@ -301,10 +250,7 @@ export class Process<A extends unknown[] = any[]> {
    */
   get exitCode(): number | null {
     this.#checkOpen();
-    if (this.#exitCode !== null) return this.#exitCode;
-    const c = this.#control;
-    if (c && Atomics.load(c, CTL_STATE) === STATE_EXITED) return Atomics.load(c, CTL_CODE);
-    return null;
+    return this.#child?.exitCode ?? null;
   }
 
   /**
@@ -329,33 +275,22 @@ export class Process<A extends unknown[] = any[]> {
     assertNotImporting(`process ${this.#name}`);
     const callers = callerModules();
     const method = startMethodOf(this.constructor);
-    this.#phase = "started";
-    const t = tree();
-    this.#pid = allocatePid(t, thisProcess.pid);
-    this.#control = createControl();
+    const child = this.#child!;
     thisProcess.children.add(this);
-    const started = new Promise<void>((resolve, reject) => (this.#started = { resolve, reject }));
-    // Consumed below once the launch succeeds; a Worker that fails to load before that
-    // must not also surface as an unhandled rejection.
-    started.catch(() => {});
+    let started: Promise<void>;
     try {
-      const spawn = method === "forkserver" ? takeWorker : spawnWorker;
-      this.#worker = spawn(BOOTSTRAP, this.#name, this.#daemon && !inWorker, {
-        message: (m) => this.#onMessage(m as ChildMessage),
-        error: (e) => {
-          this.#rejectStart(this.#phase === "started" && this.#started ? workerStartError(this.#name, e) : e);
-          this.#finish(1);
-        },
-        exit: (code) => this.#finish(code),
-      });
+      started = child.launch(
+        this.#name,
+        this.#daemon && !inWorker,
+        method,
+        () => thisProcess.children.delete(this),
+      );
     } catch (e) {
-      this.#started = null;
-      this.#finish(1);
-      return Promise.reject(workerStartError(this.#name, e));
+      return Promise.reject(e);
     }
     return this.#holdWhile(
       this.#launch(callers, method).then(() => started, (e) => {
-        this.#finish(1);
+        child.end(1);
         throw e;
       }),
     );
@@ -367,10 +302,11 @@ export class Process<A extends unknown[] = any[]> {
    * `join()` would keep the interpreter running.
    */
   #holdWhile<T>(p: Promise<T>): Promise<T> {
-    if (!this.#daemon || this.#worker === null) return p;
-    if (this.#holds++ === 0) this.#worker.ref(true);
+    const child = this.#child!;
+    if (!this.#daemon || !child.hasWorker) return p;
+    if (this.#holds++ === 0) child.ref(true);
     const release = () => {
-      if (--this.#holds === 0 && this.#phase !== "ended") this.#worker?.ref(false);
+      if (--this.#holds === 0) child.ref(false);
     };
     return p.finally(release);
   }
@@ -415,12 +351,13 @@ export class Process<A extends unknown[] = any[]> {
   ): void {
     const { props, encodedProps, args } = data;
     const ref = cls ?? target;
+    const child = this.#child!;
     const init: InitMessage = {
       t: "init",
-      role: this.#childRole?.role ?? "process",
+      role: child.role?.role ?? "process",
       self: {
         name: this.#name,
-        pid: this.#pid!,
+        pid: child.pid!,
         daemon: this.#daemon,
         identity: this.#identity,
         parentName: thisProcess.name,
@@ -431,52 +368,20 @@ export class Process<A extends unknown[] = any[]> {
         mainModule: ref && "module" in ref ? ref.module : thisProcess.mainModule,
         log: getLogger().inherited,
       },
-      control: this.#control!,
+      control: child.control!,
       target,
       cls,
       props: encodedProps,
       args,
-      extra: this.#childRole?.extra,
+      extra: child.role?.extra(),
     };
     try {
-      this.#worker!.post(init);
+      child.post(init);
     } catch (e) {
       const values: Record<string, unknown> = { args: this.#args };
       for (const [k, v] of Object.entries(props)) values[`this.${k}`] = v;
       throw cloneError(values, `process ${this.#name}`, e);
     }
-  }
-
-  #onMessage(m: ChildMessage): void {
-    if (m.t === "started") {
-      this.#started?.resolve();
-      this.#started = null;
-    } else if (m.t === "failed") {
-      this.#rejectStart(errorFromData(m.error));
-    } else if (m.t === "exit") {
-      this.#finish(m.code);
-    } else {
-      this.#childRole?.message(m);
-    }
-  }
-
-  #rejectStart(e: unknown): void {
-    this.#started?.reject(e);
-    this.#started = null;
-  }
-
-  #finish(code: number): void {
-    if (this.#phase === "ended") return;
-    const c = this.#control;
-    this.#exitCode = c && Atomics.load(c, CTL_STATE) === STATE_EXITED ? Atomics.load(c, CTL_CODE) : code;
-    this.#phase = "ended";
-    this.#worker?.terminate();
-    this.#worker = null;
-    if (this.#pid !== null) markPidDead(tree(), this.#pid);
-    thisProcess.children.delete(this);
-    this.#started?.resolve();
-    this.#started = null;
-    this.#resolveJoined();
   }
 
   /**
@@ -500,7 +405,7 @@ export class Process<A extends unknown[] = any[]> {
       throw new ProcessError(`can only join a started process: call ${this.#name}.start() first`);
     }
     if (this.#phase === "ended") return Promise.resolve();
-    return this.#holdWhile(settlesWithin(this.#joined, ms).then(() => {}));
+    return this.#holdWhile(settlesWithin(this.#child!.ended, ms).then(() => {}));
   }
 
   async #joinParent(ms: number | undefined): Promise<void> {
@@ -518,8 +423,7 @@ export class Process<A extends unknown[] = any[]> {
     this.#checkOpen();
     if (this.#role === "self") return true;
     if (this.#role === "parent") return isPidAlive(tree(), thisProcess.parent!.pid);
-    if (this.#phase !== "started") return false;
-    return Atomics.load(this.#control!, CTL_STATE) !== STATE_EXITED;
+    return this.#child!.isAlive();
   }
 
   /**
@@ -550,7 +454,7 @@ export class Process<A extends unknown[] = any[]> {
     if (this.#phase === "initial") {
       throw new ProcessError(`cannot ${verb} ${this.#name}: it was never started`);
     }
-    this.#finish(code);
+    this.#child!.end(code);
   }
 
   /**
@@ -601,25 +505,13 @@ export class Process<A extends unknown[] = any[]> {
   }
 }
 
-/** Makes `p` (not started yet) run `role` instead of a target. Internal to this package. */
-export function runAsRole(p: Process, role: ChildRole): void {
-  setRole(p, role);
-}
-
 /**
- * Posts a role message to the running child `p`; `false` if it has ended. Throws the
- * runtime's DataCloneError if `message` cannot be cloned. Internal to this package.
+ * The `Process` that stands for `child` (made with its role and kind): a pool worker
+ * or a manager's server, listed by {@linkcode activeChildren}, started, joined and
+ * ended like any other. Internal to this package.
  */
-export function postToChild(p: Process, message: unknown): boolean {
-  return postTo(p, message);
-}
-
-/**
- * Resolves when the started child `p` ends. Unlike `join()`, waiting here does not
- * keep the program alive for a daemonic child. Internal to this package.
- */
-export function whenEnded(p: Process): Promise<void> {
-  return endedOf(p);
+export function processOf(child: Child, daemon: boolean): Process {
+  return new Process({ daemon, [CHILD]: child } as InternalOptions<unknown[]>);
 }
 
 /**
@@ -630,15 +522,9 @@ export function startMethodOf(ctor: unknown): StartMethod {
   return (ctor as { [START_METHOD]?: StartMethod })[START_METHOD] ?? thisProcess.startMethod;
 }
 
-function special(role: Role, ctor: new (o: ProcessOptions) => Process = Process): Process {
-  constructingSpecial = true;
-  try {
-    const p = Reflect.construct(Process, [{}], ctor) as Process;
-    markAs(p, role);
-    return p;
-  } finally {
-    constructingSpecial = false;
-  }
+function special(role: "self" | "parent", ctor: new (o: ProcessOptions) => Process = Process): Process {
+  const options: InternalOptions<unknown[]> = { [STANDS_FOR]: role };
+  return Reflect.construct(Process, [options], ctor) as Process;
 }
 
 /**

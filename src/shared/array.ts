@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { checkIndex, indexed } from "./_indexed.ts";
 import type { Lock } from "../sync/lock.ts";
 import type { RLock } from "../sync/rlock.ts";
@@ -30,8 +30,6 @@ export type SizeOrInit<T extends Typecode> =
   | number
   | Iterable<ValueOf<T> | number>
   | (T extends "c" ? string : never);
-
-let adopted: ArrayState | null = null;
 
 /**
  * An array of numbers in shared memory (Python's `multiprocessing.Array`, exported
@@ -87,8 +85,7 @@ export class SharedArray<T extends Typecode = Typecode> extends Synchronized {
    *   one of the above.
    */
   constructor(typecode: T, sizeOrInit: SizeOrInit<T>, options?: SynchronizedOptions) {
-    const state = adopted;
-    adopted = null;
+    const state = adoptedState<ArrayState>(new.target);
     super(state ? state.lock : lockFrom(options, "Array()"));
     this.#tc = state ? state.tc as T : checkTypecode(typecode, "Array()") as T;
     this.#data = state ? state.data as TypedArrayOf<T> : newTypedArray(this.#tc, sizeOrInit, "Array()");
@@ -222,9 +219,6 @@ export function RawArray<T extends Typecode>(typecode: T, sizeOrInit: SizeOrInit
   return newTypedArray(checkTypecode(typecode, "RawArray()") as T, sizeOrInit, "RawArray()");
 }
 
-registerShared("Array", (state) => {
-  adopted = state as ArrayState;
-  return new SharedArray("i", 0);
-});
+registerShared("Array", (state) => adopt(SharedArray, state, () => new SharedArray("i", 0)));
 
 inspectable(SharedArray);

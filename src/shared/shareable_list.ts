@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { checkIndex, indexed } from "./_indexed.ts";
 import { SharedMemory } from "./shared_memory.ts";
 import { inspectable } from "../internal/_inspect.ts";
@@ -25,8 +25,6 @@ const NULL = 0, NUMBER = 1, BIGINT = 2, BOOLEAN = 3, STRING = 4, BYTES = 5;
 const FORMAT = ["x", "d", "q", "?", "s", "y"];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-let adopted: SharedMemory | null = null;
 
 function round8(n: number): number {
   return Math.max(8, Math.ceil(n / 8) * 8);
@@ -115,9 +113,9 @@ export class ShareableList {
    *   exist, `code: "EEXIST"` when creating one that does.
    */
   constructor(sequence?: Iterable<ShareableItem> | null, options: ShareableListOptions = {}) {
+    const adopted = adoptedState<SharedMemory>(new.target);
     if (adopted) {
       this.#shm = adopted;
-      adopted = null;
     } else if ((sequence === null || sequence === undefined) && options?.name !== undefined) {
       this.#shm = new SharedMemory({ name: options.name });
     } else {
@@ -295,9 +293,6 @@ function write(
   words[1 + 4 * i] = type;
 }
 
-registerShared("ShareableList", (state) => {
-  adopted = state as SharedMemory;
-  return new ShareableList();
-});
+registerShared("ShareableList", (state) => adopt(ShareableList, state, () => new ShareableList()));
 
 inspectable(ShareableList);

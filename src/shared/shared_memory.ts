@@ -12,7 +12,7 @@ import {
   reopenBlock,
   unlinkBlock,
 } from "./_arena.ts";
-import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { ProcessError } from "../internal/errors.ts";
 import { inspectable } from "../internal/_inspect.ts";
 
@@ -25,8 +25,6 @@ export interface SharedMemoryOptions {
   /** Size in bytes of a new block (> 0); ignored when attaching. */
   size?: number;
 }
-
-let adopted: BlockRef | null = null;
 
 function freshName(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
@@ -107,9 +105,9 @@ export class SharedMemory {
    *   exist, `code: "EEXIST"` when creating one that does.
    */
   constructor(options: SharedMemoryOptions | string) {
+    const adopted = adoptedState<BlockRef>(new.target);
     if (adopted) {
       this.#ref = adopted;
-      adopted = null;
     } else {
       const { name, create, size } = checkOptions(typeof options === "string" ? { name: options } : options);
       this.#ref = create ? createBlock(name ?? freshName(), size) : attachBlock(name!);
@@ -187,8 +185,7 @@ export class SharedMemory {
 registerShared("SharedMemory", (state) => {
   const ref = state as BlockRef;
   reopenBlock(ref);
-  adopted = ref;
-  return new SharedMemory({});
+  return adopt(SharedMemory, ref, () => new SharedMemory({}));
 });
 
 inspectable(SharedMemory);

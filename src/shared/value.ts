@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import type { Lock } from "../sync/lock.ts";
 import type { RLock } from "../sync/rlock.ts";
 import { lockFrom, Synchronized, type SynchronizedOptions } from "./synchronized.ts";
@@ -23,8 +23,6 @@ interface ValueState {
   cell: TypedArrayOf<Typecode>;
   lock: Lock | RLock | null;
 }
-
-let adopted: ValueState | null = null;
 
 /**
  * A number in shared memory with an unsynchronized `value` (Python's
@@ -140,8 +138,7 @@ export class Value<T extends Typecode = Typecode> extends Synchronized {
    *   `options` / `options.lock` is not one of the above.
    */
   constructor(typecode: T, init?: InitOf<T>, options?: SynchronizedOptions) {
-    const state = adopted;
-    adopted = null;
+    const state = adoptedState<ValueState>(new.target);
     super(state ? state.lock : lockFrom(options, "Value()"));
     this.#tc = state ? state.tc as T : checkTypecode(typecode, "Value()") as T;
     this.#cell = state ? state.cell as TypedArrayOf<T> : newCell(this.#tc, init, "Value()");
@@ -205,10 +202,7 @@ export class Value<T extends Typecode = Typecode> extends Synchronized {
   }
 }
 
-registerShared("Value", (state) => {
-  adopted = state as ValueState;
-  return new Value("i");
-});
+registerShared("Value", (state) => adopt(Value, state, () => new Value("i")));
 registerShared("RawValue", (state) => {
   const { tc, cell } = state as ValueState;
   return new RawCell(tc, cell);

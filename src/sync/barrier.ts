@@ -5,7 +5,7 @@
  * @module
  */
 import { deadlineOf, type SharedInt32 } from "../internal/_atomics.ts";
-import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { BrokenBarrierError } from "../internal/errors.ts";
 import { enter, leave, MONITOR_WORDS, signal, waitIn } from "./_monitor.ts";
 import { runAsync, runSync, type Steps } from "./_steps.ts";
@@ -27,8 +27,6 @@ export interface BarrierOptions {
   /** Default timeout of `wait`, in milliseconds. */
   timeout?: number;
 }
-
-let adopted: { a: SharedInt32; timeout: number | undefined } | null = null;
 
 function broken(why: string): BrokenBarrierError {
   return new BrokenBarrierError(`the barrier is broken: ${why}. Call reset() to use it again.`);
@@ -114,9 +112,9 @@ export class Barrier {
    * @throws {TypeError} If `options.timeout` is neither `undefined` nor a number.
    */
   constructor(parties: number, options: BarrierOptions = {}) {
+    const adopted = adoptedState<{ a: SharedInt32; timeout: number | undefined }>(new.target);
     if (adopted) {
       ({ a: this.#a, timeout: this.#timeout } = adopted);
-      adopted = null;
       return;
     }
     if (typeof parties !== "number" || !Number.isInteger(parties) || parties < 1) {
@@ -208,9 +206,6 @@ export class Barrier {
   }
 }
 
-registerShared("Barrier", (state) => {
-  adopted = state as { a: SharedInt32; timeout: number | undefined };
-  return new Barrier(1);
-});
+registerShared("Barrier", (state) => adopt(Barrier, state, () => new Barrier(1)));
 
 inspectable(Barrier);

@@ -7,7 +7,7 @@
  * @module
  */
 import { deadlineOf, remaining, type SharedInt32 } from "../internal/_atomics.ts";
-import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { ProcessError } from "../internal/errors.ts";
 import { coreOf, guardOf, type LockCore, lockGuard, lockGuardSync } from "./_lock_core.ts";
 import type { Lock } from "./lock.ts";
@@ -24,8 +24,6 @@ const GRANTED = 1;
 const BITS = 2;
 const RING = 1024;
 const WORDS = BITS + RING / 32;
-
-let adopted: { a: SharedInt32; lock: Lock | RLock } | null = null;
 
 function isCancelled(a: SharedInt32, t: number): boolean {
   const r = t & (RING - 1);
@@ -97,9 +95,9 @@ export class Condition {
    * @throws {TypeError} If `lock` is not a `Lock` or `RLock` of this package.
    */
   constructor(lock?: Lock | RLock) {
+    const adopted = adoptedState<{ a: SharedInt32; lock: Lock | RLock }>(new.target);
     if (adopted) {
       ({ a: this.#a, lock } = adopted);
-      adopted = null;
     } else {
       this.#a = new Int32Array(new SharedArrayBuffer(WORDS * 4));
     }
@@ -349,9 +347,6 @@ export class Condition {
   }
 }
 
-registerShared("Condition", (state) => {
-  adopted = state as { a: SharedInt32; lock: Lock | RLock };
-  return new Condition();
-});
+registerShared("Condition", (state) => adopt(Condition, state, () => new Condition()));
 
 inspectable(Condition);

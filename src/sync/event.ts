@@ -4,12 +4,10 @@
  * @module
  */
 import { deadlineOf, remaining, type SharedInt32 } from "../internal/_atomics.ts";
-import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { runAsync, runSync, type Steps, wait } from "./_steps.ts";
 import { checkTimeout } from "../internal/_timeouts.ts";
 import { inspectable } from "../internal/_inspect.ts";
-
-let adopted: SharedInt32 | null = null;
 
 function* waitSteps(a: SharedInt32, timeout: number | undefined): Steps<boolean> {
   const deadline = deadlineOf(timeout);
@@ -48,8 +46,7 @@ export class Event {
 
   /** Creates an event whose flag is false. */
   constructor() {
-    this.#a = adopted ?? new Int32Array(new SharedArrayBuffer(4));
-    adopted = null;
+    this.#a = adoptedState<SharedInt32>(new.target) ?? new Int32Array(new SharedArrayBuffer(4));
   }
 
   /**
@@ -115,9 +112,6 @@ export class Event {
   }
 }
 
-registerShared("Event", (state) => {
-  adopted = state as SharedInt32;
-  return new Event();
-});
+registerShared("Event", (state) => adopt(Event, state, () => new Event()));
 
 inspectable(Event);

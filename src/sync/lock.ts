@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import type { SharedInt32 } from "../internal/_atomics.ts";
 import { ownPid, pidAlive } from "../process/_liveness.ts";
 import { guardOf, lockGuard, lockGuardSync, notHeld, registerCore } from "./_lock_core.ts";
@@ -15,7 +15,6 @@ import { checkTimeout } from "../internal/_timeouts.ts";
 import { inspectable } from "../internal/_inspect.ts";
 
 const TYPE = "Lock";
-let adopted: SharedInt32 | null = null;
 
 /**
  * A lock that works across processes (Python's `multiprocessing.Lock`). Pass it to
@@ -63,8 +62,7 @@ export class Lock {
 
   /** Creates an unlocked lock. */
   constructor() {
-    this.#a = adopted ?? new Int32Array(new SharedArrayBuffer(MUTEX_WORDS * 4));
-    adopted = null;
+    this.#a = adoptedState<SharedInt32>(new.target) ?? new Int32Array(new SharedArrayBuffer(MUTEX_WORDS * 4));
     const a = this.#a;
     registerCore(this, {
       kind: TYPE,
@@ -166,9 +164,6 @@ export class Lock {
   }
 }
 
-registerShared(TYPE, (state) => {
-  adopted = state as SharedInt32;
-  return new Lock();
-});
+registerShared(TYPE, (state) => adopt(Lock, state, () => new Lock()));
 
 inspectable(Lock);

@@ -5,7 +5,7 @@
  */
 import type { SharedInt32 } from "../internal/_atomics.ts";
 import { ownPid, pidAlive } from "../process/_liveness.ts";
-import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { guardOf, lockGuard, lockGuardSync, notHeld, registerCore } from "./_lock_core.ts";
 import { mutex, MUTEX_WORDS, mutexHolder, mutexSync, unlockMutex } from "./_mutex.ts";
 import { checkTimeout } from "../internal/_timeouts.ts";
@@ -14,7 +14,6 @@ import { inspectable } from "../internal/_inspect.ts";
 const TYPE = "RLock";
 /** Index of the recursion count, after the mutex words. */
 const COUNT = MUTEX_WORDS;
-let adopted: SharedInt32 | null = null;
 
 /**
  * A recursive lock across processes (Python's `multiprocessing.RLock`): the process
@@ -38,8 +37,8 @@ export class RLock {
 
   /** Creates an unlocked recursive lock. */
   constructor() {
-    this.#a = adopted ?? new Int32Array(new SharedArrayBuffer((MUTEX_WORDS + 1) * 4));
-    adopted = null;
+    this.#a = adoptedState<SharedInt32>(new.target) ??
+      new Int32Array(new SharedArrayBuffer((MUTEX_WORDS + 1) * 4));
     const a = this.#a;
     registerCore(this, {
       kind: TYPE,
@@ -173,9 +172,6 @@ export class RLock {
   }
 }
 
-registerShared(TYPE, (state) => {
-  adopted = state as SharedInt32;
-  return new RLock();
-});
+registerShared(TYPE, (state) => adopt(RLock, state, () => new RLock()));
 
 inspectable(RLock);

@@ -6,7 +6,7 @@
  */
 import { deadlineOf, LIVENESS_POLL_MS, remaining, type SharedInt32 } from "../internal/_atomics.ts";
 import { ownPid, pidAlive } from "../process/_liveness.ts";
-import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { ProcessError } from "../internal/errors.ts";
 import { guardOf, lockGuard, lockGuardSync } from "./_lock_core.ts";
 import { enter, leave, MONITOR_WORDS, signal, waitIn } from "./_monitor.ts";
@@ -21,8 +21,6 @@ const BOUND = VALUE + 2;
 const HOLDERS_AT = VALUE + 3;
 const HOLDERS = 32;
 const WORDS = HOLDERS_AT + 2 * HOLDERS;
-
-let adopted: SharedInt32 | null = null;
 
 function checkValue(value: unknown, cls: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
@@ -125,9 +123,9 @@ export class Semaphore {
    * @throws {RangeError} If `value` is not such an integer.
    */
   constructor(value: number = 1) {
+    const adopted = adoptedState<SharedInt32>(new.target);
     if (adopted) {
       this.#a = adopted;
-      adopted = null;
       return;
     }
     const cls = new.target === BoundedSemaphore ? "BoundedSemaphore" : "Semaphore";
@@ -265,13 +263,7 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
-registerShared("Semaphore", (state) => {
-  adopted = state as SharedInt32;
-  return new Semaphore();
-});
-registerShared("BoundedSemaphore", (state) => {
-  adopted = state as SharedInt32;
-  return new BoundedSemaphore();
-});
+registerShared("Semaphore", (state) => adopt(Semaphore, state, () => new Semaphore()));
+registerShared("BoundedSemaphore", (state) => adopt(BoundedSemaphore, state, () => new BoundedSemaphore()));
 
 inspectable(Semaphore);

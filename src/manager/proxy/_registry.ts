@@ -5,7 +5,8 @@
  * @module
  */
 import { registerShared } from "../../internal/_codec.ts";
-import { Kind, registerProxyKind, reviveProxy } from "./base.ts";
+import { registerProxyKind, reviveProxy } from "./base.ts";
+import { Kind } from "../_protocol.ts";
 import { autoProxy } from "./auto.ts";
 import { DictProxy } from "./dict.ts";
 import { ListProxy } from "./list.ts";

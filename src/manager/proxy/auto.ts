@@ -7,7 +7,8 @@
  */
 import { SHARE } from "../../internal/_codec.ts";
 import type { Transport } from "../_transport.ts";
-import { callAsync, callSync, type ProxyDesc, proxyHandle, releaseProxy, remember } from "./base.ts";
+import { callAsync, callSync, proxyHandle, releaseProxy, remember } from "./base.ts";
+import type { ProxyDesc } from "../_protocol.ts";
 
 /**
  * The proxy type of an object of class `T` held by a manager: each method of `T`

@@ -4,8 +4,9 @@
  * (in `Process` args as a shared handle; inside values sent to the server as a small
  * marker), and the rebuilding of proxies found in the server's replies.
  *
- * Each kind of proxy (dict, list, ...) is a thin layer over this module; `proxies.ts`
- * gathers them and registers how a proxy is revived in another process.
+ * Each kind of proxy (dict, list, ...) is a thin layer over this module; `_registry.ts`
+ * gathers them and registers how a proxy is revived in another process. What the
+ * server reads too (descriptions, kinds, markers) is in the neutral `../_protocol.ts`.
  *
  * @module
  */
@@ -16,20 +17,10 @@ import { ownPid } from "../../process/_liveness.ts";
 import { HOLDS_PROXIES, Transport, type TransportHandle } from "../_transport.ts";
 import { runAsync, runSync, type Steps } from "../../sync/_steps.ts";
 import { inspectable } from "../../internal/_inspect.ts";
+import { Kind, markerDesc, markerOf, type ProxyDesc } from "../_protocol.ts";
 
-/** Where a proxy's object is: plain data, so that it can travel in channel bytes. */
-export interface ProxyDesc {
-  /** The manager's token. */
-  token: number;
-  /** How the proxy is built: one of {@linkcode Kind}. */
-  kind: string;
-  /** The type name the object was made as ("dict", "Lock", a registered type...). */
-  typeid: string;
-  /** The object's id in the server (0 for objects that live in shared memory). */
-  id: number;
-  /** Kind-specific data: the exposed methods, an arena description, a word's offset. */
-  extra?: unknown;
-}
+/** `BaseProxy` subclasses are made with one (public: `mod.ts` exports it from here). */
+export type { ProxyDesc };
 
 /** The handle a proxy travels as in `Process` args. */
 export interface ProxyState {
@@ -50,22 +41,17 @@ interface Cell {
   desc: ProxyDesc;
 }
 
-/** The proxy kinds, as the server names them in descriptions. */
-export const Kind = {
-  Dict: "dict",
-  List: "list",
-  Namespace: "namespace",
-  Queue: "queue",
-  JoinableQueue: "joinable",
-  Shared: "shared",
-  Auto: "auto",
-} as const;
-
-/** Marks a proxy inside a value sent to, or received from, the server. */
-const MARK = "\u0000mp-proxy";
-
-/** The module that registers how proxies are revived (it imports every kind). */
-const REVIVER_MODULE = packageModule("manager/proxy/_registry").href;
+/**
+ * The module that registers how proxies are revived (it imports every kind), named in
+ * each proxy's shared handle: a process that receives a proxy in its `Process` args may
+ * have loaded nothing of the manager, and the handle is all it has, so the codec
+ * imports this URL there (as it does `import.meta.url` for a Lock). It stays a URL, not
+ * an import: `_registry.ts` imports every proxy kind, each of which imports this module,
+ * so importing it here would be a cycle; and only processes that receive a proxy pay
+ * for loading it. `packageModule` gives it in the form the package was loaded in
+ * (`.ts` or `.js`); a unit test checks that it is the registry module.
+ */
+export const REVIVER_MODULE: string = packageModule("manager/proxy/_registry").href;
 
 const transports = new Map<number, Transport>();
 const proxies = new WeakMap<object, Cell>();
@@ -286,17 +272,6 @@ export function toServer(value: unknown, path: string): unknown {
     if (e !== x) (out ??= { ...value })[k] = e;
   }
   return out ?? value;
-}
-
-/** The marker that stands for the proxy of `desc` inside a value. */
-export function markerOf(desc: ProxyDesc): Record<string, ProxyDesc> {
-  return { [MARK]: desc };
-}
-
-/** The description behind a marker, or `undefined` if `v` is not one. */
-export function markerDesc(v: unknown): ProxyDesc | undefined {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
-  return (v as Record<string, ProxyDesc>)[MARK];
 }
 
 /** Rebuilds the proxies marked inside a value received from the server (in place). */

@@ -6,7 +6,8 @@
  */
 import { SHARE } from "../../internal/_codec.ts";
 import type { Transport } from "../_transport.ts";
-import { callSync, type ProxyDesc, proxyHandle, releaseProxy, remember } from "./base.ts";
+import { callSync, proxyHandle, releaseProxy, remember } from "./base.ts";
+import type { ProxyDesc } from "../_protocol.ts";
 
 /** Names that stay local: probes made by `await`, printing and JSON. */
 const LOCAL = new Set<PropertyKey>(["then", "toJSON", "constructor", "valueOf", "toString"]);

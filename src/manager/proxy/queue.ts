@@ -11,16 +11,9 @@ import { deadline, within } from "../../channel/_items.ts";
 import { Empty, Full, ProcessError } from "../../internal/errors.ts";
 import { wordAt } from "../_arena.ts";
 import type { Transport } from "../_transport.ts";
-import { BaseProxy, callSteps, type ProxyDesc } from "./base.ts";
+import { BaseProxy, callSteps } from "./base.ts";
+import type { ProxyDesc, QueueExtra } from "../_protocol.ts";
 import { runAsync, runSync, type Steps, wait } from "../../sync/_steps.ts";
-
-/** What a queue proxy's description carries beyond the id. */
-export interface QueueExtra {
-  /** Byte offset (in the tree buffer) of the word the server bumps on each change. */
-  word: number;
-  /** The item limit (0: none). */
-  maxsize: number;
-}
 
 type Retry = <R>(
   q: QueueProxy,

@@ -7,7 +7,8 @@
  */
 import { Empty, Full } from "../../internal/errors.ts";
 import type { Transport } from "../_transport.ts";
-import { BaseProxy, callAsync, type ProxyDesc } from "./base.ts";
+import { BaseProxy, callAsync } from "./base.ts";
+import type { ProxyDesc } from "../_protocol.ts";
 
 /**
  * The proxy of a queue of a remote manager: `put` / `get` wait in the server (a waiting

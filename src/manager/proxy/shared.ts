@@ -10,7 +10,8 @@
 import { SHARE } from "../../internal/_codec.ts";
 import { revive } from "../_arena.ts";
 import type { Transport } from "../_transport.ts";
-import { checkNotReleased, type ProxyDesc, proxyHandle, remember } from "./base.ts";
+import { checkNotReleased, proxyHandle, remember } from "./base.ts";
+import type { ProxyDesc } from "../_protocol.ts";
 // The types a description may hold: their revivers must be registered here.
 import "../../sync/barrier.ts";
 import "../../sync/condition.ts";

@@ -1,0 +1,55 @@
+/**
+ * What a manager's server and its clients (the proxies) both speak, neutral: the
+ * description of a proxied object, the proxy kinds, the marker that stands for a proxy
+ * inside a value, and the extra data of a queue proxy. The server side (`_server.ts`,
+ * `_remote_server.ts`) and the client side (`proxy/`) import it; it imports neither.
+ *
+ * @module
+ */
+
+/** Where a proxy's object is: plain data, so that it can travel in channel bytes. */
+export interface ProxyDesc {
+  /** The manager's token. */
+  token: number;
+  /** How the proxy is built: one of {@linkcode Kind}. */
+  kind: string;
+  /** The type name the object was made as ("dict", "Lock", a registered type...). */
+  typeid: string;
+  /** The object's id in the server (0 for objects that live in shared memory). */
+  id: number;
+  /** Kind-specific data: the exposed methods, an arena description, a word's offset. */
+  extra?: unknown;
+}
+
+/** The proxy kinds, as the server names them in descriptions. */
+export const Kind = {
+  Dict: "dict",
+  List: "list",
+  Namespace: "namespace",
+  Queue: "queue",
+  JoinableQueue: "joinable",
+  Shared: "shared",
+  Auto: "auto",
+} as const;
+
+/** What a queue proxy's description carries beyond the id. */
+export interface QueueExtra {
+  /** Byte offset (in the tree buffer) of the word the server bumps on each change. */
+  word: number;
+  /** The item limit (0: none). */
+  maxsize: number;
+}
+
+/** Marks a proxy inside a value sent to, or received from, the server. */
+const MARK = "\u0000mp-proxy";
+
+/** The marker that stands for the proxy of `desc` inside a value. */
+export function markerOf(desc: ProxyDesc): Record<string, ProxyDesc> {
+  return { [MARK]: desc };
+}
+
+/** The description behind a marker, or `undefined` if `v` is not one. */
+export function markerDesc(v: unknown): ProxyDesc | undefined {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+  return (v as Record<string, ProxyDesc>)[MARK];
+}
