@@ -30,12 +30,12 @@ test("a refused Worker rejects start(), pool calls, the executor and Manager() w
     assert.equal(c.get(name)?.error, "BrokenProcessPool", why);
     assert.match(
       c.get(name)!.message,
-      /could not start a Worker for process SpawnPoolWorker-\d+: .*read access/,
+      /Could not start a Worker for process SpawnPoolWorker-\d+: .*read access/,
       why,
     );
   }
   assert.equal(c.get("manager")?.error, "ProcessError", why);
-  assert.match(c.get("manager")!.message, /could not start a Worker for process \S+: .*read access/, why);
+  assert.match(c.get("manager")!.message, /Could not start a Worker for process \S+: .*read access/, why);
   assert.match(r.stdout, /^done$/m, why);
   assert.doesNotMatch(r.stderr, /Uncaught \(in promise\)/, why);
   assert.equal(r.code, 0, why);

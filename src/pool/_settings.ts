@@ -60,7 +60,7 @@ export function checkSettings(s: PoolSettings): EngineOptions {
   assertNotImporting(`a ${s.owner}`);
   if (thisProcess.daemon) {
     throw new ProcessError(
-      `daemonic processes are not allowed to have children: ${thisProcess.name} is daemonic (a pool worker, ` +
+      `new ${s.owner}(): daemonic processes are not allowed to have children: ${thisProcess.name} is daemonic (a pool worker, ` +
         `or a Process with daemon: true), so it cannot create a ${s.owner}`,
     );
   }

@@ -56,7 +56,7 @@ export interface ChildOptions {
 function workerStartError(name: string, cause: unknown): ProcessError {
   const why = cause instanceof Error ? cause.message : String(cause);
   return new ProcessError(
-    `could not start a Worker for process ${name}: ${why}. On Deno, run with -A (or grant ` +
+    `Could not start a Worker for process ${name}: ${why}: on Deno, run with -A (or grant ` +
       `--allow-read and --allow-import for the package's files): see the README's Troubleshooting`,
     { cause },
   );
