@@ -8,7 +8,12 @@
  *
  * @module
  */
-import { spawnWorker, type WorkerEvents, type WorkerHandle } from "../internal/runtime.ts";
+import {
+  spawnWorker,
+  workerCreationBlocks,
+  type WorkerEvents,
+  type WorkerHandle,
+} from "../internal/runtime.ts";
 
 interface Spare {
   handle: WorkerHandle;
@@ -18,14 +23,24 @@ interface Spare {
 
 let spare: Spare | null = null;
 let preparing = false;
+/** How many processes were started on this method (a spare's or a fresh Worker). */
+let starts = 0;
 
-/** Starts a spare on `bootstrap` in the background (once at a time). */
+/**
+ * Starts a spare on `bootstrap` in the background (once at a time). Where creating a
+ * Worker holds the parent thread (Deno), not if another process was started meanwhile:
+ * starts come back to back then, and a spare made between them would hold the parent
+ * longer than the fresh Web Worker the next start makes without one (a spare is a
+ * `node:worker_threads` Worker there, the only kind that does not keep the program
+ * alive, and it takes about twice as long to create).
+ */
 function prepare(bootstrap: URL): void {
   if (spare !== null || preparing) return;
   preparing = true;
+  const seen = starts;
   setTimeout(() => {
     preparing = false;
-    if (spare !== null) return;
+    if (spare !== null || (workerCreationBlocks && starts !== seen)) return;
     const on: WorkerEvents = {
       message: () => {},
       // A spare that fails or ends before it is taken is dropped; the next start spawns.
@@ -65,6 +80,7 @@ export function takeWorker(bootstrap: URL, name: string, unref: boolean, on: Wor
     error: (e) => (next(), on.error(e)),
     exit: (code) => (next(), on.exit(code)),
   };
+  starts++;
   const s = spare;
   spare = null;
   if (s === null) return spawnWorker(bootstrap, name, unref, events);
