@@ -34,16 +34,16 @@ async function mpForkserver(): Promise<void> {
   await p.join();
 }
 
-/** Start+join with the program idle for 20 ms between starts (a server's pattern). */
+/** Median start+join with the program idle for 20 ms between starts (a server's pattern). */
 async function withIdle(fn: () => Promise<void>): Promise<number> {
-  let total = 0;
-  for (let i = 0; i < 15; i++) {
+  const times: number[] = [];
+  for (let i = 0; i < 25; i++) {
     await new Promise((r) => setTimeout(r, 20));
     const t0 = performance.now();
     await fn();
-    total += performance.now() - t0;
+    times.push(performance.now() - t0);
   }
-  return total / 15;
+  return times.sort((a, b) => a - b)[times.length >> 1];
 }
 
 /** Mean ms per call of the best of ROUNDS rounds of N calls. */
@@ -102,6 +102,7 @@ if (import.meta.main) {
   if (py) {
     rows.push(["Python spawn Process start+join", py.spawn, versus(py.spawn, ours)]);
     rows.push(["Python fork Process start+join", py.fork, versus(py.fork, ours)]);
+    rows.push(["Python fork vs our forkserver", py.fork, versus(py.fork, warm)]);
     rows.push(["Python fork vs our forkserver, idle", py.fork, versus(py.fork, idleWarm)]);
   }
   for (const [name, ms, note] of rows) {

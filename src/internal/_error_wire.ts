@@ -17,10 +17,18 @@ import {
   TimeoutError,
 } from "./errors.ts";
 
+/**
+ * The brand of an {@linkcode ExitSignal}: the bootstrap tells one by it without loading
+ * this module (the same `Symbol.for` key is in `process/_bootstrap.ts`).
+ */
+export const EXIT_SIGNAL: unique symbol = Symbol.for("@mp/multiprocessing.exitSignal") as never;
+
 /** Thrown by `exit()` inside a child: unwinds it to the bootstrap, like SystemExit. */
 export class ExitSignal extends Error {
   /** The exit code asked for. */
   readonly code: number;
+  /** Always `true`: marks the signal across module copies (see {@linkcode EXIT_SIGNAL}). */
+  readonly [EXIT_SIGNAL] = true;
   /** Creates the signal for `code`. */
   constructor(code: number) {
     super(`process exit with code ${code}`);

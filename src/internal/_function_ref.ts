@@ -13,19 +13,13 @@ import { packageModule } from "./_package_url.ts";
 import type { FunctionRef } from "../process/_resolve.ts";
 import { requireModule } from "./runtime.ts";
 import type { AnyFunction } from "./_types.ts";
+import { namespaces } from "./_namespaces.ts";
 
 /** A function as it travels: a built-in's path, or a module's export. */
 export type FunctionData = Exclude<FunctionRef, { source: string }>;
 
 /** What this thread knows: `module#name` (or a built-in path) → the function. */
 const known = new Map<string, AnyFunction>();
-/** Namespaces this thread imported (a module with top-level await cannot be required). */
-const namespaces = new Map<string, Record<string, unknown>>();
-
-/** Remembers a namespace that this thread imported, for synchronous lookups later. */
-export function rememberNamespace(module: string, ns: Record<string, unknown>): void {
-  namespaces.set(module, ns);
-}
 
 /** Finds a function's reference; set by `resolve.ts` (the search), loaded only to send one. */
 type Encoder = (fn: AnyFunction, callers?: string[]) => FunctionData | null;

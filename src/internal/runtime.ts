@@ -134,6 +134,13 @@ export interface WorkerEvents {
 }
 
 /**
+ * Whether creating a Worker holds the calling thread until the new thread's engine is
+ * up: Deno's `new Worker()` waits for it (10–50 ms, more for a `node:worker_threads`
+ * one), Bun's returns at once.
+ */
+export const workerCreationBlocks: boolean = isDeno;
+
+/**
  * Starts a Worker on `url`. A Web Worker everywhere, except a worker that must not
  * keep a Deno process alive (`unref`): Deno's Web Workers cannot be unref'd, its
  * `node:worker_threads` ones can.

@@ -7,9 +7,7 @@
  *
  * @module
  */
-import { decode } from "../internal/_codec.ts";
-import { errorToData, ExitSignal } from "../internal/_error_wire.ts";
-
+import type { ErrorData } from "../internal/_error_wire.ts";
 import {
   type ChildMessage,
   CTL_CODE,
@@ -22,9 +20,13 @@ import {
 import type { Process, ProcessOptions } from "./process.ts";
 import { explainForkError, loadFunction } from "./_load.ts";
 import { onParentMessage, onUncaught, postToParent, trapExit, writeStderr } from "../internal/runtime.ts";
-import { becomeChild, thisProcess } from "./_state.ts";
+import { becomeChild, logInfo, thisProcess } from "./_state.ts";
 import { markPidDead } from "./_tree.ts";
-import { getLogger, inheritLogging } from "./logger.ts";
+
+// What a child needs only sometimes is imported when it does (the codec for arguments
+// holding shared objects or functions, the error wire format for a failed start, the
+// logger when the parent logs to stderr): every module of the bootstrap's graph costs
+// each Worker time to load, before the target can run.
 
 /** Loads the module of a role by name (given by the entry module, `src/worker.ts`). */
 export type RoleLoaders = Record<string, () => Promise<{ role: Role }>>;
@@ -49,11 +51,31 @@ function reportError(error: unknown): void {
   writeStderr(`Process ${thisProcess.name}:\n${withCause}\n`);
 }
 
+/** The brand of `ExitSignal` (`internal/_error_wire.ts`), checked without loading it. */
+const EXIT_SIGNAL = Symbol.for("@mp/multiprocessing.exitSignal");
+
 /** The exit code for an error that ended the target (printing it unless it is exit()). */
 function exitCodeFor(error: unknown): number {
-  if (error instanceof ExitSignal) return error.code;
+  if (error instanceof Error && (error as { [EXIT_SIGNAL]?: boolean })[EXIT_SIGNAL] === true) {
+    return (error as Error & { code: number }).code;
+  }
   reportError(error);
   return 1;
+}
+
+/** `error` as it travels to the parent, keeping its class (the codec finds it by reference). */
+async function errorToData(error: unknown): Promise<ErrorData> {
+  await import("../internal/_codec.ts"); // sets how an error's class is sent
+  return (await import("../internal/_error_wire.ts")).errorToData(error);
+}
+
+/**
+ * Rebuilds a value sent by the parent's codec: plain values as they are (a no-op
+ * target's `[]`), the rest (shared objects, functions inside) by the codec.
+ */
+async function decode(value: unknown): Promise<unknown> {
+  const flat = Array.isArray(value) && value.every((v) => v === null || typeof v !== "object");
+  return flat ? value : (await import("../internal/_codec.ts")).decode(value);
 }
 
 let control: Int32Array<SharedArrayBuffer> | null = null;
@@ -84,18 +106,17 @@ export async function endProcess(code: number): Promise<void> {
   if (ending) return;
   ending = true;
   const children = [...thisProcess.children];
-  const log = getLogger();
   for (const c of children) {
     if (!c.daemon) continue;
-    log.info(`calling terminate() for daemon ${c.name}`);
+    logInfo(`calling terminate() for daemon ${c.name}`);
     c.terminate();
   }
   for (const c of children) {
     if (c.daemon) continue;
-    log.info(`calling join() for process ${c.name}`);
+    logInfo(`calling join() for process ${c.name}`);
     await c.join();
   }
-  log.info(`process exiting with exitcode ${code}`);
+  logInfo(`process exiting with exitcode ${code}`);
   publishExit(code);
 }
 
@@ -137,14 +158,14 @@ async function play(init: InitMessage, role: Role): Promise<number> {
   try {
     body = await role.prepare(init);
   } catch (e) {
-    send({ t: "failed", error: errorToData(e) });
+    send({ t: "failed", error: await errorToData(e) });
     return exitCodeFor(e);
   } finally {
     thisProcess.importing = null;
   }
   Atomics.store(init.control, CTL_STATE, STATE_RUNNING);
   send({ t: "started" });
-  getLogger().info("child process calling self.run()");
+  logInfo("child process calling self.run()");
   try {
     return await body();
   } catch (e) {
@@ -166,9 +187,9 @@ export function runBootstrap(roles: RoleLoaders): void {
     }
     control = init.control;
     becomeChild(init.self);
-    inheritLogging(init.self.log);
     onUncaught((e) => void endProcess(exitCodeFor(e)));
     trapExit((code) => publishExit(code));
+    if (init.self.log?.stderr) await import("./logger.ts"); // takes the parent's settings
     let role = processRole;
     if (init.role !== "process") {
       const load = roles[init.role];

@@ -8,7 +8,12 @@
  *
  * @module
  */
-import { spawnWorker, type WorkerEvents, type WorkerHandle } from "../internal/runtime.ts";
+import {
+  spawnWorker,
+  workerCreationBlocks,
+  type WorkerEvents,
+  type WorkerHandle,
+} from "../internal/runtime.ts";
 
 interface Spare {
   handle: WorkerHandle;
@@ -18,14 +23,25 @@ interface Spare {
 
 let spare: Spare | null = null;
 let preparing = false;
+/** How many processes were started on this method (a spare's or a fresh Worker). */
+let starts = 0;
 
-/** Starts a spare on `bootstrap` in the background (once at a time). */
+/**
+ * Starts a spare on `bootstrap` in the background (once at a time), at the next turn
+ * of the event loop: not if another process was started meanwhile where creating a
+ * Worker holds the parent thread (Deno), for starts come back to back then, and a
+ * spare made between them would hold the parent longer than the fresh Web Worker the
+ * next start makes without one (a spare is a `node:worker_threads` Worker there, the
+ * only kind that does not keep the program alive, and it takes about twice as long to
+ * create).
+ */
 function prepare(bootstrap: URL): void {
   if (spare !== null || preparing) return;
   preparing = true;
+  const seen = starts;
   setTimeout(() => {
     preparing = false;
-    if (spare !== null) return;
+    if (spare !== null || (workerCreationBlocks && starts !== seen)) return;
     const on: WorkerEvents = {
       message: () => {},
       // A spare that fails or ends before it is taken is dropped; the next start spawns.
@@ -49,10 +65,11 @@ function drop(s: Spare): void {
 
 /**
  * A Worker for a new process: the spare if one is ready, else a fresh one. The next
- * spare is prepared once this child has reported back (started, failed or ended):
- * creating a Worker takes the parent thread for a while (about 10–50 ms on Deno), and
- * done at once it would delay the very child it makes room for. Same contract as
- * `spawnWorker`.
+ * spare is prepared once this child has reported back (started, failed or ended), or,
+ * where creating a Worker holds the parent thread for a while (Deno: 10–50 ms), once
+ * this child has ended and the program has nothing else to do at once: made earlier,
+ * it would delay the very child it makes room for (its messages wait for the parent
+ * thread). Same contract as `spawnWorker`.
  */
 export function takeWorker(bootstrap: URL, name: string, unref: boolean, on: WorkerEvents): WorkerHandle {
   let first = true;
@@ -60,15 +77,22 @@ export function takeWorker(bootstrap: URL, name: string, unref: boolean, on: Wor
     if (first) prepare(bootstrap);
     first = false;
   };
+  const early = workerCreationBlocks ? () => {} : next;
   const events: WorkerEvents = {
-    message: (m) => (next(), on.message(m)),
-    error: (e) => (next(), on.error(e)),
-    exit: (code) => (next(), on.exit(code)),
+    message: (m) => (early(), on.message(m)),
+    error: (e) => (early(), on.error(e)),
+    exit: (code) => (early(), on.exit(code)),
   };
+  starts++;
   const s = spare;
   spare = null;
-  if (s === null) return spawnWorker(bootstrap, name, unref, events);
-  Object.assign(s.on, events);
-  if (!unref) s.handle.ref(true);
-  return s.handle;
+  let handle: WorkerHandle;
+  if (s === null) handle = spawnWorker(bootstrap, name, unref, events);
+  else {
+    Object.assign(s.on, events);
+    if (!unref) s.handle.ref(true);
+    handle = s.handle;
+  }
+  // The parent terminates a child's Worker once its process has ended, however it ended.
+  return { ...handle, terminate: () => (handle.terminate(), next()) };
 }

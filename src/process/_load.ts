@@ -1,13 +1,14 @@
 /**
  * Loading a function in the child, the other half of `resolve.ts`: imports the
  * module that exports it, or (fork) rebuilds it from its source text. Kept apart so
- * that a child's bootstrap loads only this small module, not the search.
+ * that a child's bootstrap loads only this small module, not the search (nor the
+ * function-reference code, which a built-in target loads when it needs it).
  *
  * @module
  */
 import { ProcessError } from "../internal/errors.ts";
 import type { FunctionRef } from "./_resolve.ts";
-import { builtinAt, rememberNamespace } from "../internal/_function_ref.ts";
+import { rememberNamespace } from "../internal/_namespaces.ts";
 import type { AnyFunction } from "../internal/_types.ts";
 
 /**
@@ -16,7 +17,8 @@ import type { AnyFunction } from "../internal/_types.ts";
  */
 export async function loadFunction(ref: FunctionRef, role: string): Promise<AnyFunction> {
   if ("source" in ref) return rebuild(ref.source, ref.name);
-  if ("builtin" in ref) return builtinAt(ref.builtin);
+  // Rare for a target: loaded only then, to keep the bootstrap small.
+  if ("builtin" in ref) return (await import("../internal/_function_ref.ts")).builtinAt(ref.builtin);
   const fn = await exportOf(ref.module, ref.name, role);
   if (ref.check === undefined || sourceOf(fn) === ref.check) return fn;
   for (const other of ref.more ?? []) {

@@ -125,16 +125,32 @@ function refusedError(role: string, label: string, cause: unknown): ProcessError
   );
 }
 
+/** Results of {@linkcode searchByName}: sources are read once, so a search's answer never changes. */
+const searches = new Map<string, { module: string; name: string }[]>();
+
 /** Every module of the static graph from `callers` that exports `name`, in search order. */
 function searchByName(name: string, callers: string[]): { module: string; name: string }[] {
+  const key = `${name}\n${thisProcess.mainModule}\n${callers.join("\n")}`;
+  const cached = searches.get(key);
+  if (cached) return cached;
   const hits: { module: string; name: string }[] = [];
   for (const url of walk(callers)) {
-    const src = sourceOf(url);
-    if (src === undefined) continue;
-    const exported = exportedNames(src).get(name);
+    const exported = exportsOf(url)?.get(name);
     if (exported !== undefined) hits.push({ module: url, name: exported });
   }
+  searches.set(key, hits);
   return hits;
+}
+
+const exportsCache = new Map<string, Map<string, string> | undefined>();
+
+/** A local module's own exports (local name to exported name), cached; `undefined` if unreadable. */
+function exportsOf(url: string): Map<string, string> | undefined {
+  if (!exportsCache.has(url)) {
+    const src = sourceOf(url);
+    exportsCache.set(url, src === undefined ? undefined : exportedNames(src));
+  }
+  return exportsCache.get(url);
 }
 
 /** The modules to search: the callers, the main module, then what they import. */
@@ -191,9 +207,7 @@ async function namespaceIfLoaded(url: string): Promise<Record<string, unknown> |
 /** Finds `fn` among a module's exports by reading its source: `export function <fn.name>`. */
 function lookInSource(url: string, fn: AnyFunction): { module: string; name: string } | null {
   if (!fn.name) return null;
-  const src = sourceOf(url);
-  if (src === undefined) return null;
-  const name = exportedNames(src).get(fn.name);
+  const name = exportsOf(url)?.get(fn.name);
   if (name === undefined) return null;
   const ref = { module: url, name };
   found.set(fn, ref);

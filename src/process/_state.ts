@@ -58,6 +58,8 @@ export interface ProcessState {
   /** Set while a child imports its target's module: starting processes is refused. */
   importing: string | null;
   tree: TreeTable | null;
+  /** The logging settings a child took over from its parent (applied when `logger.ts` loads). */
+  log: { level: number; stderr: boolean } | undefined;
 }
 
 /** The state of this thread. */
@@ -74,6 +76,7 @@ export const thisProcess: ProcessState = {
   mainModule: inWorker ? undefined : mainModuleUrl(),
   importing: null,
   tree: null,
+  log: undefined,
 };
 
 /** Sets this thread up as the child described by `info` (bootstrap only). */
@@ -87,6 +90,33 @@ export function becomeChild(info: SelfInfo): void {
   thisProcess.startMethodFixed = info.startMethodFixed;
   thisProcess.tree = info.tree;
   thisProcess.mainModule = info.mainModule;
+  thisProcess.log = info.log;
+  inheritLog?.(info.log);
+}
+
+let inheritLog: ((settings: SelfInfo["log"]) => void) | null = null;
+let infoSink: ((message: string) => void) | null = null;
+
+/**
+ * Connects the logger (`logger.ts` calls it when it loads): `inherit` takes over a
+ * parent's settings, `info` logs the bootstrap's lifecycle messages. A child loads the
+ * logger only when it logs, so that a child that does not starts faster.
+ */
+export function connectLogger(
+  inherit: (settings: SelfInfo["log"]) => void,
+  info: (message: string) => void,
+): void {
+  inheritLog = inherit;
+  infoSink = info;
+  inherit(thisProcess.log);
+}
+
+/**
+ * Logs a lifecycle message at INFO through the package's logger, if it is loaded: no
+ * handler can exist before it is (the bootstrap loads it when the parent logs to stderr).
+ */
+export function logInfo(message: string): void {
+  infoSink?.(message);
 }
 
 /** The tree table, created by the main process on first use. */

@@ -8,7 +8,7 @@
  * @module
  */
 import { writeStderr } from "../internal/runtime.ts";
-import { thisProcess } from "./_state.ts";
+import { connectLogger, thisProcess } from "./_state.ts";
 
 /** Python's logging levels, and `multiprocessing`'s own SUBDEBUG and SUBWARNING. */
 export const LogLevel = {
@@ -197,9 +197,11 @@ export function logToStderr(level?: Level): Logger {
   return logger;
 }
 
-/** Takes the parent's settings in a child (bootstrap only). */
-export function inheritLogging(settings: { level: number; stderr: boolean } | undefined): void {
+/** Takes the parent's settings in a child (through `_state.ts`, when this module loads). */
+function inheritLogging(settings: { level: number; stderr: boolean } | undefined): void {
   if (!settings) return;
   logger.setLevel(settings.level);
   if (settings.stderr) logger.toStderr();
 }
+
+connectLogger(inheritLogging, (message) => logger.info(message));
