@@ -10,7 +10,7 @@ export async function doSomething(name: string, seconds: number): Promise<void> 
 export function makeProcesses(n: number): mp.Process[] {
   return Array.from(
     { length: n },
-    (_, i) => new mp.Process({ target: doSomething, args: [`worker ${i}`, 0.3] }),
+    (_, i) => new mp.Process({ target: doSomething, args: [`worker ${i}`, 1] }),
   );
 }
 
