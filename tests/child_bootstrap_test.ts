@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as mp from "../mod.ts";
 import { neverRuns } from "./fixtures/bootstrap_targets.ts";
+import { ZeroDivisionError } from "./fixtures/by_ref_errors.ts";
 import { joinWithin, killAll, runProgram } from "./helpers.ts";
 
 for (const method of ["spawn", "forkserver"] as const) {
@@ -31,7 +32,8 @@ for (const method of ["spawn", "forkserver"] as const) {
       await assert.rejects(
         p.start(),
         (e: unknown) =>
-          e instanceof Error && e.name === "ZeroDivisionError" && e.message === "division of 7 by zero" &&
+          e instanceof ZeroDivisionError && e.name === "ZeroDivisionError" &&
+          e.message === "division of 7 by zero" &&
           (e as Error & { dividend?: number }).dividend === 7 && e.cause instanceof mp.RemoteError,
       );
       await joinWithin(p);

@@ -9,7 +9,8 @@
  * @module
  */
 import { ProcessError } from "../internal/errors.ts";
-import { errorFromData } from "../internal/_error_wire.ts";
+import { type ErrorData, errorFromData } from "../internal/_error_wire.ts";
+import { decode } from "../internal/_codec.ts";
 import { packageModule } from "../internal/_package_url.ts";
 import { spawnWorker, type WorkerHandle } from "../internal/runtime.ts";
 import { type ChildMessage, createControl, CTL_CODE, CTL_STATE, STATE_EXITED } from "./_messages.ts";
@@ -198,12 +199,28 @@ export class Child {
       this.#started?.resolve();
       this.#started = null;
     } else if (m.t === "failed") {
-      this.#rejectStart(errorFromData(m.error));
+      this.#failStart(m.error);
     } else if (m.t === "exit") {
       this.end(m.code);
     } else {
       this.role?.message(m);
     }
+  }
+
+  /**
+   * Rejects start() with the child's error, in its own class when a module exports it.
+   * The promise is taken at once: the `exit` message that follows must not resolve it
+   * while the class is being imported.
+   */
+  #failStart(data: ErrorData): void {
+    const started = this.#started;
+    this.#started = null;
+    if (started === null) return;
+    if (data.cls === undefined) return started.reject(errorFromData(data));
+    decode(data).then(
+      (decoded) => started.reject(errorFromData(decoded as ErrorData)),
+      () => started.reject(errorFromData({ ...data, cls: undefined })),
+    );
   }
 
   #rejectStart(e: unknown): void {
