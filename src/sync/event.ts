@@ -21,7 +21,9 @@ function* waitSteps(a: SharedInt32, timeout: number | undefined): Steps<boolean>
 
 /**
  * An event across processes (Python's `multiprocessing.Event`): a flag that starts
- * false; `set()` makes it true and wakes every waiter, `clear()` resets it.
+ * false; `set()` makes it true and wakes every waiter, `clear()` resets it. Timeouts
+ * follow {@linkcode Lock}'s rule (`wait(-1)` returns at once, as in Python), and `wait()`
+ * never throws: a bad timeout rejects the promise.
  *
  * @example Start together
  * ```ts
@@ -73,22 +75,28 @@ export class Event {
    * Waits until the flag is set, at most `timeout` ms. Resolves `true` if it is set,
    * `false` on timeout.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A promise that resolves to `true` once the flag is set, `false` on timeout.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number (not checked
-   *   when the flag is already set).
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`),
+   *   as a rejection, whether the flag is set or not.
    */
   wait(timeout?: number): Promise<boolean> {
+    let ms: number | undefined;
+    try {
+      ms = checkTimeout(timeout, "Event.wait()");
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (this.isSet()) return Promise.resolve(true);
-    return runAsync(waitSteps(this.#a, checkTimeout(timeout, "Event.wait()")));
+    return runAsync(waitSteps(this.#a, ms));
   }
 
   /**
    * Like {@linkcode Event.wait}, blocking the thread.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns `true` once the flag is set, `false` on timeout.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   waitSync(timeout?: number): boolean {
     return runSync(waitSteps(this.#a, checkTimeout(timeout, "Event.waitSync()")));
