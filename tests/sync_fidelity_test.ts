@@ -221,6 +221,10 @@ test("Condition.notify(1.5) wakes 2 waiters, as Python does; negative and NaN n 
       cond.notify(1.5);
       assert.throws(() => cond.notify(-1), /Condition\.notify\(n\): n must be a number >= 0, got -1/);
       assert.throws(() => cond.notify(NaN), /got NaN/);
+      assert.throws(
+        () => cond.notify("2" as never),
+        (e: Error) => e instanceof TypeError && /the string "2"/.test(e.message),
+      );
     }
     await eventually(() => counts[1] === 2, 10_000, "two woken");
     await new Promise((r) => setTimeout(r, 200));
@@ -285,4 +289,24 @@ test("SharedMemory after unlink keeps working until closed; after close buf thro
   assert.throws(() => shm.buf, /is closed/);
   assert.equal(shm.size, 8, "size and name still answer");
   assert.equal(typeof shm.name, "string");
+});
+
+test("attaching a ShareableList to a block that holds none throws a TypeError naming it", () => {
+  for (const [size, fill] of [[2, 0], [64, 0xff], [64, 0x7f]]) {
+    const shm = new mp.SharedMemory({ create: true, size });
+    shm.buf.fill(fill);
+    try {
+      assert.throws(
+        () => new mp.ShareableList(null, { name: shm.name }),
+        (e: Error) =>
+          e instanceof TypeError &&
+          e.message.includes(
+            `ShareableList(): the SharedMemory block "${shm.name}" does not hold a ShareableList`,
+          ),
+      );
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+  }
 });

@@ -109,7 +109,8 @@ export class ShareableList {
    *   `null` or omitted, with `options.name`, to attach.
    * @param options `name`: the block to create, or to attach to.
    * @throws {TypeError} If an item is not a number, bigint, boolean, string,
-   *   `Uint8Array` or `null`, or `options.name` is not a non-empty string.
+   *   `Uint8Array` or `null`, `options.name` is not a non-empty string, or the block
+   *   attached to is too small to be a list.
    * @throws {RangeError} If a bigint does not fit in 64 bits, the name is too long, or
    *   the block would exceed the memory the process tree may reserve.
    * @throws {ProcessError} With `code: "ENOENT"` when attaching to a name that does not
@@ -127,8 +128,16 @@ export class ShareableList {
     const buf = this.#shm.buf;
     this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.#words = new Int32Array(buf.buffer, buf.byteOffset, Math.floor(buf.byteLength / 4));
-    this.#length = this.#words[0];
+    this.#length = this.#words[0] ?? -1;
     this.#data = round8(4 + 16 * this.#length);
+    if (this.#length < 0 || this.#data > buf.byteLength) {
+      const name = this.#shm.name;
+      if (!adopted) this.#shm.close(); // the handle this constructor opened
+      throw new TypeError(
+        `ShareableList(): the SharedMemory block ${JSON.stringify(name)} does not hold a ShareableList ` +
+          "(its header is not one): attach by name only to blocks a ShareableList created",
+      );
+    }
     return indexed(this);
   }
 

@@ -300,12 +300,21 @@ export class Condition {
    *
    * @param n How many waiters to wake, a number >= 0 (`Infinity` wakes all; a fraction
    *   counts up).
-   * @throws {RangeError} If `n` is not a number >= 0.
+   * @throws {TypeError} If `n` is not a number.
+   * @throws {RangeError} If `n` is `NaN` or negative (Python would wake none: a negative
+   *   count is most likely a bug here).
    * @throws {ProcessError} If this process does not hold the lock.
    */
   notify(n: number = 1): void {
-    if (typeof n !== "number" || Number.isNaN(n) || n < 0) {
-      throw new RangeError(`Condition.notify(n): n must be a number >= 0, got ${String(n)}`);
+    if (typeof n !== "number") {
+      throw new TypeError(
+        `Condition.notify(n): n must be a number >= 0, got ${
+          typeof n === "string" ? `the string ${JSON.stringify(n)}` : String(n)
+        }`,
+      );
+    }
+    if (Number.isNaN(n) || n < 0) {
+      throw new RangeError(`Condition.notify(n): n must be a number >= 0, got ${n}`);
     }
     if (!this.#core.owned()) {
       throw new ProcessError(
