@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
 import { condWaiter, holdForever } from "./fixtures/sync_targets.ts";
+import { pulseWaiter } from "./fixtures/sync_fidelity_targets.ts";
 import { eventually, joinWithin } from "./helpers.ts";
 import { start } from "./shared_helpers.ts";
 
@@ -309,4 +310,32 @@ test("attaching a ShareableList to a block that holds none throws a TypeError na
       shm.unlink();
     }
   }
+});
+
+test("Event: set() then clear() at once still wakes every waiter with true, in any process", async () => {
+  const event = new mp.Event();
+  // In this process.
+  const waiting = [event.wait(20_000), event.wait(20_000)];
+  await new Promise((r) => setTimeout(r, 20));
+  event.set();
+  event.clear();
+  assert.equal(await settlesWithin(Promise.all(waiting), 5000), true, "the waiters woke");
+  assert.deepEqual(await Promise.all(waiting), [true, true]);
+  assert.equal(event.isSet(), false);
+  // Across processes, blocking and async waiters.
+  const out = new Int32Array(new SharedArrayBuffer(12));
+  const ps = [true, false].map((useSync, slot) => start(pulseWaiter, [event, out, slot, useSync, 20_000]));
+  try {
+    await eventually(() => Atomics.load(out, 0) === 2, 20_000, "both children about to wait");
+    await new Promise((r) => setTimeout(r, 300)); // into their waits
+    event.set();
+    event.clear();
+    await eventually(() => out[1] !== 0 && out[2] !== 0, 10_000, "both children woken");
+    assert.deepEqual([out[1], out[2]], [1, 1], "both saw true");
+    for (const p of ps) await joinWithin(p, 20_000);
+  } finally {
+    for (const p of ps) if (p.isAlive()) await p.terminate();
+  }
+  // A wait that begins after the pulse does not see it.
+  assert.equal(await event.wait(30), false);
 });
