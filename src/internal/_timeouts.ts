@@ -26,7 +26,20 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Checks that a timeout is `undefined` or a number, naming it in the error. */
+/**
+ * Checks a timeout and gives it in its one form, naming the call site in the error.
+ * The package's one rule, as Python's `multiprocessing` (`timeout=None` waits for
+ * ever; its locks and semaphores clamp a negative timeout to 0, and `Event.wait`,
+ * `Condition.wait_for` and `Barrier.wait` do not wait once the time left is <= 0):
+ *
+ * - `undefined` or `null`: wait as long as it takes (returned as `undefined`);
+ * - `Infinity`: the same (returned as is; a deadline of `Infinity` never passes);
+ * - `0`, a negative number or `-Infinity`: do not wait (only try once);
+ * - `NaN` or anything but a number: `TypeError` naming the value.
+ *
+ * (Python's `threading.Lock` alone reads `-1` as "for ever" and rejects other negative
+ * timeouts; `multiprocessing.Lock` does not, and neither does this package.)
+ */
 export function checkTimeout(timeout: unknown, where: string): number | undefined {
   if (timeout === undefined || timeout === null) return undefined;
   if (typeof timeout !== "number" || Number.isNaN(timeout)) {

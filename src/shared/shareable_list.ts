@@ -9,7 +9,8 @@
  */
 import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { checkIndex, indexed } from "./_indexed.ts";
-import { SharedMemory } from "./shared_memory.ts";
+import { isClosed, SharedMemory } from "./shared_memory.ts";
+import { ProcessError } from "../internal/errors.ts";
 import { inspectable } from "../internal/_inspect.ts";
 
 /** What a ShareableList item can be. */
@@ -67,7 +68,9 @@ function same(a: ShareableItem, b: unknown): boolean {
  * by any value that fits their slot: a string or bytes slot holds as many bytes as
  * the item it was created with (rounded up to 8), a number slot 8 bytes.
  *
- * Like Python's, it has no lock: guard concurrent writes with a Lock.
+ * Like Python's, it has no lock: guard concurrent writes with a Lock. Once its `shm` is
+ * closed, reading or writing items throws `ProcessError` (Python fails there too: its
+ * closed block has no buffer left); `length` and `shm` still answer.
  *
  * @example Share a list, change it in a child
  * ```ts
@@ -106,7 +109,8 @@ export class ShareableList {
    *   `null` or omitted, with `options.name`, to attach.
    * @param options `name`: the block to create, or to attach to.
    * @throws {TypeError} If an item is not a number, bigint, boolean, string,
-   *   `Uint8Array` or `null`, or `options.name` is not a non-empty string.
+   *   `Uint8Array` or `null`, `options.name` is not a non-empty string, or the block
+   *   attached to is too small to be a list.
    * @throws {RangeError} If a bigint does not fit in 64 bits, the name is too long, or
    *   the block would exceed the memory the process tree may reserve.
    * @throws {ProcessError} With `code: "ENOENT"` when attaching to a name that does not
@@ -124,8 +128,16 @@ export class ShareableList {
     const buf = this.#shm.buf;
     this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.#words = new Int32Array(buf.buffer, buf.byteOffset, Math.floor(buf.byteLength / 4));
-    this.#length = this.#words[0];
+    this.#length = this.#words[0] ?? -1;
     this.#data = round8(4 + 16 * this.#length);
+    if (this.#length < 0 || this.#data > buf.byteLength) {
+      const name = this.#shm.name;
+      if (!adopted) this.#shm.close(); // the handle this constructor opened
+      throw new TypeError(
+        `ShareableList(): the SharedMemory block ${JSON.stringify(name)} does not hold a ShareableList ` +
+          "(its header is not one): attach by name only to blocks a ShareableList created",
+      );
+    }
     return indexed(this);
   }
 
@@ -158,11 +170,24 @@ export class ShareableList {
     return this.#shm;
   }
 
+  /** Throws once the block is closed: the cached views must not touch freed memory. */
+  #check(where: string): void {
+    if (isClosed(this.#shm)) {
+      throw new ProcessError(
+        `${where}: the list's SharedMemory ${JSON.stringify(this.#shm.name)} is closed: ` +
+          "attach to the list again (new ShareableList(null, { name })) to use it",
+      );
+    }
+  }
+
   /**
    * The slots' formats, like Python's struct letters: `x` null, `d` number, `q` bigint,
    * `?` boolean, `Ns` a string slot of N bytes, `Ny` a bytes slot of N bytes.
+   *
+   * @throws {ProcessError} Once `shm` is closed.
    */
   get format(): string {
+    this.#check("ShareableList.format");
     let out = "";
     for (let i = 0; i < this.#length; i++) {
       const type = this.#words[1 + 4 * i];
@@ -177,9 +202,10 @@ export class ShareableList {
    * @param index The position; negative counts from the end.
    * @returns The item; strings and bytes are copies.
    * @throws {RangeError} If `index` is not an integer in range.
-   * @throws {ProcessError} For a string or bytes item once `shm` is closed.
+   * @throws {ProcessError} Once `shm` is closed.
    */
   get(index: number): ShareableItem {
+    this.#check("ShareableList.get()");
     const i = checkIndex(index, this.#length, "ShareableList.get()");
     const w = this.#words, v = this.#view;
     const at = this.#data + w[2 + 4 * i];
@@ -209,8 +235,10 @@ export class ShareableList {
    *   than the slot holds, or a bigint does not fit in 64 bits.
    * @throws {TypeError} If `value` is not a number, bigint, boolean, string, `Uint8Array`
    *   or `null`.
+   * @throws {ProcessError} Once `shm` is closed.
    */
   set(index: number, value: ShareableItem): void {
+    this.#check("ShareableList.set()");
     const i = checkIndex(index, this.#length, "ShareableList.set()");
     const enc = encodeItem(value, "ShareableList.set()");
     const cap = this.#words[3 + 4 * i];
@@ -228,8 +256,10 @@ export class ShareableList {
    * Iterates over the items.
    *
    * @returns An iterator over the items.
+   * @throws {ProcessError} Once `shm` is closed.
    */
   *[Symbol.iterator](): IterableIterator<ShareableItem> {
+    this.#check("ShareableList[Symbol.iterator]()");
     for (let i = 0; i < this.#length; i++) yield this.get(i);
   }
 
@@ -238,8 +268,10 @@ export class ShareableList {
    *
    * @param value The item to count (bytes compare by content).
    * @returns The number of equal items.
+   * @throws {ProcessError} Once `shm` is closed.
    */
   count(value: ShareableItem): number {
+    this.#check("ShareableList.count()");
     let n = 0;
     for (const item of this) if (same(item, value)) n++;
     return n;
@@ -251,18 +283,22 @@ export class ShareableList {
    * @param value The item to find (bytes compare by content).
    * @returns The index of its first occurrence.
    * @throws {RangeError} If no item equals `value`.
+   * @throws {ProcessError} Once `shm` is closed.
    */
   index(value: ShareableItem): number {
+    this.#check("ShareableList.index()");
     for (let i = 0; i < this.#length; i++) if (same(this.get(i), value)) return i;
     throw new RangeError(`ShareableList.index(): ${String(value)} is not in the list`);
   }
 
   /**
-   * Describes the list: `ShareableList([1, "a"], name="psm_…")`.
+   * Describes the list: `ShareableList([1, "a"], name="psm_…")`, or
+   * `ShareableList(<closed>, name="psm_…")` once its block is closed (printing never throws).
    *
    * @returns The description.
    */
   toString(): string {
+    if (isClosed(this.#shm)) return `ShareableList(<closed>, name=${JSON.stringify(this.#shm.name)})`;
     const items = [...this].map((v) => typeof v === "string" ? JSON.stringify(v) : String(v));
     return `ShareableList([${items.join(", ")}], name=${JSON.stringify(this.#shm.name)})`;
   }

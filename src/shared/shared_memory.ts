@@ -52,6 +52,19 @@ function checkOptions(options: SharedMemoryOptions): { name?: string; create: bo
   return { name, create: Boolean(create), size };
 }
 
+let closedTest: (shm: SharedMemory) => boolean;
+
+/**
+ * Whether `shm` was closed (for the views built on a block, such as `ShareableList`,
+ * which must not touch its bytes after that; not part of the public API).
+ *
+ * @param shm The handle.
+ * @returns `true` once `shm.close()` was called.
+ */
+export function isClosed(shm: SharedMemory): boolean {
+  return closedTest(shm);
+}
+
 /**
  * A block of shared bytes with a name (Python's
  * `multiprocessing.shared_memory.SharedMemory`): create it in one process, attach to
@@ -89,6 +102,10 @@ function checkOptions(options: SharedMemoryOptions): { name?: string; create: bo
 export class SharedMemory {
   #ref: BlockRef;
   #buf: Uint8Array<SharedArrayBuffer> | null;
+
+  static {
+    closedTest = (shm) => shm.#buf === null;
+  }
 
   /**
    * Creates a block (`{ create: true, size, name? }`) or attaches to the block named
@@ -165,12 +182,14 @@ export class SharedMemory {
   }
 
   /**
-   * Describes the block: `SharedMemory("psm_…", size=16)`.
+   * Describes the block: `SharedMemory("psm_…", size=16)`, with `, closed` once closed.
    *
    * @returns The description.
    */
   toString(): string {
-    return `SharedMemory(${JSON.stringify(this.#ref.name)}, size=${this.#ref.size})`;
+    return `SharedMemory(${JSON.stringify(this.#ref.name)}, size=${this.#ref.size}${
+      this.#buf === null ? ", closed" : ""
+    })`;
   }
 
   /**

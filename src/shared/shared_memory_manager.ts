@@ -36,11 +36,13 @@ export class SharedMemoryManager implements AsyncDisposable, Disposable {
    * Starts the manager (nothing to spawn: kept for Python's API); returns it.
    *
    * @returns A promise that resolves to this manager.
-   * @throws {ProcessError} If the manager was shut down.
+   * @throws {ProcessError} If the manager was shut down (as a rejection).
    */
   start(): Promise<this> {
     if (this.#state === "shutdown") {
-      throw new ProcessError("SharedMemoryManager.start(): the manager was shut down: create a new one");
+      return Promise.reject(
+        new ProcessError("SharedMemoryManager.start(): the manager was shut down: create a new one"),
+      );
     }
     this.#state = "started";
     return Promise.resolve(this);

@@ -33,7 +33,8 @@ export function lockFrom(options: SynchronizedOptions | undefined, where: string
  * The base of {@linkcode Value} and {@linkcode SharedArray} (Python's
  * `sharedctypes.Synchronized`): each access takes the object's lock, and the lock
  * methods take it around several accesses (`counter.value += 1` reads, then writes:
- * hold the lock around it when other processes write too).
+ * hold the lock around it when other processes write too). The promise-returning
+ * methods never throw: on an object without a lock, or with a bad timeout, they reject.
  *
  * @example Guarding a read-modify-write
  * ```ts
@@ -82,22 +83,26 @@ export abstract class Synchronized {
   /**
    * Acquires the lock (see `Lock.acquire`).
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A promise that resolves to `true` once the lock is held, `false` on timeout.
    * @throws {ProcessError} If the object was created with `lock: false`.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   acquire(timeout?: number): Promise<boolean> {
-    return this.getLock().acquire(timeout);
+    try {
+      return this.getLock().acquire(timeout);
+    } catch (e) {
+      return Promise.reject(e); // no lock: a rejection, as every promise-returning method
+    }
   }
 
   /**
    * Acquires the lock, blocking (see `Lock.acquireSync`).
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns `true` once the lock is held, `false` on timeout.
    * @throws {ProcessError} If the object was created with `lock: false`.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   acquireSync(timeout?: number): boolean {
     return this.getLock().acquireSync(timeout);
@@ -116,24 +121,28 @@ export abstract class Synchronized {
   /**
    * Acquires the lock and resolves to a guard that releases it: `using _ = await v.lock();`.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A promise that resolves to a `Disposable` that releases the lock.
    * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
    * @throws {ProcessError} If the object was created with `lock: false`.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   lock(timeout?: number): Promise<Disposable> {
-    return this.getLock().lock(timeout);
+    try {
+      return this.getLock().lock(timeout);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
    * Acquires the lock (blocking) and returns a guard that releases it: `using _ = v.lockSync();`.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A `Disposable` that releases the lock.
    * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
    * @throws {ProcessError} If the object was created with `lock: false`.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   lockSync(timeout?: number): Disposable {
     return this.getLock().lockSync(timeout);

@@ -79,7 +79,10 @@ function* update(a: SharedInt32, change: (a: SharedInt32) => void): Steps<void> 
  * A barrier across processes (Python's `multiprocessing.Barrier`): each of `parties`
  * processes calls `wait()`, and all go on once the last has arrived. `wait` returns
  * a distinct index in `0..parties-1`. A timeout, `abort()` or `reset()` breaks the
- * barrier for every waiter with `BrokenBarrierError`.
+ * barrier for every waiter with `BrokenBarrierError`. Timeouts follow
+ * {@linkcode Lock}'s rule (`null` too uses the barrier's default, as Python's `None`;
+ * `0` or less breaks the barrier at once unless this party is the last), and `wait()`
+ * never throws: a bad timeout and a broken barrier reject the promise.
  *
  * @example Three processes meet
  * ```ts
@@ -109,7 +112,7 @@ export class Barrier {
    * @param parties How many processes must call `wait` before all pass, an integer >= 1.
    * @param options `timeout`: the default timeout of `wait`, in milliseconds.
    * @throws {RangeError} If `parties` is not an integer >= 1.
-   * @throws {TypeError} If `options.timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `options.timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   constructor(parties: number, options: BarrierOptions = {}) {
     const adopted = adoptedState<{ a: SharedInt32; timeout: number | undefined }>(new.target);
@@ -120,7 +123,7 @@ export class Barrier {
     if (typeof parties !== "number" || !Number.isInteger(parties) || parties < 1) {
       throw new RangeError(`Barrier(parties): parties must be an integer >= 1, got ${String(parties)}`);
     }
-    this.#timeout = checkTimeout(options?.timeout, "Barrier()");
+    this.#timeout = checkTimeout(options?.timeout, "Barrier(options)");
     this.#a = new Int32Array(new SharedArrayBuffer(WORDS * 4));
     this.#a[PARTIES] = parties;
   }
@@ -130,27 +133,36 @@ export class Barrier {
    * barrier's). Resolves this party's index; rejects with `BrokenBarrierError` if the
    * barrier is or becomes broken (a timeout breaks it).
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` uses the barrier's
-   *   default (itself `undefined`: as long as it takes).
+   * @param timeout How long to wait, in milliseconds; `undefined` or `null` uses the
+   *   barrier's default (itself `undefined`: as long as it takes), `Infinity` waits as
+   *   long as it takes, `0` or less does not wait (this party breaks the barrier unless
+   *   it is the last).
    * @returns A promise that resolves to this party's index, from `0` to `parties - 1`.
    * @throws {BrokenBarrierError} If the barrier is broken, or is broken, reset or
    *   times out while waiting.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   wait(timeout?: number): Promise<number> {
-    const ms = checkTimeout(timeout, "Barrier.wait()") ?? this.#timeout;
+    let ms: number | undefined;
+    try {
+      ms = checkTimeout(timeout, "Barrier.wait()") ?? this.#timeout;
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return runAsync(waitSteps(this.#a, ms));
   }
 
   /**
    * Like {@linkcode Barrier.wait}, blocking the thread.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` uses the barrier's
-   *   default (itself `undefined`: as long as it takes).
+   * @param timeout How long to wait, in milliseconds; `undefined` or `null` uses the
+   *   barrier's default (itself `undefined`: as long as it takes), `Infinity` waits as
+   *   long as it takes, `0` or less does not wait (this party breaks the barrier unless
+   *   it is the last).
    * @returns This party's index, from `0` to `parties - 1`.
    * @throws {BrokenBarrierError} If the barrier is broken, or is broken, reset or
    *   times out while waiting.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   waitSync(timeout?: number): number {
     const ms = checkTimeout(timeout, "Barrier.waitSync()") ?? this.#timeout;

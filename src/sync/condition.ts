@@ -56,7 +56,9 @@ function* sleepSteps(a: SharedInt32, t: number, deadline: number): Steps<boolean
  * A condition variable across processes (Python's `multiprocessing.Condition`): wait
  * for a state guarded by a lock to change, and notify the waiters when it does.
  * `wait` and `notify` must be called with the lock held. The lock is a new
- * {@linkcode RLock} unless one is given.
+ * {@linkcode RLock} unless one is given. Timeouts follow {@linkcode Lock}'s rule, and
+ * the promise-returning methods never throw: a bad timeout, or waiting without the
+ * lock, rejects the promise (the `*Sync` twins throw).
  *
  * @example Wait for a flag set by another process
  * ```ts
@@ -114,9 +116,9 @@ export class Condition {
   /**
    * Acquires the underlying lock (see `Lock.acquire`).
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A promise that resolves to `true` once the lock is held, `false` on timeout.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   acquire(timeout?: number): Promise<boolean> {
     return this.#lock.acquire(timeout);
@@ -125,9 +127,9 @@ export class Condition {
   /**
    * Acquires the underlying lock, blocking (see `Lock.acquireSync`).
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns `true` once the lock is held, `false` on timeout.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   acquireSync(timeout?: number): boolean {
     return this.#lock.acquireSync(timeout);
@@ -145,10 +147,10 @@ export class Condition {
   /**
    * Acquires the lock and resolves to a guard that releases it: `using _ = await cond.lock();`.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A promise that resolves to a `Disposable` that releases the lock.
    * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   lock(timeout?: number): Promise<Disposable> {
     return lockGuard(this, "Condition's lock", this.#guard, timeout);
@@ -157,10 +159,10 @@ export class Condition {
   /**
    * Acquires the lock (blocking) and returns a guard that releases it.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A `Disposable` that releases the lock.
    * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   lockSync(timeout?: number): Disposable {
     return lockGuardSync(this, "Condition's lock", this.#guard, timeout);
@@ -184,7 +186,9 @@ export class Condition {
     const a = this.#a;
     const t = a[ENQ];
     if (((t - Atomics.load(a, GRANTED)) | 0) >= RING) {
-      throw new ProcessError(`Condition.${where}: more than ${RING} processes wait on this condition`);
+      throw new ProcessError(
+        `Condition.${where}(): more than ${RING} waiters wait on this condition at once: notify some before more wait`,
+      );
     }
     a[ENQ] = t + 1;
     return t;
@@ -202,11 +206,11 @@ export class Condition {
    * again. Resolves `true` if notified, `false` on timeout. Throws `ProcessError` if
    * this process does not hold the lock.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A promise that resolves to `true` if notified, `false` on timeout.
    * @throws {ProcessError} If this process does not hold the lock, or more than 1024
    *   waiters are queued.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   async wait(timeout?: number): Promise<boolean> {
     const ms = checkTimeout(timeout, "Condition.wait()");
@@ -224,11 +228,11 @@ export class Condition {
   /**
    * Like {@linkcode Condition.wait}, blocking the thread.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns `true` if notified, `false` on timeout.
    * @throws {ProcessError} If this process does not hold the lock, or more than 1024
    *   waiters are queued.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   waitSync(timeout?: number): boolean {
     const ms = checkTimeout(timeout, "Condition.waitSync()");
@@ -248,11 +252,11 @@ export class Condition {
    * ms in all. Resolves the predicate's last result.
    *
    * @param predicate Called with the lock held; waiting ends when it returns a truthy value.
-   * @param timeout How long to wait in all, in milliseconds; `undefined` waits as long as
-   *   it takes, `0` or less only checks `predicate` once.
+   * @param timeout How long to wait in all, in milliseconds; `undefined`, `null` or
+   *   `Infinity` waits as long as it takes, `0` or less only checks `predicate` once.
    * @returns A promise that resolves to the last value `predicate` returned (falsy on timeout).
    * @throws {ProcessError} If it has to wait and this process does not hold the lock.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   async waitFor<T>(predicate: () => T, timeout?: number): Promise<T> {
     const deadline = deadlineOf(checkTimeout(timeout, "Condition.waitFor()"));
@@ -270,11 +274,11 @@ export class Condition {
    * Like {@linkcode Condition.waitFor}, blocking the thread.
    *
    * @param predicate Called with the lock held; waiting ends when it returns a truthy value.
-   * @param timeout How long to wait in all, in milliseconds; `undefined` waits as long as
-   *   it takes, `0` or less only checks `predicate` once.
+   * @param timeout How long to wait in all, in milliseconds; `undefined`, `null` or
+   *   `Infinity` waits as long as it takes, `0` or less only checks `predicate` once.
    * @returns The last value `predicate` returned (falsy on timeout).
    * @throws {ProcessError} If it has to wait and this process does not hold the lock.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   waitForSync<T>(predicate: () => T, timeout?: number): T {
     const deadline = deadlineOf(checkTimeout(timeout, "Condition.waitForSync()"));
@@ -290,15 +294,27 @@ export class Condition {
 
   /**
    * Wakes up to `n` waiting processes (default 1): exactly `n` when at least `n` wait.
-   * The lock must be held.
+   * The lock must be held. As in Python (both `multiprocessing` and `threading`), it
+   * wakes waiters while fewer than `n` have been woken, so a fractional `n` counts up:
+   * `notify(1.5)` wakes 2.
    *
-   * @param n How many waiters to wake, a number >= 0 (`Infinity` wakes all).
-   * @throws {RangeError} If `n` is not a number >= 0.
+   * @param n How many waiters to wake, a number >= 0 (`Infinity` wakes all; a fraction
+   *   counts up).
+   * @throws {TypeError} If `n` is not a number.
+   * @throws {RangeError} If `n` is `NaN` or negative (Python would wake none: a negative
+   *   count is most likely a bug here).
    * @throws {ProcessError} If this process does not hold the lock.
    */
   notify(n: number = 1): void {
-    if (typeof n !== "number" || Number.isNaN(n) || n < 0) {
-      throw new RangeError(`Condition.notify(n): n must be a number >= 0, got ${String(n)}`);
+    if (typeof n !== "number") {
+      throw new TypeError(
+        `Condition.notify(n): n must be a number >= 0, got ${
+          typeof n === "string" ? `the string ${JSON.stringify(n)}` : String(n)
+        }`,
+      );
+    }
+    if (Number.isNaN(n) || n < 0) {
+      throw new RangeError(`Condition.notify(n): n must be a number >= 0, got ${n}`);
     }
     if (!this.#core.owned()) {
       throw new ProcessError(

@@ -20,8 +20,11 @@ const TYPE = "Lock";
  * A lock that works across processes (Python's `multiprocessing.Lock`). Pass it to
  * children in `args`; any process may release it. `acquire()` waits without blocking
  * the event loop, `acquireSync()` blocks the thread (on the main thread too, where it
- * also blocks the event loop). Timeouts are in milliseconds; `0` (or less) means "do
- * not wait".
+ * also blocks the event loop). Timeouts are in milliseconds, by one rule for every
+ * class: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does
+ * not wait (Python's `multiprocessing.Lock` clamps a negative timeout to 0), `NaN` is a
+ * `TypeError`. The promise-returning methods never throw: a bad argument rejects the
+ * promise (the `*Sync` twins throw).
  *
  * Robust: when the process holding the lock ends without releasing it, the next
  * `acquire` takes it over (Python's lock would stay locked forever).
@@ -77,25 +80,29 @@ export class Lock {
    * Acquires the lock, waiting at most `timeout` ms (`undefined`: as long as it
    * takes). Resolves `true` once held, `false` on timeout.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A promise that resolves to `true` once the lock is held, `false` on timeout.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   acquire(timeout?: number): Promise<boolean> {
-    if (timeout !== undefined) checkTimeout(timeout, "Lock.acquire()");
-    return mutex(this.#a, 0, timeout);
+    let ms: number | undefined;
+    try {
+      ms = checkTimeout(timeout, "Lock.acquire()");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return mutex(this.#a, 0, ms);
   }
 
   /**
    * Like {@linkcode Lock.acquire}, blocking the thread. Returns `true` once held.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns `true` once the lock is held, `false` on timeout.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   acquireSync(timeout?: number): boolean {
-    if (timeout !== undefined) checkTimeout(timeout, "Lock.acquireSync()");
-    return mutexSync(this.#a, 0, timeout);
+    return mutexSync(this.#a, 0, checkTimeout(timeout, "Lock.acquireSync()"));
   }
 
   /**
@@ -123,10 +130,10 @@ export class Lock {
    * Acquires the lock and resolves to a guard that releases it: `using _ = await
    * lock.lock();`. Rejects with `TimeoutError` if `timeout` ms pass first.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A promise that resolves to a `Disposable` that releases the lock.
    * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   lock(timeout?: number): Promise<Disposable> {
     return lockGuard(this, TYPE, this.#guard, timeout);
@@ -136,10 +143,10 @@ export class Lock {
    * Acquires the lock (blocking) and returns a guard that releases it:
    * `using _ = lock.lockSync();`. Throws `TimeoutError` if `timeout` ms pass first.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A `Disposable` that releases the lock.
    * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   lockSync(timeout?: number): Disposable {
     return lockGuardSync(this, TYPE, this.#guard, timeout);

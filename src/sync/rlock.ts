@@ -19,6 +19,8 @@ const COUNT = MUTEX_WORDS;
  * A recursive lock across processes (Python's `multiprocessing.RLock`): the process
  * that holds it may acquire it again, and must release it as many times. Only the
  * owner may release it. Ownership is per process: async code of one process shares it.
+ * Timeouts follow {@linkcode Lock}'s rule, and the promise-returning methods never
+ * throw: a bad argument rejects the promise.
  *
  * Robust: when the owner ends without releasing, the next acquirer takes it over.
  *
@@ -64,18 +66,18 @@ export class RLock {
    * Acquires the lock (again, if this process holds it), waiting at most `timeout`
    * ms. Resolves `true` once held, `false` on timeout.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A promise that resolves to `true` once the lock is held, `false` on timeout.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   async acquire(timeout?: number): Promise<boolean> {
-    if (timeout !== undefined) checkTimeout(timeout, "RLock.acquire()");
+    const ms = checkTimeout(timeout, "RLock.acquire()");
     const a = this.#a;
     if (Atomics.load(a, 0) === ownPid()) {
       a[COUNT]++;
       return true;
     }
-    if (!(await mutex(a, 0, timeout))) return false;
+    if (!(await mutex(a, 0, ms))) return false;
     a[COUNT] = 1;
     return true;
   }
@@ -83,18 +85,18 @@ export class RLock {
   /**
    * Like {@linkcode RLock.acquire}, blocking the thread.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns `true` once the lock is held, `false` on timeout.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   acquireSync(timeout?: number): boolean {
-    if (timeout !== undefined) checkTimeout(timeout, "RLock.acquireSync()");
+    const ms = checkTimeout(timeout, "RLock.acquireSync()");
     const a = this.#a;
     if (Atomics.load(a, 0) === ownPid()) {
       a[COUNT]++;
       return true;
     }
-    if (!mutexSync(a, 0, timeout)) return false;
+    if (!mutexSync(a, 0, ms)) return false;
     a[COUNT] = 1;
     return true;
   }
@@ -132,10 +134,10 @@ export class RLock {
   /**
    * Acquires and resolves to a guard that releases: `using _ = await lock.lock();`.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A promise that resolves to a `Disposable` that releases one level.
    * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   lock(timeout?: number): Promise<Disposable> {
     return lockGuard(this, TYPE, this.#guard, timeout);
@@ -144,10 +146,10 @@ export class RLock {
   /**
    * Acquires (blocking) and returns a guard that releases: `using _ = lock.lockSync();`.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A `Disposable` that releases one level.
    * @throws {TimeoutError} If the lock is not acquired within `timeout` ms.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   lockSync(timeout?: number): Disposable {
     return lockGuardSync(this, TYPE, this.#guard, timeout);

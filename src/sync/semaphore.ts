@@ -101,6 +101,10 @@ function* acquireSteps(a: SharedInt32, timeout: number | undefined): Steps<boole
  * Robust: permits held by a process that ends are given back, up to the initial
  * value (so a `Semaphore(0)` used as a signal never gains permits that way).
  *
+ * Timeouts follow {@linkcode Lock}'s rule (`undefined`, `null` or `Infinity`: as long as
+ * it takes; `0` or less: do not wait), and the promise-returning methods never throw: a
+ * bad argument rejects the promise.
+ *
  * @example At most two at a time
  * ```ts
  * import { Semaphore } from "@mp/multiprocessing";
@@ -138,20 +142,26 @@ export class Semaphore {
    * Takes a permit, waiting at most `timeout` ms for one. Resolves `true` once taken,
    * `false` on timeout.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A promise that resolves to `true` once a permit is taken, `false` on timeout.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   acquire(timeout?: number): Promise<boolean> {
-    return runAsync(acquireSteps(this.#a, checkTimeout(timeout, `${this.#kind}.acquire()`)));
+    let ms: number | undefined;
+    try {
+      ms = checkTimeout(timeout, `${this.#kind}.acquire()`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return runAsync(acquireSteps(this.#a, ms));
   }
 
   /**
    * Like {@linkcode Semaphore.acquire}, blocking the thread.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns `true` once a permit is taken, `false` on timeout.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   acquireSync(timeout?: number): boolean {
     return runSync(acquireSteps(this.#a, checkTimeout(timeout, `${this.#kind}.acquireSync()`)));
@@ -193,10 +203,10 @@ export class Semaphore {
   /**
    * Takes a permit and resolves to a guard that gives it back: `using _ = await sem.lock();`.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A promise that resolves to a `Disposable` that releases the permit.
    * @throws {TimeoutError} If no permit is taken within `timeout` ms.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   lock(timeout?: number): Promise<Disposable> {
     return lockGuard(this, this.#kind, this.#guard, timeout);
@@ -205,10 +215,10 @@ export class Semaphore {
   /**
    * Takes a permit (blocking) and returns a guard that gives it back: `using _ = sem.lockSync();`.
    *
-   * @param timeout How long to wait, in milliseconds; `undefined` waits as long as it takes, `0` or less does not wait.
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait (as Python's `multiprocessing`).
    * @returns A `Disposable` that releases the permit.
    * @throws {TimeoutError} If no permit is taken within `timeout` ms.
-   * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   lockSync(timeout?: number): Disposable {
     return lockGuardSync(this, this.#kind, this.#guard, timeout);
