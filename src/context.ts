@@ -185,7 +185,7 @@ const contexts = new Map<StartMethod, Context>();
 function checkMethod(method: unknown): StartMethod {
   if (!START_METHODS.includes(method as StartMethod)) {
     throw new RangeError(
-      `unknown start method ${JSON.stringify(method)}: the start methods are ${
+      `Unknown start method ${JSON.stringify(method)}: the start methods are ${
         START_METHODS.map((m) => `"${m}"`).join(", ")
       }`,
     );
@@ -232,7 +232,7 @@ export function setStartMethod(method: string, options: { force?: boolean } = {}
   const m = checkMethod(method);
   if (thisProcess.startMethodFixed && !options.force) {
     throw new ProcessError(
-      `the start method has already been set to "${thisProcess.startMethod}": call setStartMethod("${m}", { force: true }) to change it`,
+      `setStartMethod(): the start method has already been set to "${thisProcess.startMethod}": call setStartMethod("${m}", { force: true }) to change it`,
     );
   }
   thisProcess.startMethod = m;

@@ -49,8 +49,8 @@ test("a function that cannot be found still fails, naming the part at fault", ()
     () => q.putSync([1, { cb: (x: number) => x }]),
     (e: Error) =>
       e instanceof mp.ProcessError &&
-      /item\[1\]\.cb \(function cb\) cannot be sent to the queue/.test(e.message) &&
-      /Export it/.test(e.message),
+      /Cannot send item\[1\]\.cb \(function cb\) to the queue/.test(e.message) &&
+      /export it/.test(e.message),
   );
   assert.equal(q.empty(), true);
 });

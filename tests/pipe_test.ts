@@ -53,7 +53,7 @@ test("Connection: EOFError after the peer closed with nothing left; send to a cl
   assert.equal(await b.poll(), true); // recv would not wait: it ends with EOFError
   await assert.rejects(b.recv(), mp.EOFError);
   assert.throws(() => b.recvSync(), mp.EOFError);
-  await assert.rejects(b.send("anyone?"), /broken pipe/);
+  await assert.rejects(b.send("anyone?"), /broken pipe/i);
   await assert.rejects(a.send("x"), /closed/);
   assert.throws(() => a.recvSync(), /closed/);
   b.close();
@@ -96,7 +96,7 @@ test("Connection: bytes with offset and size, recvBytes maxLength, recvBytesInto
 
 test("Connection: an uncloneable message throws at send; the pipe keeps working", async () => {
   const [a, b] = mp.Pipe<unknown>();
-  await assert.rejects(a.send({ f: () => 1 }), /item\.f \(function f\) cannot be sent/);
+  await assert.rejects(a.send({ f: () => 1 }), /Cannot send item\.f \(function f\)/);
   await a.send("fine");
   assert.equal(await b.recv(), "fine");
   using _a = a;

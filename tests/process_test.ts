@@ -201,7 +201,7 @@ test("start methods and contexts", () => {
     assert.match(e.message, /"spawn", "fork", "forkserver"/);
     return true;
   });
-  assert.throws(() => mp.setStartMethod("thread"), /unknown start method/);
+  assert.throws(() => mp.setStartMethod("thread"), /Unknown start method/);
   mp.setStartMethod("spawn");
   assert.throws(() => mp.setStartMethod("fork"), { name: "ProcessError", message: /already been set/ });
   mp.setStartMethod("fork", { force: true });

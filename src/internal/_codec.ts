@@ -251,7 +251,7 @@ function dec(v: unknown, seen: Map<object, unknown>): unknown {
   if (h !== undefined) {
     const revive = revivers.get(h.type);
     if (!revive) {
-      throw new ProcessError(`cannot rebuild a shared ${h.type}: ${h.module} did not register it`);
+      throw new ProcessError(`Cannot rebuild a shared ${h.type}: ${h.module} did not register it`);
     }
     const obj = revive(dec(h.state, seen));
     seen.set(v, obj);
@@ -314,20 +314,20 @@ export function cloneError(values: Record<string, unknown>, what: string, cause:
     const culprit = pick(v, path.slice(label.length));
     if (typeof culprit === "function") {
       return new ProcessError(
-        `${path} (${describe(culprit)}) cannot be sent to ${what}: a function crosses between ` +
-          "processes by reference only, as an export of a module that the sending module imports, or " +
-          "as a well-known built-in (Math.sqrt). Export it (`export function ...`), or send data instead",
+        `Cannot send ${path} (${describe(culprit)}) to ${what}: a function crosses between processes ` +
+          "by reference only, as an export of a module that the sending module imports, or as a " +
+          "well-known built-in (Math.sqrt): export it (`export function ...`), or send data instead",
         { cause },
       );
     }
     return new ProcessError(
-      `${path} (${describe(culprit)}) cannot be sent to ${what}: only structured-cloneable data ` +
-        "(and this package's shared objects) can cross between processes. Pass plain data instead, " +
-        "or create the object inside the child.",
+      `Cannot send ${path} (${describe(culprit)}) to ${what}: only structured-cloneable data ` +
+        "(and this package's shared objects) can cross between processes: pass plain data instead, " +
+        "or create the object inside the child",
       { cause },
     );
   }
-  return new ProcessError(`cannot send data to ${what}: ${String(cause)}`, { cause });
+  return new ProcessError(`Cannot send data to ${what}: ${String(cause)}`, { cause });
 }
 
 function pick(v: unknown, path: string): unknown {

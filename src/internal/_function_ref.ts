@@ -78,7 +78,7 @@ export function builtinAt(path: string): AnyFunction {
   for (const part of path.split(".")) v = (v as Record<string, unknown> | undefined)?.[part];
   if (typeof v !== "function") {
     throw new ProcessError(
-      `the built-in function ${path} arrived from another process, and this runtime has no such function`,
+      `The built-in function ${path} arrived from another process, and this runtime has no such function`,
     );
   }
   return v as AnyFunction;
@@ -98,7 +98,7 @@ export function dataToFunction(data: FunctionData): AnyFunction {
     }
   }
   throw new ProcessError(
-    `the function "${data.name}" (an export of ${data.module}) arrived in a value, and this process ` +
+    `The function "${data.name}" (an export of ${data.module}) arrived in a value, and this process ` +
       "cannot load that module synchronously (it uses top-level await, or is not a local file): import " +
       "the module in this process first, or send the function's name and look it up yourself",
   );

@@ -110,7 +110,9 @@ export class ArenaChunks {
         return { [VIEW]: [v.constructor.name, base + v.byteOffset, length] };
       }
       if (v instanceof SharedArrayBuffer) {
-        throw new ProcessError("internal: a manager object's memory must be typed arrays, not a raw buffer");
+        throw new ProcessError(
+          "Internal error: a manager object's memory must be typed arrays, not a raw buffer",
+        );
       }
       if (Array.isArray(v)) return v.map(walk);
       const out: Record<string, unknown> = {};

@@ -126,7 +126,7 @@ function readBinary(): unknown {
       return a;
     }
   }
-  throw new Error(`corrupt manager message: unknown value kind ${kind}`);
+  throw new Error(`Corrupt manager message: unknown value kind ${kind}`);
 }
 
 function decodeBinary(bytes: Uint8Array): unknown {

@@ -42,13 +42,13 @@ export function entriesOf(other: unknown, resolve: Resolve): [unknown, unknown][
   if (Array.isArray(v)) {
     return v.map((pair, i) => {
       if (!Array.isArray(pair) || pair.length !== 2) {
-        throw new TypeError(`item ${i} of the pairs given to a dict is not a [key, value] pair`);
+        throw new TypeError(`Item ${i} of the pairs given to a dict is not a [key, value] pair`);
       }
       return pair as [unknown, unknown];
     });
   }
   if (typeof v === "object") return Object.entries(v);
-  throw new TypeError(`a dict can be updated from a Map, [key, value] pairs or an object, not ${typeof v}`);
+  throw new TypeError(`A dict can be updated from a Map, [key, value] pairs or an object, not ${typeof v}`);
 }
 
 /** The items of what `extend()` / `list(init)` was given. */
@@ -56,7 +56,7 @@ export function itemsOf(items: unknown, resolve: Resolve): unknown[] {
   const v = resolve(items);
   if (v === undefined || v === null) return [];
   if (Array.isArray(v)) return v;
-  throw new TypeError(`a list can be extended with an array, an iterable or a list proxy, not ${typeof v}`);
+  throw new TypeError(`A list can be extended with an array, an iterable or a list proxy, not ${typeof v}`);
 }
 
 /** Structural equality of plain data (Python's `==` for the values proxies carry). */
@@ -81,11 +81,11 @@ export function equal(a: unknown, b: unknown): boolean {
 
 function index(list: unknown[], i: unknown, what: string): number {
   if (typeof i !== "number" || !Number.isInteger(i)) {
-    throw new TypeError(`list ${what}: the index must be an integer, got ${String(i)}`);
+    throw new TypeError(`ListProxy.${what}: the index must be an integer, got ${String(i)}`);
   }
   const j = i < 0 ? list.length + i : i;
   if (j < 0 || j >= list.length) {
-    throw new RangeError(`list ${what}: index ${i} is out of range (the list has ${list.length} items)`);
+    throw new RangeError(`ListProxy.${what}: index ${i} is out of range (the list has ${list.length} items)`);
   }
   return j;
 }

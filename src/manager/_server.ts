@@ -251,16 +251,16 @@ class Server {
     const e = this.#objects.get(id);
     if (e === undefined) {
       throw new ReferenceError(
-        `the object of this proxy (id ${id}) was freed by its manager: every proxy to it had been ` +
-          "released, garbage collected or held by processes that ended. Keep a proxy (or the " +
-          "object inside a dict or list proxy) for as long as the object is needed.",
+        `The object of this proxy (id ${id}) was freed by its manager: every proxy to it had been ` +
+          "released, garbage collected or held by processes that ended, so keep a proxy (or the " +
+          "object inside a dict or list proxy) for as long as the object is needed",
       );
     }
     const ref = e.ref;
     const fn = ref.methods[method] as AnyFunction | undefined;
     if (fn === undefined) {
       throw new TypeError(
-        `a ${ref.typeid} proxy has no method "${method}": the methods it exposes are ${
+        `A ${ref.typeid} proxy has no method "${method}": the methods it exposes are ${
           Object.keys(ref.methods).join(", ")
         }`,
       );
@@ -317,7 +317,7 @@ class Server {
         } satisfies ManagerDebugInfo;
       }
     }
-    throw new TypeError(`a manager has no method "${method}"`);
+    throw new TypeError(`A manager has no method "${method}"`);
   }
 
   #markHolds(e: Entry): void {
@@ -411,7 +411,7 @@ class Server {
     if (desc === undefined) return v;
     if (desc.kind === Kind.Shared) return revive(desc.extra as string);
     if (desc.token !== this.#token) {
-      throw new TypeError(`a ${desc.typeid} proxy of another manager cannot be read by this manager`);
+      throw new TypeError(`A ${desc.typeid} proxy of another manager cannot be read by this manager`);
     }
     return this.#objects.get(desc.id)?.ref.obj;
   }
@@ -455,13 +455,13 @@ class Server {
     const type = this.#types.get(typeid);
     if (type === undefined) {
       throw new TypeError(
-        `this manager has no type "${typeid}": register it with YourManager.register("${typeid}", callable) ` +
+        `This manager has no type "${typeid}": register it with YourManager.register("${typeid}", callable) ` +
           "before start()",
       );
     }
     const fn = type.fn;
     if (fn === undefined) {
-      throw new TypeError(`the type "${typeid}" was registered without a callable: only methods return it`);
+      throw new TypeError(`The type "${typeid}" was registered without a callable: only methods return it`);
     }
     const resolved = args.map((a) => this.#resolveKept(a));
     const made = isClass(fn) ? Reflect.construct(fn, resolved) : fn(...resolved);
@@ -503,7 +503,9 @@ class Server {
       const to = wraps !== undefined && Object.hasOwn(wraps, name) ? wraps[name] : undefined;
       const wrap = (r: unknown) => markerOf(this.#custom(to!, r, this.#types.get(to!)?.exposed));
       methods[name] = (o: Record<string, AnyFunction>, ...args: unknown[]) => {
-        if (typeof o[name] !== "function") throw new TypeError(`${typeid}.${name} is not a method`);
+        if (typeof o[name] !== "function") {
+          throw new TypeError(`${typeid}.${name}(): ${name} is not a method`);
+        }
         const r = o[name](...args.map((a) => this.#resolveKept(a)));
         if (to === undefined) return r;
         return isThenable(r) ? Promise.resolve(r).then(wrap) : wrap(r);
@@ -530,7 +532,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
     try {
       await new Server(end, config.transport.token, types).serve();
     } catch (e) {
-      throw new ProcessError("the manager's server failed", { cause: e });
+      throw new ProcessError("The manager's server failed", { cause: e });
     }
     return 0;
   };

@@ -233,7 +233,9 @@ export class BaseManager {
   getServer(): ManagerServer {
     const address = this.#needAddress("getServer()");
     if (this.#state !== "initial") {
-      throw new ProcessError(`this ${this.constructor.name} was already started`);
+      throw new ProcessError(
+        `${this.constructor.name}.getServer(): this ${this.constructor.name} was already started`,
+      );
     }
     this.#state = "started";
     const server = new RemoteServer({
@@ -255,7 +257,9 @@ export class BaseManager {
   async connect(): Promise<void> {
     const address = this.#needAddress("connect()");
     if (this.#state !== "initial") {
-      throw new ProcessError(`this ${this.constructor.name} was already started`);
+      throw new ProcessError(
+        `${this.constructor.name}.connect(): this ${this.constructor.name} was already started`,
+      );
     }
     this.#state = "starting";
     try {
@@ -333,7 +337,9 @@ export class BaseManager {
   /** Starts the server process; resolves once it answers. A manager starts once. */
   async start(): Promise<void> {
     if (this.#state !== "initial") {
-      throw new ProcessError(`cannot start a ${this.constructor.name} twice`);
+      throw new ProcessError(
+        `${this.constructor.name}.start(): cannot start a ${this.constructor.name} twice`,
+      );
     }
     this.#state = "starting";
     try {
@@ -368,7 +374,7 @@ export class BaseManager {
       this.#process = p;
       await p.start();
       if (address !== undefined) {
-        if (bound === null) throw new ProcessError("the manager's server did not tell its address");
+        if (bound === null) throw new ProcessError("The manager's server did not tell its address");
         this.#address = bound;
         await this.#connectTo(bound);
       } else this.#transport = transportFor(transport);
@@ -487,7 +493,7 @@ export class BaseManager {
     if (this.#state === "started" && this.#transport !== null) return this.#transport;
     if (this.#server !== null) {
       throw new ProcessError(
-        `this ${this.constructor.name} serves from this program (getServer()): make objects through a ` +
+        `This ${this.constructor.name} serves from this program (getServer()): make objects through a ` +
           "manager that connect()s to it",
       );
     }

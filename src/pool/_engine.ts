@@ -241,9 +241,10 @@ export class PoolEngine {
   assertRunning(): void {
     if (this.#broken) throw this.#broken;
     if (this.#state !== "run") {
+      // message: python
       throw new ProcessError(
         `${this.#o.owner} not running: it was ${this.#state === "close" ? "closed" : "terminated"}, ` +
-          `so it takes no new tasks. Create a new ${this.#o.owner}.`,
+          `so it takes no new tasks: create a new ${this.#o.owner}`,
       );
     }
   }
@@ -309,7 +310,7 @@ export class PoolEngine {
     const task = new Task(this.#nextTask++, f, kind, payload, sink, index);
     this.#outstanding++;
     if (this.#broken || this.#state === "terminate") {
-      const error = this.#broken ?? new ProcessError(`the ${this.#o.owner} was terminated`);
+      const error = this.#broken ?? new ProcessError(`The ${this.#o.owner} was terminated`);
       queueMicrotask(() => {
         this.#settle(task, false, error);
         this.#updateKeepAlive();
@@ -355,7 +356,7 @@ export class PoolEngine {
   fullError(where: string): Full {
     return new Full(
       `${where}: the ${this.#o.owner} queue is full (maxQueue ${this.#o.maxQueue} tasks waiting to start), ` +
-        "so the task was not queued: retry later, pass { wait: true } to wait for room, or raise maxQueue.",
+        "so the task was not queued: retry later, pass { wait: true } to wait for room, or raise maxQueue",
     );
   }
 
@@ -529,12 +530,12 @@ export class PoolEngine {
     if (this.#state === "terminate" || this.#broken) return;
     const error = e instanceof Error ? e : new Error(String(e));
     const what = this.#o.initializer
-      ? `the initializer ${this.#o.initializer.name || "(anonymous function)"} failed in ${w.proc.name}`
+      ? `The initializer ${this.#o.initializer.name || "(anonymous function)"} failed in ${w.proc.name}`
       : `${w.proc.name} failed to start`;
     this.#break(
       new BrokenProcessPool(
-        `${what}: ${error.name}: ${error.message}. The ${this.#o.owner} cannot run tasks; fix the cause ` +
-          `(see error.cause), then create a new ${this.#o.owner}.`,
+        `${what}: ${error.name}: ${error.message}: the ${this.#o.owner} cannot run tasks, so fix the cause ` +
+          `(see error.cause), then create a new ${this.#o.owner}`,
         { cause: error },
       ),
     );
@@ -617,7 +618,7 @@ export class PoolEngine {
       ? `${who} ended (exit code ${code}) after ${describeTask(t)} finished but before its result was sent`
       : `${who} ended (exit code ${code}) while it ran ${describeTask(t)}`;
     return new BrokenProcessPool(
-      `${how}: the task is lost (its other tasks were queued again). A new worker replaced it; the pool goes on.`,
+      `${how}: the task is lost (its other tasks were queued again), and a new worker replaced it: the pool goes on`,
     );
   }
 
@@ -975,8 +976,8 @@ export class PoolEngine {
       clearTimeout(this.#stealTimer);
       this.#stealTimer = undefined;
       const error = new ProcessError(
-        `the ${this.#o.owner} was terminated before this task finished: terminate() stops running tasks ` +
-          "and drops queued ones. Use close() and join() to let them finish.",
+        `The ${this.#o.owner} was terminated before this task finished: terminate() stops running tasks ` +
+          "and drops queued ones, so use close() and join() to let them finish",
       );
       for (const t of this.#pending.drain()) this.#settle(t, false, error, true);
       this.#deadQueued = 0;

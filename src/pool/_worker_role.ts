@@ -167,9 +167,9 @@ class Outbox {
         const v = this.data[i];
         m.data[i] = errorToData(
           new ProcessError(
-            `the result of the task (${describe(v)}) cannot be sent back to the pool: only ` +
-              "structured-cloneable data (and this package's shared objects) can cross between processes. " +
-              "Return plain data instead.",
+            `The result of the task (${describe(v)}) cannot be sent back to the pool: only ` +
+              "structured-cloneable data (and this package's shared objects) can cross between processes, " +
+              "so return plain data instead",
             { cause },
           ),
         );

@@ -162,7 +162,9 @@ export class AsyncResult<R> implements PromiseLike<R> {
   /** Whether the task finished without error; throws `ProcessError` if it is not ready yet. */
   successful(): boolean {
     if (this.#state === PENDING) {
-      throw new ProcessError("the result is not ready: check ready() or await wait() before successful()");
+      throw new ProcessError(
+        "AsyncResult.successful(): the result is not ready: check ready() or await wait() first",
+      );
     }
     return this.#state === FULFILLED;
   }
@@ -186,7 +188,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
     return this.#whenReady(ms).then((ready) => {
       if (ready) return this.#outcome();
       const error = new TimeoutError(
-        `the result was not ready within ${ms} ms: wait longer (get(timeout)), check ready() first` +
+        `AsyncResult.get(): the result was not ready within ${ms} ms: wait longer (get(timeout)), check ready() first` +
           (options?.cancel ? "; the task was cancelled (get(timeout, { cancel: true }))" : ""),
       );
       if (options?.cancel) this.cancel(error);

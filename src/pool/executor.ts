@@ -111,7 +111,9 @@ export class ProcessPoolExecutor implements AsyncDisposable {
 
   #check(what: string): void {
     if (this.#shutdown) {
-      throw new ProcessError(`cannot ${what} after shutdown: create a new ProcessPoolExecutor`);
+      throw new ProcessError(
+        `ProcessPoolExecutor: cannot ${what} after shutdown: create a new ProcessPoolExecutor`,
+      );
     }
     this.#engine.assertRunning();
   }
@@ -236,7 +238,7 @@ export class ProcessPoolExecutor implements AsyncDisposable {
     this.#shutdown = true;
     if (cancelFutures) {
       this.#engine.cancelPending(
-        new ProcessError("the task was cancelled before it started: shutdown({ cancelFutures: true })"),
+        new ProcessError("The task was cancelled before it started: shutdown({ cancelFutures: true })"),
       );
     }
     this.#engine.close(timeout);

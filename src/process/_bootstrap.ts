@@ -193,7 +193,7 @@ export function runBootstrap(roles: RoleLoaders): void {
     let role = processRole;
     if (init.role !== "process") {
       const load = roles[init.role];
-      if (!load) throw new Error(`internal: no role "${init.role}" in the worker entry`);
+      if (!load) throw new Error(`Internal error: no role "${init.role}" in the worker entry`);
       role = (await load()).role;
     }
     await endProcess(await play(init, role));

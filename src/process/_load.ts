@@ -27,7 +27,7 @@ export async function loadFunction(ref: FunctionRef, role: string): Promise<AnyF
   }
   const where = [ref.module, ...(ref.more ?? []).map((m) => m.module)].join(", ");
   throw new ProcessError(
-    `the ${role} "${ref.name}" was looked for by name, and the export "${ref.name}" of ${where} is a ` +
+    `The ${role} "${ref.name}" was looked for by name, and the export "${ref.name}" of ${where} is a ` +
       "different function in the child: give the function a name that no other module on the search " +
       "path exports",
   );
@@ -39,7 +39,7 @@ async function exportOf(module: string, name: string, role: string): Promise<Any
   const fn = ns[name];
   if (typeof fn !== "function") {
     throw new ProcessError(
-      `the ${role} "${name}" is not an exported function of ${module} in the child ` +
+      `The ${role} "${name}" is not an exported function of ${module} in the child ` +
         "(is it created at run time?): export it at the top level of the module",
     );
   }
@@ -60,7 +60,7 @@ function rebuild(source: string, name: string): AnyFunction {
   try {
     return (0, eval)(`(${code})`);
   } catch (e) {
-    throw new ProcessError(`the forked function "${name}" could not be rebuilt from its source`, {
+    throw new ProcessError(`The forked function "${name}" could not be rebuilt from its source`, {
       cause: e,
     });
   }

@@ -56,7 +56,7 @@ export async function resolveFunction(
   role: string,
 ): Promise<FunctionRef> {
   if (typeof fn !== "function") {
-    throw new TypeError(`the ${role} must be a function, got ${fn === null ? "null" : typeof fn}`);
+    throw new TypeError(`The ${role} must be a function, got ${fn === null ? "null" : typeof fn}`);
   }
   const builtin = builtinPath(fn);
   if (builtin !== undefined) return { builtin, name: fn.name };
@@ -70,10 +70,10 @@ export async function resolveFunction(
   if (hit) return hit;
   if (method === "fork") return { source: functionSource(fn, label, role), name: fn.name };
   throw new ProcessError(
-    `the ${role} ${label} cannot be found by reference: the spawn start method imports the ${role} ` +
+    `The ${role} ${label} cannot be found by reference: the spawn start method imports the ${role} ` +
       "in the child as an export of a module, and it is not exported by the calling module, the main " +
-      "module or a module they import. Export it (`export function ...`) from a module, or use " +
-      '`mp.getContext("fork")`, which ships self-contained functions as source text.',
+      "module or a module they import: export it (`export function ...`) from a module, or use " +
+      '`mp.getContext("fork")`, which ships self-contained functions as source text',
   );
 }
 
@@ -93,7 +93,7 @@ export function resolveNow(
   role: string,
 ): FunctionRef | null {
   if (typeof fn !== "function") {
-    throw new TypeError(`the ${role} must be a function, got ${fn === null ? "null" : typeof fn}`);
+    throw new TypeError(`The ${role} must be a function, got ${fn === null ? "null" : typeof fn}`);
   }
   const builtin = builtinPath(fn);
   if (builtin !== undefined) return { builtin, name: fn.name };
@@ -119,8 +119,8 @@ function labelOf(fn: AnyFunction): string {
 /** The error of a search the runtime refused (Deno without read permission). */
 function refusedError(role: string, label: string, cause: unknown): ProcessError {
   return new ProcessError(
-    `the ${role} ${label} could not be looked for by reference: ${(cause as Error).message}. ` +
-      "Functions are found by reading the modules that export them: on Deno, run with -A or --allow-read",
+    `The ${role} ${label} could not be looked for by reference: ${(cause as Error).message}: ` +
+      "functions are found by reading the modules that export them: on Deno, run with -A or --allow-read",
     { cause },
   );
 }
@@ -272,8 +272,8 @@ function functionSource(fn: AnyFunction, label: string, role: string): string {
   const src = Function.prototype.toString.call(fn);
   if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) {
     throw new ProcessError(
-      `the ${role} ${label} is a native or bound function: its source cannot be shipped to a child. ` +
-        "Export a plain function from a module instead.",
+      `The ${role} ${label} is a native or bound function, whose source cannot be shipped to a child: ` +
+        "export a plain function from a module instead",
     );
   }
   return src;

@@ -131,10 +131,10 @@ export function tree(): TreeTable {
 export function assertNotImporting(what: string): void {
   if (thisProcess.importing === null) return;
   throw new ProcessError(
-    `cannot start ${what} while ${thisProcess.name} is still importing ${thisProcess.importing}: ` +
-      "that module starts processes when it is imported. Guard the entry point with " +
+    `Cannot start ${what} while ${thisProcess.name} is still importing ${thisProcess.importing}: ` +
+      "that module starts processes when it is imported: guard the entry point with " +
       '`if (import.meta.main) { ... }` (Python\'s `if __name__ == "__main__":`) so that ' +
-      "child processes can import it without starting processes again.",
+      "child processes can import it without starting processes again",
   );
 }
 

@@ -180,7 +180,9 @@ export class Process<A extends unknown[] = any[]> {
   }
   set daemon(value: boolean) {
     if (this.#phase !== "initial") {
-      throw new ProcessError(`cannot set daemon of ${this.name}: the process has already started`);
+      throw new ProcessError(
+        `Process.daemon: cannot set daemon of ${this.name}: the process has already started`,
+      );
     }
     this.#daemon = Boolean(value);
   }
@@ -222,7 +224,9 @@ export class Process<A extends unknown[] = any[]> {
   get sentinel(): object {
     this.#checkOpen();
     if (this.#role !== "child" || this.#phase === "initial") {
-      throw new ProcessError(`${this.name} has no sentinel: only a started child process has one`);
+      throw new ProcessError(
+        `Process.sentinel: ${this.name} has no sentinel: only a started child process has one`,
+      );
     }
     if (this.#sentinel === null) {
       const child = this.#child!;
@@ -269,8 +273,9 @@ export class Process<A extends unknown[] = any[]> {
   start(): Promise<void> {
     this.#checkOpen();
     if (this.#phase !== "initial" || this.#role !== "child") {
-      throw new ProcessError("cannot start a process twice");
+      throw new ProcessError("Process.start(): cannot start a process twice");
     }
+    // message: python
     if (thisProcess.daemon) throw new ProcessError("daemonic processes are not allowed to have children");
     assertNotImporting(`process ${this.#name}`);
     const callers = callerModules();
@@ -399,10 +404,12 @@ export class Process<A extends unknown[] = any[]> {
   join(timeout?: number): Promise<void> {
     this.#checkOpen();
     const ms = checkTimeout(timeout, `${this.name}.join()`);
-    if (this.#role === "self") throw new ProcessError("a process cannot join itself");
+    if (this.#role === "self") throw new ProcessError("Process.join(): a process cannot join itself");
     if (this.#role === "parent") return this.#joinParent(ms);
     if (this.#phase === "initial") {
-      throw new ProcessError(`can only join a started process: call ${this.#name}.start() first`);
+      throw new ProcessError(
+        `Process.join(): can only join a started process: call ${this.#name}.start() first`,
+      );
     }
     if (this.#phase === "ended") return Promise.resolve();
     return this.#holdWhile(settlesWithin(this.#child!.ended, ms).then(() => {}));
@@ -449,10 +456,10 @@ export class Process<A extends unknown[] = any[]> {
   #stop(code: number, verb: string): void {
     this.#checkOpen();
     if (this.#role !== "child") {
-      throw new ProcessError(`${verb}() is only for child processes, not ${this.name}`);
+      throw new ProcessError(`Process.${verb}(): ${verb}() is only for child processes, not ${this.name}`);
     }
     if (this.#phase === "initial") {
-      throw new ProcessError(`cannot ${verb} ${this.#name}: it was never started`);
+      throw new ProcessError(`Process.${verb}(): cannot ${verb} ${this.#name}: it was never started`);
     }
     this.#child!.end(code);
   }
@@ -467,14 +474,14 @@ export class Process<A extends unknown[] = any[]> {
     if (this.#closed) return;
     if (this.#role === "child" && this.#phase === "started" && this.isAlive()) {
       throw new ProcessError(
-        `cannot close ${this.#name} while it is still running: call join() or terminate() first`,
+        `Process.close(): cannot close ${this.#name} while it is still running: call join() or terminate() first`,
       );
     }
     this.#closed = true;
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new ProcessError(`process object ${this.#name} is closed`);
+    if (this.#closed) throw new ProcessError(`Process object ${this.#name} is closed`);
   }
 
   /**

@@ -29,7 +29,7 @@ export interface BarrierOptions {
 }
 
 function broken(why: string): BrokenBarrierError {
-  return new BrokenBarrierError(`the barrier is broken: ${why}. Call reset() to use it again.`);
+  return new BrokenBarrierError(`The barrier is broken: ${why}: call reset() to use it again`);
 }
 
 function* waitSteps(a: SharedInt32, timeout: number | undefined): Steps<number> {

@@ -155,22 +155,22 @@ test("codec: cloneError names the argument, the path and the culprit, keeping th
   function handler() {}
   const e = cloneError({ "argument 0": 1, "argument 1": { cb: handler } }, "the child", cause);
   assert.ok(e instanceof ProcessError);
-  assert.match(e.message, /^argument 1\.cb \(function handler\) cannot be sent to the child: /);
+  assert.match(e.message, /^Cannot send argument 1\.cb \(function handler\) to the child: /);
   assert.match(e.message, /by reference only/);
   assert.equal(e.cause, cause);
   const sym = cloneError({ item: [0, Symbol("q")] }, "the queue", cause);
   assert.match(
     sym.message,
-    /^item\[1\] \(Symbol\(q\)\) cannot be sent to the queue: only structured-cloneable/,
+    /^Cannot send item\[1\] \(Symbol\(q\)\) to the queue: only structured-cloneable/,
   );
   const none = cloneError({ item: 1 }, "the queue", "odd");
-  assert.equal(none.message, "cannot send data to the queue: odd");
+  assert.equal(none.message, "Cannot send data to the queue: odd");
 });
 
 test("codec: cloneError does not blame an exported function, which travels by reference", () => {
   function lambda() {}
   const e = cloneError({ args: [triple, lambda] }, "the pool", new Error("x"));
-  assert.match(e.message, /^args\[1\] \(function lambda\)/);
+  assert.match(e.message, /^Cannot send args\[1\] \(function lambda\)/);
 });
 
 // ----------------------------------------------------------------------------- _serializer
@@ -314,12 +314,12 @@ test("serializer: functions by reference (Encoded), lambdas refused naming the p
   assert.throws(
     () => serialize([1, { job: notExported }], "the queue"),
     (e: Error) =>
-      e instanceof ProcessError && /^item\[1\]\.job \(function notExported\) cannot be sent to the queue/
+      e instanceof ProcessError && /^Cannot send item\[1\]\.job \(function notExported\) to the queue/
         .test(e.message),
   );
   assert.throws(
     () => serialize(Symbol("s"), "the queue"),
-    /item \(Symbol\(s\)\) cannot be sent to the queue/,
+    /Cannot send item \(Symbol\(s\)\) to the queue/,
   );
 });
 
@@ -437,7 +437,7 @@ test("function ref: an export that is a different function, or a module that can
       e instanceof ProcessError && /"default" \(an export of .*codec_targets\.ts\)/.test(e.message),
   );
   const missing = { module: new URL("./fixtures/no_such_module.ts", import.meta.url).href, name: "f" };
-  assert.throws(() => dataToFunction(missing), /the function "f" \(an export of .*no_such_module\.ts\)/);
+  assert.throws(() => dataToFunction(missing), /The function "f" \(an export of .*no_such_module\.ts\)/);
   const moved = { module: missing.module, name: "triple", more: [{ module: data.module, name: "triple" }] };
   assert.equal(dataToFunction(moved), triple, "the next candidate is tried");
 });

@@ -136,7 +136,7 @@ test("resolve: built-ins by path, null when it cannot tell, source under fork", 
 
 test("resolve: errors for non-functions and functions that cannot be shipped", async () => {
   for (const [v, got] of [[null, "null"], [undefined, "undefined"], [42, "number"], ["f", "string"]]) {
-    const message = `the initializer must be a function, got ${got}`;
+    const message = `The initializer must be a function, got ${got}`;
     assert.throws(() => resolveNow(v as never, [A], "spawn", "initializer"), { name: "TypeError", message });
     await assert.rejects(resolveFunction(v as never, [A], "spawn", "initializer"), {
       name: "TypeError",
@@ -157,7 +157,7 @@ test("resolve: resolveFunction finds an imported export by identity, and says ho
   await assert.rejects(
     resolveFunction(zzUnitHidden, [A], "spawn", "target"),
     (e: Error) =>
-      e instanceof ProcessError && /the target "zzUnitHidden" cannot be found by reference/.test(e.message) &&
+      e instanceof ProcessError && /The target "zzUnitHidden" cannot be found by reference/.test(e.message) &&
       /getContext\("fork"\)/.test(e.message),
   );
   assert.deepEqual(await resolveFunction(zzUnitHidden, [A], "fork", "target"), {
@@ -221,7 +221,7 @@ test("load: exports by module and name, built-ins, and the source check across c
     loadFunction({ module: A, name: "notAFunction" }, "initializer"),
     (e: Error) =>
       e instanceof ProcessError &&
-      /the initializer "notAFunction" is not an exported function of/.test(e.message),
+      /The initializer "notAFunction" is not an exported function of/.test(e.message),
   );
   const b = await import(B);
   const check = Function.prototype.toString.call(b.twice);

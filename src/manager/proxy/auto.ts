@@ -46,7 +46,7 @@ export function autoProxy(t: Transport, desc: ProxyDesc): object {
   const release = () => releaseProxy(proxy);
   const missing = (name: string) =>
     new TypeError(
-      `a ${desc.typeid} proxy has no method "${name}": the methods it exposes are ${
+      `A ${desc.typeid} proxy has no method "${name}": the methods it exposes are ${
         exposed.map((m) => `${m}()`).join(", ") || "(none)"
       }, each with a *Sync twin`,
     );

@@ -81,7 +81,7 @@ export function transportFor(handle: TransportHandle): Transport {
   let t = transports.get(handle.token);
   if (t === undefined || t.gone()) {
     if ("remote" in handle) {
-      if (remoteTransport === null) throw new ProcessError("internal: remote managers are not loaded");
+      if (remoteTransport === null) throw new ProcessError("Internal error: remote managers are not loaded");
       t = remoteTransport(handle);
     } else t = new Transport(handle);
     transports.set(handle.token, t);
@@ -128,7 +128,9 @@ export function buildProxy(t: Transport, desc: ProxyDesc): object {
   const custom = desc.kind === Kind.Auto ? proxyTypes.get(desc.typeid) : undefined;
   if (custom !== undefined) return new custom(t, { ...desc });
   const build = builders.get(desc.kind);
-  if (build === undefined) throw new ProcessError(`internal: no proxy kind "${desc.kind}" is registered`);
+  if (build === undefined) {
+    throw new ProcessError(`Internal error: no proxy kind "${desc.kind}" is registered`);
+  }
   return build(t, { ...desc });
 }
 
@@ -188,11 +190,11 @@ export function isReleased(proxy: object): boolean {
 export function checkNotReleased(desc: ProxyDesc, what?: string): void {
   if (released.has(desc)) {
     throw new ProcessError(
-      `${
+      `Cannot use ${
         what ?? `this ${desc.typeid} proxy`
-      } (id ${desc.id}) was released (release() was called, or its using block ended): ` +
-        "it no longer refers to its object. Keep the proxy unreleased while you use it, or get " +
-        "another proxy to the object (from a dict or list proxy that holds it).",
+      } (id ${desc.id}): it was released (release() was called, or its using block ended) and no longer ` +
+        "refers to its object: keep the proxy unreleased while you use it, or get another proxy to the " +
+        "object (from a dict or list proxy that holds it)",
     );
   }
 }
@@ -241,9 +243,9 @@ export function toServer(value: unknown, path: string): unknown {
   }
   if (SHARE in value) {
     throw new ProcessError(
-      `${path} (${value.constructor?.name ?? "shared object"}) cannot be stored in a manager: only plain ` +
-        "data and the manager's own proxies can. Make the object with the manager instead " +
-        "(await manager.Lock(), manager.Queue(), ...), or pass it to processes in their args.",
+      `Cannot store ${path} (${value.constructor?.name ?? "shared object"}) in a manager: only plain ` +
+        "data and the manager's own proxies can be stored, so make the object with the manager instead " +
+        "(await manager.Lock(), manager.Queue(), ...), or pass it to processes in their args",
     );
   }
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value;
@@ -295,8 +297,8 @@ function transportOf(via: Transport, desc: ProxyDesc): Transport {
   const t = transports.get(desc.token);
   if (t !== undefined) return t;
   throw new ProcessError(
-    `a value received from a manager holds a ${desc.typeid} proxy of another manager, which this process ` +
-      "has never been given: pass a proxy of that manager to this process in its args first.",
+    `A value received from a manager holds a ${desc.typeid} proxy of another manager, which this process ` +
+      "has never been given: pass a proxy of that manager to this process in its args first",
   );
 }
 

@@ -133,7 +133,7 @@ export class QueueProxy<T = unknown> extends BaseProxy {
   #check(method: string): void {
     if (this.#closed) {
       throw new ProcessError(
-        `cannot ${method}: this queue proxy was closed in this process (close() was called)`,
+        `QueueProxy.${method}(): this queue proxy was closed in this process (close() was called)`,
       );
     }
   }
@@ -169,8 +169,8 @@ export class QueueProxy<T = unknown> extends BaseProxy {
     const ok = yield* this.#retry<boolean>("tryPut", [item], (r) => r, d.deadline);
     if (ok === undefined) {
       throw new Full(
-        `the queue is full (maxsize ${this.#maxsize}): no room came${within(d.timeout)}. ` +
-          "Wait longer, or take items out.",
+        `The queue is full (maxsize ${this.#maxsize}): no room came${within(d.timeout)}: ` +
+          "wait longer, or take items out",
       );
     }
   }
@@ -179,7 +179,7 @@ export class QueueProxy<T = unknown> extends BaseProxy {
     this.#check(method);
     const d = deadline(timeout, `QueueProxy.${method}()`);
     const r = yield* this.#retry<[boolean, T]>("tryGet", [], (r) => r[0], d.deadline);
-    if (r === undefined) throw new Empty(`the queue is empty: no item came${within(d.timeout)}`);
+    if (r === undefined) throw new Empty(`The queue is empty: no item came${within(d.timeout)}`);
     return r[1];
   }
 }
@@ -216,7 +216,7 @@ export class JoinableQueueProxy<T = unknown> extends QueueProxy<T> {
   taskDone(): void {
     if (!(callNow(this, "taskDone") as boolean)) {
       throw new ProcessError(
-        "taskDone() called too many times: every call must match one item taken from the queue",
+        "JoinableQueueProxy.taskDone(): called too many times: every call must match one item taken from the queue",
       );
     }
   }
