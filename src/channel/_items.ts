@@ -9,7 +9,7 @@ import { deadlineOf } from "../internal/_atomics.ts";
 import type { Steps } from "../sync/_steps.ts";
 import { type Channel, EMPTY, EOF, type Shortfall, type WriteResult } from "./_channel.ts";
 import { EOFError, ProcessError } from "../internal/errors.ts";
-import { deserialize, type Payload, serialize } from "../internal/_serializer.ts";
+import { deserializeAt, type Payload, serialize } from "../internal/_serializer.ts";
 import { checkTimeout } from "../internal/_timeouts.ts";
 
 /** How an operation reports that it gave up, by what happened. */
@@ -72,11 +72,16 @@ export function* getItem(
   deadline: number,
   fail: Failures,
 ): Steps<unknown> {
-  return checkRead(yield* channel.read({ deadline, peerGone: fail.peerGone }, deserialize), timeout, fail);
+  return checkRead(yield* channel.read({ deadline, peerGone: fail.peerGone }, deserializeAt), timeout, fail);
 }
 
-function ownBytes(tag: number, bytes: Uint8Array): Payload {
-  return { tag, bytes: bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice() };
+function ownBytes(tag: number, bytes: Uint8Array, at: number, len: number): Payload {
+  return {
+    tag,
+    bytes: bytes.buffer instanceof ArrayBuffer && at === 0 && len === bytes.length
+      ? bytes
+      : bytes.slice(at, at + len),
+  };
 }
 
 function checkWrite(r: WriteResult, timeout: number | undefined, fail: Failures): void {
