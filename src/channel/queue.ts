@@ -5,7 +5,7 @@
  */
 import { runAsync, runSync, type Steps } from "../sync/_steps.ts";
 import { Channel, SLOW } from "./_channel.ts";
-import { deadline, type Failures, getItem, putPayload, within } from "./_items.ts";
+import { deadline, type Failures, getItem, Later, putPayload, within } from "./_items.ts";
 import { deserializeAt, serialize } from "../internal/_serializer.ts";
 import { registerReadable } from "../internal/_readable.ts";
 import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
@@ -325,10 +325,6 @@ const EMPTY_FAILURES: Failures = { empty: queueEmpty };
 /** No timeout: wait as long as it takes. */
 const FOREVER = { timeout: undefined, deadline: Infinity };
 
-/** A get that could not take an item at once: the steps that wait for one. */
-class Later<T> {
-  constructor(readonly steps: Steps<T>) {}
-}
 
 registerShared("Queue", (buffer) => adoptQueue(() => new Queue(), buffer as SharedArrayBuffer));
 
