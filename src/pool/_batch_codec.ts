@@ -277,15 +277,17 @@ function packShaped(items: ArrayLike<unknown>, n: number): PackedBatch | null {
     } else {
       const proto = Object.getPrototypeOf(o);
       if (proto !== Object.prototype && proto !== null) return null;
-      // Own enumerable keys, as Object.keys (the prototype, plain, has none of its own).
-      let j = 0;
-      for (const k in o) {
-        if (j === width || k !== keys![j]) return null;
+      // Own enumerable keys in order (Object.keys is cached by shape: far cheaper than
+      // for-in on V8, and on par on JavaScriptCore).
+      const own = Object.keys(o);
+      if (own.length !== width) return null;
+      for (let j = 0; j < width; j++) {
+        const k = keys![j];
+        if (own[j] !== k) return null;
         const v = o[k];
         if (!isPrimitive(v)) return null;
-        cols[j++][i] = v;
+        cols[j][i] = v;
       }
-      if (j !== width) return null;
     }
   }
   const packed: PackedBatch[] = [];
