@@ -450,7 +450,14 @@ export class Channel {
   }
 
   /** Claims and decodes a whole item lying in one piece of the ring, then frees its frame. */
-  #readInPlace<R>(head: number, pos: number, at: number, len: number, counted: boolean, decode: Decode<R>): R {
+  #readInPlace<R>(
+    head: number,
+    pos: number,
+    at: number,
+    len: number,
+    counted: boolean,
+    decode: Decode<R>,
+  ): R {
     const tag = this.#claim(head, pos, counted);
     try {
       return decode(tag, this.#ring, at, len);

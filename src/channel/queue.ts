@@ -325,7 +325,6 @@ const EMPTY_FAILURES: Failures = { empty: queueEmpty };
 /** No timeout: wait as long as it takes. */
 const FOREVER = { timeout: undefined, deadline: Infinity };
 
-
 registerShared("Queue", (buffer) => adoptQueue(() => new Queue(), buffer as SharedArrayBuffer));
 
 inspectable(Queue);

@@ -204,7 +204,7 @@ class MapJob implements TaskSink {
     }
     // Two loops, each of one kind of source, so each stays monomorphic (and fast).
     const out = this.#out ??= new Array(this.items), from = index * this.chunksize;
-    if (value instanceof Float64Array) for (let i = 0; i < value.length; i++) out[from + i] = value[i];
+    if (value instanceof Float64Array) { for (let i = 0; i < value.length; i++) out[from + i] = value[i]; }
     else {
       const values = value as unknown[];
       for (let i = 0; i < values.length; i++) out[from + i] = values[i];

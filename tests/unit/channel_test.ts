@@ -112,7 +112,9 @@ test("channel: an item larger than the ring travels in chunks while the reader d
   const big = bytesOf(100_000, 5);
   const deadline = now() + 10_000;
   const writing = runAsync(ch.write({ tag: 8, bytes: big }, { deadline }));
-  const reading = runAsync(ch.read({ deadline }, (tag, bytes, at, len) => ({ tag, bytes: bytes.slice(at, at + len) })));
+  const reading = runAsync(
+    ch.read({ deadline }, (tag, bytes, at, len) => ({ tag, bytes: bytes.slice(at, at + len) })),
+  );
   assert.equal(await writing, "ok");
   const got = await reading;
   assert.ok(typeof got === "object");
