@@ -218,6 +218,17 @@ class MapJob implements TaskSink {
   }
 }
 
+/**
+ * The items from `from` to `to`, copied by a loop: `slice` is several times slower on
+ * JavaScriptCore (Bun), and only a little faster on V8. (A hole reads as `undefined`,
+ * which is what the task function would receive from it anyway.)
+ */
+function chunkOf(items: unknown[], from: number, to: number): unknown[] {
+  const chunk = new Array(to - from);
+  for (let i = from; i < to; i++) chunk[i - from] = items[i];
+  return chunk;
+}
+
 function fnName(fn: AnyFunction): string {
   return fn.name || "(anonymous function)";
 }
@@ -490,7 +501,7 @@ export class Pool implements AsyncDisposable {
           return;
         }
         for (let i = 0, k = 0; i < items.length; i += cs, k++) {
-          s.tasks.push(this.#engine.chunk(f, items.slice(i, i + cs), star, job, k));
+          s.tasks.push(this.#engine.chunk(f, chunkOf(items, i, Math.min(i + cs, items.length)), star, job, k));
         }
       },
     );
