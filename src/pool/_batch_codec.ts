@@ -128,9 +128,12 @@ function pack(items: ArrayLike<unknown>, n: number): PackedBatch | null {
     }
   }
   const tags = new Uint8Array(n);
-  const nums: number[] = [];
+  // Typed arrays of the largest size, trimmed at the end (cheaper than growing arrays).
+  const nums = new Float64Array(n);
+  let ni = 0;
   let strs = "";
-  const lens: number[] = [];
+  const lens = new Uint32Array(n);
+  let si = 0;
   const objs: unknown[] = [];
   for (let i = 0; i < n; i++) {
     const v = items[i];
@@ -143,18 +146,18 @@ function pack(items: ArrayLike<unknown>, n: number): PackedBatch | null {
         break;
       case "number":
         tags[i] = T_NUMBER;
-        nums.push(v);
+        nums[ni++] = v;
         break;
       case "string":
         tags[i] = T_STRING;
         strs += v;
-        lens.push(v.length);
+        lens[si++] = v.length;
         break;
       case "bigint": {
         const s = v.toString();
         tags[i] = T_BIGINT;
         strs += s;
-        lens.push(s.length);
+        lens[si++] = s.length;
         break;
       }
       case "object":
@@ -178,10 +181,10 @@ function pack(items: ArrayLike<unknown>, n: number): PackedBatch | null {
   }
   const p = batch(n, u);
   if (u === -1) p.tags = tags.buffer;
-  if (nums.length > 0) p.nums = new Float64Array(nums).buffer;
-  if (lens.length > 0) {
+  if (ni > 0) p.nums = nums.slice(0, ni).buffer;
+  if (si > 0) {
     p.strs = strs;
-    p.lens = new Uint32Array(lens).buffer;
+    p.lens = lens.slice(0, si).buffer;
   }
   if (objs.length > 0) {
     const groups = packGroups(objs);
@@ -262,10 +265,9 @@ function packShaped(items: ArrayLike<unknown>, n: number): PackedBatch | null {
   if (width === 0 || width > MAX_WIDTH || (keys !== null && keys.includes("__proto__"))) return null;
   const cols: unknown[][] = [];
   for (let j = 0; j < width; j++) cols.push(new Array(n));
-  const seen = new Set<object>(); // an object reached twice stays one object: not packed
   for (let i = 0; i < n; i++) {
     const o = items[i] as Record<string, unknown>;
-    if (typeof o !== "object" || o === null || seen.add(o).size !== i + 1) return null;
+    if (typeof o !== "object" || o === null) return null;
     if (array) {
       if (!Array.isArray(o) || o.length !== width) return null;
       for (let j = 0; j < width; j++) {
@@ -290,6 +292,9 @@ function packShaped(items: ArrayLike<unknown>, n: number): PackedBatch | null {
       }
     }
   }
+  // An object reached twice stays one object: not packed. (One native Set build is
+  // cheaper than adding the objects one by one; every caller passes an array.)
+  if (new Set(items as unknown[]).size !== n) return null;
   const packed: PackedBatch[] = [];
   for (let j = 0; j < width; j++) {
     const c = pack(cols[j], n);
