@@ -501,7 +501,9 @@ export class Pool implements AsyncDisposable {
           return;
         }
         for (let i = 0, k = 0; i < items.length; i += cs, k++) {
-          s.tasks.push(this.#engine.chunk(f, chunkOf(items, i, Math.min(i + cs, items.length)), star, job, k));
+          s.tasks.push(
+            this.#engine.chunk(f, chunkOf(items, i, Math.min(i + cs, items.length)), star, job, k),
+          );
         }
       },
     );
