@@ -333,10 +333,22 @@ export class Channel {
 
   /**
    * Reads one item, waiting for the read mutex and for data until `deadline`, and
-   * returns `decode(tag, bytes, at, length)`. `bytes` may be the ring itself, valid
-   * only during the call: `decode` must copy what it keeps.
+   * returns `decode(tag, bytes)`. `bytes` may be a view of the ring, valid only during
+   * the call: `decode` must copy what it keeps.
    */
-  *read<R>(options: IoOptions, decode: Decode<R>): Steps<R | Shortfall> {
+  read<R>(options: IoOptions, decode: (tag: number, bytes: Uint8Array) => R): Steps<R | Shortfall> {
+    return this.readAt(
+      options,
+      (tag, bytes, at, len) =>
+        decode(tag, at === 0 && len === bytes.length ? bytes : bytes.subarray(at, at + len)),
+    );
+  }
+
+  /**
+   * {@linkcode Channel.read}, with the item handed to `decode` as `(tag, bytes, at,
+   * length)`: `bytes` may be the ring itself, so small items need no view of their own.
+   */
+  *readAt<R>(options: IoOptions, decode: Decode<R>): Steps<R | Shortfall> {
     const h = this.header;
     if (!(yield* this.#lock(RLOCK, options.deadline))) return EMPTY;
     try {

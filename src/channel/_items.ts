@@ -46,7 +46,7 @@ export function* getPayload(
   deadline: number,
   fail: Failures,
 ): Steps<Payload> {
-  return checkRead(yield* channel.read({ deadline, peerGone: fail.peerGone }, ownBytes), timeout, fail);
+  return checkRead(yield* channel.readAt({ deadline, peerGone: fail.peerGone }, ownBytes), timeout, fail);
 }
 
 /** Reads and rebuilds one item. */
@@ -56,7 +56,11 @@ export function* getItem(
   deadline: number,
   fail: Failures,
 ): Steps<unknown> {
-  return checkRead(yield* channel.read({ deadline, peerGone: fail.peerGone }, deserializeAt), timeout, fail);
+  return checkRead(
+    yield* channel.readAt({ deadline, peerGone: fail.peerGone }, deserializeAt),
+    timeout,
+    fail,
+  );
 }
 
 function ownBytes(tag: number, bytes: Uint8Array, at: number, len: number): Payload {
