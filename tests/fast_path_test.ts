@@ -37,7 +37,7 @@ for (const sync of [true, false]) {
   });
 
   test(`Connection: a stream of small items of every kind from a child arrives whole and in order (${sync ? "sync" : "async"})`, async () => {
-    const [here, there] = mp.Pipe({ duplex: false });
+    const [here, there] = mp.Pipe(false);
     const p = new mp.Process({ target: sendSmall, args: [there, N, sync] });
     await p.start();
     there.close();
