@@ -191,8 +191,17 @@ if (import.meta.main) {
   const ms = (n: number) => `${n.toFixed(1)} ms`;
   console.log(`Queue throughput, ${ITEMS.toLocaleString("en-US")} small items, 1 producer + 1 consumer`);
   if (py) row("Python multiprocessing.Queue", items(py.queue));
-  row("mp.Queue putSync/getSync", items(qSync), py ? faster(qSync / py.queue) : "");
-  row("mp.Queue await put/get", items(qAsync), py ? faster(qAsync / py.queue) : "");
+  const vsRaw = (x: number) => `${(x / raw.stream).toFixed(2)}x the raw stream`;
+  row(
+    "mp.Queue putSync/getSync",
+    items(qSync),
+    `${py ? `${faster(qSync / py.queue)}, ` : ""}${vsRaw(qSync)}`,
+  );
+  row(
+    "mp.Queue await put/get",
+    items(qAsync),
+    `${py ? `${faster(qAsync / py.queue)}, ` : ""}${vsRaw(qAsync)}`,
+  );
   row("raw postMessage stream (no queue semantics)", items(raw.stream));
   console.log(
     `Pipe round trip, best of ${ROUNDS} x ${ROUND_TRIPS.toLocaleString("en-US")} (lower is better)`,
@@ -208,7 +217,13 @@ if (import.meta.main) {
     us(rtAsync),
     py ? `${(py.pipe / rtAsync).toFixed(1)}x faster than Python` : "",
   );
-  row("raw postMessage round trip", us(raw.roundTrip));
+  row(
+    "raw postMessage round trip",
+    us(raw.roundTrip),
+    `mp.Pipe ${
+      (raw.roundTrip / Math.min(rtSync, rtAsync)).toFixed(1)
+    }x as fast (the faster of sync and await)`,
+  );
   console.log(`16 MiB to a child and acknowledged, ${BIGS} times (lower is better)`);
   if (py) row("Python Queue.put(bytes)", ms(py.bigQueue));
   row("mp.Queue put(Uint8Array)", ms(bq), py ? `${(py.bigQueue / bq).toFixed(1)}x faster than Python` : "");

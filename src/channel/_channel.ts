@@ -79,6 +79,17 @@ export const EOF: unique symbol = Symbol("eof");
 /** Why a read has no item (symbols, so that no item can be mistaken for one). */
 export type Shortfall = typeof EMPTY | typeof EOF;
 
+/** What a read makes of an item: its tag and its `len` bytes from `at` in `bytes`. */
+export type Decode<R> = (tag: number, bytes: Uint8Array, at: number, len: number) => R;
+
+/** A fast path (`tryRead`, `tryWrite`) could not do it at once: take the steps. */
+export const SLOW: unique symbol = Symbol("slow");
+
+/** `#recoverReader`: the item at `HEAD` is to be read again, and was counted out already. */
+const COUNTED = 1;
+/** `#recoverReader`: the frames up to the next item's first are to be skipped. */
+const SKIPPING = 2;
+
 /** Options of one read or write. */
 export interface IoOptions {
   /** Absolute deadline (`performance.now()` time), `Infinity` for none. */
@@ -175,67 +186,148 @@ export class Channel {
     return Atomics.load(this.header, UNFINISHED);
   }
 
-  /** Writes one item, waiting for the write mutex and for room until `deadline`. */
-  *write(item: Payload, { deadline, peerGone }: IoOptions): Steps<WriteResult> {
+  /**
+   * Writes one item at once if nothing stands in the way (the write mutex is free, no
+   * dead writer to clean up after, room under `maxsize` and in the ring for the whole
+   * item in one frame, the peer there); otherwise does nothing and returns `SLOW`: then
+   * {@linkcode Channel.write} does it, waiting as need be. No generator, no allocation:
+   * the path of every small item of a steady stream.
+   */
+  tryWrite(item: Payload, peerGone?: () => boolean): "ok" | typeof SLOW {
     const h = this.header;
-    if (!this.#tryLock(WLOCK)) {
-      item = ownPayload(item); // the scratch bytes may be reused while we wait
-      if (!(yield* this.#lock(WLOCK, deadline))) return "full";
-    }
+    const want = frameSize(item.bytes.length);
+    const tail = h[TAIL];
+    if (
+      want > this.#cap - FRAME - ((tail - Atomics.load(h, HEAD)) >>> 0) || !this.#belowMaxsize() ||
+      !this.#tryLock(WLOCK)
+    ) return SLOW;
     try {
-      const state = Atomics.load(h, WSTATE);
-      if (state !== 0) {
-        item = ownPayload(item);
-        yield* this.#recoverWriter(state);
+      if (Atomics.load(h, WSTATE) !== 0 || peerGone?.()) return SLOW;
+      // Checked again under the mutex: another writer may have filled the ring meanwhile.
+      if (!this.#belowMaxsize() || want > this.#cap - FRAME - ((h[TAIL] - Atomics.load(h, HEAD)) >>> 0)) {
+        return SLOW;
       }
-      if (peerGone?.()) return "broken";
-      const max = h[MAXSIZE];
-      for (let size = Atomics.load(h, SIZE); max > 0 && size >= max; size = Atomics.load(h, SIZE)) {
-        const left = remaining(deadline);
-        if (left <= 0) return "full";
-        if (peerGone?.()) return "broken";
-        item = ownPayload(item);
-        yield* this.#sleep(SIZE, size, peerGone ? Math.min(left, LIVENESS_POLL_MS) : left, WWAIT);
-      }
-      Atomics.add(h, SIZE, 1);
-      if (h[JOINABLE]) Atomics.add(h, UNFINISHED, 1);
-      Atomics.store(h, WSTATE, 1);
-      const { tag } = item;
-      let bytes = item.bytes;
-      const total = bytes.length;
-      const whole = frameSize(total) <= this.#cap - FRAME;
-      let done = 0;
-      do {
-        const rest = total - done;
-        const want = whole ? frameSize(rest) : frameSize(Math.min(rest, this.#cap >> 2));
-        let head = Atomics.load(h, HEAD);
-        let tail = h[TAIL];
-        while (this.#cap - FRAME - ((tail - head) >>> 0) < want) {
-          const gone = peerGone?.() ?? false;
-          const left = remaining(deadline);
-          if (gone || left <= 0) {
-            this.#abandon(done > 0);
-            return gone ? "broken" : "full";
-          }
-          item = ownPayload(item);
-          bytes = item.bytes;
-          yield* this.#sleep(HEAD, head, peerGone ? Math.min(left, LIVENESS_POLL_MS) : left, WWAIT);
-          head = Atomics.load(h, HEAD);
-          tail = h[TAIL];
-        }
-        const free = this.#cap - FRAME - ((tail - head) >>> 0);
-        const len = Math.min(rest, free - FRAME);
-        const more = done + len < total;
-        if (done > 0) checkNotTerminated();
-        const piece = len === total ? bytes : bytes.subarray(done, done + len);
-        this.#frame(tail, len | (more ? MORE : 0) | (done === 0 ? FIRST : 0), total, tag, piece);
-        done += len;
-        if (more) Atomics.store(h, WSTATE, 2);
-      } while (done < total);
+      this.#countItem();
+      this.#frame(h[TAIL], item.bytes.length | FIRST, item.bytes.length, item.tag, item.bytes);
       Atomics.store(h, WSTATE, 0);
       return "ok";
     } finally {
       this.#unlock(WLOCK);
+    }
+  }
+
+  /** Writes one item, waiting for the write mutex and for room until `deadline`. */
+  *write(item: Payload, options: IoOptions): Steps<WriteResult> {
+    item = ownPayload(item); // the scratch bytes may be reused while we wait
+    if (!(yield* this.#acquireWriter(options.deadline))) return "full";
+    try {
+      if (options.peerGone?.()) return "broken";
+      const full = yield* this.#awaitBelowMaxsize(options);
+      if (full !== null) return full;
+      this.#countItem();
+      return yield* this.#writeFrames(item, options);
+    } finally {
+      this.#unlock(WLOCK);
+    }
+  }
+
+  /** Takes the write mutex, and cleans up after a writer that died holding it. */
+  *#acquireWriter(deadline: number): Steps<boolean> {
+    if (!this.#tryLock(WLOCK) && !(yield* this.#lock(WLOCK, deadline))) return false;
+    const state = Atomics.load(this.header, WSTATE);
+    if (state !== 0) yield* this.#recoverWriter(state);
+    return true;
+  }
+
+  #belowMaxsize(): boolean {
+    const max = this.header[MAXSIZE];
+    return max <= 0 || Atomics.load(this.header, SIZE) < max;
+  }
+
+  /** Waits (write mutex held) until fewer than `maxsize` items are in; `null` once they are. */
+  *#awaitBelowMaxsize({ deadline, peerGone }: IoOptions): Steps<"full" | "broken" | null> {
+    const h = this.header;
+    const max = h[MAXSIZE];
+    for (let size = Atomics.load(h, SIZE); max > 0 && size >= max; size = Atomics.load(h, SIZE)) {
+      const left = remaining(deadline);
+      if (left <= 0) return "full";
+      if (peerGone?.()) return "broken";
+      yield* this.#sleep(SIZE, size, peerGone ? Math.min(left, LIVENESS_POLL_MS) : left, WWAIT);
+    }
+    return null;
+  }
+
+  /** Counts the item about to be written in (`SIZE`, `UNFINISHED`), and says so in `WSTATE`. */
+  #countItem(): void {
+    const h = this.header;
+    Atomics.add(h, SIZE, 1);
+    if (h[JOINABLE]) Atomics.add(h, UNFINISHED, 1);
+    Atomics.store(h, WSTATE, 1);
+  }
+
+  /**
+   * Writes the (counted) item as frames: one if it fits in the ring, else pieces of a
+   * quarter of it, each as room comes.
+   */
+  *#writeFrames(item: Payload, options: IoOptions): Steps<WriteResult> {
+    const h = this.header;
+    const { tag, bytes } = item;
+    const total = bytes.length;
+    const whole = frameSize(total) <= this.#cap - FRAME;
+    let done = 0;
+    do {
+      const rest = total - done;
+      const want = whole ? frameSize(rest) : frameSize(Math.min(rest, this.#cap >> 2));
+      const free = yield* this.#awaitRoom(want, options);
+      if (typeof free === "string") {
+        this.#abandon(done > 0);
+        return free;
+      }
+      const len = Math.min(rest, free - FRAME);
+      const more = done + len < total;
+      if (done > 0) checkNotTerminated();
+      const piece = len === total ? bytes : bytes.subarray(done, done + len);
+      this.#frame(h[TAIL], len | (more ? MORE : 0) | (done === 0 ? FIRST : 0), total, tag, piece);
+      done += len;
+      if (more) Atomics.store(h, WSTATE, 2);
+    } while (done < total);
+    Atomics.store(h, WSTATE, 0);
+    return "ok";
+  }
+
+  /** Waits until `want` bytes are free in the ring; the bytes free, or why not. */
+  *#awaitRoom(want: number, { deadline, peerGone }: IoOptions): Steps<number | "full" | "broken"> {
+    const h = this.header;
+    for (;;) {
+      const head = Atomics.load(h, HEAD);
+      const free = this.#cap - FRAME - ((h[TAIL] - head) >>> 0);
+      if (free >= want) return free;
+      const gone = peerGone?.() ?? false;
+      const left = remaining(deadline);
+      if (gone || left <= 0) return gone ? "broken" : "full";
+      yield* this.#sleep(HEAD, head, peerGone ? Math.min(left, LIVENESS_POLL_MS) : left, WWAIT);
+    }
+  }
+
+  /**
+   * Reads one item at once if nothing stands in the way (the read mutex is free, no
+   * dead reader to recover from, a whole item in one frame in one piece of the ring);
+   * otherwise does nothing and returns `SLOW`: then {@linkcode Channel.read} does it.
+   */
+  tryRead<R>(decode: Decode<R>): R | typeof SLOW {
+    const h = this.header;
+    const head = h[HEAD];
+    if (head === Atomics.load(h, TAIL) || !this.#tryLock(RLOCK)) return SLOW;
+    try {
+      if (Atomics.load(h, RSTATE) !== 0 || h[HEAD] !== head) return SLOW;
+      const pos = head & this.#mask;
+      const w = this.#ring32[pos >> 2];
+      const len = w & LEN_MASK;
+      const at = (pos + FRAME) & this.#mask;
+      if ((w & (ABORT | MORE | FIRST)) !== FIRST || at + len > this.#cap) return SLOW;
+      return this.#readInPlace(head, pos, at, len, false, decode);
+    } finally {
+      this.#unlock(RLOCK);
     }
   }
 
@@ -244,24 +336,25 @@ export class Channel {
    * returns `decode(tag, bytes)`. `bytes` may be a view of the ring, valid only during
    * the call: `decode` must copy what it keeps.
    */
-  *read<R>(
-    { deadline, peerGone }: IoOptions,
-    decode: (tag: number, bytes: Uint8Array) => R,
-  ): Steps<R | Shortfall> {
+  read<R>(options: IoOptions, decode: (tag: number, bytes: Uint8Array) => R): Steps<R | Shortfall> {
+    return this.readAt(
+      options,
+      (tag, bytes, at, len) =>
+        decode(tag, at === 0 && len === bytes.length ? bytes : bytes.subarray(at, at + len)),
+    );
+  }
+
+  /**
+   * {@linkcode Channel.read}, with the item handed to `decode` as `(tag, bytes, at,
+   * length)`: `bytes` may be the ring itself, so small items need no view of their own.
+   */
+  *readAt<R>(options: IoOptions, decode: Decode<R>): Steps<R | Shortfall> {
     const h = this.header;
-    if (!(yield* this.#lock(RLOCK, deadline))) return EMPTY;
+    if (!(yield* this.#lock(RLOCK, options.deadline))) return EMPTY;
     try {
-      // A reader that died inside an item left RSTATE set. If it had not gone past the
-      // item's first frame, read the item again (counted out already if RSTATE is 2);
-      // otherwise skip the rest of it: it went with the dead reader.
-      const dead = Atomics.load(h, RSTATE);
-      let counted = false;
-      let skipping = false;
-      if (dead !== 0) {
-        if (h[HEAD] === h[CLAIM]) counted = dead === 2;
-        else skipping = true;
-        Atomics.store(h, RSTATE, 0);
-      }
+      const dead = this.#recoverReader();
+      let counted = dead === COUNTED;
+      let skipping = dead === SKIPPING;
       let out: Uint8Array | null = null;
       let got = 0;
       let tag = 0;
@@ -273,19 +366,10 @@ export class Channel {
         const head = h[HEAD];
         const tail = Atomics.load(h, TAIL);
         if (head === tail) {
-          if (out !== null) {
-            // Inside an item: its writer owes the next frame, unless it has died.
-            const writer = Atomics.load(h, WLOCK);
-            if (writer !== 0 && !pidAlive(writer)) {
-              out = null;
-              Atomics.store(h, RSTATE, 0);
-            } else yield* this.#sleep(TAIL, tail, LIVENESS_POLL_MS, RWAIT);
-            continue;
-          }
-          if (peerGone?.() && Atomics.load(h, TAIL) === tail) return EOF;
-          const left = remaining(deadline);
-          if (left <= 0) return EMPTY;
-          yield* this.#sleep(TAIL, tail, peerGone ? Math.min(left, LIVENESS_POLL_MS) : left, RWAIT);
+          if (out === null) {
+            const short = yield* this.#awaitData(tail, options);
+            if (short !== null) return short;
+          } else if (yield* this.#awaitNextFrame(tail)) out = null; // its writer died
           continue;
         }
         const pos = head & this.#mask;
@@ -306,23 +390,9 @@ export class Channel {
         skipping = false;
         const at = (pos + FRAME) & this.#mask;
         if (out === null) {
-          // Claim the item: RSTATE tells a reader that takes over from us how far we got.
-          tag = this.#ring32[(pos >> 2) + 2];
-          checkNotTerminated();
-          Atomics.store(h, CLAIM, head);
-          Atomics.store(h, RSTATE, 1);
-          if (!counted) Atomics.sub(h, SIZE, 1);
+          if (!more && at + len <= this.#cap) return this.#readInPlace(head, pos, at, len, counted, decode);
+          tag = this.#claim(head, pos, counted);
           counted = false;
-          Atomics.store(h, RSTATE, 2);
-          if (!more && at + len <= this.#cap) {
-            // The whole item lies in one piece of the ring: decode it in place.
-            try {
-              return decode(tag, this.#ring.subarray(at, at + len));
-            } finally {
-              this.#advance(head, len);
-              Atomics.store(h, RSTATE, 0);
-            }
-          }
           out = new Uint8Array(this.#ring32[(pos >> 2) + 1] >>> 0);
           got = 0;
         }
@@ -331,11 +401,81 @@ export class Channel {
         this.#advance(head, len);
         if (!more) {
           Atomics.store(h, RSTATE, 0);
-          return decode(tag, out);
+          return decode(tag, out, 0, out.length);
         }
       }
     } finally {
       this.#unlock(RLOCK);
+    }
+  }
+
+  /**
+   * A reader that died inside an item left `RSTATE` set. If it had not gone past the
+   * item's first frame, the item is to be read again (`COUNTED` out already if
+   * `RSTATE` was 2); otherwise the rest of it is `SKIPPING`: it went with the dead reader.
+   */
+  #recoverReader(): number {
+    const h = this.header;
+    const dead = Atomics.load(h, RSTATE);
+    if (dead === 0) return 0;
+    Atomics.store(h, RSTATE, 0);
+    return h[HEAD] !== h[CLAIM] ? SKIPPING : dead === 2 ? COUNTED : 0;
+  }
+
+  /** Waits for an item while the ring is empty at `tail`; `null` when something came. */
+  *#awaitData(tail: number, { deadline, peerGone }: IoOptions): Steps<Shortfall | null> {
+    if (peerGone?.() && Atomics.load(this.header, TAIL) === tail) return EOF;
+    const left = remaining(deadline);
+    if (left <= 0) return EMPTY;
+    yield* this.#sleep(TAIL, tail, peerGone ? Math.min(left, LIVENESS_POLL_MS) : left, RWAIT);
+    return null;
+  }
+
+  /**
+   * Inside an item, the ring empty at `tail`: its writer owes the next frame. Waits for
+   * it, unless the writer has died: then drops the item (true).
+   */
+  *#awaitNextFrame(tail: number): Steps<boolean> {
+    const h = this.header;
+    const writer = Atomics.load(h, WLOCK);
+    if (writer !== 0 && !pidAlive(writer)) {
+      Atomics.store(h, RSTATE, 0);
+      return true;
+    }
+    yield* this.#sleep(TAIL, tail, LIVENESS_POLL_MS, RWAIT);
+    return false;
+  }
+
+  /**
+   * Claims the item whose first frame is at `head` and returns its tag: `RSTATE` tells
+   * a reader that takes over from us how far we got.
+   */
+  #claim(head: number, pos: number, counted: boolean): number {
+    const h = this.header;
+    const tag = this.#ring32[(pos >> 2) + 2];
+    checkNotTerminated();
+    Atomics.store(h, CLAIM, head);
+    Atomics.store(h, RSTATE, 1);
+    if (!counted) Atomics.sub(h, SIZE, 1);
+    Atomics.store(h, RSTATE, 2);
+    return tag;
+  }
+
+  /** Claims and decodes a whole item lying in one piece of the ring, then frees its frame. */
+  #readInPlace<R>(
+    head: number,
+    pos: number,
+    at: number,
+    len: number,
+    counted: boolean,
+    decode: Decode<R>,
+  ): R {
+    const tag = this.#claim(head, pos, counted);
+    try {
+      return decode(tag, this.#ring, at, len);
+    } finally {
+      this.#advance(head, len);
+      Atomics.store(this.header, RSTATE, 0);
     }
   }
 

@@ -9,7 +9,7 @@ import { deadlineOf } from "../internal/_atomics.ts";
 import type { Steps } from "../sync/_steps.ts";
 import { type Channel, EMPTY, EOF, type Shortfall, type WriteResult } from "./_channel.ts";
 import { EOFError, ProcessError } from "../internal/errors.ts";
-import { deserialize, type Payload, serialize } from "../internal/_serializer.ts";
+import { deserializeAt, type Payload } from "../internal/_serializer.ts";
 import { checkTimeout } from "../internal/_timeouts.ts";
 
 /** How an operation reports that it gave up, by what happened. */
@@ -26,22 +26,6 @@ export interface Failures {
 export function deadline(timeout: unknown, where: string): { timeout: number | undefined; deadline: number } {
   const ms = checkTimeout(timeout, where);
   return { timeout: ms, deadline: deadlineOf(ms) };
-}
-
-/** Serializes `item` at once (a bad item throws here), then writes it. */
-export function* putItem(
-  channel: Channel,
-  item: unknown,
-  timeout: number | undefined,
-  deadline: number,
-  what: string,
-  fail: Failures,
-): Steps<void> {
-  checkWrite(
-    yield* channel.write(serialize(item, what), { deadline, peerGone: fail.peerGone }),
-    timeout,
-    fail,
-  );
 }
 
 /** Writes an already serialized payload. */
@@ -62,7 +46,7 @@ export function* getPayload(
   deadline: number,
   fail: Failures,
 ): Steps<Payload> {
-  return checkRead(yield* channel.read({ deadline, peerGone: fail.peerGone }, ownBytes), timeout, fail);
+  return checkRead(yield* channel.readAt({ deadline, peerGone: fail.peerGone }, ownBytes), timeout, fail);
 }
 
 /** Reads and rebuilds one item. */
@@ -72,11 +56,20 @@ export function* getItem(
   deadline: number,
   fail: Failures,
 ): Steps<unknown> {
-  return checkRead(yield* channel.read({ deadline, peerGone: fail.peerGone }, deserialize), timeout, fail);
+  return checkRead(
+    yield* channel.readAt({ deadline, peerGone: fail.peerGone }, deserializeAt),
+    timeout,
+    fail,
+  );
 }
 
-function ownBytes(tag: number, bytes: Uint8Array): Payload {
-  return { tag, bytes: bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice() };
+function ownBytes(tag: number, bytes: Uint8Array, at: number, len: number): Payload {
+  return {
+    tag,
+    bytes: bytes.buffer instanceof ArrayBuffer && at === 0 && len === bytes.length
+      ? bytes
+      : bytes.slice(at, at + len),
+  };
 }
 
 function checkWrite(r: WriteResult, timeout: number | undefined, fail: Failures): void {
@@ -97,6 +90,15 @@ function checkRead<R>(r: R | Shortfall, timeout: number | undefined, fail: Failu
     );
   }
   return r as R;
+}
+
+/**
+ * A get that could not take an item at once (see `Channel.tryRead`): the steps that
+ * wait for one.
+ */
+export class Later<T> {
+  /** Wraps the steps. */
+  constructor(readonly steps: Steps<T>) {}
 }
 
 /** "within 100 ms" / "at once", for messages. */

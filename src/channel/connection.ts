@@ -7,13 +7,13 @@
  */
 import { ownPid } from "../process/_liveness.ts";
 import { runAsync, runSync, type Steps } from "../sync/_steps.ts";
-import { Channel, EXTRA_WORDS_AT } from "./_channel.ts";
-import { deadline, getItem, getPayload, putItem, putPayload } from "./_items.ts";
+import { Channel, EXTRA_WORDS_AT, SLOW } from "./_channel.ts";
+import { deadline, type Failures, getItem, getPayload, Later, putPayload } from "./_items.ts";
 import { registerReadable } from "../internal/_readable.ts";
 import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { BufferTooShort, ProcessError } from "../internal/errors.ts";
 import { addHolder, hasHolder, HOLDER_WORDS, removeHolder } from "./_holders.ts";
-import { type Payload, Tag } from "../internal/_serializer.ts";
+import { deserializeAt, type Payload, serialize, Tag } from "../internal/_serializer.ts";
 import { inspectable } from "../internal/_inspect.ts";
 
 /** Holder table of the processes that write into a channel. */
@@ -118,7 +118,12 @@ export class Connection<T = unknown> {
    *   is closed ("broken pipe"), or `obj` cannot be copied.
    */
   send(obj: T): Promise<void> {
-    return this.#async(() => this.#send(obj, "send"));
+    try {
+      const steps = this.#send(obj, "send");
+      return steps === null ? Promise.resolve() : runAsync(steps);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -129,7 +134,8 @@ export class Connection<T = unknown> {
    *   is closed ("broken pipe"), or `obj` cannot be copied.
    */
   sendSync(obj: T): void {
-    runSync(this.#send(obj, "sendSync"));
+    const steps = this.#send(obj, "sendSync");
+    if (steps !== null) runSync(steps);
   }
 
   /**
@@ -141,7 +147,12 @@ export class Connection<T = unknown> {
    * @throws {ProcessError} If this end is closed or cannot receive (one-way pipe).
    */
   recv(): Promise<T> {
-    return this.#async(() => this.#recv("recv"));
+    try {
+      const got = this.#recv("recv");
+      return got instanceof Later ? runAsync(got.steps) : Promise.resolve(got);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -152,7 +163,8 @@ export class Connection<T = unknown> {
    * @throws {ProcessError} If this end is closed or cannot receive (one-way pipe).
    */
   recvSync(): T {
-    return runSync(this.#recv("recvSync"));
+    const got = this.#recv("recvSync");
+    return got instanceof Later ? runSync(got.steps) : got;
   }
 
   /**
@@ -337,17 +349,24 @@ export class Connection<T = unknown> {
     }
   }
 
-  #send(obj: T, method: string): Steps<void> {
+  /** Sends `obj` at once when nothing stands in the way (`null`: done), else the steps that wait. */
+  #send(obj: T, method: string): Steps<void> | null {
     const out = this.#check(method, "writable");
-    return putItem(out, obj, undefined, Infinity, "the other end of the pipe", {
-      peerGone: this.#readersGone,
-    });
+    const payload = serialize(obj, "the other end of the pipe");
+    if (out.tryWrite(payload, this.#readersGone) === "ok") return null;
+    return putPayload(out, payload, undefined, Infinity, this.#sendFailures);
   }
 
-  *#recv(method: string): Steps<T> {
+  /** Receives at once when an item is there, else the steps that wait for one. */
+  #recv(method: string): T | Later<T> {
     const input = this.#check(method, "readable");
-    return (yield* getItem(input, undefined, Infinity, { peerGone: this.#writersGone })) as T;
+    const item = input.tryRead(deserializeAt);
+    if (item !== SLOW) return item as T;
+    return new Later(getItem(input, undefined, Infinity, this.#recvFailures) as Steps<T>);
   }
+
+  #sendFailures: Failures = { peerGone: () => this.#readersGone() };
+  #recvFailures: Failures = { peerGone: () => this.#writersGone() };
 
   #poll(timeout: number, method: string): Steps<boolean> {
     const input = this.#check(method, "readable");

@@ -4,8 +4,9 @@
  * @module
  */
 import { runAsync, runSync, type Steps } from "../sync/_steps.ts";
-import { Channel } from "./_channel.ts";
-import { deadline, getItem, putItem, within } from "./_items.ts";
+import { Channel, SLOW } from "./_channel.ts";
+import { deadline, type Failures, getItem, Later, putPayload, within } from "./_items.ts";
+import { deserializeAt, serialize } from "../internal/_serializer.ts";
 import { registerReadable } from "../internal/_readable.ts";
 import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { Empty, Full, ProcessError } from "../internal/errors.ts";
@@ -134,7 +135,8 @@ export class Queue<T = unknown> {
    */
   put(item: T, timeout?: number): Promise<void> {
     try {
-      return runAsync(this.#put(item, timeout, "put"));
+      const steps = this.#put(item, timeout, "put");
+      return steps === null ? Promise.resolve() : runAsync(steps);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -153,7 +155,8 @@ export class Queue<T = unknown> {
    * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   putSync(item: T, timeout?: number): void {
-    runSync(this.#put(item, timeout, "putSync"));
+    const steps = this.#put(item, timeout, "putSync");
+    if (steps !== null) runSync(steps);
   }
 
   /**
@@ -164,7 +167,8 @@ export class Queue<T = unknown> {
    * @throws {ProcessError} If `item` cannot be copied, or this object was closed.
    */
   putNowait(item: T): void {
-    runSync(this.#put(item, 0, "putNowait"));
+    const steps = this.#put(item, 0, "putNowait");
+    if (steps !== null) runSync(steps);
   }
 
   /**
@@ -180,7 +184,8 @@ export class Queue<T = unknown> {
    */
   get(timeout?: number): Promise<T> {
     try {
-      return runAsync(this.#get(timeout, "get"));
+      const got = this.#get(timeout, "get");
+      return got instanceof Later ? runAsync(got.steps) : Promise.resolve(got);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -197,7 +202,8 @@ export class Queue<T = unknown> {
    * @throws {TypeError} If `timeout` is neither `undefined` nor a number.
    */
   getSync(timeout?: number): T {
-    return runSync(this.#get(timeout, "getSync"));
+    const got = this.#get(timeout, "getSync");
+    return got instanceof Later ? runSync(got.steps) : got;
   }
 
   /**
@@ -208,7 +214,8 @@ export class Queue<T = unknown> {
    * @throws {ProcessError} If this object was closed.
    */
   getNowait(): T {
-    return runSync(this.#get(0, "getNowait"));
+    const got = this.#get(0, "getNowait");
+    return got instanceof Later ? runSync(got.steps) : got;
   }
 
   /**
@@ -265,19 +272,31 @@ export class Queue<T = unknown> {
     return { type: "Queue", module: import.meta.url, state: this.#channel.buffer };
   }
 
-  #put(item: T, timeout: number | undefined, method: string): Steps<void> {
+  /**
+   * Puts `item` at once when nothing stands in the way (`null`: done), else returns
+   * the steps that wait for the write mutex or for room. A bad item or timeout throws
+   * here, before anything is written.
+   */
+  #put(item: T, timeout: number | undefined, method: string): Steps<void> | null {
     this.#check(method);
-    const d = deadline(timeout, `Queue.${method}()`);
-    return putItem(this.#channel, item, d.timeout, d.deadline, "the queue", { full: this.#full });
+    const d = timeout === undefined ? FOREVER : deadline(timeout, `Queue.${method}()`);
+    const payload = serialize(item, "the queue");
+    if (this.#channel.tryWrite(payload) === "ok") return null;
+    return putPayload(this.#channel, payload, d.timeout, d.deadline, this.#failures);
   }
 
-  #get(timeout: number | undefined, method: string): Steps<T> {
+  /** Takes the front item at once when nothing stands in the way, else the steps that wait for one. */
+  #get(timeout: number | undefined, method: string): T | Later<T> {
     this.#check(method);
-    const d = deadline(timeout, `Queue.${method}()`);
-    return getItem(this.#channel, d.timeout, d.deadline, { empty: queueEmpty }) as Steps<T>;
+    const d = timeout === undefined ? FOREVER : deadline(timeout, `Queue.${method}()`);
+    const item = this.#channel.tryRead(deserializeAt);
+    if (item !== SLOW) return item as T;
+    return new Later(getItem(this.#channel, d.timeout, d.deadline, EMPTY_FAILURES) as Steps<T>);
   }
 
-  #full = (timeout: number | undefined): Error => {
+  #failures: Failures = { full: (timeout) => this.#full(timeout) };
+
+  #full(timeout: number | undefined): Error {
     const max = this.#channel.maxsize;
     return new Full(
       max > 0 && this.#channel.size() >= max
@@ -288,7 +307,7 @@ export class Queue<T = unknown> {
           within(timeout)
         }: consumers must take items out, or create the queue with a larger { capacity }.`,
     );
-  };
+  }
 
   #check(method: string): void {
     if (this.#closed) {
@@ -300,6 +319,11 @@ export class Queue<T = unknown> {
 function queueEmpty(timeout: number | undefined): Error {
   return new Empty(`the queue is empty: no item came${within(timeout)}`);
 }
+
+const EMPTY_FAILURES: Failures = { empty: queueEmpty };
+
+/** No timeout: wait as long as it takes. */
+const FOREVER = { timeout: undefined, deadline: Infinity };
 
 registerShared("Queue", (buffer) => adoptQueue(() => new Queue(), buffer as SharedArrayBuffer));
 

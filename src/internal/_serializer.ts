@@ -105,6 +105,27 @@ export function ownPayload(p: Payload): Payload {
 }
 
 /**
+ * Rebuilds the item of the `len` bytes from `at` in `bytes` (a channel's ring, read in
+ * place): {@linkcode deserialize} without a view for the common small items.
+ */
+export function deserializeAt(tag: number, bytes: Uint8Array, at: number, len: number): unknown {
+  switch (tag) {
+    case Tag.Undefined:
+      return undefined;
+    case Tag.Null:
+      return null;
+    case Tag.True:
+      return true;
+    case Tag.False:
+      return false;
+    case Tag.Number:
+      for (let i = 0; i < 8; i++) in64Bytes[i] = bytes[at + i];
+      return in64[0];
+  }
+  return deserialize(tag, at === 0 && len === bytes.length ? bytes : bytes.subarray(at, at + len));
+}
+
+/**
  * Rebuilds the item of a payload. `bytes` may be a view of shared memory, read before
  * it is reused: nothing returned keeps a reference to it.
  */

@@ -1,0 +1,130 @@
+// Unit tests of src/pool/_batch_codec.ts on one thread: every packed form round-trips
+// (through a structured clone, as between threads) exactly as structured clone alone
+// would deliver the items; what cannot be packed exactly is refused (null).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { isPackedBatch, MIN_PACKED, packBatch, unpackBatch } from "../../src/pool/_batch_codec.ts";
+
+/** Packs, clones the packed form, unpacks; `null` when the batch was not packed. */
+function roundTrip(items: unknown[]): unknown[] | null {
+  const packed = packBatch(items);
+  if (packed === null) return null;
+  assert.ok(isPackedBatch(packed));
+  return unpackBatch(structuredClone(packed));
+}
+
+/** Deep equality with key order, -0/NaN (Object.is) and prototypes checked at every level. */
+function assertExact(got: unknown, want: unknown, path = "items"): void {
+  if (typeof want !== "object" || want === null) {
+    assert.ok(Object.is(got, want), `${path}: ${String(got)} is not ${String(want)}`);
+    return;
+  }
+  assert.ok(typeof got === "object" && got !== null, `${path}: not an object`);
+  assert.equal(Object.getPrototypeOf(got), Object.getPrototypeOf(want), `${path}: prototype`);
+  assert.deepEqual(Reflect.ownKeys(got), Reflect.ownKeys(want), `${path}: keys (in order)`);
+  for (const k of Object.keys(want)) {
+    assertExact((got as Record<string, unknown>)[k], (want as Record<string, unknown>)[k], `${path}.${k}`);
+  }
+}
+
+function assertSameAsClone(items: unknown[], mustPack: boolean, what: string): void {
+  const got = roundTrip(items);
+  if (mustPack) assert.ok(got !== null, `${what}: packed`);
+  assertExact(got ?? structuredClone(items), structuredClone(items), what);
+}
+
+test("batch codec: constant batches of each value, also past V8's fast-array length", () => {
+  for (const v of [null, undefined, true, false]) {
+    for (const n of [MIN_PACKED, 1000, 150_000]) {
+      const got = roundTrip(new Array(n).fill(v));
+      assert.ok(got !== null);
+      assert.equal(got.length, n);
+      assert.ok(got.every((x) => Object.is(x, v)), `${n} x ${v}`);
+      assert.ok(0 in got && n - 1 in got, "no holes");
+    }
+  }
+});
+
+test("batch codec: strings packed by appending come back one by one, lone surrogates included", () => {
+  const strings = Array.from(
+    { length: 20_000 },
+    (_, i) =>
+      i % 7 === 0
+        ? ""
+        : i % 11 === 0
+        ? "😀".repeat(i % 5)
+        : i % 13 === 0
+        ? "\uD800"
+        : `item-${i}-${"x".repeat(i % 40)}`,
+  );
+  assertSameAsClone(strings, true, "strings");
+  const long = Array.from({ length: MIN_PACKED }, (_, i) => String(i).repeat(100_000));
+  assertSameAsClone(long, true, "long strings");
+  // Strings and bigints share one text in the tagged form: their order must hold.
+  const mixed = Array.from({ length: 100 }, (_, i) => (i % 3 === 0 ? BigInt(i) * 10n ** 30n : `s${i}`));
+  assertSameAsClone(mixed, true, "strings and bigints interleaved");
+});
+
+test("batch codec: numbers exact, -0 and NaN included, alone and in object columns", () => {
+  const nums = [0, -0, NaN, Infinity, -Infinity, 2 ** 53 + 2, 5e-324, -1.5];
+  assertSameAsClone(nums, true, "numbers");
+  const objs = nums.map((x, i) => ({ id: i, x }));
+  assertSameAsClone(objs, true, "objects with -0 and NaN");
+});
+
+test("batch codec: objects of one shape only when the keys match in order, else exact anyway", () => {
+  const same = Array.from({ length: 50 }, (_, i) => ({ id: i, name: `n${i}` }));
+  assertSameAsClone(same, true, "one shape");
+  // A key order differing, an extra key, a missing key, each in the middle of a shape.
+  const swapped = [...same.slice(0, 20), { name: "s", id: -1 }, ...same.slice(20)];
+  assertSameAsClone(swapped, false, "keys in another order");
+  const extra = [...same.slice(0, 20), { id: -1, name: "e", more: true }, ...same.slice(20)];
+  assertSameAsClone(extra, false, "an extra key");
+  const missing = [...same.slice(0, 20), { id: -1 }, ...same.slice(20)];
+  assertSameAsClone(missing, false, "a missing key");
+  // A getter is read as structured clone reads it (its value travels).
+  const getter = Array.from({ length: MIN_PACKED }, (_, i) => ({
+    get id() {
+      return i;
+    },
+    name: "g",
+  }));
+  assertSameAsClone(getter, false, "enumerable getters");
+  // Null-prototype objects stay null-prototype; class instances are refused.
+  const bare = Array.from({ length: MIN_PACKED }, (_, i) => Object.assign(Object.create(null), { id: i }));
+  assertSameAsClone(bare, false, "null-prototype objects");
+  class Point {
+    constructor(readonly x: number) {}
+  }
+  assert.equal(packBatch(Array.from({ length: MIN_PACKED }, (_, i) => new Point(i))), null);
+});
+
+test("batch codec: arrays by length, holes and named properties left to structured clone", () => {
+  const arrays = Array.from({ length: 40 }, (_, i) => [i, `x${i}`, i % 2 === 0]);
+  assertSameAsClone(arrays, true, "small arrays");
+  const holed = [...arrays.slice(0, 10), [1, , 3], ...arrays.slice(10)]; // eslint-disable-line no-sparse-arrays
+  assertSameAsClone(holed, false, "an array with a hole");
+  const named = [...arrays.slice(0, 10), Object.assign([1, "a", true], { tag: 1 }), ...arrays.slice(10)];
+  assertSameAsClone(named, false, "an array with a named property");
+});
+
+test("batch codec: a mix of every kind keeps each item's place and type", () => {
+  const kinds: ((i: number) => unknown)[] = [
+    (i) => i,
+    (i) => `s${i}`,
+    () => null,
+    () => undefined,
+    (i) => i % 3 === 0,
+    (i) => BigInt(i),
+    (i) => ({ id: i, name: `n${i}` }),
+    (i) => [i, i + 1],
+    (i) => ({ other: [i] }),
+    () => -0,
+  ];
+  const mix = Array.from({ length: 5000 }, (_, i) => kinds[i % kinds.length](i));
+  assertSameAsClone(mix, true, "a mix");
+  const shared = { id: 1, name: "shared" };
+  const twice = [...mix.slice(0, 20), shared, shared];
+  const got = roundTrip(twice);
+  if (got !== null) assert.equal(got[20], got[21], "an object reached twice stays one object");
+});
