@@ -15,11 +15,6 @@ import { fileURLToPath } from "node:url";
  * not failures. This list only shrinks; it is empty once every file has the one form.
  */
 const NOT_YET_CONVERTED = [
-  "src/channel/_items.ts",
-  "src/channel/connection.ts",
-  "src/channel/joinable_queue.ts",
-  "src/channel/queue.ts",
-  "src/internal/_serializer.ts",
   "src/internal/runtime.ts",
   "src/manager/_remote.ts",
   "src/manager/_remote_server.ts",
@@ -30,7 +25,6 @@ const NOT_YET_CONVERTED = [
   "src/net/listener.ts",
   "src/net/socket_connection.ts",
   "src/net/wire.ts",
-  "src/pool/map_iterator.ts",
 ];
 
 /** The error classes whose first argument is a message (besides any name ending in Error). */

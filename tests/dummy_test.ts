@@ -714,7 +714,7 @@ test("mp.dummy: timeouts reject or resolve with the real module's classes and va
   assert.equal(await a.poll(), true);
   await assert.rejects(a.recv(), dummy.EOFError);
   await assert.rejects(z.send(1), /closed/);
-  await assert.rejects(a.send(1), /broken pipe/);
+  await assert.rejects(a.send(1), /broken pipe/i);
 });
 
 test("mp.dummy: *Sync twins answer at once where they can be honest", () => {

@@ -85,8 +85,8 @@ test("Connection: the fast path still sees a closed peer (broken pipe) and a clo
   a.sendSync(1);
   assert.equal(b.recvSync(), 1);
   b.close();
-  assert.throws(() => a.sendSync(2), /broken pipe/);
-  await assert.rejects(a.send(2), /broken pipe/);
+  assert.throws(() => a.sendSync(2), /broken pipe/i);
+  await assert.rejects(a.send(2), /broken pipe/i);
   a.close();
   assert.throws(() => a.sendSync(3), /closed/);
 });

@@ -159,7 +159,7 @@ test("connection: poll waits as told; EOFError once the peer closed; a pending r
   await assert.rejects(within(server.recv(), 5000, "recv"), mp.EOFError);
   await assert.rejects(server.recvBytes(), mp.EOFError);
   assert.throws(() => server.recvSync(), mp.EOFError);
-  await assert.rejects(server.send("anyone?"), /broken pipe/);
+  await assert.rejects(server.send("anyone?"), /broken pipe/i);
   await assert.rejects(client.send("x"), /is closed/);
   await assert.rejects(client.recv(), /is closed/);
 });

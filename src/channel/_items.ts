@@ -76,8 +76,8 @@ function checkWrite(r: WriteResult, timeout: number | undefined, fail: Failures)
   if (r === "full") throw fail.full!(timeout);
   if (r === "broken") {
     throw new ProcessError(
-      "broken pipe: the other end of the connection is closed (or its process ended), so nothing sent " +
-        "can be received. Check the other side, or catch this error to stop sending.",
+      "Broken pipe: the other end of the connection is closed (or its process ended), so nothing sent " +
+        "can be received: check the other side, or catch this error to stop sending",
     );
   }
 }
@@ -86,7 +86,7 @@ function checkRead<R>(r: R | Shortfall, timeout: number | undefined, fail: Failu
   if (r === EMPTY) throw fail.empty!(timeout);
   if (r === EOF) {
     throw new EOFError(
-      "the other end of the connection is closed (or its process ended) and nothing is left to receive",
+      "The other end of the connection is closed (or its process ended) and nothing is left to receive",
     );
   }
   return r as R;

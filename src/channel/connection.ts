@@ -437,12 +437,12 @@ export class Connection<T = unknown> {
 
   #check(method: string, need: "readable" | "writable" | null): Channel {
     if (this.#closed) {
-      throw new ProcessError(`cannot ${method}: this Connection is closed (handle is closed)`);
+      throw new ProcessError(`Connection.${method}(): this Connection is closed (handle is closed)`);
     }
     const channel = need === "writable" ? this.#output : this.#input;
     if (need !== null && channel === null) {
       throw new ProcessError(
-        `cannot ${method}: this end of a one-way Pipe(false) is not ${need} (the first end receives, ` +
+        `Connection.${method}(): this end of a one-way Pipe(false) is not ${need} (the first end receives, ` +
           "the second end sends)",
       );
     }

@@ -58,7 +58,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   taskDone(): void {
     if (!queueChannel(this).taskDone()) {
       throw new ProcessError(
-        "taskDone() called too many times: every call must match one item taken from the queue",
+        "JoinableQueue.taskDone(): called too many times: every call must match one item taken from the queue",
       );
     }
   }
@@ -102,5 +102,5 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
 registerShared(
   "JoinableQueue",
-  (buffer) => adoptQueue(() => new JoinableQueue(), buffer as SharedArrayBuffer),
+  (buffer) => adoptQueue(JoinableQueue, () => new JoinableQueue(), buffer as SharedArrayBuffer),
 );

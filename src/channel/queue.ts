@@ -8,7 +8,7 @@ import { Channel, SLOW } from "./_channel.ts";
 import { deadline, type Failures, getItem, Later, putPayload, within } from "./_items.ts";
 import { deserializeAt, serialize } from "../internal/_serializer.ts";
 import { registerReadable } from "../internal/_readable.ts";
-import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { Empty, Full, ProcessError } from "../internal/errors.ts";
 import { inspectable } from "../internal/_inspect.ts";
 
@@ -25,17 +25,18 @@ export interface QueueOptions {
 /** Internal creation flag of JoinableQueue (not part of the public options). */
 export const JOINABLE: unique symbol = Symbol("joinable");
 
-let adopting: Channel | null = null;
 let channelOf: (q: Queue) => Channel;
 
-/** Builds a queue object of class `make` over an existing channel (when it arrives in a child). */
-export function adoptQueue<Q extends Queue>(make: () => Q, buffer: SharedArrayBuffer): Q {
-  adopting = new Channel(buffer);
-  try {
-    return make();
-  } finally {
-    adopting = null;
-  }
+/**
+ * Revives a queue of class `ctor` (Queue or a subclass), made by `make`, over the
+ * existing channel in `buffer` (when it arrives in a child).
+ */
+export function adoptQueue<Q extends Queue>(
+  ctor: abstract new (...args: never[]) => Q,
+  make: () => Q,
+  buffer: SharedArrayBuffer,
+): Q {
+  return adopt(ctor, new Channel(buffer), make);
 }
 
 /** The channel under a queue (for the subclasses' extra methods). */
@@ -110,7 +111,7 @@ export class Queue<T = unknown> {
    * @throws {TypeError} If `maxsize` is not an integer.
    */
   constructor(maxsize: number = 0, options: QueueOptions = {}) {
-    this.#channel = adopting ?? Channel.create({
+    this.#channel = adoptedState<Channel>(new.target) ?? Channel.create({
       maxsize: checkMaxsize(maxsize),
       capacity: options.capacity,
       joinable: (options as { [JOINABLE]?: boolean })[JOINABLE] === true,
@@ -311,13 +312,13 @@ export class Queue<T = unknown> {
 
   #check(method: string): void {
     if (this.#closed) {
-      throw new ProcessError(`cannot ${method}: this Queue was closed in this process (close() was called)`);
+      throw new ProcessError(`Queue.${method}(): this Queue was closed in this process (close() was called)`);
     }
   }
 }
 
 function queueEmpty(timeout: number | undefined): Error {
-  return new Empty(`the queue is empty: no item came${within(timeout)}`);
+  return new Empty(`The queue is empty: no item came${within(timeout)}`);
 }
 
 const EMPTY_FAILURES: Failures = { empty: queueEmpty };
@@ -325,6 +326,6 @@ const EMPTY_FAILURES: Failures = { empty: queueEmpty };
 /** No timeout: wait as long as it takes. */
 const FOREVER = { timeout: undefined, deadline: Infinity };
 
-registerShared("Queue", (buffer) => adoptQueue(() => new Queue(), buffer as SharedArrayBuffer));
+registerShared("Queue", (buffer) => adoptQueue(Queue, () => new Queue(), buffer as SharedArrayBuffer));
 
 inspectable(Queue);

@@ -6,7 +6,7 @@
  */
 import { readableOf, registerReadable } from "../internal/_readable.ts";
 import { adoptQueue, Queue } from "./queue.ts";
-import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
+import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { inspectable } from "../internal/_inspect.ts";
 
 /**
@@ -28,7 +28,7 @@ export class SimpleQueue<T = unknown> {
 
   /** Creates the queue. */
   constructor() {
-    this.#queue = (adopting as Queue<T> | null) ?? new Queue<T>();
+    this.#queue = adoptedState<Queue<T>>(new.target) ?? new Queue<T>();
     registerReadable(this, readableOf(this.#queue)!);
   }
 
@@ -105,15 +105,9 @@ export class SimpleQueue<T = unknown> {
   }
 }
 
-let adopting: Queue | null = null;
-
 registerShared("SimpleQueue", (buffer) => {
-  adopting = adoptQueue(() => new Queue(), buffer as SharedArrayBuffer);
-  try {
-    return new SimpleQueue();
-  } finally {
-    adopting = null;
-  }
+  const queue = adoptQueue(Queue, () => new Queue(), buffer as SharedArrayBuffer);
+  return adopt(SimpleQueue, queue, () => new SimpleQueue());
 });
 
 inspectable(SimpleQueue);

@@ -155,7 +155,7 @@ export function deserialize(tag: number, bytes: Uint8Array): unknown {
     case Tag.Encoded:
       return decodeLoaded(deserializeStructured(bytes));
   }
-  throw new ProcessError(`corrupt item in a shared channel: unknown tag ${tag}`);
+  throw new ProcessError(`Corrupt item in a shared channel: unknown tag ${tag}`);
 }
 
 function utf8(tag: number, s: string): Payload {
@@ -229,9 +229,9 @@ function structured(item: unknown, what: string): Uint8Array {
   const shared = findShared(item, "item", new Set());
   if (shared) {
     throw new ProcessError(
-      `${shared} cannot be sent to ${what}: shared objects of this package (queues, pipes, locks, ` +
-        "values) and SharedArrayBuffers travel by reference only in the arguments of a Process; " +
-        "pass it to the child when you start it.",
+      `Cannot send ${shared} to ${what}: shared objects of this package (queues, pipes, locks, ` +
+        "values) and SharedArrayBuffers travel by reference only in the arguments of a Process, " +
+        "so pass it to the child when you start it",
     );
   }
   try {

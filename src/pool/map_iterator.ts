@@ -228,7 +228,7 @@ export class MapIterator<R> implements IMapIterator<R>, TaskSink {
       if (!woke) {
         this.#wake = null;
         throw new TimeoutError(
-          `imap: the next result did not come within ${this.#timeoutMs} ms (it is still pending: ` +
+          `IMapIterator.next(): the next result did not come within ${this.#timeoutMs} ms (it is still pending: ` +
             "call next() again to keep waiting)",
         );
       }

@@ -276,15 +276,15 @@ test("serializer: bytes: a Uint8Array arrives as a copy; a view of shared memory
     () => serialize(shared, "the queue"),
     (e: Error) =>
       e instanceof ProcessError &&
-      /^item \(Uint8Array over a SharedArrayBuffer\) cannot be sent to the queue/.test(e.message),
+      /^Cannot send item \(Uint8Array over a SharedArrayBuffer\) to the queue/.test(e.message),
   );
   assert.throws(
     () => serialize({ list: [new SharedArrayBuffer(1)] }, "the pipe"),
-    /item\.list\[0\] \(SharedArrayBuffer\) cannot be sent to the pipe/,
+    /Cannot send item\.list\[0\] \(SharedArrayBuffer\) to the pipe/,
   );
   assert.throws(
     () => serialize(new Map([["key", new Cell(new SharedArrayBuffer(1))]]), "the queue"),
-    /item\.get\(key\) \(Cell\) cannot be sent to the queue: shared objects of this package/,
+    /Cannot send item\.get\(key\) \(Cell\) to the queue: shared objects of this package/,
   );
 });
 
