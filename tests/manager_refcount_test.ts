@@ -30,14 +30,14 @@ test("release() frees the object; a released proxy throws a clear ProcessError",
   );
   await assert.rejects(
     d.get("a"),
-    (e: Error) => e instanceof mp.ProcessError && /dict proxy \(id \d+\) was released/.test(e.message),
+    (e: Error) => e instanceof mp.ProcessError && /dict proxy \(id \d+\): it was released/.test(e.message),
   );
   await assert.rejects(
     new mp.Process({ target: releaseCopy, args: [d, d] as never }).start(),
     /was released/,
   );
   const other = await manager.dict<string, unknown>();
-  await assert.rejects(other.set("d", d), /argument\[1\], a dict proxy, \(id \d+\) was released/);
+  await assert.rejects(other.set("d", d), /argument\[1\], a dict proxy, \(id \d+\): it was released/);
   other.release();
   assert.throws(
     () => mp.releaseProxy({}),
@@ -51,7 +51,7 @@ test("release() frees the object; a released proxy throws a clear ProcessError",
   // Shared objects are not counted (they live in shared memory), but refuse use once released.
   const lock = await manager.Lock();
   mp.releaseProxy(lock);
-  assert.throws(() => lock.acquireSync(), /Lock proxy \(id 0\) was released/);
+  assert.throws(() => lock.acquireSync(), /Lock proxy \(id 0\): it was released/);
 });
 
 test("using blocks release; a dict per request stays bounded", async () => {
