@@ -4,7 +4,7 @@
  * @module
  */
 import { AuthenticationError, ProcessError } from "../internal/errors.ts";
-import { nodeNet } from "../internal/runtime.ts";
+import { connectSocket as connectRaw, type NetSocket } from "../internal/runtime.ts";
 import { answerChallenge, deliverChallenge } from "./auth.ts";
 import {
   type Address,
@@ -14,7 +14,7 @@ import {
   type NetOptions,
   netSettings,
 } from "./address.ts";
-import { connectSocket, type NodeSocket, type SocketConnection } from "./socket_connection.ts";
+import { connectSocket, type SocketConnection } from "./socket_connection.ts";
 
 /** Options of {@linkcode Client}. */
 export type ClientOptions = NetOptions;
@@ -59,28 +59,22 @@ export async function Client<T = unknown>(
   return conn;
 }
 
-function formatLocal(socket: NodeSocket): string {
-  return socket.localPort !== undefined && socket.localAddress !== undefined
-    ? formatAddress([socket.localAddress, socket.localPort])
-    : "unix";
+function formatLocal(socket: NetSocket): string {
+  return socket.local !== null ? formatAddress(socket.local) : "unix";
 }
 
-function connectTo(address: Address, target: string, timeout: number): Promise<NodeSocket> {
-  return new Promise<NodeSocket>((resolve, reject) => {
-    const socket: NodeSocket = nodeNet().connect(
-      typeof address === "string" ? { path: address } : { host: address[0], port: address[1] },
-    );
+function connectTo(address: Address, target: string, timeout: number): Promise<NetSocket> {
+  return new Promise<NetSocket>((resolve, reject) => {
+    let timedOut = false;
     const timer = setTimeout(() => {
-      socket.destroy();
+      timedOut = true;
       reject(new AuthenticationError(`Client: cannot connect to ${target}: no answer within ${timeout} ms`));
     }, timeout);
-    socket.once("connect", () => {
+    connectRaw(address).then((socket) => {
       clearTimeout(timer);
-      socket.removeAllListeners("error");
-      socket.pause();
+      if (timedOut) return socket.destroy();
       resolve(socket);
-    });
-    socket.once("error", (e: Error & { code?: string }) => {
+    }, (e: Error & { code?: string }) => {
       clearTimeout(timer);
       const hint = e.code === "ECONNREFUSED" || e.code === "ENOENT"
         ? ": nothing listens there; start the Listener first, or check the address"
