@@ -5,7 +5,7 @@
  */
 import { AuthenticationError, ProcessError } from "../internal/errors.ts";
 import { connectSocket as connectRaw, type NetSocket } from "../internal/runtime.ts";
-import { answerChallenge, deliverChallenge } from "./auth.ts";
+import { clientHandshake } from "./auth.ts";
 import {
   type Address,
   checkAddress,
@@ -51,10 +51,12 @@ export async function Client<T = unknown>(
   const key = settings.authkey;
   if (key !== null) {
     const left = Math.max(1, settings.handshakeTimeout - (performance.now() - started));
-    await handshake(conn, { ...settings, handshakeTimeout: left }, async () => {
-      await answerChallenge(conn, key);
-      await deliverChallenge(conn, key);
-    }, `the listener at ${target}`);
+    await handshake(
+      conn,
+      { ...settings, handshakeTimeout: left },
+      () => clientHandshake(conn, key),
+      `the listener at ${target}`,
+    );
   }
   return conn;
 }
