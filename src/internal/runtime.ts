@@ -698,17 +698,24 @@ class BunSocket implements NetSocket {
     if (!this.#blocked) return;
     this.#blocked = false;
     this.#flush();
+    if (!this.#blocked && !this.#refd) this.#s.unref(); // as asked, now that nothing waits
   }
 
   write(data: Uint8Array, done?: (error?: Error) => void): void {
     if (this.#destroyed || this.#ending) return done?.(CLOSED());
-    if (this.#blocked) return this.#queue.push(data, done);
-    const n: number = this.#s.write(data);
-    if (n === data.length) return done?.();
-    if (n < 0) return done?.(CLOSED());
-    this.#queue.push(n === 0 ? data : data.subarray(n), done);
-    this.#block();
+    this.#queue.push(data, done);
+    if (this.#blocked || this.#scheduled) return;
+    // Writes made in the same turn of the event loop (replies to requests that arrived
+    // together) leave in one system call, right after the code that made them.
+    this.#scheduled = true;
+    queueMicrotask(this.#flushSoon);
   }
+
+  #scheduled = false;
+  readonly #flushSoon = (): void => {
+    this.#scheduled = false;
+    if (!this.#blocked) this.#flush();
+  };
 
   #flush(): void {
     while (!this.#queue.empty && !this.#destroyed) {
@@ -726,7 +733,6 @@ class BunSocket implements NetSocket {
       }
       for (const d of dones) d();
     }
-    if (!this.#refd) this.#s.unref();
     if (this.#ending) this.#s.end();
   }
 
@@ -738,7 +744,7 @@ class BunSocket implements NetSocket {
   end(): void {
     if (this.#destroyed || this.#ending) return;
     this.#ending = true;
-    if (!this.#blocked) this.#s.end();
+    if (!this.#blocked && this.#queue.empty) this.#s.end();
   }
 
   destroy(): void {
