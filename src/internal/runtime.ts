@@ -619,7 +619,8 @@ class DenoSocket implements NetSocket {
   }
 
   keepAlive(_ms: number): void {
-    // Deno sets SO_KEEPALIVE without a delay: the OS's idle time applies.
+    // Deno's own sockets set SO_KEEPALIVE without a delay: the OS's idle time applies
+    // (2 hours by default on Linux), not `ms` as on Bun.
     try {
       this.#conn.setKeepAlive?.(true);
     } catch { /* not TCP, or closed */ }
@@ -773,7 +774,7 @@ class BunSocket implements NetSocket {
 
   keepAlive(ms: number): void {
     try {
-      this.#s.setKeepAlive?.(true, Math.max(1, Math.round(ms / 1000)));
+      this.#s.setKeepAlive?.(true, ms);
     } catch { /* not TCP, or closed */ }
   }
 }
