@@ -9,7 +9,7 @@ import { AUTHKEY, describe, VALUES } from "./fixtures/net_peer.ts";
 import { echoServer, sendFromChild } from "./fixtures/net_targets.ts";
 import { noop } from "./fixtures/process_targets.ts";
 import { joinWithin, killAll } from "./helpers.ts";
-import { connectedPair, hasPython, Program, runtimes, within } from "./net_helpers.ts";
+import { connectedPair, hasPython, Program, root, runtimes, within } from "./net_helpers.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -632,5 +632,16 @@ test("connection: a Listener in a child process, and a Client in a child process
   } finally {
     killAll();
     where.close();
+  }
+});
+
+test("connection: a program whose listener, connections and remote proxies are idle exits by itself (Deno and Bun)", async () => {
+  for (const [name, exe] of Object.entries(runtimes)) {
+    const file = `${root}tests/fixtures/net_idle.ts`;
+    const p = new Program(exe, name === "deno" ? ["run", "-A", file] : [file]);
+    assert.equal(await p.line("echo"), "ping");
+    assert.equal(await p.line("manager"), "1 2");
+    await p.line("done");
+    assert.equal(await p.exit(20_000), 0, `${name}: ${p.stderr}`);
   }
 });
