@@ -472,12 +472,15 @@ class WriteQueue {
     this.dones = [];
     return [out, dones];
   }
-  fail(error: Error): void {
+  /** Drops what waits; its callbacks get `error` (made only if one waits: an Error's stack costs). */
+  fail(error: Error | (() => Error)): void {
     const dones = this.dones;
     this.parts = [];
     this.bytes = 0;
     this.dones = [];
-    for (const d of dones) d(error);
+    if (dones.length === 0) return;
+    const e = typeof error === "function" ? error() : error;
+    for (const d of dones) d(e);
   }
   get empty(): boolean {
     return this.parts.length === 0;
@@ -554,8 +557,15 @@ class DenoSocket implements NetSocket {
   write(data: Uint8Array, done?: (error?: Error) => void): void {
     if (this.#destroyed || this.#ending) return done?.(CLOSED());
     this.#queue.push(data, done);
-    if (!this.#writing) void this.#writeLoop();
+    if (this.#writing) return;
+    // Writes made in the same turn of the event loop (an answer and a challenge, replies
+    // to requests that arrived together) leave in one write, right after the code that
+    // made them.
+    this.#writing = true;
+    queueMicrotask(this.#startWriting);
   }
+
+  readonly #startWriting = (): void => void this.#writeLoop();
 
   async #writeLoop(): Promise<void> {
     this.#writing = true;
@@ -573,7 +583,7 @@ class DenoSocket implements NetSocket {
       for (const d of dones) d();
     }
     this.#writing = false;
-    if (this.#destroyed) this.#queue.fail(CLOSED());
+    if (this.#destroyed) this.#queue.fail(CLOSED);
     else if (this.#ending) this.destroy();
   }
 
@@ -588,7 +598,7 @@ class DenoSocket implements NetSocket {
     this.#destroyed = true;
     this.#closeConn();
     this.#wake?.();
-    this.#queue.fail(CLOSED());
+    this.#queue.fail(CLOSED);
   }
 
   #closeConn(): void {
@@ -692,7 +702,7 @@ class BunSocket implements NetSocket {
   }
   onClose(): void {
     this.#destroyed = true;
-    this.#queue.fail(CLOSED());
+    this.#queue.fail(CLOSED);
     this.onEnd();
   }
   onDrain(): void {
@@ -751,7 +761,7 @@ class BunSocket implements NetSocket {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    this.#queue.fail(CLOSED());
+    this.#queue.fail(CLOSED);
     try {
       this.#s.terminate();
     } catch { /* closed already */ }
