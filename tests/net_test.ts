@@ -645,3 +645,25 @@ test("connection: a program whose listener, connections and remote proxies are i
     assert.equal(await p.exit(20_000), 0, `${name}: ${p.stderr}`);
   }
 });
+
+test('connection: Python\'s "" host listens on every interface (authkey required) and connects to this machine', async () => {
+  assert.throws(() => new mp.connection.Listener({ address: ["", 0] }), /needs an authkey/);
+  await using listener = new mp.connection.Listener({ address: ["", 0], authkey: "any host" });
+  const [host, port] = (await listener.ready) as [string, number];
+  assert.equal(host, "0.0.0.0");
+  for (const to of ["", "127.0.0.1"]) {
+    const [server, client] = await within(
+      Promise.all([
+        listener.accept<string>(),
+        mp.connection.Client<string>([to, port], { authkey: "any host" }),
+      ]),
+      10_000,
+      `accept + Client to "${to}"`,
+    );
+    await client.send(`via "${to}"`);
+    assert.equal(await within(server.recv(), 5000, "recv"), `via "${to}"`);
+    assert.equal((listener.lastAccepted as [string, number])[0], "127.0.0.1");
+    server.close();
+    client.close();
+  }
+});

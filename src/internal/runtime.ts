@@ -92,15 +92,6 @@ export function deserializeStructured(bytes: Uint8Array): unknown {
   return v8().deserialize(bytes);
 }
 
-/**
- * `node:net` (sockets for `mp.connection`), loaded on first use: both runtimes provide
- * it, and loading it at import time would slow every Worker start.
- */
-// deno-lint-ignore no-explicit-any
-export function nodeNet(): any {
-  return g.process.getBuiltinModule("node:net");
-}
-
 /** `node:crypto` (HMAC for `mp.connection`'s handshake), loaded on first use. */
 // deno-lint-ignore no-explicit-any
 export function nodeCrypto(): any {
@@ -803,6 +794,16 @@ const bunHandlers = {
   error: (s: any, e: Error) => (s.data as BunState).socket?.onError(socketError(e)),
 };
 
+/** Python's `""` host: every IPv4 interface when listening (`INADDR_ANY`)... */
+function listenHost(host: string): string {
+  return host === "" ? "0.0.0.0" : host;
+}
+
+/** ...and this machine when connecting (Linux connects `INADDR_ANY` to loopback). */
+function connectHost(host: string): string {
+  return host === "" ? "127.0.0.1" : host;
+}
+
 /**
  * Connects to `address` with the runtime's own sockets. Rejects with an error whose
  * `code` says why (`ECONNREFUSED`, `ENOENT`, ...).
@@ -813,13 +814,13 @@ export async function connectSocket(address: SocketAddress): Promise<NetSocket> 
     if (isDeno) {
       const conn = await (unix
         ? g.Deno.connect({ transport: "unix", path: address })
-        : g.Deno.connect({ hostname: address[0], port: address[1] }));
+        : g.Deno.connect({ hostname: connectHost(address[0]), port: address[1] }));
       return new DenoSocket(conn);
     }
     const state: BunState = { socket: null };
     let early: Error | null = null;
     const s = await g.Bun.connect({
-      ...(unix ? { unix: address } : { hostname: address[0], port: address[1] }),
+      ...(unix ? { unix: address } : { hostname: connectHost(address[0]), port: address[1] }),
       data: state,
       socket: {
         ...bunHandlers,
@@ -848,7 +849,7 @@ export function listenSocket(address: SocketAddress, onSocket: (socket: NetSocke
   function denoListen(address: SocketAddress, onSocket: (socket: NetSocket) => void): NetServer {
     const l = unix
       ? g.Deno.listen({ transport: "unix", path: address })
-      : g.Deno.listen({ hostname: address[0], port: address[1] });
+      : g.Deno.listen({ hostname: listenHost(address[0]), port: address[1] });
     let closed = false;
     l.unref();
     (async () => {
@@ -862,7 +863,7 @@ export function listenSocket(address: SocketAddress, onSocket: (socket: NetSocke
       }
     })();
     return {
-      address: unix ? address : [address[0], l.addr.port],
+      address: unix ? address : [listenHost(address[0]), l.addr.port],
       close() {
         if (closed) return;
         closed = true;
@@ -881,7 +882,7 @@ export function listenSocket(address: SocketAddress, onSocket: (socket: NetSocke
   function bunListen(address: SocketAddress, onSocket: (socket: NetSocket) => void): NetServer {
     let closed = false;
     const l = g.Bun.listen({
-      ...(unix ? { unix: address } : { hostname: address[0], port: address[1] }),
+      ...(unix ? { unix: address } : { hostname: listenHost(address[0]), port: address[1] }),
       socket: {
         ...bunHandlers,
         // deno-lint-ignore no-explicit-any
@@ -894,7 +895,7 @@ export function listenSocket(address: SocketAddress, onSocket: (socket: NetSocke
     });
     l.unref();
     return {
-      address: unix ? address : [address[0], l.port],
+      address: unix ? address : [listenHost(address[0]), l.port],
       close() {
         if (closed) return;
         closed = true;
