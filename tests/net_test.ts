@@ -9,7 +9,7 @@ import { AUTHKEY, describe, VALUES } from "./fixtures/net_peer.ts";
 import { echoServer, sendFromChild } from "./fixtures/net_targets.ts";
 import { noop } from "./fixtures/process_targets.ts";
 import { joinWithin, killAll } from "./helpers.ts";
-import { connectedPair, hasPython, Program, runtimes, within } from "./net_helpers.ts";
+import { connectedPair, hasPython, Program, root, runtimes, within } from "./net_helpers.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -303,10 +303,10 @@ test("Listener: address checks, authkey beyond loopback, port in use, refused co
   const [host, port] = (await anyHost.ready) as [string, number];
   assert.equal(host, "0.0.0.0");
   assert.ok(port > 0);
+  // Bound in the constructor, as in Python: the real port is known at once.
   const early = new mp.connection.Listener({ address: ["127.0.0.1", 0] });
-  assert.throws(() => early.address, /await listener\.ready/);
-  await early.ready;
   assert.equal((early.address as [string, number])[1] > 0, true);
+  assert.deepEqual(await early.ready, early.address);
   await early[Symbol.asyncDispose]();
   await assert.rejects(early.accept(), /closed/);
 
@@ -632,5 +632,38 @@ test("connection: a Listener in a child process, and a Client in a child process
   } finally {
     killAll();
     where.close();
+  }
+});
+
+test("connection: a program whose listener, connections and remote proxies are idle exits by itself (Deno and Bun)", async () => {
+  for (const [name, exe] of Object.entries(runtimes)) {
+    const file = `${root}tests/fixtures/net_idle.ts`;
+    const p = new Program(exe, name === "deno" ? ["run", "-A", file] : [file]);
+    assert.equal(await p.line("echo"), "ping");
+    assert.equal(await p.line("manager"), "1 2");
+    await p.line("done");
+    assert.equal(await p.exit(20_000), 0, `${name}: ${p.stderr}`);
+  }
+});
+
+test('connection: Python\'s "" host listens on every interface (authkey required) and connects to this machine', async () => {
+  assert.throws(() => new mp.connection.Listener({ address: ["", 0] }), /needs an authkey/);
+  await using listener = new mp.connection.Listener({ address: ["", 0], authkey: "any host" });
+  const [host, port] = (await listener.ready) as [string, number];
+  assert.equal(host, "0.0.0.0");
+  for (const to of ["", "127.0.0.1"]) {
+    const [server, client] = await within(
+      Promise.all([
+        listener.accept<string>(),
+        mp.connection.Client<string>([to, port], { authkey: "any host" }),
+      ]),
+      10_000,
+      `accept + Client to "${to}"`,
+    );
+    await client.send(`via "${to}"`);
+    assert.equal(await within(server.recv(), 5000, "recv"), `via "${to}"`);
+    assert.equal((listener.lastAccepted as [string, number])[0], "127.0.0.1");
+    server.close();
+    client.close();
   }
 });

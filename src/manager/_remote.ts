@@ -6,14 +6,15 @@
  * `callRemote`, which the proxies' `callAsync` uses for it. Blocking (`*Sync`) calls
  * cannot wait for a socket fed by the thread's own event loop, so they throw.
  *
- * The connection reads only while calls are pending, so that an idle client program
- * ends as usual. If the connection fails (the server ended, the network broke), every
+ * Replies are taken as their bytes arrive, in the socket's data callback (no promise
+ * per reply); the connection listens only while calls are pending, so that an idle
+ * client program ends as usual. If the connection fails (the server ended, the network broke), every
  * pending and later call rejects with a `ProcessError` saying so.
  *
  * @module
  */
 import { Client } from "../net/client.ts";
-import { keepAlive, type SocketConnection } from "../net/socket_connection.ts";
+import { hasNews, keepAlive, onMessages, sendWith, type SocketConnection } from "../net/socket_connection.ts";
 import { type Address, formatAddress } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { Empty, Full, ProcessError, RemoteError, TimeoutError } from "../internal/errors.ts";
@@ -71,7 +72,9 @@ export class RemoteTransport {
   #closed = false;
   #seq = 0;
   readonly #pending = new Map<number, Pending>();
-  #reading = false;
+  /** Takes the replies that arrived (set on the connection while calls are pending). */
+  readonly #arrived = (): void => this.#takeReplies();
+  #listening = false;
 
   /** Connects to the manager at `handle.remote.address` (calls wait for the connection). */
   constructor(handle: RemoteHandle) {
@@ -136,44 +139,98 @@ export class RemoteTransport {
     if (this.gone()) return Promise.reject(this.goneError(`this ${typeid} proxy`));
     const seq = ++this.#seq;
     return new Promise((resolve, reject) => {
-      this.#pending.set(seq, { resolve, reject, typeid });
-      this.#send([seq, id, method, args]).catch((e) => {
-        const p = this.#pending.get(seq);
-        if (p === undefined) return;
-        this.#pending.delete(seq);
+      const c = this.#conn;
+      if (c === null) {
+        // Not connected yet: send once connected.
+        this.#pending.set(seq, { resolve, reject, typeid });
+        this.#connecting.then(() => this.#sendCall(seq, [seq, id, method, args]), () => {});
+        return;
+      }
+      try {
+        sendWith(c, [seq, id, method, args], (err) => err && this.#sendFailed(seq, err));
+      } catch (e) {
         // A value this package cannot send is the caller's error; anything else is the connection's.
-        p.reject(this.#failure === null ? e : this.goneError(`this ${typeid} proxy`));
-      });
-      this.#read();
+        if (this.#brokenBy(c, e)) return reject(this.goneError(`this ${typeid} proxy`));
+        return reject(e);
+      }
+      this.#pending.set(seq, { resolve, reject, typeid });
+      this.#listen(c);
     });
+  }
+
+  /** Sends a call made before the connection was up. */
+  #sendCall(seq: number, message: unknown[]): void {
+    const c = this.#conn;
+    if (c === null || !this.#pending.has(seq)) return;
+    try {
+      sendWith(c, message, (err) => err && this.#sendFailed(seq, err));
+    } catch (e) {
+      this.#sendFailed(seq, e, !this.#brokenBy(c, e));
+      return;
+    }
+    this.#listen(c);
+  }
+
+  /** Whether `e`, thrown by a send on `c`, means the connection is gone (not a bad value). */
+  #brokenBy(c: SocketConnection, e: unknown): boolean {
+    if (this.#failure !== null || this.#closed) return true;
+    if (c.closed || !(e instanceof ProcessError) || !/broken pipe|the connection failed/.test(e.message)) {
+      return false;
+    }
+    this.#fail(e);
+    return true;
+  }
+
+  #sendFailed(seq: number, e: unknown, callersError = false): void {
+    const p = this.#pending.get(seq);
+    if (p === undefined) return;
+    this.#pending.delete(seq);
+    p.reject(callersError ? e as Error : this.goneError(`this ${p.typeid} proxy`));
+    if (!callersError) this.#fail(e);
   }
 
   /** Sends a request without waiting for a reply (reference counting). */
   post(method: string, args: unknown[], _sync?: boolean): void {
     if (this.gone()) return;
-    this.#send([0, 0, method, args]).catch(() => {});
+    const message = [0, 0, method, args];
+    const send = (c: SocketConnection) => {
+      try {
+        sendWith(c, message, () => {});
+      } catch { /* the connection is gone: so are the references */ }
+    };
+    if (this.#conn !== null) send(this.#conn);
+    else this.#connecting.then(send, () => {});
   }
 
   /** Closes the connection: pending calls reject. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unlisten();
     this.#conn?.close();
     this.#rejectAll();
   }
 
-  async #send(message: unknown[]): Promise<void> {
-    const c = this.#conn ?? await this.#connecting;
-    await c.send(message);
+  /** Listens for replies while calls are pending (an idle program ends). */
+  #listen(c: SocketConnection): void {
+    if (this.#listening || this.#pending.size === 0) return;
+    this.#listening = true;
+    onMessages(c, this.#arrived);
+    if (hasNews(c)) this.#takeReplies();
   }
 
-  async #read(): Promise<void> {
-    if (this.#reading) return;
-    this.#reading = true;
+  #unlisten(): void {
+    if (!this.#listening) return;
+    this.#listening = false;
+    if (this.#conn !== null) onMessages(this.#conn, null);
+  }
+
+  #takeReplies(): void {
+    const c = this.#conn;
+    if (c === null) return;
     try {
-      const c = this.#conn ?? await this.#connecting;
-      while (this.#pending.size > 0 && !this.gone()) {
-        const r = await c.recv();
+      while (this.#pending.size > 0 && !this.gone() && hasNews(c)) {
+        const r = c.recvSync();
         if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== "number") {
           throw new ProcessError("the server sent a malformed reply");
         }
@@ -185,14 +242,14 @@ export class RemoteTransport {
       }
     } catch (e) {
       this.#fail(e);
-    } finally {
-      this.#reading = false;
     }
+    if (this.#pending.size === 0) this.#unlisten();
   }
 
   #fail(e: unknown): void {
     if (this.#failure !== null || this.#closed) return;
     this.#failure = e instanceof Error ? e : new Error(String(e));
+    this.#unlisten();
     this.#conn?.close();
     this.#rejectAll();
   }

@@ -17,7 +17,7 @@
  * @module
  */
 import { Listener } from "../net/listener.ts";
-import { keepAlive, type SocketConnection } from "../net/socket_connection.ts";
+import { hasNews, keepAlive, onMessages, sendWith, type SocketConnection } from "../net/socket_connection.ts";
 import type { Address } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { Empty, Full, ProcessError } from "../internal/errors.ts";
@@ -76,8 +76,12 @@ class Conn {
   closed = false;
   /** Replies handed to the socket and not yet written. */
   unsent = 0;
-  /** Wakes the request loop once replies drained (see MAX_UNSENT). */
+  /** Serves the requests that wait, once replies drained (see MAX_UNSENT). */
   drained: (() => void) | null = null;
+  /** Called as each reply is written (or fails to be). */
+  readonly sent = (): void => {
+    if (--this.unsent === MAX_UNSENT / 2) this.drained?.();
+  };
   constructor(id: number, c: SocketConnection) {
     this.id = id;
     this.c = c;
@@ -477,10 +481,21 @@ export class RemoteServer {
     }
   }
 
-  async #serveConn(conn: Conn): Promise<void> {
+  /**
+   * Serves `conn`: each request is handled as soon as its bytes arrive, in the socket's
+   * data callback (no promise per request), until the connection ends.
+   */
+  #serveConn(conn: Conn): void {
+    const serve = () => this.#serveArrived(conn);
+    conn.drained = serve;
+    onMessages(conn.c, serve);
+    serve(); // what arrived with the handshake
+  }
+
+  #serveArrived(conn: Conn): void {
     try {
-      while (!conn.closed) {
-        const req = await conn.c.recv();
+      while (!conn.closed && conn.unsent < MAX_UNSENT && hasNews(conn.c)) {
+        const req = conn.c.recvSync();
         if (
           !Array.isArray(req) || req.length !== 4 || !Number.isSafeInteger(req[0]) ||
           !Number.isSafeInteger(req[1]) || typeof req[2] !== "string" || !Array.isArray(req[3])
@@ -488,18 +503,17 @@ export class RemoteServer {
           throw new ProcessError("a malformed request");
         }
         this.#handle(conn, req as [number, number, string, unknown[]]);
-        if (conn.unsent >= MAX_UNSENT) await new Promise<void>((r) => conn.drained = r);
       }
     } catch {
       // EOF, a frame too large, bytes that do not decode, a malformed request: drop it.
+      this.#drop(conn);
     }
-    this.#drop(conn);
   }
 
   #drop(conn: Conn): void {
     if (conn.closed) return;
     conn.closed = true;
-    conn.drained?.();
+    onMessages(conn.c, null);
     this.#conns.delete(conn);
     try {
       conn.c.close();
@@ -533,25 +547,16 @@ export class RemoteServer {
   #reply(conn: Conn, seq: number, status: number, value: unknown): void {
     if (seq === 0 || conn.closed) return;
     if (status === 0) this.#increfIn(value, conn);
-    let p: Promise<void>;
     try {
-      p = conn.c.send([seq, status, value]);
+      conn.unsent++;
+      sendWith(conn.c, [seq, status, value], conn.sent);
     } catch (e) {
-      p = Promise.reject(e);
-    }
-    conn.unsent++;
-    p.finally(() => {
-      if (--conn.unsent < MAX_UNSENT / 2 && conn.drained !== null) {
-        const wake = conn.drained;
-        conn.drained = null;
-        wake();
-      }
-    }).catch(() => {});
-    p.catch((e) => {
-      if (conn.closed || status !== 0) return;
+      conn.unsent--;
+      if (conn.closed) return;
+      if (status !== 0 || !(e instanceof ProcessError) || conn.c.closed) return this.#drop(conn);
       // A value that cannot be sent (a function, a class instance with methods...) becomes an error.
-      conn.c.send([seq, 1, errorReply(e)]).catch(() => this.#drop(conn));
-    });
+      this.#reply(conn, seq, 1, errorReply(e));
+    }
   }
 
   #call(conn: Conn, id: number, method: string, args: unknown[]): unknown {

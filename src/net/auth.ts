@@ -135,9 +135,18 @@ function verify(key: Uint8Array, message: Uint8Array, answer: Uint8Array): void 
  * after telling the peer `#FAILURE#`.
  */
 export async function deliverChallenge(conn: HandshakeChannel, key: Uint8Array): Promise<void> {
+  await checkAnswer(conn, key, await sendChallenge(conn));
+}
+
+/** Sends a new challenge; returns its message, for {@linkcode checkAnswer}. */
+function sendChallenge(conn: HandshakeChannel): Promise<Uint8Array> {
   const random = crypto.getRandomValues(new Uint8Array(MESSAGE_LENGTH));
   const message = concat(encoder.encode("{sha256}"), random);
-  await conn.sendBytes(concat(CHALLENGE, message));
+  return conn.sendBytes(concat(CHALLENGE, message)).then(() => message);
+}
+
+/** Receives the answer to the challenge `message` and says `#WELCOME#` or `#FAILURE#`. */
+async function checkAnswer(conn: HandshakeChannel, key: Uint8Array, message: Uint8Array): Promise<void> {
   const answer = await conn.recvBytes(HANDSHAKE_MAX);
   try {
     verify(key, message, answer);
@@ -149,10 +158,28 @@ export async function deliverChallenge(conn: HandshakeChannel, key: Uint8Array):
 }
 
 /**
+ * The client's whole handshake: answers the server's challenge, then challenges it
+ * (CPython's `answer_challenge` then `deliver_challenge`). Its own challenge leaves
+ * together with its answer instead of after the server's verdict (one round trip
+ * fewer; a server reads it after sending its verdict, CPython's too). Throws
+ * {@linkcode AuthenticationError} when either side's key is wrong.
+ */
+export async function clientHandshake(conn: HandshakeChannel, key: Uint8Array): Promise<void> {
+  const mine = await answerChallenge(conn, key, () => sendChallenge(conn));
+  await checkAnswer(conn, key, await mine!);
+}
+
+/**
  * Answers the peer's challenge and waits for its verdict (CPython's
  * `answer_challenge`). Throws {@linkcode AuthenticationError} when the peer rejects it.
+ * With `then`, calls it right after sending the answer (before the verdict arrives)
+ * and returns its promise.
  */
-export async function answerChallenge(conn: HandshakeChannel, key: Uint8Array): Promise<void> {
+export async function answerChallenge(
+  conn: HandshakeChannel,
+  key: Uint8Array,
+  then?: () => Promise<Uint8Array>,
+): Promise<Promise<Uint8Array> | undefined> {
   const challenge = await conn.recvBytes(HANDSHAKE_MAX);
   if (!startsWith(challenge, CHALLENGE)) {
     throw new AuthenticationError(`protocol error, expected a challenge: ${show(challenge)}`);
@@ -161,7 +188,10 @@ export async function answerChallenge(conn: HandshakeChannel, key: Uint8Array): 
   if (message.length < MD5ONLY_MESSAGE_LENGTH) {
     throw new AuthenticationError(`challenge too short: ${message.length} bytes`);
   }
-  await conn.sendBytes(response(key, message));
+  const sent = conn.sendBytes(response(key, message));
+  const next = then?.();
+  next?.catch(() => {}); // its failure shows below, or the verdict's does first
+  await sent;
   const verdict = await conn.recvBytes(HANDSHAKE_MAX);
   if (!equal(verdict, WELCOME)) {
     throw new AuthenticationError(
@@ -169,4 +199,5 @@ export async function answerChallenge(conn: HandshakeChannel, key: Uint8Array): 
         (equal(verdict, FAILURE) ? "" : `; it answered ${show(verdict)}`),
     );
   }
+  return next;
 }

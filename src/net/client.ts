@@ -4,8 +4,8 @@
  * @module
  */
 import { AuthenticationError, ProcessError } from "../internal/errors.ts";
-import { nodeNet } from "../internal/runtime.ts";
-import { answerChallenge, deliverChallenge } from "./auth.ts";
+import { connectSocket as connectRaw, type NetSocket } from "../internal/runtime.ts";
+import { clientHandshake } from "./auth.ts";
 import {
   type Address,
   checkAddress,
@@ -14,7 +14,7 @@ import {
   type NetOptions,
   netSettings,
 } from "./address.ts";
-import { connectSocket, type NodeSocket, type SocketConnection } from "./socket_connection.ts";
+import { connectSocket, type SocketConnection } from "./socket_connection.ts";
 
 /** Options of {@linkcode Client}. */
 export type ClientOptions = NetOptions;
@@ -51,36 +51,32 @@ export async function Client<T = unknown>(
   const key = settings.authkey;
   if (key !== null) {
     const left = Math.max(1, settings.handshakeTimeout - (performance.now() - started));
-    await handshake(conn, { ...settings, handshakeTimeout: left }, async () => {
-      await answerChallenge(conn, key);
-      await deliverChallenge(conn, key);
-    }, `the listener at ${target}`);
+    await handshake(
+      conn,
+      { ...settings, handshakeTimeout: left },
+      () => clientHandshake(conn, key),
+      `the listener at ${target}`,
+    );
   }
   return conn;
 }
 
-function formatLocal(socket: NodeSocket): string {
-  return socket.localPort !== undefined && socket.localAddress !== undefined
-    ? formatAddress([socket.localAddress, socket.localPort])
-    : "unix";
+function formatLocal(socket: NetSocket): string {
+  return socket.local !== null ? formatAddress(socket.local) : "unix";
 }
 
-function connectTo(address: Address, target: string, timeout: number): Promise<NodeSocket> {
-  return new Promise<NodeSocket>((resolve, reject) => {
-    const socket: NodeSocket = nodeNet().connect(
-      typeof address === "string" ? { path: address } : { host: address[0], port: address[1] },
-    );
+function connectTo(address: Address, target: string, timeout: number): Promise<NetSocket> {
+  return new Promise<NetSocket>((resolve, reject) => {
+    let timedOut = false;
     const timer = setTimeout(() => {
-      socket.destroy();
+      timedOut = true;
       reject(new AuthenticationError(`Client: cannot connect to ${target}: no answer within ${timeout} ms`));
     }, timeout);
-    socket.once("connect", () => {
+    connectRaw(address).then((socket) => {
       clearTimeout(timer);
-      socket.removeAllListeners("error");
-      socket.pause();
+      if (timedOut) return socket.destroy();
       resolve(socket);
-    });
-    socket.once("error", (e: Error & { code?: string }) => {
+    }, (e: Error & { code?: string }) => {
       clearTimeout(timer);
       const hint = e.code === "ECONNREFUSED" || e.code === "ENOENT"
         ? ": nothing listens there; start the Listener first, or check the address"

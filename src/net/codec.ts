@@ -73,16 +73,20 @@ const TYPED: [number, TypedCtor, number][] = [
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-/** Encodes `value` as a message body; throws a `ProcessError` naming what cannot be sent. */
-export function encodeMessage(value: unknown): Uint8Array {
+/**
+ * Encodes `value` as a message body; throws a `ProcessError` naming what cannot be sent.
+ * With `head`, the result starts with that many bytes left free before the body (for a
+ * frame's length, so that header and body go out as one buffer without a copy).
+ */
+export function encodeMessage(value: unknown, head = 0): Uint8Array {
   if (typeof value === "object" && value !== null && !(SHARE in value) && jsonExact(value, 0)) {
     const text = JSON.stringify(value);
-    const out = new Uint8Array(1 + text.length * 3);
-    out[0] = JSON_KIND;
-    const { written } = encoder.encodeInto(text, out.subarray(1));
-    return out.subarray(0, 1 + written);
+    const out = new Uint8Array(head + 1 + text.length * 3);
+    out[head] = JSON_KIND;
+    const { written } = encoder.encodeInto(text, out.subarray(head + 1));
+    return out.subarray(0, head + 1 + written);
   }
-  const w = new Writer();
+  const w = new Writer(head);
   w.byte(TAGGED_KIND);
   encodeValue(w, value, "obj", new Set());
   return w.done();
@@ -121,7 +125,11 @@ function notOurs(what: string): ProcessError {
 class Writer {
   #buf = new Uint8Array(256);
   #view = new DataView(this.#buf.buffer);
-  #pos = 0;
+  #pos: number;
+
+  constructor(head: number) {
+    this.#pos = head;
+  }
 
   #room(n: number): void {
     if (this.#pos + n <= this.#buf.length) return;

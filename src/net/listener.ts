@@ -5,7 +5,7 @@
  */
 import { ProcessError } from "../internal/errors.ts";
 import { inspectable } from "../internal/_inspect.ts";
-import { nodeNet } from "../internal/runtime.ts";
+import { listenSocket, type NetServer, type NetSocket } from "../internal/runtime.ts";
 import { answerChallenge, deliverChallenge } from "./auth.ts";
 import {
   type Address,
@@ -18,7 +18,7 @@ import {
   type NetSettings,
   netSettings,
 } from "./address.ts";
-import { connectSocket, type NodeSocket, type SocketConnection } from "./socket_connection.ts";
+import { connectSocket, type SocketConnection } from "./socket_connection.ts";
 
 /** Options of {@linkcode Listener}. */
 export interface ListenerOptions extends NetOptions {
@@ -29,24 +29,15 @@ export interface ListenerOptions extends NetOptions {
    */
   address: Address;
   /**
-   * The OS's queue of connections not yet taken by the runtime (default 128; Python's is
-   * 1, which here would refuse clients that connect at the same moment).
+   * Checked (a non-negative integer) and otherwise unused: the runtime takes connections
+   * from the OS as they come (at most 1024 wait for `accept()`), so unlike Python's
+   * default of 1, clients that connect at the same moment are not refused.
    */
   backlog?: number;
 }
 
 /** Connections the runtime took from the OS that no `accept()` has taken yet, at most. */
 const MAX_PENDING = 1024;
-
-interface NodeServer {
-  listen(options: Record<string, unknown>): void;
-  address(): { address: string; port: number } | string | null;
-  close(cb?: () => void): void;
-  ref(): void;
-  unref(): void;
-  on(event: string, listener: (...args: never[]) => void): void;
-  once(event: string, listener: (...args: never[]) => void): void;
-}
 
 /**
  * Listens for connections from {@linkcode Client}s (of this package or of Python's
@@ -80,14 +71,14 @@ interface NodeServer {
 export class Listener implements AsyncDisposable {
   readonly #settings: NetSettings;
   readonly #requested: Address;
-  readonly #server: NodeServer;
+  readonly #server: NetServer | null = null;
   readonly #ready: Promise<Address>;
   #bound: Address | null = null;
   #bindError: Error | null = null;
   #lastAccepted: Address | null = null;
   #closed = false;
-  readonly #pending: NodeSocket[] = [];
-  readonly #takers: { resolve: (s: NodeSocket) => void; reject: (e: Error) => void }[] = [];
+  readonly #pending: NetSocket[] = [];
+  readonly #takers: { resolve: (s: NetSocket) => void; reject: (e: Error) => void }[] = [];
 
   /** Starts listening on `options.address` (see {@linkcode ListenerOptions}). */
   constructor(options: ListenerOptions) {
@@ -106,35 +97,24 @@ export class Listener implements AsyncDisposable {
       throw needsAuthkey(address);
     }
     this.#requested = address;
-    const server: NodeServer = nodeNet().createServer({ pauseOnConnect: true });
-    this.#server = server;
-    server.on("connection", (socket: NodeSocket) => this.#arrived(socket));
-    this.#ready = new Promise<Address>((resolve, reject) => {
-      server.once("listening", () => {
-        const a = server.address();
-        this.#bound = typeof a === "string" ? a : a === null ? address : [a.address, a.port];
-        if (this.#takers.length === 0) server.unref();
-        resolve(this.#bound);
-      });
-      server.once("error", (e: Error & { code?: string }) => {
-        const err = new ProcessError(
-          `Listener: cannot listen on ${formatAddress(address)}: ${e.message}` +
-            (e.code === "EADDRINUSE" ? " (the address is in use: pick another port, or port 0 for any)" : ""),
-          { cause: e },
-        );
-        Object.assign(err, { code: e.code });
-        this.#bindError = err;
-        this.#failTakers(err);
-        reject(err);
-      });
-    });
-    this.#ready.catch(() => {}); // reported by ready and accept(), never as an unhandled rejection
-    server.on("error", () => {});
-    server.listen(
-      typeof address === "string"
-        ? { path: address, backlog }
-        : { host: address[0], port: address[1], backlog },
-    );
+    try {
+      this.#server = listenSocket(address, (socket) => this.#arrived(socket));
+      this.#bound = this.#server.address;
+      this.#ready = Promise.resolve(this.#bound);
+    } catch (e) {
+      const cause = e as Error & { code?: string };
+      const err = new ProcessError(
+        `Listener: cannot listen on ${formatAddress(address)}: ${cause.message}` +
+          (cause.code === "EADDRINUSE"
+            ? " (the address is in use: pick another port, or port 0 for any)"
+            : ""),
+        { cause },
+      );
+      Object.assign(err, { code: cause.code });
+      this.#bindError = err;
+      this.#ready = Promise.reject(err);
+      this.#ready.catch(() => {}); // reported by ready and accept(), never as an unhandled rejection
+    }
   }
 
   /**
@@ -147,18 +127,13 @@ export class Listener implements AsyncDisposable {
   }
 
   /**
-   * The bound address. Before `ready` has resolved the real port of `[host, 0]` is not
-   * known yet, and this throws a `ProcessError` saying to await `ready`.
+   * The bound address (the real port of `[host, 0]`: the listener binds in its
+   * constructor, as Python's does). If the address could not be bound, this throws the
+   * `ProcessError` that `ready` rejects with.
    */
   get address(): Address {
     if (this.#bound) return this.#bound;
-    if (typeof this.#requested !== "string" && this.#requested[1] === 0) {
-      throw new ProcessError(
-        "Listener.address: the port is not known until the listener is bound: await listener.ready " +
-          "(which resolves with the address) first",
-      );
-    }
-    return this.#requested;
+    throw this.#bindError!;
   }
 
   /** The peer address of the last accepted connection (`""` for a Unix socket), or `null`. */
@@ -180,9 +155,7 @@ export class Listener implements AsyncDisposable {
     this.#check("accept");
     await this.#ready;
     const socket = await this.#take();
-    const peer: Address = socket.remoteAddress !== undefined && socket.remotePort !== undefined
-      ? [socket.remoteAddress, socket.remotePort]
-      : "";
+    const peer: Address = socket.remote ?? "";
     this.#lastAccepted = peer;
     const local = this.#bound ?? this.#requested;
     const conn = connectSocket<T>(socket, {
@@ -208,12 +181,8 @@ export class Listener implements AsyncDisposable {
     this.#closed = true;
     for (const s of this.#pending.splice(0)) s.destroy();
     this.#failTakers(this.#closedWhileWaiting());
-    try {
-      // The OS socket closes now (a Unix socket's file is removed); the callback would wait
-      // for the accepted connections too, which stay open as in Python.
-      this.#server.close();
-    } catch { /* never bound */ }
-    this.#server.unref();
+    // The OS socket closes now (a Unix socket's file is removed); accepted connections stay open, as in Python.
+    this.#server?.close();
   }
 
   /** Closes the listener (`await using`). */
@@ -231,10 +200,9 @@ export class Listener implements AsyncDisposable {
     return formatAddress(this.#bound ?? this.#requested);
   }
 
-  #arrived(socket: NodeSocket): void {
+  #arrived(socket: NetSocket): void {
+    // Waiting to be accepted does not keep the program alive (a NetSocket does not, unref'd).
     if (this.#closed || this.#pending.length >= MAX_PENDING) return socket.destroy();
-    socket.on("error", () => {}); // a reset before accept(): its connection reports it
-    socket.unref(); // waiting to be accepted does not keep the program alive
     const taker = this.#takers.shift();
     if (taker) {
       this.#unrefIfIdle();
@@ -242,14 +210,14 @@ export class Listener implements AsyncDisposable {
     } else this.#pending.push(socket);
   }
 
-  #take(): Promise<NodeSocket> {
+  #take(): Promise<NetSocket> {
     if (this.#closed) return Promise.reject(this.#closedWhileWaiting());
     const socket = this.#pending.shift();
     if (socket) return Promise.resolve(socket);
     if (this.#bindError) return Promise.reject(this.#bindError);
-    return new Promise<NodeSocket>((resolve, reject) => {
+    return new Promise<NetSocket>((resolve, reject) => {
       this.#takers.push({ resolve, reject });
-      this.#server.ref();
+      this.#server?.ref(true);
     });
   }
 
@@ -258,7 +226,7 @@ export class Listener implements AsyncDisposable {
   }
 
   #unrefIfIdle(): void {
-    if (this.#takers.length === 0) this.#server.unref();
+    if (this.#takers.length === 0) this.#server?.ref(false);
   }
 
   #failTakers(e: Error): void {

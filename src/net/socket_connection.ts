@@ -1,6 +1,7 @@
 /**
  * A {@linkcode SocketConnection}: a Connection over a TCP or Unix socket, framed as
- * Python frames it, fed by the event loop of the thread that owns the socket.
+ * Python frames it, fed by the event loop of the thread that owns the socket. The
+ * socket is the runtime's own (`NetSocket` of `internal/runtime.ts`).
  *
  * @module
  */
@@ -10,29 +11,9 @@ import { BufferTooShort, EOFError, ProcessError } from "../internal/errors.ts";
 import { inspectable } from "../internal/_inspect.ts";
 import { checkTimeout } from "../internal/_timeouts.ts";
 import type { BytesLike } from "../channel/connection.ts";
+import type { NetSocket } from "../internal/runtime.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
-import { frame, FrameReader } from "./wire.ts";
-
-/** The parts of a `node:net` socket this module uses. */
-export interface NodeSocket {
-  write(data: Uint8Array, cb?: (err?: Error | null) => void): boolean;
-  end(cb?: () => void): void;
-  destroy(): void;
-  pause(): void;
-  resume(): void;
-  ref(): void;
-  unref(): void;
-  setNoDelay?(on: boolean): void;
-  setKeepAlive?(on: boolean, initialDelay?: number): void;
-  on(event: string, listener: (...args: never[]) => void): void;
-  once(event: string, listener: (...args: never[]) => void): void;
-  removeAllListeners(event?: string): void;
-  readonly destroyed: boolean;
-  readonly remoteAddress?: string;
-  readonly remotePort?: number;
-  readonly localAddress?: string;
-  readonly localPort?: number;
-}
+import { frame, frameInPlace, FrameReader } from "./wire.ts";
 
 /** Settings of one connection. */
 export interface SocketSettings {
@@ -41,9 +22,6 @@ export interface SocketSettings {
   /** How the two ends are named in `toString()`. */
   label: string;
 }
-
-/** Frames below this size sent while a write is under way are written together; larger ones alone. */
-const COALESCE_BYTES = 64 * 1024;
 
 /** Received frames above this many bytes in total pause the socket until some are read. */
 const HIGH_WATER = 16 * 1024 * 1024;
@@ -54,7 +32,7 @@ let making = false;
  * Creates the connection over `socket` (for {@linkcode Listener} and {@linkcode Client}).
  * @ignore
  */
-export function connectSocket<T>(socket: NodeSocket, settings: SocketSettings): SocketConnection<T> {
+export function connectSocket<T>(socket: NetSocket, settings: SocketSettings): SocketConnection<T> {
   making = true;
   try {
     const conn = new SocketConnection<T>();
@@ -65,10 +43,12 @@ export function connectSocket<T>(socket: NodeSocket, settings: SocketSettings): 
   }
 }
 
-let wire: (conn: SocketConnection<unknown>, socket: NodeSocket, settings: SocketSettings) => void;
+let wire: (conn: SocketConnection<unknown>, socket: NetSocket, settings: SocketSettings) => void;
 let readerOf: (conn: SocketConnection<unknown>) => FrameReader;
 let destroyOf: (conn: SocketConnection<unknown>, reason: Error) => void;
-let socketOf: (conn: SocketConnection<unknown>) => NodeSocket | null;
+let socketOf: (conn: SocketConnection<unknown>) => NetSocket | null;
+let sendNow: (conn: SocketConnection<unknown>, obj: unknown, done: (err?: Error) => void) => void;
+let onArrival: (conn: SocketConnection<unknown>, f: (() => void) | null) => void;
 
 /** The frame reader of `conn` (the handshake limits its first frames). @ignore */
 export function frameReader(conn: SocketConnection<unknown>): FrameReader {
@@ -81,10 +61,35 @@ export function frameReader(conn: SocketConnection<unknown>): FrameReader {
  * @ignore
  */
 export function keepAlive(conn: SocketConnection<unknown>, ms: number): void {
-  try {
-    socketOf(conn)?.setKeepAlive?.(true, ms);
-  } catch { /* not a TCP socket */ }
+  socketOf(conn)?.keepAlive(ms);
 }
+
+/**
+ * Sends `obj` as `send()` does, but reports through `done` instead of a promise (the
+ * managers' request and reply path: no promise per message). Throws what `send()`
+ * rejects with at once (a value that cannot be sent, a closed or broken connection).
+ * @ignore
+ */
+export function sendWith(conn: SocketConnection<unknown>, obj: unknown, done: (err?: Error) => void): void {
+  sendNow(conn, obj, done);
+}
+
+/**
+ * Calls `f` (synchronously, in the socket's data callback) each time messages arrive,
+ * or the connection ends or fails, so that a reader takes them with `recvSync()` at once
+ * instead of through a promise per message; `null` stops. While set, the socket keeps
+ * the program alive. One per connection (the managers' request and reply loops).
+ * @ignore
+ */
+export function onMessages(conn: SocketConnection<unknown>, f: (() => void) | null): void {
+  onArrival(conn, f);
+}
+
+/** Whether `conn` has a message, or an end or failure, to report (`recvSync()` will not throw "nothing arrived"). @ignore */
+export function hasNews(conn: SocketConnection<unknown>): boolean {
+  return newsOf(conn);
+}
+let newsOf: (conn: SocketConnection<unknown>) => boolean;
 
 /** Drops `conn` at once: pending and later operations fail with `reason`. @ignore */
 export function destroyConnection(conn: SocketConnection<unknown>, reason: Error): void {
@@ -121,7 +126,7 @@ export function destroyConnection(conn: SocketConnection<unknown>, reason: Error
  * ```
  */
 export class SocketConnection<T = unknown> {
-  #socket: NodeSocket | null = null;
+  #socket: NetSocket | null = null;
   #reader!: FrameReader;
   #label = "";
   readonly #frames: Uint8Array[] = [];
@@ -132,11 +137,9 @@ export class SocketConnection<T = unknown> {
   #failure: Error | null = null;
   #closed = false;
   #holds = 0;
-  /** Socket writes not yet called back. */
-  #writing = 0;
-  /** Small frames waiting to be written together once the write under way is done. */
-  #batch: { frames: Uint8Array[]; bytes: number; settle: ((err?: Error | null) => void)[] } | null = null;
   #waiters: (() => void)[] = [];
+  /** Called at each arrival (see `onMessages`). */
+  #arrival: (() => void) | null = null;
 
   /** Network connections come from `Listener.accept()` and `Client()`; not for direct use. */
   constructor() {
@@ -157,6 +160,13 @@ export class SocketConnection<T = unknown> {
     readerOf = (conn) => conn.#reader;
     destroyOf = (conn, reason) => conn.#drop(reason);
     socketOf = (conn) => conn.#socket;
+    sendNow = (conn, obj, done) => conn.#writeWith(frameInPlace(encodeMessage(obj, 4)), "send", done);
+    onArrival = (conn, f) => {
+      if (f !== null && conn.#arrival === null) conn.#hold();
+      else if (f === null && conn.#arrival !== null) conn.#release();
+      conn.#arrival = f;
+    };
+    newsOf = (conn) => conn.#ready();
   }
 
   /** Whether this end was closed. */
@@ -182,7 +192,7 @@ export class SocketConnection<T = unknown> {
    */
   send(obj: T): Promise<void> {
     try {
-      return this.#write(frameOf(encodeMessage(obj)), "send");
+      return this.#write(frameInPlace(encodeMessage(obj, 4)), "send");
     } catch (e) {
       return Promise.reject(e);
     }
@@ -190,15 +200,20 @@ export class SocketConnection<T = unknown> {
 
   /** {@linkcode SocketConnection.send} without waiting for the OS to take the bytes. */
   sendSync(obj: T): void {
-    void this.#write(frameOf(encodeMessage(obj)), "sendSync").catch(() => {});
+    this.#writeWith(frameInPlace(encodeMessage(obj, 4)), "sendSync", IGNORE);
   }
 
   /**
    * Receives the next message sent with `send()`, waiting as long as it takes. Rejects
    * with {@linkcode EOFError} once the peer has closed and nothing is left.
    */
-  async recv(): Promise<T> {
-    return decodeMessage(await this.#next("recv")) as T;
+  recv(): Promise<T> {
+    try {
+      if (this.#ready()) return Promise.resolve(decodeMessage(this.#nextNow("recv", "recv")) as T);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#next("recv").then(decodeMessage) as Promise<T>;
   }
 
   /** A message that has already arrived, decoded; throws if none has (never waits). */
@@ -252,7 +267,7 @@ export class SocketConnection<T = unknown> {
 
   /** {@linkcode SocketConnection.sendBytes} without waiting for the OS to take the bytes. */
   sendBytesSync(buf: BytesLike, offset?: number, size?: number): void {
-    void this.#write(this.#bytesFrame(buf, offset, size, "sendBytesSync"), "sendBytesSync").catch(() => {});
+    this.#writeWith(this.#bytesFrame(buf, offset, size, "sendBytesSync"), "sendBytesSync", IGNORE);
   }
 
   /**
@@ -295,13 +310,8 @@ export class SocketConnection<T = unknown> {
     this.#closed = true;
     const socket = this.#socket;
     if (socket) {
-      socket.removeAllListeners("data");
-      socket.on("data", () => {});
-      socket.resume();
-      socket.unref();
-      this.#flush(); // what was sent is still delivered
-      if (socket.destroyed) return this.#notify();
-      socket.end(() => socket.destroy());
+      socket.ref(false);
+      socket.end(); // what was sent is still delivered, then the socket closes
     }
     this.#notify();
   }
@@ -327,42 +337,38 @@ export class SocketConnection<T = unknown> {
     return `<SocketConnection ${this.#label}${this.#closed ? " closed" : ""}>`;
   }
 
-  #attach(socket: NodeSocket, settings: SocketSettings): void {
+  #attach(socket: NetSocket, settings: SocketSettings): void {
     this.#socket = socket;
     this.#label = settings.label;
     this.#reader = new FrameReader(settings.maxMessageSize);
-    socket.setNoDelay?.(true);
     const emit = (f: Uint8Array) => {
       this.#frames.push(f);
       this.#queued += f.length;
     };
-    socket.on("data", (chunk: Uint8Array) => {
-      if (this.#failure) return;
-      try {
-        this.#reader.push(chunk, emit);
-      } catch (e) {
-        this.#drop(e as Error);
-        return;
-      }
-      if (this.#queued > HIGH_WATER && !this.#paused) {
-        this.#paused = true;
-        socket.pause();
-      }
-      this.#notify();
+    socket.start({
+      data: (chunk) => {
+        if (this.#failure || this.#closed) return;
+        try {
+          this.#reader.push(chunk, emit);
+        } catch (e) {
+          this.#drop(e as Error);
+          return;
+        }
+        if (this.#queued > HIGH_WATER && !this.#paused) {
+          this.#paused = true;
+          socket.pause();
+        }
+        this.#notify();
+      },
+      end: () => {
+        this.#eof = true;
+        this.#notify();
+      },
+      error: (e) => {
+        this.#failure ??= new ProcessError(`${this}: the connection failed: ${e.message}`, { cause: e });
+        this.#notify();
+      },
     });
-    const ended = () => {
-      this.#eof = true;
-      this.#notify();
-    };
-    socket.on("end", ended);
-    socket.on("close", ended);
-    socket.on("error", (e: Error & { code?: string }) => {
-      if (e.code === "ECONNRESET" || e.code === "EPIPE") return ended();
-      this.#failure ??= new ProcessError(`${this}: the connection failed: ${e.message}`, { cause: e });
-      this.#notify();
-    });
-    socket.unref();
-    socket.resume();
   }
 
   /** Drops the connection at once (a protocol error, a failed handshake). */
@@ -377,6 +383,7 @@ export class SocketConnection<T = unknown> {
   }
 
   #notify(): void {
+    this.#arrival?.();
     const waiters = this.#waiters;
     if (waiters.length === 0) return;
     this.#waiters = [];
@@ -408,11 +415,11 @@ export class SocketConnection<T = unknown> {
   }
 
   #hold(): void {
-    if (this.#holds++ === 0) this.#socket?.ref();
+    if (this.#holds++ === 0 && !this.#closed) this.#socket?.ref(true);
   }
 
   #release(): void {
-    if (--this.#holds === 0 && !this.#closed) this.#socket?.unref();
+    if (--this.#holds === 0 && !this.#closed) this.#socket?.ref(false);
   }
 
   async #next(method: string): Promise<Uint8Array> {
@@ -459,6 +466,13 @@ export class SocketConnection<T = unknown> {
   }
 
   #write(data: Uint8Array, method: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#writeWith(data, method, (err) => err ? reject(err) : resolve());
+    });
+  }
+
+  /** Hands `data` to the socket; `done` hears when the OS took it. Throws if it cannot be sent. */
+  #writeWith(data: Uint8Array, method: string, done: (err?: Error) => void): void {
     this.#check(method);
     const socket = this.#socket!;
     if (this.#failure) throw this.#failure;
@@ -468,62 +482,14 @@ export class SocketConnection<T = unknown> {
           "received. Check the other side, or catch this error to stop sending.",
       );
     }
-    this.#hold();
-    return new Promise<void>((resolve, reject) => {
-      const settle = (err?: Error | null) => {
-        this.#release();
-        if (!err) return resolve();
-        reject(
-          new ProcessError(`${this}.${method}(): the message could not be sent: ${err.message}`, {
-            cause: err,
-          }),
-        );
-      };
-      if (data.length >= COALESCE_BYTES || (this.#writing === 0 && this.#batch === null)) {
-        this.#flush(); // in order
-        this.#writeNow(data, [settle]);
-        return;
-      }
-      // A write is under way: small frames sent meanwhile go to the socket together once
-      // it is done (one system call for many when many calls are in flight, and no delay
-      // for a lone one).
-      const batch = this.#batch ??= { frames: [], bytes: 0, settle: [] };
-      batch.frames.push(data);
-      batch.bytes += data.length;
-      batch.settle.push(settle);
-      if (batch.bytes >= COALESCE_BYTES) this.#flush();
-    });
-  }
-
-  #writeNow(data: Uint8Array, settle: ((err?: Error | null) => void)[]): void {
-    const socket = this.#socket!;
-    if (socket.destroyed) {
-      for (const s of settle) s(new Error("the socket was closed"));
-      return;
-    }
-    this.#writing++;
     socket.write(data, (err) => {
-      this.#writing--;
-      for (const s of settle) s(err);
-      if (this.#writing === 0) this.#flush();
+      if (!err) return done();
+      done(
+        new ProcessError(`${this}.${method}(): the message could not be sent: ${err.message}`, {
+          cause: err,
+        }),
+      );
     });
-  }
-
-  /** Writes the frames batched while a write was under way. */
-  #flush(): void {
-    const batch = this.#batch;
-    if (batch === null) return;
-    this.#batch = null;
-    let out = batch.frames[0];
-    if (batch.frames.length > 1) {
-      out = new Uint8Array(batch.bytes);
-      let at = 0;
-      for (const f of batch.frames) {
-        out.set(f, at);
-        at += f.length;
-      }
-    }
-    this.#writeNow(out, batch.settle);
   }
 
   #bytesFrame(buf: BytesLike, offset: number | undefined, size: number | undefined, method: string) {
@@ -554,9 +520,7 @@ export class SocketConnection<T = unknown> {
 
 const EMPTY = new Uint8Array(0);
 
-function frameOf(body: Uint8Array): Uint8Array {
-  return frame(body);
-}
+const IGNORE = () => {};
 
 function byteView(buf: BytesLike, where: string): Uint8Array {
   if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -28,6 +28,18 @@ export function frame(bytes: Uint8Array, offset = 0, size = bytes.length - offse
   return out;
 }
 
+/**
+ * Frames in place a body encoded after 4 free bytes (`encodeMessage(value, 4)`): the
+ * length goes into those bytes, so header and body leave as one buffer, uncopied. A
+ * body too long for a 4-byte length is copied behind the long header instead.
+ */
+export function frameInPlace(buf: Uint8Array): Uint8Array {
+  const size = buf.length - 4;
+  if (size > SHORT_MAX) return frame(buf, 4, size);
+  new DataView(buf.buffer, buf.byteOffset, 4).setInt32(0, size);
+  return buf;
+}
+
 /** A frame whose announced length is above the limit: the connection must be dropped. */
 export class FrameTooLarge extends ProcessError {}
 
