@@ -251,7 +251,7 @@ export function cpuCount(): number {
 export function exitProgram(code: number): never {
   if (isDeno) g.Deno.exit(code);
   g.process.exit(code);
-  throw new Error("unreachable");
+  throw new Error("Unreachable: the process should have exited");
 }
 
 /** Writes text to standard error without a console prefix. */
@@ -306,7 +306,7 @@ export function resolveFrom(specifier: string, parentUrl: string): string | null
  * await.
  */
 export function requireModule(url: string): unknown {
-  if (!url.startsWith("file:")) throw new TypeError(`not a local module: ${url}`);
+  if (!url.startsWith("file:")) throw new TypeError(`Not a local module: ${url}`);
   const { createRequire } = g.process.getBuiltinModule("node:module");
   return createRequire(url)(decodeURIComponent(new URL(url).pathname));
 }
@@ -485,7 +485,7 @@ class WriteQueue {
   }
 }
 
-const CLOSED = () => new Error("the socket was closed");
+const CLOSED = () => new Error("The socket was closed");
 
 /** A socket on `Deno.Conn`: one read loop while started and not paused, one write loop. */
 class DenoSocket implements NetSocket {

@@ -32,6 +32,12 @@ export const Kind = {
   Auto: "auto",
 } as const;
 
+/** Proxy kinds of remote managers beyond the local ones (the server names them, the client revives them). */
+export const RemoteKind = { Queue: "remote-queue" } as const;
+
+/** Idle time before TCP keep-alive probes start on a client connection (ms). */
+export const KEEPALIVE_MS = 15_000;
+
 /** What a queue proxy's description carries beyond the id. */
 export interface QueueExtra {
   /** Byte offset (in the tree buffer) of the word the server bumps on each change. */

@@ -21,7 +21,7 @@ import { Empty, Full, ProcessError, RemoteError, TimeoutError } from "../interna
 import type { Transport } from "./_transport.ts";
 import { registerProxyKind, setRemoteTransports } from "./proxy/base.ts";
 import { RemoteQueueProxy } from "./proxy/remote_queue.ts";
-import { KEEPALIVE_MS, RemoteKind } from "./_remote_server.ts";
+import { KEEPALIVE_MS, RemoteKind } from "./_protocol.ts";
 
 /** What a remote transport travels as (in `Process` args, inside a proxy's handle). */
 export interface RemoteHandle {
@@ -117,12 +117,12 @@ export class RemoteTransport {
   goneError(what: string): ProcessError {
     if (this.#closed) {
       return new ProcessError(
-        `${what} cannot be used: the connection to the remote manager at ${this.#where} was closed ` +
+        `Cannot use ${what}: the connection to the remote manager at ${this.#where} was closed ` +
           "(shutdown() was called, or the manager was disposed)",
       );
     }
     return new ProcessError(
-      `${what} cannot be used: the connection to the remote manager at ${this.#where} failed ` +
+      `Cannot use ${what}: the connection to the remote manager at ${this.#where} failed ` +
         `(${this.#failure?.message ?? "unknown"}): its server ended, or the network broke`,
       { cause: this.#failure },
     );
@@ -232,7 +232,7 @@ export class RemoteTransport {
       while (this.#pending.size > 0 && !this.gone() && hasNews(c)) {
         const r = c.recvSync();
         if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== "number") {
-          throw new ProcessError("the server sent a malformed reply");
+          throw new ProcessError("The remote manager's server sent a malformed reply");
         }
         const p = this.#pending.get(r[0]);
         if (p === undefined) continue;
@@ -264,8 +264,8 @@ export class RemoteTransport {
 
 function syncError(typeid: string, method: string): ProcessError {
   return new ProcessError(
-    `a ${typeid} proxy of a remote manager cannot make the blocking call ${method}Sync(): its replies come ` +
-      `through this thread's event loop. Use the async method (await proxy.${method}(...)) instead.`,
+    `A ${typeid} proxy of a remote manager cannot make the blocking call ${method}Sync(): its replies come ` +
+      `through this thread's event loop, so use the async method (await proxy.${method}(...)) instead`,
   );
 }
 

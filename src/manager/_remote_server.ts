@@ -22,7 +22,7 @@ import type { Address } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { Empty, Full, ProcessError } from "../internal/errors.ts";
 import { type Referent, referentMakers } from "./_referents.ts";
-import { Kind, markerDesc, markerOf, type ProxyDesc } from "./_protocol.ts";
+import { KEEPALIVE_MS, Kind, markerDesc, markerOf, type ProxyDesc, RemoteKind } from "./_protocol.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => any;
@@ -34,9 +34,6 @@ export interface RemoteType {
   /** Methods whose result is held as an object of another typeid and returned as its proxy. */
   methodToTypeid?: Record<string, string>;
 }
-
-/** Remote proxy kinds beyond the local ones. */
-export const RemoteKind = { Queue: "remote-queue" } as const;
 
 /** Settings of a remote manager's server. */
 export interface RemoteServerOptions {
@@ -160,12 +157,12 @@ class RemoteQueue {
   put(caller: Caller, item: unknown, timeout: unknown): void | Promise<void> {
     if (this.#room()) return this.#push(item);
     const ms = timeoutOf(timeout);
-    if (ms === 0) throw new Full("the queue is full");
+    if (ms === 0) throw new Full("The queue is full");
     return new Promise((resolve, reject) => {
       let done = false;
       const cancel = timer(ms, () => {
         done = true;
-        reject(new Full(`the queue stayed full for ${ms} ms`));
+        reject(new Full(`The queue stayed full for ${ms} ms`));
       });
       this.putters.push({
         conn: caller.conn,
@@ -188,12 +185,12 @@ class RemoteQueue {
   get(caller: Caller, timeout: unknown): unknown {
     if (this.size() > 0) return this.#pop();
     const ms = timeoutOf(timeout);
-    if (ms === 0) throw new Empty("the queue is empty");
+    if (ms === 0) throw new Empty("The queue is empty");
     return new Promise((resolve, reject) => {
       let done = false;
       const cancel = timer(ms, () => {
         done = true;
-        reject(new Empty(`the queue stayed empty for ${ms} ms`));
+        reject(new Empty(`The queue stayed empty for ${ms} ms`));
       });
       this.getters.push({
         conn: caller.conn,
@@ -214,7 +211,9 @@ class RemoteQueue {
     return item;
   }
   taskDone(): void {
-    if (this.unfinished <= 0) throw new RangeError("taskDone() called more times than there were items");
+    if (this.unfinished <= 0) {
+      throw new RangeError("JoinableQueue.taskDone(): called more times than there were items");
+    }
     if (--this.unfinished === 0) { for (const j of this.joiners.splice(0)) j(); }
   }
   join(): void | Promise<void> {
@@ -287,9 +286,11 @@ class RemoteAcquirer {
   }
   release(caller: Caller): void {
     if (this.kind === "Lock" || this.kind === "RLock") {
-      if (this.owner === null) throw new ProcessError(`release of an unlocked ${this.kind}`);
+      if (this.owner === null) {
+        throw new ProcessError(`${this.kind}.release(): release of an unlocked ${this.kind}`);
+      }
       if (this.kind === "RLock" && this.owner !== caller.conn) {
-        throw new ProcessError("cannot release an RLock held by another client");
+        throw new ProcessError("RLock.release(): cannot release an RLock held by another client");
       }
       if (--this.depth > 0) return;
       this.owner = null;
@@ -398,9 +399,6 @@ function errorReply(e: unknown): { name: string; message: string; stack: string 
   return { name: err.name, message: err.message, stack: String(err.stack ?? "") };
 }
 
-/** Idle time before TCP keep-alive probes start on a client connection (ms). */
-export const KEEPALIVE_MS = 15_000;
-
 /** How many accepts run at once (a slow handshake does not hold the others up). */
 const ACCEPTORS = 8;
 /** How often unreachable objects are looked for once something was let go (ms). */
@@ -500,7 +498,7 @@ export class RemoteServer {
           !Array.isArray(req) || req.length !== 4 || !Number.isSafeInteger(req[0]) ||
           !Number.isSafeInteger(req[1]) || typeof req[2] !== "string" || !Array.isArray(req[3])
         ) {
-          throw new ProcessError("a malformed request");
+          throw new ProcessError("A malformed request arrived");
         }
         this.#handle(conn, req as [number, number, string, unknown[]]);
       }
@@ -562,11 +560,11 @@ export class RemoteServer {
   #call(conn: Conn, id: number, method: string, args: unknown[]): unknown {
     const e = this.#objects.get(id);
     if (e === undefined) {
-      throw new ReferenceError(`the object of this proxy (id ${id}) was freed by its manager`);
+      throw new ReferenceError(`The object of this proxy (id ${id}) was freed by its manager`);
     }
     if (!Object.hasOwn(e.methods, method)) {
       throw new TypeError(
-        `a ${e.typeid} proxy has no method "${method}": the methods it exposes are ${
+        `A ${e.typeid} proxy has no method "${method}": the methods it exposes are ${
           Object.keys(e.methods).join(", ")
         }`,
       );
@@ -578,7 +576,7 @@ export class RemoteServer {
     switch (method) {
       case "create": {
         if (typeof args[0] !== "string" || !Array.isArray(args[1])) {
-          throw new TypeError("create(typeid, args)");
+          throw new TypeError("create(typeid, args): malformed arguments");
         }
         const made = this.#create(args[0], args[1]);
         return isThenable(made) ? Promise.resolve(made).then(markerOf) : markerOf(made);
@@ -589,14 +587,18 @@ export class RemoteServer {
       case "share": {
         // A reference for the receiver of a proxy, held by the sender's connection until adopted.
         const [id, ticket] = args;
-        if (typeof id !== "number" || !Array.isArray(ticket)) throw new TypeError("share(id, ticket)");
+        if (typeof id !== "number" || !Array.isArray(ticket)) {
+          throw new TypeError("share(id, ticket): malformed arguments");
+        }
         this.#incref(id, conn);
         this.#tickets.set(`${ticket[0]}:${ticket[1]}`, { id, conn });
         return undefined;
       }
       case "adopt": {
         const [id, ticket] = args;
-        if (typeof id !== "number" || !Array.isArray(ticket)) throw new TypeError("adopt(id, ticket)");
+        if (typeof id !== "number" || !Array.isArray(ticket)) {
+          throw new TypeError("adopt(id, ticket): malformed arguments");
+        }
         this.#incref(id, conn);
         const key = `${ticket[0]}:${ticket[1]}`;
         const t = this.#tickets.get(key);
@@ -622,7 +624,7 @@ export class RemoteServer {
       case "ping":
         return this.token;
     }
-    throw new TypeError(`a manager has no method "${method}"`);
+    throw new TypeError(`A manager has no method "${method}"`);
   }
 
   #increfIn(v: unknown, conn: Conn): void {
@@ -685,7 +687,7 @@ export class RemoteServer {
     const desc = markerDesc(v);
     if (desc === undefined) return v;
     if (desc.token !== this.token) {
-      throw new TypeError(`a ${desc.typeid} proxy of another manager cannot be read by this manager`);
+      throw new TypeError(`A ${desc.typeid} proxy of another manager cannot be read by this manager`);
     }
     return this.#objects.get(desc.id)?.obj;
   }
@@ -773,19 +775,19 @@ export class RemoteServer {
       case "Condition":
       case "Barrier":
         throw new TypeError(
-          `a remote manager cannot make a ${typeid}: it lives in the shared memory of one process tree. ` +
-            "Use a dict, list, Namespace, Queue, Lock, RLock, Semaphore or Event of the manager instead.",
+          `A remote manager cannot make a ${typeid}, which lives in the shared memory of one process tree: ` +
+            "use a dict, list, Namespace, Queue, Lock, RLock, Semaphore or Event of the manager instead",
         );
     }
     const type = this.#types.get(typeid);
     if (type === undefined) {
       throw new TypeError(
-        `this manager has no type "${typeid}": register it with YourManager.register("${typeid}", callable) ` +
+        `This manager has no type "${typeid}": register it with YourManager.register("${typeid}", callable) ` +
           "in the server's program",
       );
     }
     if (type.fn === undefined) {
-      throw new TypeError(`the type "${typeid}" was registered without a callable in the server's program`);
+      throw new TypeError(`The type "${typeid}" was registered without a callable in the server's program`);
     }
     const resolved = args.map((a) => this.#resolve(a));
     const cls = isClass(type.fn);
@@ -830,7 +832,9 @@ export class RemoteServer {
       methods[name] = table !== undefined
         ? (o, _c, ...args) => (table[name] as AnyFunction)(o, ...args)
         : (o: Record<string, AnyFunction>, _c, ...args) => {
-          if (typeof o[name] !== "function") throw new TypeError(`${typeid}.${name} is not a method`);
+          if (typeof o[name] !== "function") {
+            throw new TypeError(`${typeid}.${name}(): ${name} is not a method`);
+          }
           const r = o[name](...args.map((a) => this.#resolve(a)));
           if (to === undefined) return r;
           return isThenable(r) ? Promise.resolve(r).then(wrap) : wrap(r);

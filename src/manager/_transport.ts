@@ -150,12 +150,12 @@ export class Transport {
   goneError(what: string): ProcessError {
     return this.closed()
       ? new ProcessError(
-        `${what} cannot be used: its manager was shut down (shutdown() was called, or the manager ` +
-          "was disposed). Use proxies only while their manager runs.",
+        `Cannot use ${what}: its manager was shut down (shutdown() was called, or the manager ` +
+          "was disposed): use proxies only while their manager runs",
       )
       : new ProcessError(
-        `${what} cannot be used: its manager's server process has ended (it was terminated, or its ` +
-          "parent ended), so the objects it held are gone.",
+        `Cannot use ${what}: its manager's server process has ended (it was terminated, or its ` +
+          "parent ended), so the objects it held are gone",
       );
   }
 

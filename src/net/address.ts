@@ -104,8 +104,8 @@ export async function handshake(
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const e = new AuthenticationError(
-        `${who} did not finish the authentication handshake within ${settings.handshakeTimeout} ms; ` +
-          "the connection was dropped (raise handshakeTimeout if the peer is slow)",
+        `Authentication failed: ${who} did not finish the handshake within ${settings.handshakeTimeout} ms, ` +
+          "so the connection was dropped: raise handshakeTimeout if the peer is slow",
       );
       destroyConnection(conn, e);
       reject(e);
@@ -117,7 +117,7 @@ export async function handshake(
     destroyConnection(conn, e as Error);
     if (e instanceof AuthenticationError) throw e;
     throw new AuthenticationError(
-      `the authentication handshake with ${who} failed: ${(e as Error).message}`,
+      `The authentication handshake with ${who} failed: ${(e as Error).message}`,
       {
         cause: e,
       },
@@ -131,7 +131,7 @@ export async function handshake(
 export function needsAuthkey(address: Address): ProcessError {
   return new ProcessError(
     `Listener: listening on ${formatAddress(address)}, beyond loopback, needs an authkey: anyone who can ` +
-      "reach the port could otherwise send messages. Pass { authkey } (the same on both ends), or listen " +
-      "on 127.0.0.1 or a Unix socket path.",
+      "reach the port could otherwise send messages, so pass { authkey } (the same on both ends), or " +
+      "listen on 127.0.0.1 or a Unix socket path",
   );
 }

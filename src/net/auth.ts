@@ -56,12 +56,12 @@ function describe(v: unknown): string {
 function hmac(digest: string, key: Uint8Array, message: Uint8Array): Uint8Array {
   const algorithm = DIGESTS[digest];
   if (algorithm === undefined) {
-    throw new AuthenticationError(`digest ${JSON.stringify(digest)} is not supported`);
+    throw new AuthenticationError(`Digest ${JSON.stringify(digest)} is not supported`);
   }
   try {
     return new Uint8Array(nodeCrypto().createHmac(algorithm, key).update(message).digest());
   } catch (e) {
-    throw new AuthenticationError(`digest ${digest} is not supported by this runtime`, { cause: e });
+    throw new AuthenticationError(`Digest ${digest} is not supported by this runtime`, { cause: e });
   }
 }
 
@@ -105,6 +105,7 @@ function digestAndPayload(message: Uint8Array): [string, Uint8Array] {
       if (Object.hasOwn(DIGESTS, digest)) return [digest, message.subarray(end + 1)];
     }
   }
+  // message: python
   throw new AuthenticationError(
     `unsupported message length, missing digest prefix, or unsupported digest: ${show(message)}`,
   );
@@ -122,11 +123,12 @@ function verify(key: Uint8Array, message: Uint8Array, answer: Uint8Array): void 
   const digest = named || "md5";
   const expected = hmac(digest, key, message);
   if (expected.length !== mac.length) {
+    // message: python
     throw new AuthenticationError(
       `expected a ${digest} digest of ${expected.length} bytes, got ${mac.length}`,
     );
   }
-  if (!equal(expected, mac)) throw new AuthenticationError("digest received was wrong");
+  if (!equal(expected, mac)) throw new AuthenticationError("digest received was wrong"); // message: python
 }
 
 /**
@@ -182,11 +184,11 @@ export async function answerChallenge(
 ): Promise<Promise<Uint8Array> | undefined> {
   const challenge = await conn.recvBytes(HANDSHAKE_MAX);
   if (!startsWith(challenge, CHALLENGE)) {
-    throw new AuthenticationError(`protocol error, expected a challenge: ${show(challenge)}`);
+    throw new AuthenticationError(`protocol error, expected a challenge: ${show(challenge)}`); // message: python
   }
   const message = challenge.subarray(CHALLENGE.length);
   if (message.length < MD5ONLY_MESSAGE_LENGTH) {
-    throw new AuthenticationError(`challenge too short: ${message.length} bytes`);
+    throw new AuthenticationError(`challenge too short: ${message.length} bytes`); // message: python
   }
   const sent = conn.sendBytes(response(key, message));
   const next = then?.();
@@ -194,6 +196,7 @@ export async function answerChallenge(
   await sent;
   const verdict = await conn.recvBytes(HANDSHAKE_MAX);
   if (!equal(verdict, WELCOME)) {
+    // message: python
     throw new AuthenticationError(
       "digest sent was rejected: the peer uses a different authkey (or none)" +
         (equal(verdict, FAILURE) ? "" : `; it answered ${show(verdict)}`),

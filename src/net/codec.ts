@@ -117,8 +117,8 @@ export function decodeMessage(bytes: Uint8Array): unknown {
 function notOurs(what: string): ProcessError {
   return new ProcessError(
     `recv(): ${what} arrived that was not sent by send() of @mp/multiprocessing; the peer may be a ` +
-      "Python program sending pickles. Exchange raw bytes with sendBytes()/recvBytes() (Python's " +
-      "send_bytes()/recv_bytes()) instead.",
+      "Python program sending pickles: exchange raw bytes with sendBytes()/recvBytes() (Python's " +
+      "send_bytes()/recv_bytes()) instead",
   );
 }
 
@@ -276,8 +276,8 @@ function encodeObject(w: Writer, v: object, path: string, open: Set<object>): vo
 
 function cannotSend(path: string, what: string): ProcessError {
   return new ProcessError(
-    `send(): ${path} is ${what}, which cannot be sent over a network connection. Send data (numbers, ` +
-      "strings, bigints, arrays, plain objects, Map, Set, Date, typed arrays, errors) instead.",
+    `send(): ${path} is ${what}, which cannot be sent over a network connection: send data (numbers, ` +
+      "strings, bigints, arrays, plain objects, Map, Set, Date, typed arrays, errors) instead",
   );
 }
 

@@ -235,7 +235,7 @@ export class Listener implements AsyncDisposable {
   }
 
   #check(method: string): void {
-    if (this.#closed) throw new ProcessError(`cannot ${method}: ${this} is closed`);
+    if (this.#closed) throw new ProcessError(`Listener.${method}(): ${this} is closed`);
   }
 }
 

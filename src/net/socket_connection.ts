@@ -246,8 +246,8 @@ export class SocketConnection<T = unknown> {
     if (timeout > 0 && !this.#ready()) {
       throw new ProcessError(
         `SocketConnection.pollSync(${timeout}): a network connection cannot wait synchronously: its ` +
-          "data arrives through this thread's event loop, which a blocking wait would stop. Use " +
-          `await conn.poll(${timeout}).`,
+          "data arrives through this thread's event loop, which a blocking wait would stop: use " +
+          `await conn.poll(${timeout})`,
       );
     }
     return this.#ready();
@@ -327,8 +327,8 @@ export class SocketConnection<T = unknown> {
    */
   [SHARE](): never {
     throw new ProcessError(
-      `${this} cannot be passed to another process: its socket belongs to this thread's event loop. ` +
-        "Pass the address (and authkey) instead, and call mp.connection.Client() in the child.",
+      `Cannot pass ${this} to another process: its socket belongs to this thread's event loop, so ` +
+        "pass the address (and authkey) instead, and call mp.connection.Client() in the child",
     );
   }
 
@@ -437,7 +437,7 @@ export class SocketConnection<T = unknown> {
       throw new ProcessError(
         `SocketConnection.${method}(): no message has arrived yet, and a network connection cannot wait ` +
           "synchronously (its data comes through this thread's event loop, which a blocking wait would " +
-          `stop). Use await conn.${asyncName}(), or check first with await conn.poll() or mp.wait().`,
+          `stop): use await conn.${asyncName}(), or check first with await conn.poll() or mp.wait()`,
       );
     }
     return this.#take();
@@ -479,7 +479,7 @@ export class SocketConnection<T = unknown> {
     if (this.#eof || socket.destroyed) {
       throw new ProcessError(
         `${this}.${method}(): broken pipe: the other end closed the connection, so nothing sent can be ` +
-          "received. Check the other side, or catch this error to stop sending.",
+          "received: check the other side, or catch this error to stop sending",
       );
     }
     socket.write(data, (err) => {
@@ -513,7 +513,7 @@ export class SocketConnection<T = unknown> {
 
   #check(method: string): void {
     if (this.#closed) {
-      throw new ProcessError(`cannot ${method}: ${this} is closed (handle is closed)`);
+      throw new ProcessError(`SocketConnection.${method}(): ${this} is closed (handle is closed)`);
     }
   }
 }

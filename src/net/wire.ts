@@ -116,6 +116,7 @@ export class FrameReader {
         this.#headNeed = 12;
         return -1;
       }
+      // message: python
       if (size < -1) throw new FrameTooLarge(`bad message length: the peer announced ${size} bytes`);
     } else {
       const big = this.#headView.getBigUint64(4);
@@ -125,6 +126,7 @@ export class FrameReader {
     const max = strict ? this.#strictMax : this.#max;
     if (strict) this.#strict--;
     if (size > max) {
+      // message: python
       throw new FrameTooLarge(
         `bad message length: the peer announced a message of ${size} bytes, more than the ` +
           (strict

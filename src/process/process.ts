@@ -276,6 +276,7 @@ export class Process<A extends unknown[] = any[]> {
       throw new ProcessError("Process.start(): cannot start a process twice");
     }
     // message: python
+    // message: python
     if (thisProcess.daemon) throw new ProcessError("daemonic processes are not allowed to have children");
     assertNotImporting(`process ${this.#name}`);
     const callers = callerModules();
