@@ -104,7 +104,12 @@ export class AsyncResult<R> implements PromiseLike<R> {
     setCanceller = (r, cancel) => (r.#cancel = cancel);
   }
 
-  /** Creates a pending result whose callbacks run when it settles (pools do this). */
+  /**
+   * Creates a pending result whose callbacks run when it settles (pools do this).
+   *
+   * @param callbacks `callback` and `errorCallback`, run in this process when the
+   * result settles (see {@linkcode ResultCallbacks}).
+   */
   constructor(callbacks?: ResultCallbacks<R>) {
     this.#callbacks = callbacks;
   }
@@ -154,12 +159,21 @@ export class AsyncResult<R> implements PromiseLike<R> {
     return this.#state === FULFILLED ? Promise.resolve(this.#value as R) : Promise.reject(this.#value);
   }
 
-  /** Whether the task has finished (successfully or not). */
+  /**
+   * Whether the task has finished (successfully or not).
+   *
+   * @returns `true` once the result is settled.
+   */
   ready(): boolean {
     return this.#state !== PENDING;
   }
 
-  /** Whether the task finished without error; throws `ProcessError` if it is not ready yet. */
+  /**
+   * Whether the task finished without error; throws `ProcessError` if it is not ready yet.
+   *
+   * @returns `true` if the task succeeded, `false` if it failed or was cancelled.
+   * @throws {ProcessError} If the result is not ready yet (as Python's `ValueError`).
+   */
   successful(): boolean {
     if (this.#state === PENDING) {
       throw new ProcessError(
@@ -172,6 +186,10 @@ export class AsyncResult<R> implements PromiseLike<R> {
   /**
    * Waits until the result is ready, at most `timeout` ms (undefined: no limit).
    * Resolves `true` if it is ready, `false` on timeout.
+   *
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once the result is ready, `false` on timeout.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`); thrown at once.
    */
   wait(timeout?: number): Promise<boolean> {
     return this.#whenReady(checkTimeout(timeout, "AsyncResult.wait()"));
@@ -181,6 +199,14 @@ export class AsyncResult<R> implements PromiseLike<R> {
    * The result, once ready. Rejects with the task's error, or with `TimeoutError` if it
    * is not ready within `timeout` ms (undefined: no limit); with `{ cancel: true }` the
    * task is then cancelled too, so it stops using a worker.
+   *
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity` waits as long as it takes, `0` or less does not wait.
+   * @param options `cancel`: on timeout, also cancel the task (default `false`).
+   * @returns A promise that resolves to the task's result, or rejects with the task's
+   * error (same class and message, `cause` the worker's stack), with
+   * `BrokenProcessPool` if its worker died, or with the reason of `cancel()`.
+   * @throws {TimeoutError} If the result is not ready within `timeout` ms (a rejection).
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`); thrown at once.
    */
   get(timeout?: number, options?: GetOptions): Promise<R> {
     const ms = checkTimeout(timeout, "AsyncResult.get()");
@@ -201,6 +227,9 @@ export class AsyncResult<R> implements PromiseLike<R> {
    * stopped by ending its worker (a fresh one replaces it). The result rejects with
    * `reason` (default: an `AbortError` DOMException). Returns whether it was cancelled
    * (false once settled).
+   *
+   * @param reason What the result rejects with; default an `AbortError` `DOMException`.
+   * @returns `true` if the task was cancelled, `false` if it had already settled.
    *
    * @example Give up on a slow task
    * ```ts ignore
@@ -228,7 +257,13 @@ export class AsyncResult<R> implements PromiseLike<R> {
     return true;
   }
 
-  /** Makes the result awaitable: `await r` is `await r.get()`. */
+  /**
+   * Makes the result awaitable: `await r` is `await r.get()`.
+   *
+   * @param onfulfilled Called with the result.
+   * @param onrejected Called with the task's error.
+   * @returns A promise of what the called handler returns.
+   */
   then<T1 = R, T2 = never>(
     onfulfilled?: ((value: R) => T1 | PromiseLike<T1>) | null,
     onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
@@ -236,7 +271,11 @@ export class AsyncResult<R> implements PromiseLike<R> {
     return this.get().then(onfulfilled, onrejected);
   }
 
-  /** A one-line description, like Python's repr. */
+  /**
+   * A one-line description, like Python's repr: `<AsyncResult pending>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     const state = this.#state === PENDING ? "pending" : this.#state === FULFILLED ? "fulfilled" : "rejected";
     return `<AsyncResult ${state}>`;

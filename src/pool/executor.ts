@@ -85,12 +85,27 @@ export class ProcessPoolExecutor implements AsyncDisposable {
   readonly #engine: PoolEngine;
   #shutdown = false;
 
-  /** A one-line description: `<ProcessPoolExecutor state=RUN max_workers=4>`. */
+  /**
+   * A one-line description: `<ProcessPoolExecutor state=RUN max_workers=4>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<ProcessPoolExecutor state=${this.#engine.stateName} max_workers=${this.#engine.processes}>`;
   }
 
-  /** Starts the workers. */
+  /**
+   * Starts the workers.
+   *
+   * @param options `maxWorkers` (default `cpuCount()`), `initializer` and `initargs`,
+   * `maxTasksPerChild`, `maxQueue` (see {@linkcode ExecutorOptions}).
+   * @throws {TypeError} If `options` is not an object, `initializer` is not a function
+   * or `initargs` not an array.
+   * @throws {RangeError} If `maxWorkers`, `maxTasksPerChild` or `maxQueue` is not a
+   * positive integer.
+   * @throws {ProcessError} If called in a daemonic process (a pool worker), while a
+   * module is being imported in a child, or if `initargs` cannot be copied.
+   */
   constructor(options: ExecutorOptions = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
@@ -122,6 +137,15 @@ export class ProcessPoolExecutor implements AsyncDisposable {
    * Runs `fn(...args)` in a worker. The Promise rejects with the task's error (same class
    * and message, `cause` the worker's stack). A rejection nobody awaits stays silent, as
    * an unread Python future does.
+   *
+   * @param fn The function to run, exported from a module (found by reference).
+   * @param args The arguments of `fn`; they are copied.
+   * @returns A promise that resolves to what `fn` returns (awaited), or rejects with
+   * its error, with `BrokenProcessPool` if the worker died running it, or with `Full`
+   * if `maxQueue` tasks are already waiting.
+   * @throws {ProcessError} If the executor was shut down (thrown at once, not a
+   * rejection), or is broken (`BrokenProcessPool`).
+   * @throws {TypeError} If `fn` is not a function.
    */
   submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
     return this.#submit(fn, args, {}, "ProcessPoolExecutor.submit");
@@ -131,6 +155,19 @@ export class ProcessPoolExecutor implements AsyncDisposable {
    * `submit` with options: `fn(...args)` cancelled by `signal` or after `timeout` ms
    * (see {@linkcode TaskOptions}), and `wait` for room when `maxQueue` tasks wait.
    * (`submit(fn, ...args)` cannot take options: its arguments are the task's.)
+   *
+   * @param fn The function to run, exported from a module (found by reference).
+   * @param args The arguments of `fn`, an array; they are copied.
+   * @param options `signal`, `timeout` (milliseconds, `>= 0`) and `wait` (see
+   * {@linkcode TaskOptions}).
+   * @returns A promise that resolves to what `fn` returns (awaited), or rejects with
+   * its error, with `TimeoutError` after `timeout` ms, with `signal.reason` once
+   * `signal` aborts, with `BrokenProcessPool` if the worker died running it, or with
+   * `Full` if `maxQueue` tasks are waiting and `wait` is not `true`.
+   * @throws {TypeError} If `args` is not an array, `fn` is not a function, or
+   * `options` or `options.signal` has the wrong type.
+   * @throws {RangeError} If `options.timeout` is not a number `>= 0`.
+   * @throws {ProcessError} If the executor was shut down or is broken.
    *
    * @example A task with a deadline
    * ```ts ignore
@@ -203,7 +240,11 @@ export class ProcessPoolExecutor implements AsyncDisposable {
     return p;
   }
 
-  /** Counters and gauges of the workers and tasks (see {@linkcode PoolStats}). */
+  /**
+   * Counters and gauges of the workers and tasks (see {@linkcode PoolStats}).
+   *
+   * @returns A snapshot of the counters.
+   */
   stats(): PoolStats {
     return this.#engine.stats();
   }
@@ -211,6 +252,15 @@ export class ProcessPoolExecutor implements AsyncDisposable {
   /**
    * Calls `fn` with one item of each iterable at a time (stopping at the shortest) and
    * yields the results in order. Inputs are read lazily, a bounded distance ahead.
+   * Like Python's `Executor.map`, a task's error is thrown by the iterator when its
+   * result is reached.
+   *
+   * @param fn The function to run, exported from a module (found by reference).
+   * @param iterables One iterable per parameter of `fn`; the shortest ends the map.
+   * @returns An async iterator of the results, in input order.
+   * @throws {TypeError} If no iterable is given, an argument is not iterable, or `fn`
+   * is not a function.
+   * @throws {ProcessError} If the executor was shut down or is broken.
    */
   // deno-lint-ignore no-explicit-any
   map<R>(fn: (...args: any[]) => R, ...iterables: Iterable<unknown>[]): AsyncIterableIterator<Awaited<R>> {
@@ -231,6 +281,12 @@ export class ProcessPoolExecutor implements AsyncDisposable {
    * Takes no more tasks. `cancelFutures` rejects the tasks that have not started; `wait`
    * (default true) resolves once the rest are done and the workers have exited;
    * `timeout` (ms) terminates whatever is left when it passes.
+   *
+   * @param options `wait` (default `true`), `cancelFutures` (default `false`) and
+   * `timeout` in milliseconds (default: none), see {@linkcode ShutdownOptions}.
+   * @returns A promise that resolves once the executor is shut down (and, with `wait`,
+   * its workers have exited).
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined`).
    */
   async shutdown(options: ShutdownOptions = {}): Promise<void> {
     const { wait = true, cancelFutures = false } = options;
@@ -245,7 +301,11 @@ export class ProcessPoolExecutor implements AsyncDisposable {
     if (wait) await this.#engine.join(timeout);
   }
 
-  /** `await using` shuts the executor down and waits, like Python's `with`. */
+  /**
+   * `await using` shuts the executor down and waits, like Python's `with`.
+   *
+   * @returns A promise that resolves once the workers have exited.
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.shutdown({ wait: true });
   }

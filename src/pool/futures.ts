@@ -72,9 +72,13 @@ function deadline(ms: number | undefined): { expired: Promise<null>; stop(): voi
  * reject with {@linkcode TimeoutError}.
  *
  * @param futures Promises, executor futures or pool `AsyncResult`s; repeats count once.
- * @param timeout The most to wait for all of them, in milliseconds.
- * @returns One promise per future, in completion order.
- * @throws {TypeError} When `futures` is not an iterable of promises.
+ * @param timeout The most to wait for all of them, in milliseconds: `undefined`,
+ * `null` or `Infinity` waits as long as it takes, `0` or less times out the pending
+ * ones at once.
+ * @returns One promise per future, in completion order; each resolves to a future's
+ * value or rejects with its error, or with `TimeoutError` once `timeout` ms pass.
+ * @throws {TypeError} When `futures` is not an iterable of promises, or `timeout` is
+ * `NaN` or not a number (nor `undefined` or `null`).
  *
  * @example Results in the order they finish
  * ```ts
@@ -123,9 +127,12 @@ export function asCompleted<T>(futures: Iterable<PromiseLike<T>>, timeout?: numb
  * or `timeout` ms have passed. Never rejects: a timeout returns what is done so far.
  *
  * @param futures Promises, executor futures or pool `AsyncResult`s.
- * @param options `timeout` (ms) and `returnWhen`.
- * @returns The `done` and `notDone` sets.
- * @throws {TypeError} When `futures` is not an iterable of promises, or `returnWhen` is unknown.
+ * @param options `timeout` in milliseconds (`undefined`, `null` or `Infinity`: as long
+ * as it takes; `0` or less: do not wait) and `returnWhen` (default
+ * {@linkcode ALL_COMPLETED}).
+ * @returns A promise that resolves to the `done` and `notDone` sets.
+ * @throws {TypeError} When `futures` is not an iterable of promises, `returnWhen` is
+ * unknown, or `timeout` is `NaN` or not a number (a rejection: the one way it rejects).
  *
  * @example Wait for the first result
  * ```ts
