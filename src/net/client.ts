@@ -27,6 +27,22 @@ export type ClientOptions = NetOptions;
  * within `handshakeTimeout`), with a `ProcessError` (`code` e.g. `"ECONNREFUSED"`) if
  * nothing listens there.
  *
+ * @param address Where the listener is: `[host, port]` (port an integer 0..65535) or a
+ * Unix socket path.
+ * @param options `authkey` (a `Uint8Array`, or a string taken as UTF-8; default none),
+ * `maxMessageSize` in bytes (default 128 MiB) and `handshakeTimeout` in milliseconds
+ * for the connect and the handshake together (default 5000), see {@linkcode NetOptions}.
+ * @returns A promise that resolves to the connection, authenticated when there is an
+ * `authkey`.
+ * @throws {AuthenticationError} If the keys differ, the handshake does not finish, or
+ * the connect gets no answer, within `handshakeTimeout` ms (a rejection).
+ * @throws {ProcessError} If the connect fails, e.g. nothing listens there (a rejection
+ * with `code` `"ECONNREFUSED"` or `"ENOENT"`).
+ * @throws {TypeError} If `address` is not `[host, port]` nor a non-empty path,
+ * `authkey` is neither bytes nor a string, or `handshakeTimeout` is not a number (a
+ * rejection).
+ * @throws {RangeError} If `maxMessageSize` is not a non-negative integer (a rejection).
+ *
  * @example Talk to a Python `multiprocessing.connection.Listener`
  * ```ts ignore
  * import * as mp from "@mp/multiprocessing";

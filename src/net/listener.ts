@@ -80,7 +80,21 @@ export class Listener implements AsyncDisposable {
   readonly #pending: NetSocket[] = [];
   readonly #takers: { resolve: (s: NetSocket) => void; reject: (e: Error) => void }[] = [];
 
-  /** Starts listening on `options.address` (see {@linkcode ListenerOptions}). */
+  /**
+   * Starts listening on `options.address` (see {@linkcode ListenerOptions}).
+   *
+   * @param options `address` (`[host, port]`, port 0 for any free port, or a Unix
+   * socket path), `authkey` (required beyond loopback), `maxMessageSize` in bytes
+   * (default 128 MiB), `handshakeTimeout` in milliseconds (default 5000), `backlog`
+   * (checked, unused).
+   * @throws {TypeError} If `options` is not an object, `address` is not `[host, port]`
+   * nor a non-empty path, `authkey` is neither bytes nor a string, or
+   * `handshakeTimeout` is not a number.
+   * @throws {RangeError} If `maxMessageSize` or `backlog` is not a non-negative integer.
+   * @throws {ProcessError} If the address is beyond loopback and there is no `authkey`.
+   * (An address that cannot be bound does not throw here: `ready` and `accept()`
+   * reject with that `ProcessError`.)
+   */
   constructor(options: ListenerOptions) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
@@ -121,6 +135,10 @@ export class Listener implements AsyncDisposable {
    * Resolves with the bound address once listening (`[host, port]` with the real port,
    * or the socket path); rejects with a `ProcessError` (`code` e.g. `"EADDRINUSE"`)
    * if the address cannot be bound.
+   *
+   * @returns A promise that resolves to the bound address.
+   * @throws {ProcessError} If the address cannot be bound (a rejection, `code` e.g.
+   * `"EADDRINUSE"`).
    */
   get ready(): Promise<Address> {
     return this.#ready;
@@ -130,18 +148,29 @@ export class Listener implements AsyncDisposable {
    * The bound address (the real port of `[host, 0]`: the listener binds in its
    * constructor, as Python's does). If the address could not be bound, this throws the
    * `ProcessError` that `ready` rejects with.
+   *
+   * @returns The bound address: `[host, port]` or the socket path.
+   * @throws {ProcessError} If the address could not be bound.
    */
   get address(): Address {
     if (this.#bound) return this.#bound;
     throw this.#bindError!;
   }
 
-  /** The peer address of the last accepted connection (`""` for a Unix socket), or `null`. */
+  /**
+   * The peer address of the last accepted connection (`""` for a Unix socket), or `null`.
+   *
+   * @returns The address, or `null` before the first `accept()`.
+   */
   get lastAccepted(): Address | null {
     return this.#lastAccepted;
   }
 
-  /** Whether `close()` was called. */
+  /**
+   * Whether `close()` was called.
+   *
+   * @returns `true` once closed.
+   */
   get closed(): boolean {
     return this.#closed;
   }
@@ -150,6 +179,13 @@ export class Listener implements AsyncDisposable {
    * Waits for the next client and returns the connection, after the handshake when
    * there is an authkey. Rejects with `AuthenticationError` if that client fails the
    * handshake (the listener keeps serving), with a `ProcessError` once closed.
+   *
+   * @returns A promise that resolves to the connection, authenticated when there is an
+   * `authkey`.
+   * @throws {AuthenticationError} If the client fails the handshake, stalls beyond
+   * `handshakeTimeout` ms or hangs up during it (a rejection; call `accept()` again).
+   * @throws {ProcessError} If the listener is closed, or closes while waiting, or the
+   * address could not be bound (a rejection).
    */
   async accept<T = unknown>(): Promise<SocketConnection<T>> {
     this.#check("accept");
@@ -185,13 +221,21 @@ export class Listener implements AsyncDisposable {
     this.#server?.close();
   }
 
-  /** Closes the listener (`await using`). */
+  /**
+   * Closes the listener (`await using`).
+   *
+   * @returns A promise that resolves once closed.
+   */
   [Symbol.asyncDispose](): Promise<void> {
     this.close();
     return Promise.resolve();
   }
 
-  /** A description, like Python's repr. */
+  /**
+   * A description, like Python's repr: `<Listener 127.0.0.1:6000>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<Listener ${this.#where()}${this.#closed ? " closed" : ""}>`;
   }

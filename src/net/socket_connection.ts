@@ -141,7 +141,11 @@ export class SocketConnection<T = unknown> {
   /** Called at each arrival (see `onMessages`). */
   #arrival: (() => void) | null = null;
 
-  /** Network connections come from `Listener.accept()` and `Client()`; not for direct use. */
+  /**
+   * Network connections come from `Listener.accept()` and `Client()`; not for direct use.
+   *
+   * @throws {TypeError} Always, when called by user code.
+   */
   constructor() {
     if (!making) {
       throw new TypeError(
@@ -169,17 +173,29 @@ export class SocketConnection<T = unknown> {
     newsOf = (conn) => conn.#ready();
   }
 
-  /** Whether this end was closed. */
+  /**
+   * Whether this end was closed.
+   *
+   * @returns `true` once `close()` was called.
+   */
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** Always true: a network connection receives. */
+  /**
+   * Always true: a network connection receives.
+   *
+   * @returns `true`.
+   */
   get readable(): boolean {
     return true;
   }
 
-  /** Always true: a network connection sends. */
+  /**
+   * Always true: a network connection sends.
+   *
+   * @returns `true`.
+   */
   get writable(): boolean {
     return true;
   }
@@ -189,6 +205,12 @@ export class SocketConnection<T = unknown> {
    * package reads it with `recv()`). Rejects at once, naming the part at fault, for what
    * cannot be sent (functions, symbols, cycles), and with a `ProcessError` ("broken
    * pipe") once the peer is gone. Resolves when the bytes were handed to the OS.
+   *
+   * @param obj The value to send; it is encoded (see the README for what can travel).
+   * @returns A promise that resolves once the bytes were handed to the OS.
+   * @throws {ProcessError} If `obj` cannot be sent (a function, symbol, cycle, Promise,
+   * `SharedArrayBuffer`...), the connection is closed, the peer is gone ("broken pipe")
+   * or the connection failed (always a rejection).
    */
   send(obj: T): Promise<void> {
     try {
@@ -198,7 +220,14 @@ export class SocketConnection<T = unknown> {
     }
   }
 
-  /** {@linkcode SocketConnection.send} without waiting for the OS to take the bytes. */
+  /**
+   * {@linkcode SocketConnection.send} without waiting for the OS to take the bytes.
+   *
+   * @param obj The value to send; it is encoded (see the README for what can travel).
+   * @throws {ProcessError} If `obj` cannot be sent, the connection is closed, the peer
+   * is gone ("broken pipe") or the connection failed. A failure to write shows at the
+   * next call.
+   */
   sendSync(obj: T): void {
     this.#writeWith(frameInPlace(encodeMessage(obj, 4)), "sendSync", IGNORE);
   }
@@ -206,6 +235,12 @@ export class SocketConnection<T = unknown> {
   /**
    * Receives the next message sent with `send()`, waiting as long as it takes. Rejects
    * with {@linkcode EOFError} once the peer has closed and nothing is left.
+   *
+   * @returns A promise that resolves to the decoded message.
+   * @throws {EOFError} If the peer closed and nothing is left to receive (a rejection).
+   * @throws {ProcessError} If this end is or gets closed, the connection failed, a
+   * message was larger than `maxMessageSize`, or it is not in this package's format
+   * (e.g. sent by Python's `send()`; use `recvBytes()`) (a rejection).
    */
   recv(): Promise<T> {
     try {
@@ -216,7 +251,15 @@ export class SocketConnection<T = unknown> {
     return this.#next("recv").then(decodeMessage) as Promise<T>;
   }
 
-  /** A message that has already arrived, decoded; throws if none has (never waits). */
+  /**
+   * A message that has already arrived, decoded; throws if none has (never waits).
+   *
+   * @returns The decoded message.
+   * @throws {ProcessError} If no message has arrived yet (await `poll()` or `wait()`
+   * first), this end is closed, the connection failed, or the message is not in this
+   * package's format.
+   * @throws {EOFError} If the peer closed and nothing is left to receive.
+   */
   recvSync(): T {
     return decodeMessage(this.#nextNow("recvSync", "recv")) as T;
   }
@@ -225,6 +268,13 @@ export class SocketConnection<T = unknown> {
    * Whether a message has arrived (or the peer closed, so that `recv` would not wait),
    * waiting at most `timeout` ms; the default does not wait, `Infinity` waits as long
    * as it takes.
+   *
+   * @param timeout How long to wait, in milliseconds (default 0: do not wait); `null`
+   * or `Infinity` waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` if `recv` would not wait, `false` on
+   * timeout.
+   * @throws {ProcessError} If this end is or gets closed (a rejection).
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (a rejection).
    */
   async poll(timeout: number = 0): Promise<boolean> {
     this.#check("poll");
@@ -240,7 +290,15 @@ export class SocketConnection<T = unknown> {
     return true;
   }
 
-  /** Whether a message has arrived; a positive timeout throws (this would block the event loop). */
+  /**
+   * Whether a message has arrived; a positive timeout throws (this would block the event loop).
+   *
+   * @param timeout `0` or less (the default); a positive value throws unless a message
+   * has already arrived.
+   * @returns `true` if `recv` would not wait.
+   * @throws {ProcessError} If this end is closed, or `timeout` is positive and nothing
+   * has arrived (use `await poll(timeout)`).
+   */
   pollSync(timeout: number = 0): boolean {
     this.#check("pollSync");
     if (timeout > 0 && !this.#ready()) {
@@ -256,6 +314,15 @@ export class SocketConnection<T = unknown> {
   /**
    * Sends `size` bytes of `buf` from byte `offset` (default: all of it) as one raw
    * message, which Python's `recv_bytes()` receives as is.
+   *
+   * @param buf The bytes: a typed array, `DataView` or `ArrayBuffer`.
+   * @param offset The first byte to send, an integer (default 0).
+   * @param size How many bytes to send, an integer (default: the rest of `buf`).
+   * @returns A promise that resolves once the bytes were handed to the OS.
+   * @throws {TypeError} If `buf` is not bytes (a rejection).
+   * @throws {RangeError} If `offset` or `size` falls outside `buf` (a rejection).
+   * @throws {ProcessError} If this end is closed, the peer is gone ("broken pipe") or
+   * the connection failed (a rejection).
    */
   sendBytes(buf: BytesLike, offset?: number, size?: number): Promise<void> {
     try {
@@ -265,7 +332,17 @@ export class SocketConnection<T = unknown> {
     }
   }
 
-  /** {@linkcode SocketConnection.sendBytes} without waiting for the OS to take the bytes. */
+  /**
+   * {@linkcode SocketConnection.sendBytes} without waiting for the OS to take the bytes.
+   *
+   * @param buf The bytes: a typed array, `DataView` or `ArrayBuffer`.
+   * @param offset The first byte to send, an integer (default 0).
+   * @param size How many bytes to send, an integer (default: the rest of `buf`).
+   * @throws {TypeError} If `buf` is not bytes.
+   * @throws {RangeError} If `offset` or `size` falls outside `buf`.
+   * @throws {ProcessError} If this end is closed, the peer is gone ("broken pipe") or
+   * the connection failed.
+   */
   sendBytesSync(buf: BytesLike, offset?: number, size?: number): void {
     this.#writeWith(this.#bytesFrame(buf, offset, size, "sendBytesSync"), "sendBytesSync", IGNORE);
   }
@@ -274,13 +351,31 @@ export class SocketConnection<T = unknown> {
    * Receives one message as bytes (from Python's `send_bytes()`, say). Rejects with a
    * `ProcessError` if it is longer than `maxLength` (the message is dropped), and with
    * {@linkcode EOFError} as `recv` does.
+   *
+   * @param maxLength The longest message accepted, in bytes (default: no limit beyond
+   * `maxMessageSize`).
+   * @returns A promise that resolves to the message's bytes.
+   * @throws {EOFError} If the peer closed and nothing is left to receive (a rejection).
+   * @throws {ProcessError} If the message is longer than `maxLength` (it is dropped),
+   * this end is or gets closed, or the connection failed (a rejection).
+   * @throws {RangeError} If `maxLength` is not a non-negative integer (a rejection).
    */
   async recvBytes(maxLength?: number): Promise<Uint8Array> {
     checkMaxLength(maxLength, "recvBytes");
     return limit(await this.#next("recvBytes"), maxLength, "recvBytes");
   }
 
-  /** A message that has already arrived, as bytes; throws if none has (never waits). */
+  /**
+   * A message that has already arrived, as bytes; throws if none has (never waits).
+   *
+   * @param maxLength The longest message accepted, in bytes (default: no limit beyond
+   * `maxMessageSize`).
+   * @returns The message's bytes.
+   * @throws {ProcessError} If no message has arrived yet, it is longer than
+   * `maxLength` (it is dropped), this end is closed, or the connection failed.
+   * @throws {EOFError} If the peer closed and nothing is left to receive.
+   * @throws {RangeError} If `maxLength` is not a non-negative integer.
+   */
   recvBytesSync(maxLength?: number): Uint8Array {
     checkMaxLength(maxLength, "recvBytesSync");
     return limit(this.#nextNow("recvBytesSync", "recvBytes"), maxLength, "recvBytesSync");
@@ -289,13 +384,37 @@ export class SocketConnection<T = unknown> {
   /**
    * Receives one message into `buf` from byte `offset` and returns its length. Rejects
    * with {@linkcode BufferTooShort} (holding the whole message) if it does not fit.
+   *
+   * @param buf Where to write: a typed array, `DataView` or `ArrayBuffer`.
+   * @param offset The byte of `buf` to start at, an integer (default 0).
+   * @returns A promise that resolves to the message's length in bytes.
+   * @throws {BufferTooShort} If the message does not fit from `offset`; `received`
+   * holds it (a rejection).
+   * @throws {EOFError} If the peer closed and nothing is left to receive (a rejection).
+   * @throws {TypeError} If `buf` is not bytes (a rejection).
+   * @throws {RangeError} If `offset` is outside `buf` (a rejection).
+   * @throws {ProcessError} If this end is or gets closed, or the connection failed (a
+   * rejection).
    */
   async recvBytesInto(buf: ArrayBufferView | ArrayBuffer, offset: number = 0): Promise<number> {
     const target = into(buf, offset, "recvBytesInto");
     return copyInto(await this.#next("recvBytesInto"), target, offset, "recvBytesInto");
   }
 
-  /** {@linkcode SocketConnection.recvBytesInto} for a message that has already arrived. */
+  /**
+   * {@linkcode SocketConnection.recvBytesInto} for a message that has already arrived.
+   *
+   * @param buf Where to write: a typed array, `DataView` or `ArrayBuffer`.
+   * @param offset The byte of `buf` to start at, an integer (default 0).
+   * @returns The message's length in bytes.
+   * @throws {BufferTooShort} If the message does not fit from `offset`; `received`
+   * holds it.
+   * @throws {ProcessError} If no message has arrived yet, this end is closed, or the
+   * connection failed.
+   * @throws {EOFError} If the peer closed and nothing is left to receive.
+   * @throws {TypeError} If `buf` is not bytes.
+   * @throws {RangeError} If `offset` is outside `buf`.
+   */
   recvBytesIntoSync(buf: ArrayBufferView | ArrayBuffer, offset: number = 0): number {
     const target = into(buf, offset, "recvBytesIntoSync");
     return copyInto(this.#nextNow("recvBytesIntoSync", "recvBytesInto"), target, offset, "recvBytesIntoSync");
@@ -332,7 +451,11 @@ export class SocketConnection<T = unknown> {
     );
   }
 
-  /** A description, like Python's repr. */
+  /**
+   * A description, like Python's repr: `<SocketConnection 127.0.0.1:6000 ← 127.0.0.1:51234>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<SocketConnection ${this.#label}${this.#closed ? " closed" : ""}>`;
   }
