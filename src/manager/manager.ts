@@ -191,6 +191,12 @@ export class BaseManager {
    * `BaseManager(address, authkey)`): `start()` runs its server in a child process
    * listening there, `getServer().serveForever()` serves from this program, and
    * `connect()` uses a server another program started.
+   *
+   * @param options `address` (`[host, port]` or a Unix socket path; default none: a
+   * local manager), `authkey` (bytes or a UTF-8 string) and `maxMessageSize` in bytes
+   * (default 128 MiB), see {@linkcode ManagerOptions}.
+   * @throws {TypeError} If `options` is not an object, or `address` is neither
+   * `[host, port]` (port an integer 0..65535) nor a non-empty path.
    */
   constructor(options: ManagerOptions = {}) {
     if (typeof options !== "object" || options === null) {
@@ -200,7 +206,11 @@ export class BaseManager {
     this.#options = { ...options };
   }
 
-  /** The address of a remote manager (the bound one once started or served), else `null`. */
+  /**
+   * The address of a remote manager (the bound one once started or served), else `null`.
+   *
+   * @returns The address, or `null` for a local manager.
+   */
   get address(): Address | null {
     return this.#address ?? this.#options.address ?? null;
   }
@@ -229,6 +239,12 @@ export class BaseManager {
    * The server of this remote manager, to run from this program (Python's
    * `get_server()`): `await manager.getServer().serveForever()` answers clients until
    * one of them (or this program) calls `shutdown()`. Registered types are called here.
+   *
+   * @returns The server; it listens at once (`ready` resolves to the bound address).
+   * @throws {ProcessError} If the manager has no `address`, was already started,
+   * connected or served, or the address is beyond loopback without an `authkey`.
+   * @throws {TypeError} If `authkey` is neither bytes nor a string.
+   * @throws {RangeError} If `maxMessageSize` is not a non-negative integer.
    */
   getServer(): ManagerServer {
     const address = this.#needAddress("getServer()");
@@ -253,6 +269,12 @@ export class BaseManager {
    * Connects to the remote manager at this manager's address (Python's `connect()`):
    * a server started by another program, on this machine or another. Rejects with
    * `AuthenticationError` on a wrong authkey.
+   *
+   * @returns A promise that resolves once connected and authenticated.
+   * @throws {AuthenticationError} If the keys differ, or the connect or handshake does
+   * not finish within 5000 ms (a rejection).
+   * @throws {ProcessError} If the manager has no `address`, was already started or
+   * connected, or nothing listens there (a rejection, `code` e.g. `"ECONNREFUSED"`).
    */
   async connect(): Promise<void> {
     const address = this.#needAddress("connect()");
@@ -289,6 +311,17 @@ export class BaseManager {
    * the server can import it) as the type `typeid` of this manager class and its
    * subclasses: `manager.create(typeid, ...args)` (also `manager[typeid](...args)`)
    * makes an object in the server and returns its {@linkcode AutoProxy}.
+   *
+   * @param typeid The type's name, a non-empty string (also the name of the shortcut
+   * method).
+   * @param callable The class or factory function that makes the objects, exported from
+   * a module; `null` or omitted for a type only returned by other types' methods
+   * (`methodToTypeid`), or, on the client side of a remote manager, made by the server.
+   * @param options `exposed`, `methodToTypeid`, `proxytype` and `createMethod`
+   * (default `true`), see {@linkcode RegisterOptions}.
+   * @throws {TypeError} If `typeid` is not a non-empty string, `callable` is not a
+   * function, `exposed` is not an array of names, `methodToTypeid` does not map names
+   * to typeids, or `proxytype` is not a subclass of {@linkcode BaseProxy}.
    */
   static register(typeid: string, callable?: ManagerCallable | null, options: RegisterOptions = {}): void {
     if (typeof typeid !== "string" || typeid.length === 0) {
@@ -334,7 +367,15 @@ export class BaseManager {
     }
   }
 
-  /** Starts the server process; resolves once it answers. A manager starts once. */
+  /**
+   * Starts the server process; resolves once it answers. A manager starts once.
+   *
+   * @returns A promise that resolves once the server answers (for a remote manager,
+   * once it listens and this program is connected to it).
+   * @throws {ProcessError} If the manager was already started (or connected, or
+   * served), a registered callable is not found in its module (not exported), or the
+   * server process fails to start (a rejection).
+   */
   async start(): Promise<void> {
     if (this.#state !== "initial") {
       throw new ProcessError(
@@ -389,6 +430,10 @@ export class BaseManager {
   /**
    * Stops the server: every proxy of this manager, in any process, throws a clear
    * `ProcessError` from then on. Calling it again does nothing.
+   *
+   * @returns A promise that resolves once the server has ended (terminated if it did
+   * not end within a second); at once for a connected remote manager, whose server
+   * another program runs.
    */
   async shutdown(): Promise<void> {
     if (this.#state !== "started") {
@@ -414,13 +459,22 @@ export class BaseManager {
     if (p.exitCode === null) p.terminate();
   }
 
-  /** Whether the server runs (started and not shut down). */
+  /**
+   * Whether the server runs (started and not shut down).
+   *
+   * @returns `true` while the server can be used.
+   */
   get running(): boolean {
     if (this.#server !== null) return this.#state === "started";
     return this.#state === "started" && !this.#transport!.gone();
   }
 
-  /** The server process (`null` before `start()`). */
+  /**
+   * The server process (`null` before `start()`).
+   *
+   * @returns The server's {@linkcode Process}, or `null` (also for `connect()` and
+   * `getServer()`).
+   */
   get process(): Process | null {
     return this.#process;
   }
@@ -429,12 +483,35 @@ export class BaseManager {
    * Makes an object of the registered type `typeid` in the server with `args` and
    * returns its proxy: each method `m` of the object is `proxy.m(...)` (a Promise) and
    * `proxy.mSync(...)` (blocking).
+   *
+   * @param typeid A type registered with {@linkcode BaseManager.register}.
+   * @param args The arguments of the type's callable; they are copied (proxies travel
+   * as references).
+   * @returns A promise that resolves to the object's proxy.
+   * @throws {ProcessError} If the manager is not started, was shut down, serves from
+   * this program (`getServer()`), or its server has ended (a rejection).
+   * @throws {TypeError} If `typeid` is not registered, or was registered without a
+   * callable (a rejection).
+   * @throws {Error} Whatever the callable throws in the server, with its class and
+   * message (a rejection; see {@linkcode BaseProxy.callMethod}).
    */
   create<T = unknown>(typeid: string, ...args: unknown[]): Promise<AutoProxy<T>> {
     return this.make(typeid, args) as Promise<AutoProxy<T>>;
   }
 
-  /** Blocking {@linkcode BaseManager.create}. */
+  /**
+   * Blocking {@linkcode BaseManager.create}.
+   *
+   * @param typeid A type registered with {@linkcode BaseManager.register}.
+   * @param args The arguments of the type's callable; they are copied.
+   * @returns The object's proxy.
+   * @throws {ProcessError} If the manager is not started, was shut down, serves from
+   * this program, is remote (use `create`), or its server has ended.
+   * @throws {TypeError} If `typeid` is not registered, or was registered without a
+   * callable.
+   * @throws {Error} Whatever the callable throws in the server, with its class and
+   * message.
+   */
   createSync<T = unknown>(typeid: string, ...args: unknown[]): AutoProxy<T> {
     return this.makeSync(typeid, args) as AutoProxy<T>;
   }
@@ -443,6 +520,10 @@ export class BaseManager {
    * What the server holds (Python's `_debug_info()` / `_number_of_objects()`): the
    * number of live objects, the references proxies hold on them and the processes
    * holding them. Holders that ended are let go first.
+   *
+   * @returns A promise that resolves to the counts (see {@linkcode ManagerDebugInfo}).
+   * @throws {ProcessError} If the manager is not started, was shut down, serves from
+   * this program, or its server has ended (a rejection).
    *
    * @example Objects freed on release
    * ```ts
@@ -463,13 +544,26 @@ export class BaseManager {
     }
   }
 
-  /** Blocking {@linkcode BaseManager.debugInfo}. */
+  /**
+   * Blocking {@linkcode BaseManager.debugInfo}.
+   *
+   * @returns The counts (see {@linkcode ManagerDebugInfo}).
+   * @throws {ProcessError} If the manager is not started, was shut down, serves from
+   * this program, is remote (use `debugInfo`), or its server has ended.
+   */
   debugInfoSync(): ManagerDebugInfo {
     const t = this.#ready();
     return callSync(t, this.#desc(t), "debugInfo", []) as ManagerDebugInfo;
   }
 
-  /** Asks the server to make an object of `typeid` and returns its proxy (for subclasses). */
+  /**
+   * Asks the server to make an object of `typeid` and returns its proxy (for subclasses).
+   *
+   * @param typeid A registered type.
+   * @param args The arguments of the type's callable.
+   * @returns A promise that resolves to the proxy; it rejects as
+   * {@linkcode BaseManager.create} does.
+   */
   protected make(typeid: string, args: unknown[]): Promise<unknown> {
     try {
       const t = this.#ready();
@@ -479,7 +573,13 @@ export class BaseManager {
     }
   }
 
-  /** Blocking {@linkcode BaseManager.make}. */
+  /**
+   * Blocking {@linkcode BaseManager.make}.
+   *
+   * @param typeid A registered type.
+   * @param args The arguments of the type's callable.
+   * @returns The proxy; it throws as {@linkcode BaseManager.createSync} does.
+   */
   protected makeSync(typeid: string, args: unknown[]): unknown {
     const t = this.#ready();
     return callSync(t, this.#desc(t), "create", [typeid, args]);
@@ -504,7 +604,11 @@ export class BaseManager {
     );
   }
 
-  /** Shuts the manager down (`await using manager = await mp.Manager()`). */
+  /**
+   * Shuts the manager down (`await using manager = await mp.Manager()`).
+   *
+   * @returns A promise that resolves once the server has ended.
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.shutdown();
   }
@@ -527,16 +631,32 @@ export class BaseManager {
  */
 export class ManagerServer {
   readonly #server: RemoteServer;
-  /** Made by {@linkcode BaseManager.getServer}. */
+  /**
+   * Made by {@linkcode BaseManager.getServer}.
+   *
+   * @param server The internal server (only `getServer()` has one).
+   * @throws {TypeError} When called by user code.
+   */
   constructor(server: RemoteServer) {
     if (!(server instanceof RemoteServer)) throw new TypeError("ManagerServer: use manager.getServer()");
     this.#server = server;
   }
-  /** Resolves with the bound address once listening. */
+  /**
+   * Resolves with the bound address once listening.
+   *
+   * @returns A promise that resolves to the bound address (the real port of `[host, 0]`).
+   * @throws {ProcessError} If the address cannot be bound (a rejection, `code` e.g.
+   * `"EADDRINUSE"`).
+   */
   get ready(): Promise<Address> {
     return this.#server.ready;
   }
-  /** Answers clients; resolves once the server is shut down. */
+  /**
+   * Answers clients; resolves once the server is shut down.
+   *
+   * @returns A promise that resolves once `shutdown()` was called here or by a client.
+   * @throws {ProcessError} If the address cannot be bound (a rejection).
+   */
   serveForever(): Promise<void> {
     return this.#server.serveForever();
   }
@@ -569,45 +689,117 @@ export class ManagerServer {
  * ```
  */
 export class SyncManager extends BaseManager {
-  /** A dict proxy, filled from `init` (a Map, `[key, value]` pairs, an object or a dict proxy). */
+  /**
+   * A dict proxy, filled from `init` (a Map, `[key, value]` pairs, an object or a dict proxy).
+   *
+   * @param init The initial entries (default: none); they are copied.
+   * @returns A promise that resolves to the dict's proxy.
+   * @throws {ProcessError} If the manager is not started, was shut down, or its server
+   * has ended, or `init` holds a shared object that is not a proxy of this manager (a
+   * rejection).
+   */
   dict<K extends DictKey = DictKey, V = unknown>(init?: DictSource<K, V>): Promise<DictProxy<K, V>> {
     return this.make("dict", [iterableArg(init)]) as Promise<DictProxy<K, V>>;
   }
-  /** Blocking {@linkcode SyncManager.dict}. */
+  /**
+   * Blocking {@linkcode SyncManager.dict}.
+   *
+   * @param init The initial entries (default: none); they are copied.
+   * @returns The dict's proxy.
+   * @throws {ProcessError} As {@linkcode SyncManager.dict} does, and for a remote manager.
+   */
   dictSync<K extends DictKey = DictKey, V = unknown>(init?: DictSource<K, V>): DictProxy<K, V> {
     return this.makeSync("dict", [iterableArg(init)]) as DictProxy<K, V>;
   }
 
-  /** A list proxy, filled from `init` (an iterable or a list proxy). */
+  /**
+   * A list proxy, filled from `init` (an iterable or a list proxy).
+   *
+   * @param init The initial items (default: none); they are copied.
+   * @returns A promise that resolves to the list's proxy.
+   * @throws {ProcessError} If the manager is not started, was shut down, or its server
+   * has ended, or `init` holds a shared object that is not a proxy of this manager (a
+   * rejection).
+   */
   list<T = unknown>(init?: Iterable<T> | ListProxy<T>): Promise<ListProxy<T>> {
     return this.make("list", [iterableArg(init)]) as Promise<ListProxy<T>>;
   }
-  /** Blocking {@linkcode SyncManager.list}. */
+  /**
+   * Blocking {@linkcode SyncManager.list}.
+   *
+   * @param init The initial items (default: none); they are copied.
+   * @returns The list's proxy.
+   * @throws {ProcessError} As {@linkcode SyncManager.list} does, and for a remote manager.
+   */
   listSync<T = unknown>(init?: Iterable<T> | ListProxy<T>): ListProxy<T> {
     return this.makeSync("list", [iterableArg(init)]) as ListProxy<T>;
   }
 
-  /** A namespace proxy with the attributes of `init`. */
+  /**
+   * A namespace proxy with the attributes of `init`.
+   *
+   * @param init The initial attributes (default: none); they are copied.
+   * @returns A promise that resolves to the namespace's proxy.
+   * @throws {ProcessError} If the manager is not started, was shut down, or its server
+   * has ended (a rejection).
+   */
   Namespace(init?: Record<string, unknown>): Promise<NamespaceProxy> {
     return this.make("Namespace", [init]) as Promise<NamespaceProxy>;
   }
-  /** Blocking {@linkcode SyncManager.Namespace}. */
+  /**
+   * Blocking {@linkcode SyncManager.Namespace}.
+   *
+   * @param init The initial attributes (default: none); they are copied.
+   * @returns The namespace's proxy.
+   * @throws {ProcessError} As {@linkcode SyncManager.Namespace} does, and for a remote
+   * manager.
+   */
   NamespaceSync(init?: Record<string, unknown>): NamespaceProxy {
     return this.makeSync("Namespace", [init]) as NamespaceProxy;
   }
 
-  /** A {@linkcode Value} (see its class) made by the manager. */
+  /**
+   * A {@linkcode Value} (see its class) made by the manager.
+   *
+   * @param typecode The element type: a `struct` letter (`"i"`, `"d"`...) as Python's.
+   * @param init The initial value (default zero).
+   * @param options `lock` (see {@linkcode SynchronizedOptions}).
+   * @returns A promise that resolves to the Value, in the process tree's shared memory.
+   * @throws {TypeError} If `typecode` is unknown (thrown at once).
+   * @throws {ProcessError} If the manager is not started, was shut down, its server
+   * has ended, or it is remote (a rejection).
+   */
   Value<T extends Typecode>(typecode: T, init?: InitOf<T>, options?: SynchronizedOptions): Promise<Value<T>> {
     checkTypecode(typecode, "manager.Value()");
     return this.make("Value", [typecode, init, options]) as Promise<Value<T>>;
   }
-  /** Blocking {@linkcode SyncManager.Value}. */
+  /**
+   * Blocking {@linkcode SyncManager.Value}.
+   *
+   * @param typecode The element type: a `struct` letter (`"i"`, `"d"`...) as Python's.
+   * @param init The initial value (default zero).
+   * @param options `lock` (see {@linkcode SynchronizedOptions}).
+   * @returns The Value.
+   * @throws {TypeError} If `typecode` is unknown.
+   * @throws {ProcessError} If the manager is not started, was shut down, its server
+   * has ended, or it is remote.
+   */
   ValueSync<T extends Typecode>(typecode: T, init?: InitOf<T>, options?: SynchronizedOptions): Value<T> {
     checkTypecode(typecode, "manager.ValueSync()");
     return this.makeSync("Value", [typecode, init, options]) as Value<T>;
   }
 
-  /** A {@linkcode SharedArray} (Python's `Array`) made by the manager. */
+  /**
+   * A {@linkcode SharedArray} (Python's `Array`) made by the manager.
+   *
+   * @param typecode The element type: a `struct` letter (`"i"`, `"d"`...) as Python's.
+   * @param sizeOrInit The length (elements, zeroed) or the initial elements.
+   * @param options `lock` (see {@linkcode SynchronizedOptions}).
+   * @returns A promise that resolves to the array, in the process tree's shared memory.
+   * @throws {TypeError} If `typecode` is unknown (thrown at once).
+   * @throws {ProcessError} If the manager is not started, was shut down, its server
+   * has ended, or it is remote (a rejection).
+   */
   Array<T extends Typecode>(
     typecode: T,
     sizeOrInit: SizeOrInit<T>,
@@ -616,7 +808,17 @@ export class SyncManager extends BaseManager {
     checkTypecode(typecode, "manager.Array()");
     return this.make("Array", [typecode, iterableArg(sizeOrInit), options]) as Promise<SharedArray<T>>;
   }
-  /** Blocking {@linkcode SyncManager.Array}. */
+  /**
+   * Blocking {@linkcode SyncManager.Array}.
+   *
+   * @param typecode The element type: a `struct` letter (`"i"`, `"d"`...) as Python's.
+   * @param sizeOrInit The length (elements, zeroed) or the initial elements.
+   * @param options `lock` (see {@linkcode SynchronizedOptions}).
+   * @returns The array.
+   * @throws {TypeError} If `typecode` is unknown.
+   * @throws {ProcessError} If the manager is not started, was shut down, its server
+   * has ended, or it is remote.
+   */
   ArraySync<T extends Typecode>(
     typecode: T,
     sizeOrInit: SizeOrInit<T>,
@@ -626,83 +828,220 @@ export class SyncManager extends BaseManager {
     return this.makeSync("Array", [typecode, iterableArg(sizeOrInit), options]) as SharedArray<T>;
   }
 
-  /** A queue proxy holding at most `maxsize` items (0: no limit). */
+  /**
+   * A queue proxy holding at most `maxsize` items (0: no limit).
+   *
+   * @param maxsize The most items the queue holds, an integer; 0 or less (the default)
+   * for no limit.
+   * @returns A promise that resolves to the queue's proxy (for a remote manager, a
+   * {@linkcode RemoteQueueProxy}).
+   * @throws {TypeError} If `maxsize` is not an integer (a rejection).
+   * @throws {ProcessError} If the manager is not started, was shut down, or its server
+   * has ended (a rejection).
+   */
   Queue<T = unknown>(maxsize: number = 0): Promise<QueueProxy<T>> {
     return this.make("Queue", [maxsize]) as Promise<QueueProxy<T>>;
   }
-  /** Blocking {@linkcode SyncManager.Queue}. */
+  /**
+   * Blocking {@linkcode SyncManager.Queue}.
+   *
+   * @param maxsize The most items the queue holds, an integer; 0 or less (the default)
+   * for no limit.
+   * @returns The queue's proxy.
+   * @throws {TypeError} If `maxsize` is not an integer.
+   * @throws {ProcessError} As {@linkcode SyncManager.Queue} does, and for a remote manager.
+   */
   QueueSync<T = unknown>(maxsize: number = 0): QueueProxy<T> {
     return this.makeSync("Queue", [maxsize]) as QueueProxy<T>;
   }
 
-  /** A joinable queue proxy holding at most `maxsize` items (0: no limit). */
+  /**
+   * A joinable queue proxy holding at most `maxsize` items (0: no limit).
+   *
+   * @param maxsize The most items the queue holds, an integer; 0 or less (the default)
+   * for no limit.
+   * @returns A promise that resolves to the queue's proxy (for a remote manager, a
+   * {@linkcode RemoteQueueProxy}).
+   * @throws {TypeError} If `maxsize` is not an integer (a rejection).
+   * @throws {ProcessError} If the manager is not started, was shut down, or its server
+   * has ended (a rejection).
+   */
   JoinableQueue<T = unknown>(maxsize: number = 0): Promise<JoinableQueueProxy<T>> {
     return this.make("JoinableQueue", [maxsize]) as Promise<JoinableQueueProxy<T>>;
   }
-  /** Blocking {@linkcode SyncManager.JoinableQueue}. */
+  /**
+   * Blocking {@linkcode SyncManager.JoinableQueue}.
+   *
+   * @param maxsize The most items the queue holds, an integer; 0 or less (the default)
+   * for no limit.
+   * @returns The queue's proxy.
+   * @throws {TypeError} If `maxsize` is not an integer.
+   * @throws {ProcessError} As {@linkcode SyncManager.JoinableQueue} does, and for a
+   * remote manager.
+   */
   JoinableQueueSync<T = unknown>(maxsize: number = 0): JoinableQueueProxy<T> {
     return this.makeSync("JoinableQueue", [maxsize]) as JoinableQueueProxy<T>;
   }
 
-  /** A {@linkcode Lock} made by the manager. */
+  /**
+   * A {@linkcode Lock} made by the manager.
+   *
+   * @returns A promise that resolves to the lock (for a remote manager, an
+   * {@linkcode AutoProxy} of it).
+   * @throws {ProcessError} If the manager is not started, was shut down, or its server
+   * has ended (a rejection).
+   */
   Lock(): Promise<Lock> {
     return this.make("Lock", []) as Promise<Lock>;
   }
-  /** Blocking {@linkcode SyncManager.Lock}. */
+  /**
+   * Blocking {@linkcode SyncManager.Lock}.
+   *
+   * @returns The lock.
+   * @throws {ProcessError} As {@linkcode SyncManager.Lock} does, and for a remote manager.
+   */
   LockSync(): Lock {
     return this.makeSync("Lock", []) as Lock;
   }
 
-  /** An {@linkcode RLock} made by the manager. */
+  /**
+   * An {@linkcode RLock} made by the manager.
+   *
+   * @returns A promise that resolves to the lock (for a remote manager, an
+   * {@linkcode AutoProxy} of it).
+   * @throws {ProcessError} If the manager is not started, was shut down, or its server
+   * has ended (a rejection).
+   */
   RLock(): Promise<RLock> {
     return this.make("RLock", []) as Promise<RLock>;
   }
-  /** Blocking {@linkcode SyncManager.RLock}. */
+  /**
+   * Blocking {@linkcode SyncManager.RLock}.
+   *
+   * @returns The lock.
+   * @throws {ProcessError} As {@linkcode SyncManager.RLock} does, and for a remote manager.
+   */
   RLockSync(): RLock {
     return this.makeSync("RLock", []) as RLock;
   }
 
-  /** A {@linkcode Semaphore} made by the manager. */
+  /**
+   * A {@linkcode Semaphore} made by the manager.
+   *
+   * @param value The initial counter, a non-negative integer (default 1).
+   * @returns A promise that resolves to the semaphore (for a remote manager, an
+   * {@linkcode AutoProxy} of it).
+   * @throws {RangeError} If `value` is not a non-negative integer (a rejection).
+   * @throws {ProcessError} If the manager is not started, was shut down, or its server
+   * has ended (a rejection).
+   */
   Semaphore(value: number = 1): Promise<Semaphore> {
     return this.make("Semaphore", [value]) as Promise<Semaphore>;
   }
-  /** Blocking {@linkcode SyncManager.Semaphore}. */
+  /**
+   * Blocking {@linkcode SyncManager.Semaphore}.
+   *
+   * @param value The initial counter, a non-negative integer (default 1).
+   * @returns The semaphore.
+   * @throws {RangeError} If `value` is not a non-negative integer.
+   * @throws {ProcessError} As {@linkcode SyncManager.Semaphore} does, and for a remote
+   * manager.
+   */
   SemaphoreSync(value: number = 1): Semaphore {
     return this.makeSync("Semaphore", [value]) as Semaphore;
   }
 
-  /** A {@linkcode BoundedSemaphore} made by the manager. */
+  /**
+   * A {@linkcode BoundedSemaphore} made by the manager.
+   *
+   * @param value The initial and highest counter, a non-negative integer (default 1).
+   * @returns A promise that resolves to the semaphore (for a remote manager, an
+   * {@linkcode AutoProxy} of it).
+   * @throws {RangeError} If `value` is not a non-negative integer (a rejection).
+   * @throws {ProcessError} If the manager is not started, was shut down, or its server
+   * has ended (a rejection).
+   */
   BoundedSemaphore(value: number = 1): Promise<BoundedSemaphore> {
     return this.make("BoundedSemaphore", [value]) as Promise<BoundedSemaphore>;
   }
-  /** Blocking {@linkcode SyncManager.BoundedSemaphore}. */
+  /**
+   * Blocking {@linkcode SyncManager.BoundedSemaphore}.
+   *
+   * @param value The initial and highest counter, a non-negative integer (default 1).
+   * @returns The semaphore.
+   * @throws {RangeError} If `value` is not a non-negative integer.
+   * @throws {ProcessError} As {@linkcode SyncManager.BoundedSemaphore} does, and for a
+   * remote manager.
+   */
   BoundedSemaphoreSync(value: number = 1): BoundedSemaphore {
     return this.makeSync("BoundedSemaphore", [value]) as BoundedSemaphore;
   }
 
-  /** A {@linkcode Condition} made by the manager, over `lock` (a manager Lock or RLock) or a new RLock. */
+  /**
+   * A {@linkcode Condition} made by the manager, over `lock` (a manager Lock or RLock) or a new RLock.
+   *
+   * @param lock The lock it uses, made by this manager (default: a new RLock).
+   * @returns A promise that resolves to the condition.
+   * @throws {ProcessError} If the manager is not started, was shut down, its server
+   * has ended, or it is remote (a rejection).
+   */
   Condition(lock?: Lock | RLock): Promise<Condition> {
     return this.make("Condition", [lock]) as Promise<Condition>;
   }
-  /** Blocking {@linkcode SyncManager.Condition}. */
+  /**
+   * Blocking {@linkcode SyncManager.Condition}.
+   *
+   * @param lock The lock it uses, made by this manager (default: a new RLock).
+   * @returns The condition.
+   * @throws {ProcessError} As {@linkcode SyncManager.Condition} does.
+   */
   ConditionSync(lock?: Lock | RLock): Condition {
     return this.makeSync("Condition", [lock]) as Condition;
   }
 
-  /** An {@linkcode Event} made by the manager. */
+  /**
+   * An {@linkcode Event} made by the manager.
+   *
+   * @returns A promise that resolves to the event (for a remote manager, an
+   * {@linkcode AutoProxy} of it).
+   * @throws {ProcessError} If the manager is not started, was shut down, or its server
+   * has ended (a rejection).
+   */
   Event(): Promise<Event> {
     return this.make("Event", []) as Promise<Event>;
   }
-  /** Blocking {@linkcode SyncManager.Event}. */
+  /**
+   * Blocking {@linkcode SyncManager.Event}.
+   *
+   * @returns The event.
+   * @throws {ProcessError} As {@linkcode SyncManager.Event} does, and for a remote manager.
+   */
   EventSync(): Event {
     return this.makeSync("Event", []) as Event;
   }
 
-  /** A {@linkcode Barrier} for `parties` made by the manager. */
+  /**
+   * A {@linkcode Barrier} for `parties` made by the manager.
+   *
+   * @param parties How many callers of `wait()` release each other, an integer `>= 1`.
+   * @param options `timeout`: the default timeout of `wait`, in milliseconds (see {@linkcode BarrierOptions}).
+   * @returns A promise that resolves to the barrier.
+   * @throws {ProcessError} If the manager is not started, was shut down, its server
+   * has ended, or it is remote (a rejection).
+   * @throws {RangeError} If `parties` is not a positive integer (a rejection).
+   */
   Barrier(parties: number, options?: BarrierOptions): Promise<Barrier> {
     return this.make("Barrier", [parties, options]) as Promise<Barrier>;
   }
-  /** Blocking {@linkcode SyncManager.Barrier}. */
+  /**
+   * Blocking {@linkcode SyncManager.Barrier}.
+   *
+   * @param parties How many callers of `wait()` release each other, an integer `>= 1`.
+   * @param options `timeout`: the default timeout of `wait`, in milliseconds (see {@linkcode BarrierOptions}).
+   * @returns The barrier.
+   * @throws {ProcessError} As {@linkcode SyncManager.Barrier} does.
+   * @throws {RangeError} If `parties` is not a positive integer.
+   */
   BarrierSync(parties: number, options?: BarrierOptions): Barrier {
     return this.makeSync("Barrier", [parties, options]) as Barrier;
   }
@@ -712,6 +1051,9 @@ export class SyncManager extends BaseManager {
  * Starts a {@linkcode SyncManager} and resolves to it (Python's
  * `multiprocessing.Manager()`). Shut it down with `shutdown()`, or let `await using`
  * do it.
+ *
+ * @returns A promise that resolves to the started manager.
+ * @throws {ProcessError} If the server process fails to start (a rejection).
  *
  * @example The seeds' Manager program
  * ```ts
