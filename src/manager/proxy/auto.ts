@@ -13,6 +13,13 @@ import type { ProxyDesc } from "../_protocol.ts";
 /**
  * The proxy type of an object of class `T` held by a manager: each method of `T`
  * returns a Promise of its (awaited) result, and has a blocking `*Sync` twin.
+ *
+ * Errors: a method rejects (its `*Sync` twin throws) with the error the method threw in
+ * the server, with its class and message (see {@linkcode BaseProxy.callMethod}); with a
+ * `ProcessError` once the proxy is released, its manager shut down or its server ended,
+ * or for an argument that cannot be copied; a `*Sync` twin of a remote manager's proxy
+ * throws a `ProcessError` (use the async method). A name the type does not expose is a
+ * function that throws a `TypeError` listing the exposed ones.
  */
 export type AutoProxy<T> =
   & { [K in keyof T as T[K] extends (...args: never[]) => unknown ? K : never]: Promised<T[K]> }

@@ -152,6 +152,9 @@ export function remember(proxy: object, t: Transport, desc: ProxyDesc): void {
  * and the other shared objects of a manager are not reference counted: for them this
  * only makes the proxy refuse use.
  *
+ * @param proxy A proxy that a manager returned (any kind).
+ * @throws {TypeError} If `proxy` is not a manager proxy.
+ *
  * @example A namespace released
  * ```ts ignore
  * import * as mp from "@mp/multiprocessing";
@@ -371,14 +374,25 @@ export class BaseProxy {
   readonly #t: Transport;
   readonly #desc: ProxyDesc;
 
-  /** Made by the manager (or when a proxy arrives in another process). */
+  /**
+   * Made by the manager (or when a proxy arrives in another process). A `proxytype`
+   * subclass given to {@linkcode BaseManager.register} takes and passes on both
+   * arguments unchanged.
+   *
+   * @param t The way to the manager's server (internal).
+   * @param desc Which manager and object the proxy stands for.
+   */
   constructor(t: Transport, desc: ProxyDesc) {
     this.#t = t;
     this.#desc = desc;
     remember(this, t, desc);
   }
 
-  /** The type the object was made as (`"dict"`, `"list"`, a registered type...). */
+  /**
+   * The type the object was made as (`"dict"`, `"list"`, a registered type...).
+   *
+   * @returns The typeid.
+   */
   get typeid(): string {
     return this.#desc.typeid;
   }
@@ -387,12 +401,36 @@ export class BaseProxy {
    * Calls `method` of the object in the server with `args` (Python's `_callmethod`).
    * An error in the server rejects as from a pool: with its own class and message, and a
    * `RemoteError` holding the server's stack as its `cause`.
+   *
+   * @param method The name of a method of the object (one of its exposed methods).
+   * @param args The arguments (default none); they are copied, proxies travel as
+   * references.
+   * @returns A promise that resolves to the method's result (awaited in the server),
+   * with the proxies it holds rebuilt.
+   * @throws {ProcessError} If the proxy was released, its manager was shut down or its
+   * server ended, or `args` holds a shared object that is not a manager proxy (a
+   * rejection).
+   * @throws {TypeError} If `method` is not an exposed method of the object (a rejection).
+   * @throws {Error} Whatever the method throws in the server, with its class and
+   * message (a rejection).
    */
   callMethod(method: string, args: unknown[] = []): Promise<unknown> {
     return callAsync(this.#t, this.#desc, method, args, this);
   }
 
-  /** Blocking {@linkcode BaseProxy.callMethod}. */
+  /**
+   * Blocking {@linkcode BaseProxy.callMethod}.
+   *
+   * @param method The name of a method of the object (one of its exposed methods).
+   * @param args The arguments (default none); they are copied, proxies travel as
+   * references.
+   * @returns The method's result (awaited in the server).
+   * @throws {ProcessError} If the proxy was released, its manager was shut down or its
+   * server ended, its manager is remote (use `callMethod`), or `args` holds a shared
+   * object that is not a manager proxy.
+   * @throws {TypeError} If `method` is not an exposed method of the object.
+   * @throws {Error} Whatever the method throws in the server, with its class and message.
+   */
   callMethodSync(method: string, args: unknown[] = []): unknown {
     return callSync(this.#t, this.#desc, method, args);
   }
@@ -419,7 +457,11 @@ export class BaseProxy {
     releaseProxy(this);
   }
 
-  /** True once {@linkcode BaseProxy.release} was called. */
+  /**
+   * True once {@linkcode BaseProxy.release} was called.
+   *
+   * @returns `true` once released.
+   */
   get released(): boolean {
     return isReleased(this);
   }
@@ -429,7 +471,11 @@ export class BaseProxy {
     releaseProxy(this);
   }
 
-  /** Describes the proxy: `<DictProxy id=3>`. */
+  /**
+   * Describes the proxy: `<DictProxy typeid=dict id=3>`.
+   *
+   * @returns The description.
+   */
   toString(): string {
     return `<${this.constructor.name} typeid=${this.#desc.typeid} id=${this.#desc.id}>`;
   }

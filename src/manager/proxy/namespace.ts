@@ -32,6 +32,11 @@ const isPrivate = (key: PropertyKey): key is string => typeof key === "string" &
  * A `using` block (or `mp.releaseProxy(ns)`) gives back the proxy's reference on its
  * namespace.
  *
+ * Errors: a property read, write, `delete` or `in` (and `JSON.stringify`) throws a
+ * `ProcessError` once the proxy is released, its manager shut down or its server
+ * ended, and a write throws one for a value that cannot be copied (a function, or a
+ * shared object that is not a manager proxy).
+ *
  * @example Attributes shared with a child
  * ```ts
  * import * as mp from "@mp/multiprocessing";

@@ -62,7 +62,12 @@ export class QueueProxy<T = unknown> extends BaseProxy {
     callNow = (q, method) => q.#callSync(method, method);
   }
 
-  /** Made by the manager (or when the proxy arrives in another process). */
+  /**
+   * Made by the manager (or when the proxy arrives in another process).
+   *
+   * @param t The way to the manager's server (internal).
+   * @param desc Which manager and queue the proxy stands for.
+   */
   constructor(t: Transport, desc: ProxyDesc) {
     super(t, desc);
     this.#t = t;
@@ -72,46 +77,128 @@ export class QueueProxy<T = unknown> extends BaseProxy {
     this.#maxsize = extra.maxsize;
   }
 
-  /** The item limit (0: none). */
+  /**
+   * The item limit (0: none).
+   *
+   * @returns The most items the queue holds, or 0 for no limit.
+   */
   get maxsize(): number {
     return this.#maxsize;
   }
 
-  /** Puts `item` at the end, waiting at most `timeout` ms for room; {@linkcode Full} on timeout. */
+  /**
+   * Puts `item` at the end, waiting at most `timeout` ms for room; {@linkcode Full} on timeout.
+   *
+   * @param item The item; it is copied (a proxy stays a proxy).
+   * @param timeout How long to wait, in milliseconds; `undefined`, `null` or `Infinity`
+   * waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves once the item is in the queue.
+   * @throws {Full} If there was no room within `timeout` ms (a rejection).
+   * @throws {ProcessError} If this proxy was closed or released, its manager was shut down
+   * or its server ended, or `item` cannot be copied (a function, or a shared object that is
+   * not a manager proxy) (a rejection).
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`)
+   * (a rejection).
+   */
   put(item: T, timeout?: number): Promise<void> {
     return this.#async(() => this.#put(item, timeout, "put"));
   }
-  /** Blocking {@linkcode QueueProxy.put}. */
+  /**
+   * Blocking {@linkcode QueueProxy.put}.
+   *
+   * @param item The item; it is copied (a proxy stays a proxy).
+   * @param timeout How long to wait, in milliseconds; `undefined`, `null` or `Infinity`
+   * waits as long as it takes, `0` or less does not wait.
+   * @throws {Full} If there was no room within `timeout` ms.
+   * @throws {ProcessError} If this proxy was closed or released, its manager was shut down
+   * or its server ended, or `item` cannot be copied (a function, or a shared object that is
+   * not a manager proxy).
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
+   */
   putSync(item: T, timeout?: number): void {
     runSync(this.#put(item, timeout, "putSync"));
   }
-  /** Puts `item` only if there is room now; throws {@linkcode Full} otherwise. */
+  /**
+   * Puts `item` only if there is room now; throws {@linkcode Full} otherwise.
+   *
+   * @param item The item; it is copied (a proxy stays a proxy).
+   * @throws {Full} If there is no room now.
+   * @throws {ProcessError} If this proxy was closed or released, its manager was shut down
+   * or its server ended, or `item` cannot be copied (a function, or a shared object that is
+   * not a manager proxy).
+   */
   putNowait(item: T): void {
     runSync(this.#put(item, 0, "putNowait"));
   }
 
-  /** Takes the item at the front, waiting at most `timeout` ms; {@linkcode Empty} on timeout. */
+  /**
+   * Takes the item at the front, waiting at most `timeout` ms; {@linkcode Empty} on timeout.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined`, `null` or `Infinity`
+   * waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to the item (a copy).
+   * @throws {Empty} If no item came within `timeout` ms (a rejection).
+   * @throws {ProcessError} If this proxy was closed or released, or its manager was shut
+   * down or its server ended (a rejection).
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`)
+   * (a rejection).
+   */
   get(timeout?: number): Promise<T> {
     return this.#async(() => this.#get(timeout, "get"));
   }
-  /** Blocking {@linkcode QueueProxy.get}. */
+  /**
+   * Blocking {@linkcode QueueProxy.get}.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined`, `null` or `Infinity`
+   * waits as long as it takes, `0` or less does not wait.
+   * @returns The item (a copy).
+   * @throws {Empty} If no item came within `timeout` ms.
+   * @throws {ProcessError} If this proxy was closed or released, or its manager was shut
+   * down or its server ended.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
+   */
   getSync(timeout?: number): T {
     return runSync(this.#get(timeout, "getSync"));
   }
-  /** Takes an item only if one is there now; throws {@linkcode Empty} otherwise. */
+  /**
+   * Takes an item only if one is there now; throws {@linkcode Empty} otherwise.
+   *
+   * @returns The item (a copy).
+   * @throws {Empty} If no item is there now.
+   * @throws {ProcessError} If this proxy was closed or released, or its manager was shut
+   * down or its server ended.
+   */
   getNowait(): T {
     return runSync(this.#get(0, "getNowait"));
   }
 
-  /** The number of items in the queue (others may put or get meanwhile). */
+  /**
+   * The number of items in the queue (others may put or get meanwhile).
+   *
+   * @returns The number of items.
+   * @throws {ProcessError} If this proxy was closed or released, or its manager was shut
+   * down or its server ended.
+   */
   qsize(): number {
     return this.#callSync("qsize", "qsize") as number;
   }
-  /** Whether the queue is empty. */
+  /**
+   * Whether the queue is empty.
+   *
+   * @returns `true` if the queue holds no item.
+   * @throws {ProcessError} If this proxy was closed or released, or its manager was shut
+   * down or its server ended.
+   */
   empty(): boolean {
     return this.qsize() === 0;
   }
-  /** Whether the queue holds `maxsize` items (always false without a limit). */
+  /**
+   * Whether the queue holds `maxsize` items (always false without a limit).
+   *
+   * @returns `true` if the queue holds `maxsize` items.
+   * @throws {ProcessError} If this proxy was closed or released, or its manager was shut
+   * down or its server ended.
+   */
   full(): boolean {
     return this.#maxsize > 0 && this.qsize() >= this.#maxsize;
   }
@@ -212,7 +299,12 @@ export class QueueProxy<T = unknown> extends BaseProxy {
  * ```
  */
 export class JoinableQueueProxy<T = unknown> extends QueueProxy<T> {
-  /** Marks one task taken with `get` as done; throws `ProcessError` if none is unfinished. */
+  /**
+   * Marks one task taken with `get` as done; throws `ProcessError` if none is unfinished.
+   *
+   * @throws {ProcessError} If no task is unfinished (called more times than items were
+   * taken), or as {@linkcode QueueProxy.qsize} throws.
+   */
   taskDone(): void {
     if (!(callNow(this, "taskDone") as boolean)) {
       throw new ProcessError(
@@ -221,7 +313,17 @@ export class JoinableQueueProxy<T = unknown> extends QueueProxy<T> {
     }
   }
 
-  /** Waits until every item put has been marked done, at most `timeout` ms; true if so. */
+  /**
+   * Waits until every item put has been marked done, at most `timeout` ms; true if so.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined`, `null` or `Infinity`
+   * waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once every item is done, `false` on timeout.
+   * @throws {ProcessError} If this proxy was released, or its manager was shut down or its
+   * server ended (a rejection).
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`)
+   * (a rejection).
+   */
   join(timeout?: number): Promise<boolean> {
     try {
       return runAsync(this.#join(timeout, "join"));
@@ -230,7 +332,16 @@ export class JoinableQueueProxy<T = unknown> extends QueueProxy<T> {
     }
   }
 
-  /** Blocking {@linkcode JoinableQueueProxy.join}. */
+  /**
+   * Blocking {@linkcode JoinableQueueProxy.join}.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined`, `null` or `Infinity`
+   * waits as long as it takes, `0` or less does not wait.
+   * @returns `true` once every item is done, `false` on timeout.
+   * @throws {ProcessError} If this proxy was released, or its manager was shut down or its
+   * server ended.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
+   */
   joinSync(timeout?: number): boolean {
     return runSync(this.#join(timeout, "joinSync"));
   }

@@ -17,13 +17,22 @@ import type { ProxyDesc } from "../_protocol.ts";
 export class RemoteQueueProxy<T = unknown> extends BaseProxy {
   readonly #t: Transport;
   readonly #desc: ProxyDesc;
-  /** Made when a remote manager returns a queue. */
+  /**
+   * Made when a remote manager returns a queue.
+   *
+   * @param t The connection to the remote manager (internal).
+   * @param desc Which manager and queue the proxy stands for.
+   */
   constructor(t: Transport, desc: ProxyDesc) {
     super(t, desc);
     this.#t = t;
     this.#desc = desc;
   }
-  /** The item limit (0: none). */
+  /**
+   * The item limit (0: none).
+   *
+   * @returns The most items the queue holds, or 0 for no limit.
+   */
   get maxsize(): number {
     return (this.#desc.extra as { maxsize: number }).maxsize;
   }
@@ -33,39 +42,106 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
       throw cause instanceof Empty || cause instanceof Full ? cause : e;
     });
   }
-  /** Puts `item`, waiting at most `timeout` ms for room; {@linkcode Full} on timeout. */
+  /**
+   * Puts `item`, waiting at most `timeout` ms for room; {@linkcode Full} on timeout.
+   *
+   * @param item The item; it is copied (a proxy stays a proxy).
+   * @param timeout How long to wait in the server, in milliseconds; `undefined` or
+   * `Infinity` waits as long as it takes, `0` does not wait.
+   * @returns A promise that resolves once the item is in the queue.
+   * @throws {Full} If there was no room within `timeout` ms (a rejection).
+   * @throws {ProcessError} If the proxy was released, the connection to the remote manager
+   * was closed or failed, or `item` cannot be sent (a rejection).
+   */
   put(item: T, timeout?: number): Promise<void> {
     return this.#call("put", [item, timeout]) as Promise<void>;
   }
-  /** Takes the front item, waiting at most `timeout` ms; {@linkcode Empty} on timeout. */
+  /**
+   * Takes the front item, waiting at most `timeout` ms; {@linkcode Empty} on timeout.
+   *
+   * @param timeout How long to wait in the server, in milliseconds; `undefined` or
+   * `Infinity` waits as long as it takes, `0` does not wait.
+   * @returns A promise that resolves to the item (a copy).
+   * @throws {Empty} If no item came within `timeout` ms (a rejection).
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed (a rejection).
+   */
   get(timeout?: number): Promise<T> {
     return this.#call("get", [timeout]) as Promise<T>;
   }
-  /** Puts `item` only if there is room now; {@linkcode Full} otherwise. */
+  /**
+   * Puts `item` only if there is room now; {@linkcode Full} otherwise.
+   *
+   * @param item The item; it is copied (a proxy stays a proxy).
+   * @returns A promise that resolves once the item is in the queue.
+   * @throws {Full} If there is no room now (a rejection).
+   * @throws {ProcessError} If the proxy was released, the connection to the remote manager
+   * was closed or failed, or `item` cannot be sent (a rejection).
+   */
   putNowait(item: T): Promise<void> {
     return this.put(item, 0);
   }
-  /** Takes an item only if one is there now; {@linkcode Empty} otherwise. */
+  /**
+   * Takes an item only if one is there now; {@linkcode Empty} otherwise.
+   *
+   * @returns A promise that resolves to the item (a copy).
+   * @throws {Empty} If no item is there now (a rejection).
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed (a rejection).
+   */
   getNowait(): Promise<T> {
     return this.get(0);
   }
-  /** The number of items. */
+  /**
+   * The number of items.
+   *
+   * @returns A promise that resolves to the number of items.
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed (a rejection).
+   */
   qsize(): Promise<number> {
     return this.#call("qsize", []) as Promise<number>;
   }
-  /** Whether the queue is empty. */
+  /**
+   * Whether the queue is empty.
+   *
+   * @returns A promise that resolves to `true` if the queue holds no item.
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed (a rejection).
+   */
   async empty(): Promise<boolean> {
     return (await this.qsize()) === 0;
   }
-  /** Whether the queue is full. */
+  /**
+   * Whether the queue is full.
+   *
+   * @returns A promise that resolves to `true` if the queue holds `maxsize` items.
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed (a rejection).
+   */
   async full(): Promise<boolean> {
     return this.maxsize > 0 && (await this.qsize()) >= this.maxsize;
   }
-  /** (JoinableQueue) Marks one item taken as processed. */
+  /**
+   * (JoinableQueue) Marks one item taken as processed.
+   *
+   * @returns A promise that resolves once the task is marked done.
+   * @throws {RemoteError} If no task is unfinished (called more times than items were
+   * taken); its `cause` is a `RangeError` (a rejection).
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed (a rejection).
+   */
   taskDone(): Promise<void> {
     return this.#call("taskDone", []) as Promise<void>;
   }
-  /** (JoinableQueue) Waits until every item put was marked processed. */
+  /**
+   * (JoinableQueue) Waits until every item put was marked processed.
+   *
+   * @returns A promise that resolves once every item put was marked done (no timeout: it
+   * waits as long as it takes).
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed (a rejection).
+   */
   join(): Promise<void> {
     return this.#call("join", []) as Promise<void>;
   }
