@@ -157,6 +157,7 @@ export class Process<A extends unknown[] = any[]> {
   /**
    * The process name (`Process-N`).
    *
+   * @returns The name (`Process-N`, `Process-1:2` when nested, or the one given).
    * @throws {TypeError} On assignment of a value that is not a string.
    */
   get name(): string {
@@ -164,6 +165,13 @@ export class Process<A extends unknown[] = any[]> {
     if (this.#role === "parent") return thisProcess.parent!.name;
     return this.#name;
   }
+  /**
+   * Renames the process (for this object, or this process's own name for
+   * {@linkcode currentProcess}).
+   *
+   * @param value The new name, a string.
+   * @throws {TypeError} If `value` is not a string.
+   */
   set name(value: string) {
     if (typeof value !== "string") throw new TypeError(`Process.name must be a string, got ${typeof value}`);
     if (this.#role === "self") thisProcess.name = value;
@@ -173,11 +181,18 @@ export class Process<A extends unknown[] = any[]> {
   /**
    * Whether the process is daemonic: ended with its parent, never waited for.
    *
+   * @returns `true` if daemonic.
    * @throws {ProcessError} On assignment once the process has started.
    */
   get daemon(): boolean {
     return this.#role === "self" ? thisProcess.daemon : this.#daemon;
   }
+  /**
+   * Makes the process daemonic or not, before `start()`.
+   *
+   * @param value Whether it is daemonic (any value, taken as a boolean).
+   * @throws {ProcessError} If the process has already started.
+   */
   set daemon(value: boolean) {
     if (this.#phase !== "initial") {
       throw new ProcessError(
@@ -190,6 +205,7 @@ export class Process<A extends unknown[] = any[]> {
   /**
    * The process id, unique within the process tree (`null` before start).
    *
+   * @returns The id, or `null` before `start()`.
    * @throws {ProcessError} If the process object was closed.
    */
   get pid(): number | null {
@@ -202,6 +218,7 @@ export class Process<A extends unknown[] = any[]> {
   /**
    * Same as {@linkcode Process.pid}.
    *
+   * @returns The id, or `null` before `start()`.
    * @throws {ProcessError} If the process object was closed.
    */
   get ident(): number | null {
@@ -212,6 +229,7 @@ export class Process<A extends unknown[] = any[]> {
    * An object that `mp.wait()` reports as ready once the process has ended, like
    * Python's `Process.sentinel`. Throws before `start()`.
    *
+   * @returns An object to pass to `mp.wait()` (the same one each time).
    * @throws {ProcessError} Before `start()`, for {@linkcode currentProcess} or
    *   {@linkcode parentProcess}, or once the process object is closed.
    *
@@ -250,6 +268,7 @@ export class Process<A extends unknown[] = any[]> {
    * `null` while running or before start; 0 after a normal return, 1 after an
    * uncaught error, `n` after `exit(n)`, -15 after `terminate()`, -9 after `kill()`.
    *
+   * @returns The exit code, or `null` while running or before start.
    * @throws {ProcessError} If the process object was closed.
    */
   get exitCode(): number | null {
