@@ -38,6 +38,14 @@ export interface MapIteratorOptions {
  * Python's `timeout` (ms), rejecting with `TimeoutError` and keeping the pending
  * result when it passes.
  *
+ * `next(timeout?)` resolves to the next `IteratorResult` (`done` once the input is
+ * exhausted and every result was yielded). It rejects with a task's error at its
+ * place (iterating again goes on with the next results), with `BrokenProcessPool` if
+ * the worker running it died, with `TimeoutError` when `timeout` ms pass first (the
+ * result stays pending) or when the map's own `timeout` passes, with `signal.reason`
+ * once the map's `signal` aborts, with the input's own error if reading it throws, and
+ * with a `TypeError` if `timeout` is `NaN` or not a number.
+ *
  * @example Give up waiting, then wait again
  * ```ts ignore
  * const it = pool.imap(slow, [1, 2]);
@@ -240,6 +248,14 @@ export class MapIterator<R> implements IMapIterator<R>, TaskSink {
    * with the next results. With `timeout` (ms), rejects with {@linkcode TimeoutError}
    * when the next result has not come in time, like Python's `next(timeout)`; the
    * result stays pending for the next call.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined`, `null` or `Infinity`
+   * waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to the next result (`done` at the end).
+   * @throws {TimeoutError} If the next result has not come within `timeout` ms, or the
+   * map's `timeout` passed (a rejection).
+   * @throws {BrokenProcessPool} If the worker running the next chunk died (a rejection).
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (a rejection).
    */
   next(timeout?: number): Promise<IteratorResult<R>> {
     let ms: number | undefined;

@@ -371,6 +371,21 @@ export class Pool implements AsyncDisposable {
   /**
    * Runs `fn(...args)` in a worker and resolves with its result. `options.signal` /
    * `options.timeout` cancel it (see {@linkcode TaskOptions}).
+   *
+   * @param fn The function to run, exported from a module (found by reference).
+   * @param args The arguments of `fn`, an array (default none); they are copied.
+   * @param options `signal`, `timeout` (milliseconds, `>= 0`) and `wait` (see
+   * {@linkcode TaskOptions}).
+   * @returns A promise that resolves to what `fn` returns (awaited), or rejects with
+   * its error (same class and message, `cause` a `RemoteError` with the worker's
+   * stack), with `BrokenProcessPool` if its worker died, with `TimeoutError` after
+   * `timeout` ms, with `signal.reason` once `signal` aborts, or with `Full` if
+   * `maxQueue` tasks are waiting and `wait` is not `true`.
+   * @throws {ProcessError} If the pool was closed or terminated, or is broken (thrown
+   * at once, not a rejection).
+   * @throws {TypeError} If `fn` is not a function, `args` is not an array, or `options`
+   * or `options.signal` has the wrong type (thrown at once).
+   * @throws {RangeError} If `options.timeout` is not a number `>= 0` (thrown at once).
    */
   apply<A extends unknown[], R>(fn: (...args: A) => R, args?: A, options?: TaskOptions): Promise<Awaited<R>> {
     return this.#applyAsync(fn, args, options, "Pool.apply").get();
@@ -380,6 +395,16 @@ export class Pool implements AsyncDisposable {
    * Runs `fn(...args)` in a worker; the returned {@linkcode AsyncResult} is awaitable
    * and cancellable (`cancel()`). `callback` / `errorCallback` run in this process when
    * the task ends; `signal` / `timeout` cancel it (see {@linkcode TaskOptions}).
+   *
+   * @param fn The function to run, exported from a module (found by reference).
+   * @param args The arguments of `fn`, an array (default none); they are copied.
+   * @param options `callback`, `errorCallback` (see {@linkcode ResultCallbacks}),
+   * `signal`, `timeout` (milliseconds, `>= 0`) and `wait` (see {@linkcode TaskOptions}).
+   * @returns The pending result; it settles as {@linkcode Pool.apply}'s promise does.
+   * @throws {ProcessError} If the pool was closed or terminated, or is broken.
+   * @throws {TypeError} If `fn` is not a function, `args` is not an array, or `options`
+   * or `options.signal` has the wrong type.
+   * @throws {RangeError} If `options.timeout` is not a number `>= 0`.
    */
   applyAsync<A extends unknown[], R>(
     fn: (...args: A) => R,
@@ -427,6 +452,21 @@ export class Pool implements AsyncDisposable {
    * and resolves with the results in order. The first error rejects the whole map.
    * The third argument is a chunksize or `{ chunksize, signal, timeout, wait }`;
    * cancelling cancels every chunk.
+   *
+   * @param fn The function to run on each item, exported from a module.
+   * @param iterable The items; read at once, into an array.
+   * @param chunksize Items per task, an integer `>= 1` (default: about four tasks per
+   * worker), or the options `{ chunksize, signal, timeout, wait }` (see
+   * {@linkcode MapOptions}).
+   * @returns A promise that resolves to the results, in input order; it rejects with
+   * the first task error, `BrokenProcessPool`, `TimeoutError`, `signal.reason` or
+   * `Full`, as {@linkcode Pool.apply}'s does.
+   * @throws {ProcessError} If the pool was closed or terminated, or is broken (thrown
+   * at once).
+   * @throws {TypeError} If `fn` is not a function, `iterable` is not iterable, or the
+   * options have the wrong type (thrown at once).
+   * @throws {RangeError} If `chunksize` is not an integer `>= 1`, or `timeout` not a
+   * number `>= 0` (thrown at once).
    */
   map<T, R>(
     fn: (item: T) => R,
@@ -440,6 +480,20 @@ export class Pool implements AsyncDisposable {
   /**
    * Like {@linkcode Pool.map}, returning a cancellable {@linkcode AsyncResult}; callbacks
    * and cancellation go in the options (the third or fourth argument).
+   *
+   * @param fn The function to run on each item, exported from a module.
+   * @param iterable The items; read at once, into an array.
+   * @param chunksize Items per task, an integer `>= 1` (default: about four tasks per
+   * worker), or the options (then `options` is not used).
+   * @param options `callback`, `errorCallback`, `signal`, `timeout` and `wait` (see
+   * {@linkcode MapOptions}).
+   * @returns The pending result; it settles to the results in input order, or as
+   * {@linkcode Pool.map}'s promise rejects.
+   * @throws {ProcessError} If the pool was closed or terminated, or is broken.
+   * @throws {TypeError} If `fn` is not a function, `iterable` is not iterable, or the
+   * options have the wrong type.
+   * @throws {RangeError} If `chunksize` is not an integer `>= 1`, or `timeout` not a
+   * number `>= 0`.
    */
   mapAsync<T, R>(
     fn: (item: T) => R,
@@ -515,6 +569,19 @@ export class Pool implements AsyncDisposable {
    * Applies `fn` to each item lazily and yields the results in order. The input (even
    * an endless or async one) is read only a bounded distance ahead of the consumer. A
    * task's error is thrown at its place.
+   *
+   * @param fn The function to run on each item, exported from a module.
+   * @param iterable The items, sync or async, possibly endless; read lazily.
+   * @param chunksize Items per task, an integer `>= 1` (default 1), or the options
+   * `{ chunksize, signal, timeout }` (see {@linkcode MapOptions}).
+   * @returns An async iterator of the results in input order (with `next(timeout)`, see
+   * {@linkcode IMapIterator}); it throws a task's error, `BrokenProcessPool`,
+   * `TimeoutError` or `signal.reason` when reached.
+   * @throws {ProcessError} If the pool was closed or terminated, or is broken.
+   * @throws {TypeError} If `fn` is not a function, `iterable` is neither iterable nor
+   * async iterable, or the options have the wrong type.
+   * @throws {RangeError} If `chunksize` is not an integer `>= 1`, or `timeout` not a
+   * number `>= 0`.
    */
   imap<T, R>(
     fn: (item: T) => R,
@@ -558,6 +625,8 @@ export class Pool implements AsyncDisposable {
    * Counters and gauges: `{ queued, running, completed, failed, cancelled, workers,
    * replaced, meanRunMs, meanWaitMs, waiting, zombies }` (see {@linkcode PoolStats}).
    *
+   * @returns A snapshot of the counters.
+   *
    * @example Watch a pool at work
    * ```ts ignore
    * import * as mp from "@mp/multiprocessing";
@@ -581,6 +650,11 @@ export class Pool implements AsyncDisposable {
   /**
    * Takes no more tasks; the workers exit once the queued tasks are done. With
    * `{ timeout }` (ms), whatever is still running or queued then is terminated.
+   *
+   * @param options `timeout`: milliseconds after which what is left is terminated
+   * (default: none), see {@linkcode CloseOptions}.
+   * @throws {TypeError} If `options` is not an object, or `timeout` is `NaN` or not a
+   * number (nor `undefined` or `null`).
    */
   close(options?: CloseOptions): void {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
@@ -600,6 +674,13 @@ export class Pool implements AsyncDisposable {
   /**
    * Waits for the workers to exit; call `close()` or `terminate()` first. With
    * `timeout` (ms), terminates whatever is left when it passes (and waits for that).
+   *
+   * @param timeout Milliseconds after which whatever is left is terminated (default:
+   * none, wait as long as it takes).
+   * @returns A promise that resolves once every worker has exited.
+   * @throws {ProcessError} If the pool is still running (neither `close()` nor
+   * `terminate()` was called; thrown at once).
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (thrown at once).
    */
   join(timeout?: number): Promise<void> {
     if (!this.#engine.closed) {
