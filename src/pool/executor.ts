@@ -146,6 +146,8 @@ export class ProcessPoolExecutor implements AsyncDisposable {
    * @throws {ProcessError} If the executor was shut down (thrown at once, not a
    * rejection), or is broken (`BrokenProcessPool`).
    * @throws {TypeError} If `fn` is not a function.
+   * @throws {ProcessError} If `fn` cannot be found by reference (not an export of a
+   * module, under the spawn start method): the task rejects with it.
    */
   submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
     return this.#submit(fn, args, {}, "ProcessPoolExecutor.submit");
@@ -168,6 +170,8 @@ export class ProcessPoolExecutor implements AsyncDisposable {
    * `options` or `options.signal` has the wrong type.
    * @throws {RangeError} If `options.timeout` is not a number `>= 0`.
    * @throws {ProcessError} If the executor was shut down or is broken.
+   * @throws {ProcessError} If `fn` cannot be found by reference (not an export of a
+   * module, under the spawn start method): the task rejects with it.
    *
    * @example A task with a deadline
    * ```ts ignore
@@ -261,6 +265,8 @@ export class ProcessPoolExecutor implements AsyncDisposable {
    * @throws {TypeError} If no iterable is given, an argument is not iterable, or `fn`
    * is not a function.
    * @throws {ProcessError} If the executor was shut down or is broken.
+   * @throws {ProcessError} If `fn` cannot be found by reference (not an export of a
+   * module, under the spawn start method): the task rejects with it.
    */
   // deno-lint-ignore no-explicit-any
   map<R>(fn: (...args: any[]) => R, ...iterables: Iterable<unknown>[]): AsyncIterableIterator<Awaited<R>> {

@@ -386,6 +386,8 @@ export class Pool implements AsyncDisposable {
    * @throws {TypeError} If `fn` is not a function, `args` is not an array, or `options`
    * or `options.signal` has the wrong type (thrown at once).
    * @throws {RangeError} If `options.timeout` is not a number `>= 0` (thrown at once).
+   * @throws {ProcessError} If `fn` cannot be found by reference (not an export of a
+   * module, under the spawn start method): the task rejects with it.
    */
   apply<A extends unknown[], R>(fn: (...args: A) => R, args?: A, options?: TaskOptions): Promise<Awaited<R>> {
     return this.#applyAsync(fn, args, options, "Pool.apply").get();
@@ -405,6 +407,8 @@ export class Pool implements AsyncDisposable {
    * @throws {TypeError} If `fn` is not a function, `args` is not an array, or `options`
    * or `options.signal` has the wrong type.
    * @throws {RangeError} If `options.timeout` is not a number `>= 0`.
+   * @throws {ProcessError} If `fn` cannot be found by reference (not an export of a
+   * module, under the spawn start method): the task rejects with it.
    */
   applyAsync<A extends unknown[], R>(
     fn: (...args: A) => R,
@@ -467,6 +471,8 @@ export class Pool implements AsyncDisposable {
    * options have the wrong type (thrown at once).
    * @throws {RangeError} If `chunksize` is not an integer `>= 1`, or `timeout` not a
    * number `>= 0` (thrown at once).
+   * @throws {ProcessError} If `fn` cannot be found by reference (not an export of a
+   * module, under the spawn start method): the task rejects with it.
    */
   map<T, R>(
     fn: (item: T) => R,
@@ -494,6 +500,8 @@ export class Pool implements AsyncDisposable {
    * options have the wrong type.
    * @throws {RangeError} If `chunksize` is not an integer `>= 1`, or `timeout` not a
    * number `>= 0`.
+   * @throws {ProcessError} If `fn` cannot be found by reference (not an export of a
+   * module, under the spawn start method): the task rejects with it.
    */
   mapAsync<T, R>(
     fn: (item: T) => R,
@@ -582,6 +590,8 @@ export class Pool implements AsyncDisposable {
    * async iterable, or the options have the wrong type.
    * @throws {RangeError} If `chunksize` is not an integer `>= 1`, or `timeout` not a
    * number `>= 0`.
+   * @throws {ProcessError} If `fn` cannot be found by reference (not an export of a
+   * module, under the spawn start method): the task rejects with it.
    */
   imap<T, R>(
     fn: (item: T) => R,
