@@ -902,6 +902,9 @@ test("mp.dummy Manager: dict, list, Namespace and Queue are plain objects with t
   assert.equal(await d.size(), 3);
   await assert.rejects(d.pop("nope"), /KeyError|not in the dict/);
   assert.equal(await d.pop("nope", 0), 0);
+  const empty = await manager.list<number>();
+  assert.equal(await empty.pop(), undefined);
+  assert.throws(() => empty.popSync(0), RangeError);
   assert.equal(await d.setdefault("b", 2), 2);
   const seen: unknown[] = [];
   for await (const [k] of d) seen.push(k);

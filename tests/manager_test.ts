@@ -103,6 +103,10 @@ test("ListProxy: Array's and Python's methods, async and Sync", async () => {
   await assert.rejects(l.sort(), /cannot order/);
   await l.clear();
   assert.equal(await l.length(), 0);
+  // An empty list: pop() gives undefined (as Array's), an explicit index is out of range (IndexError).
+  assert.equal(await l.pop(), undefined);
+  await assert.rejects(l.pop(0), RangeError);
+  assert.throws(() => l.popSync(-1), RangeError);
 });
 
 test("Namespace: plain property access from the parent and a child", async () => {

@@ -58,6 +58,14 @@ test(`remote: a ${other} server, a wrong key is refused, the server carries on; 
     const l = await m.list([3, 1, 2]);
     await l.sort();
     assert.deepEqual(await l.toArray(), [1, 2, 3]);
+    // Server errors keep their class, with the server's stack as the cause (as locally).
+    await assert.rejects(l.get(99), (e: unknown) => {
+      assert.ok(e instanceof RangeError, String(e));
+      assert.match(e.message, /index 99 is out of range/);
+      assert.ok(e.cause instanceof mp.RemoteError);
+      return true;
+    });
+    await assert.rejects(d.pop("nope"), (e: unknown) => e instanceof Error && e.name === "KeyError");
     const ns = await m.Namespace({ x: 1 }) as unknown as mp.AutoProxy<Map<string, unknown>>;
     await ns.set("y", 2);
     assert.equal(await ns.get("y"), 2);
@@ -102,6 +110,9 @@ test(`remote: 20 client programs (deno and bun) × 1000 queue items into a ${oth
       seen.add(item);
     }
     await assert.rejects(q.get(50), mp.Empty);
+    // The one timeout rule: 0 or less does not wait, NaN is refused before anything is sent.
+    await assert.rejects(within(q.get(-5), 5_000, "get(-5)"), mp.Empty);
+    await assert.rejects(q.get(NaN), /RemoteQueueProxy\.get\(\): timeout must be a number/);
     for (const p of producers) assert.equal(await p.exit(30_000), 0, p.stderr);
     assert.equal(seen.size, CLIENTS * ITEMS);
     for (let i = 0; i < CLIENTS; i++) assert.ok(seen.has(`c${i}:${ITEMS - 1}`));
@@ -331,9 +342,12 @@ test("remote: start() runs the server in a child listening on the address; a sec
   assert.equal(m.process?.exitCode !== null, true);
 });
 
-test("remote: listening beyond loopback needs an authkey", () => {
+test("remote: listening beyond loopback needs an authkey, and a refused getServer() leaves the manager unstarted", async () => {
   class TestManager extends mp.BaseManager {}
-  assert.throws(() => new TestManager({ address: ["0.0.0.0", 0] }).getServer(), /authkey/);
+  const m = new TestManager({ address: ["0.0.0.0", 0] });
+  assert.throws(() => m.getServer(), /authkey/);
+  assert.equal(m.running, false);
+  await m.shutdown(); // nothing to stop: no TypeError
 });
 
 test("examples/queue_manager_server.ts + examples/queue_manager_client.ts", async () => {

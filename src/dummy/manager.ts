@@ -562,12 +562,11 @@ export class DummyList<T = unknown> {
    * {@linkcode DummyList.pop}, at once.
    *
    * @param index The index of the item (negative: from the end); default the last.
-   * @returns The removed item, or `undefined` if the list is empty.
-   * @throws {RangeError} If `index` is out of range.
+   * @returns The removed item, or `undefined` if the list is empty and no index is given.
+   * @throws {RangeError} If `index` is given and out of range (on an empty list, any index).
    */
   popSync(i?: number): T | undefined {
     const l = this.#items;
-    if (l.length === 0) return undefined;
     return i === undefined ? l.pop() : l.splice(index(l.length, i, "pop()"), 1)[0];
   }
 

@@ -144,8 +144,7 @@ function listMethods(resolve: Resolve): Record<string, Method<unknown[]>> {
       const j = i < 0 ? Math.max(0, l.length + i) : Math.min(i, l.length);
       l.splice(j, 0, x);
     },
-    pop: (l, i) =>
-      l.length === 0 ? undefined : i === undefined ? l.pop() : l.splice(index(l, i, "pop()"), 1)[0],
+    pop: (l, i) => i === undefined ? l.pop() : l.splice(index(l, i, "pop()"), 1)[0],
     remove(l, x) {
       const j = find(l, x);
       if (j < 0) throw namedError("ValueError", "list.remove(x): x is not in the list");

@@ -17,7 +17,8 @@ import { Client } from "../net/client.ts";
 import { hasNews, keepAlive, onMessages, sendWith, type SocketConnection } from "../net/socket_connection.ts";
 import { type Address, formatAddress } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
-import { Empty, Full, ProcessError, RemoteError, TimeoutError } from "../internal/errors.ts";
+import { ProcessError } from "../internal/errors.ts";
+import { errorFromData } from "../internal/_error_wire.ts";
 import type { Transport } from "./_transport.ts";
 import { registerProxyKind, setRemoteTransports } from "./proxy/base.ts";
 import { RemoteQueueProxy } from "./proxy/remote_queue.ts";
@@ -29,29 +30,17 @@ export interface RemoteHandle {
   token: number;
 }
 
-const ERRORS: Record<string, new (message: string) => Error> = {
-  Empty,
-  Full,
-  TimeoutError,
-  ProcessError,
-  TypeError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  Error,
-};
-
+/**
+ * The error a remote call rejects with, as a local manager's: the server's class (a
+ * built-in or this package's; another keeps its `name`) and message, with a
+ * `RemoteError` holding the server's stack as its `cause`.
+ */
 function remoteError(data: unknown): Error {
   const d = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
   const name = typeof d.name === "string" ? d.name : "Error";
   const message = typeof d.message === "string" ? d.message : String(data);
-  const stack = typeof d.stack === "string" ? d.stack : "";
-  const error = new RemoteError(`${name}: ${message}`, stack);
-  const Cls = Object.hasOwn(ERRORS, name) ? ERRORS[name] : Error;
-  const cause = new Cls(message);
-  if (!Object.hasOwn(ERRORS, name)) cause.name = name;
-  error.cause = cause;
-  return error;
+  const stack = typeof d.stack === "string" ? d.stack : `${name}: ${message}`;
+  return errorFromData({ name, message, stack });
 }
 
 interface Pending {

@@ -110,8 +110,9 @@ function eachMarker(v: unknown, f: (desc: ProxyDesc) => void, depth = 0): void {
   }
 }
 
+/** A timeout from the wire: a number (0 or less: do not wait), else wait as long as it takes. */
 function timeoutOf(v: unknown): number {
-  return typeof v === "number" && v >= 0 ? v : Infinity;
+  return typeof v === "number" && !Number.isNaN(v) ? Math.max(0, v) : Infinity;
 }
 
 /** Resolves after `ms` unless `cancel` is called (then never); returns the cancel. */

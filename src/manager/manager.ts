@@ -253,13 +253,14 @@ export class BaseManager {
         `${this.constructor.name}.getServer(): this ${this.constructor.name} was already started`,
       );
     }
-    this.#state = "started";
     const server = new RemoteServer({
       address,
       authkey: this.#options.authkey,
       maxMessageSize: this.#options.maxMessageSize,
       types: this.#remoteTypes(),
     });
+    // Started only once the server exists: a refused address leaves the manager as it was.
+    this.#state = "started";
     this.#server = server;
     server.ready.then((a) => this.#address = a, () => {});
     return new ManagerServer(server);

@@ -151,9 +151,9 @@ export class ListProxy<T = unknown> extends BaseProxy {
    *
    * @param index The position, an integer, negative from the end (default: the last item).
    * @returns A promise that resolves to the removed item, or `undefined` if the list is
-   * empty.
-   * @throws {RangeError} If `index` is out of range, as Python's `IndexError` (a
-   * rejection).
+   * empty and no index is given.
+   * @throws {RangeError} If `index` is given and out of range (on an empty list, any
+   * index), as Python's `IndexError` (a rejection).
    * @throws {TypeError} If `index` is not an integer (a rejection).
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
    * server ended (a rejection).
@@ -165,8 +165,9 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * Blocking {@linkcode ListProxy.pop}.
    *
    * @param index The position, an integer, negative from the end (default: the last item).
-   * @returns The removed item, or `undefined` if the list is empty.
-   * @throws {RangeError} If `index` is out of range, as Python's `IndexError`.
+   * @returns The removed item, or `undefined` if the list is empty and no index is given.
+   * @throws {RangeError} If `index` is given and out of range (on an empty list, any
+   * index), as Python's `IndexError`.
    * @throws {TypeError} If `index` is not an integer.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
    * server ended, or its manager is remote (use the async method).

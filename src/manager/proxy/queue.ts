@@ -203,7 +203,11 @@ export class QueueProxy<T = unknown> extends BaseProxy {
     return this.#maxsize > 0 && this.qsize() >= this.#maxsize;
   }
 
-  /** Ends this object's use of the queue: later calls on it throw. Others are not affected. */
+  /**
+   * Ends this object's use of the queue: later `put`/`get` calls (and their variants) on it
+   * throw. Others are not affected, and a JoinableQueue's `join()` still waits, as after
+   * Python's `JoinableQueue.close()`.
+   */
   close(): void {
     this.#closed = true;
   }

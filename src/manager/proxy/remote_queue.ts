@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { Empty, Full } from "../../internal/errors.ts";
 import type { Transport } from "../_transport.ts";
 import { BaseProxy, callAsync } from "./base.ts";
 import type { ProxyDesc } from "../_protocol.ts";
+import { checkTimeout } from "../../internal/_timeouts.ts";
 
 /**
  * The proxy of a queue of a remote manager: `put` / `get` wait in the server (a waiting
@@ -37,40 +37,39 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
     return (this.#desc.extra as { maxsize: number }).maxsize;
   }
   #call(method: string, args: unknown[]): Promise<unknown> {
-    return callAsync(this.#t, this.#desc, method, args, this).catch((e) => {
-      const cause = (e as Error).cause;
-      throw cause instanceof Empty || cause instanceof Full ? cause : e;
-    });
+    return callAsync(this.#t, this.#desc, method, args, this);
   }
   /**
-   * Puts `item`, waiting at most `timeout` ms for room; {@linkcode Full} on timeout.
+   * Puts `item`, waiting at most `timeout` ms for room; `Full` on timeout.
    *
    * @param item The item; it is copied (a proxy stays a proxy).
    * @param timeout How long to wait in the server, in milliseconds; `undefined` or
-   * `Infinity` waits as long as it takes, `0` does not wait.
+   * `null` or `Infinity` waits as long as it takes, `0` or less does not wait.
    * @returns A promise that resolves once the item is in the queue.
    * @throws {Full} If there was no room within `timeout` ms (a rejection).
    * @throws {ProcessError} If the proxy was released, the connection to the remote manager
    * was closed or failed, or `item` cannot be sent (a rejection).
    */
   put(item: T, timeout?: number): Promise<void> {
-    return this.#call("put", [item, timeout]) as Promise<void>;
+    const ms = wireTimeout(timeout, "RemoteQueueProxy.put()");
+    return (ms instanceof Error ? Promise.reject(ms) : this.#call("put", [item, ms])) as Promise<void>;
   }
   /**
-   * Takes the front item, waiting at most `timeout` ms; {@linkcode Empty} on timeout.
+   * Takes the front item, waiting at most `timeout` ms; `Empty` on timeout.
    *
    * @param timeout How long to wait in the server, in milliseconds; `undefined` or
-   * `Infinity` waits as long as it takes, `0` does not wait.
+   * `null` or `Infinity` waits as long as it takes, `0` or less does not wait.
    * @returns A promise that resolves to the item (a copy).
    * @throws {Empty} If no item came within `timeout` ms (a rejection).
    * @throws {ProcessError} If the proxy was released, or the connection to the remote
    * manager was closed or failed (a rejection).
    */
   get(timeout?: number): Promise<T> {
-    return this.#call("get", [timeout]) as Promise<T>;
+    const ms = wireTimeout(timeout, "RemoteQueueProxy.get()");
+    return (ms instanceof Error ? Promise.reject(ms) : this.#call("get", [ms])) as Promise<T>;
   }
   /**
-   * Puts `item` only if there is room now; {@linkcode Full} otherwise.
+   * Puts `item` only if there is room now; `Full` otherwise.
    *
    * @param item The item; it is copied (a proxy stays a proxy).
    * @returns A promise that resolves once the item is in the queue.
@@ -82,7 +81,7 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
     return this.put(item, 0);
   }
   /**
-   * Takes an item only if one is there now; {@linkcode Empty} otherwise.
+   * Takes an item only if one is there now; `Empty` otherwise.
    *
    * @returns A promise that resolves to the item (a copy).
    * @throws {Empty} If no item is there now (a rejection).
@@ -126,8 +125,8 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
    * (JoinableQueue) Marks one item taken as processed.
    *
    * @returns A promise that resolves once the task is marked done.
-   * @throws {RemoteError} If no task is unfinished (called more times than items were
-   * taken); its `cause` is a `RangeError` (a rejection).
+   * @throws {RangeError} If no task is unfinished (called more times than items were
+   * taken), with a `RemoteError` holding the server's stack as its `cause` (a rejection).
    * @throws {ProcessError} If the proxy was released, or the connection to the remote
    * manager was closed or failed (a rejection).
    */
@@ -144,5 +143,20 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
    */
   join(): Promise<void> {
     return this.#call("join", []) as Promise<void>;
+  }
+}
+
+/**
+ * A timeout as it travels to the server: the package's one rule (`undefined`, `null`
+ * or `Infinity` wait as long as it takes, `0` or less does not wait, `NaN` or a
+ * non-number is a `TypeError`), with "forever" sent as `null` and "do not wait" as 0.
+ * Returns the error instead of throwing it, so that the call rejects.
+ */
+function wireTimeout(timeout: unknown, where: string): number | null | Error {
+  try {
+    const ms = checkTimeout(timeout, where);
+    return ms === undefined || ms === Infinity ? null : Math.max(0, ms);
+  } catch (e) {
+    return e as Error;
   }
 }
