@@ -130,6 +130,10 @@ export class Transport {
   readonly #requests: Channel;
   readonly #replies: Channel[];
   #next = 0;
+  /** Spins for replies that ran out in a row (up to `MAX_MISSES`). */
+  #misses = 0;
+  /** Calls left that sleep at once, without spinning (after spins that ran out). */
+  #skipSpins = 0;
 
   /** Opens the transport described by `handle`. */
   constructor(handle: TransportHandle) {
@@ -238,14 +242,24 @@ export class Transport {
    * two callers and the server on two cores, the server would answer only once their
    * spins run out). A caller without one, or whose spin ran out, sleeps on the slot's
    * `ASLEEP` word, which the server clears when it replies, waking it.
+   *
+   * Spins that run out in a row make the next calls sleep at once (1, 3, 7... up to
+   * 31 calls): when the cores are busy with other work, the server rarely answers
+   * within a spin, and the spins only take the core it needs. One spin that runs out
+   * (a slow method) costs nothing; the first one that succeeds starts over.
    */
   *#awaitReply(slot: number, reply: Channel): Steps<void> {
     if (reply.size() > 0) return;
     const c = this.#control;
-    const token = takeSpinToken(c);
+    const token = this.#skipSpins > 0 ? (this.#skipSpins--, -1) : takeSpinToken(c);
     if (token >= 0) {
       spinWhileEmpty(reply);
       Atomics.compareExchange(c, SPINNERS + token, ownPid(), 0);
+      if (reply.size() > 0) this.#misses = 0;
+      else {
+        this.#misses = Math.min(this.#misses + 1, MAX_MISSES);
+        this.#skipSpins = (1 << (this.#misses - 1)) - 1;
+      }
     }
     while (reply.size() === 0 && !this.gone()) {
       Atomics.store(c, ASLEEP + slot, 1);
@@ -279,6 +293,9 @@ export class Transport {
     }
   }
 }
+
+/** Spins in a row that ran out beyond which the calls skipping spins grow no more. */
+const MAX_MISSES = 6;
 
 /** Spin tokens in use: one per core beyond the server's. */
 const SPIN_TOKENS = Math.min(MAX_SPIN_TOKENS, Math.max(0, cpuCount() - 1));
