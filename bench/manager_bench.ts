@@ -1,8 +1,10 @@
 /**
  * Manager proxies next to Python's `multiprocessing.Manager()` measured in the same
  * run: a dict proxy `set` + `get` round trip pair (µs), blocking (`*Sync`) and async,
- * a list proxy `append` from two child processes at once (calls/s), and one proxy call
- * next to a Pipe round trip measured in the same run.
+ * a list proxy `append` from two child processes at once (calls/s: timed between two
+ * barriers that both children and the parent pass, so that only the appends count; and
+ * again from starting the two children to joining them), and one proxy call next to a
+ * Pipe round trip measured in the same run.
  *
  * Run: deno run -A bench/manager_bench.ts   |   bun bench/manager_bench.ts
  */
@@ -49,9 +51,14 @@ async function callVsPipe(d: mp.DictProxy<number, number>): Promise<[call: numbe
   return [call, pipe];
 }
 
-/** Appends `n` numbers to `l`, blocking on each reply (a child of the benchmark). */
-export function appender(l: mp.ListProxy<number>, n: number): void {
+/**
+ * Appends `n` numbers to `l`, blocking on each reply, between two waits on `b` (a child
+ * of the benchmark).
+ */
+export function appender(l: mp.ListProxy<number>, n: number, b: mp.Barrier): void {
+  b.waitSync();
   for (let i = 0; i < n; i++) l.appendSync(i);
+  b.waitSync();
 }
 
 async function setGet(d: mp.DictProxy<number, number>, useAsync: boolean): Promise<number> {
@@ -72,23 +79,31 @@ async function setGet(d: mp.DictProxy<number, number>, useAsync: boolean): Promi
   return best;
 }
 
-async function appends(manager: mp.SyncManager): Promise<number> {
+/** Two children appending at once: calls/s during the appends, and from start to join. */
+async function appends(manager: mp.SyncManager): Promise<[during: number, startToJoin: number]> {
   const l = await manager.list<number>();
-  const ps = [0, 1].map(() => new mp.Process({ target: appender, args: [l, APPENDS] }));
+  const b = new mp.Barrier(3);
+  const ps = [0, 1].map(() => new mp.Process({ target: appender, args: [l, APPENDS, b] }));
   const t0 = performance.now();
   for (const p of ps) await p.start();
+  await b.wait();
+  const t1 = performance.now();
+  await b.wait();
+  const t2 = performance.now();
   for (const p of ps) await p.join();
-  const s = (performance.now() - t0) / 1000;
+  const t3 = performance.now();
   if ((await l.length()) !== 2 * APPENDS) throw new Error("lost appends");
-  return (2 * APPENDS) / s;
+  return [(2 * APPENDS) / ((t2 - t1) / 1000), (2 * APPENDS) / ((t3 - t0) / 1000)];
 }
 
 const PYTHON = `
 import multiprocessing as mp, time, json, sys
 P, A = int(sys.argv[1]), int(sys.argv[2])
 
-def appender(l, n):
+def appender(l, n, b):
+    b.wait()
     for i in range(n): l.append(i)
+    b.wait()
 
 if __name__ == "__main__":
     out = {}
@@ -102,13 +117,22 @@ if __name__ == "__main__":
                 d[i % 100]
             best = min(best, (time.perf_counter() - t) * 1e6 / P)
         out["pair"] = best
-        l = m.list()
-        ps = [mp.Process(target=appender, args=(l, A)) for _ in range(2)]
-        t = time.perf_counter()
-        for p in ps: p.start()
-        for p in ps: p.join()
-        assert len(l) == 2 * A
-        out["appends"] = 2 * A / (time.perf_counter() - t)
+        out["appends"] = out["startToJoin"] = 0
+        for _ in range(2):
+            l = m.list()
+            b = mp.Barrier(3)
+            ps = [mp.Process(target=appender, args=(l, A, b)) for _ in range(2)]
+            t0 = time.perf_counter()
+            for p in ps: p.start()
+            b.wait()
+            t1 = time.perf_counter()
+            b.wait()
+            t2 = time.perf_counter()
+            for p in ps: p.join()
+            t3 = time.perf_counter()
+            assert len(l) == 2 * A
+            out["appends"] = max(out["appends"], 2 * A / (t2 - t1))
+            out["startToJoin"] = max(out["startToJoin"], 2 * A / (t3 - t0))
     print(json.dumps(out))
 `;
 
@@ -119,10 +143,11 @@ if (import.meta.main) {
   await setGet(d, false); // warm up
   const sync = await setGet(d, false);
   const asyncPair = await setGet(d, true);
-  const rate = Math.max(await appends(manager), await appends(manager));
+  const [a1, b1] = await appends(manager), [a2, b2] = await appends(manager);
+  const rate = Math.max(a1, a2), rateWithStart = Math.max(b1, b2);
   const [call, pipe] = await callVsPipe(d);
   const py = (await runPython(PYTHON, [String(PAIRS), String(APPENDS)])) as
-    | { pair: number; appends: number }
+    | { pair: number; appends: number; startToJoin: number }
     | null;
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
   line(
@@ -144,5 +169,10 @@ if (import.meta.main) {
     "list append from 2 children at once",
     `${fmt(rate)} calls/s`,
     py ? `Python ${fmt(py.appends)} calls/s → ${versus(rate, py.appends, true)}` : "",
+  );
+  line(
+    "the same, from starting them to joining them",
+    `${fmt(rateWithStart)} calls/s`,
+    py ? `Python ${fmt(py.startToJoin)} calls/s → ${versus(rateWithStart, py.startToJoin, true)}` : "",
   );
 }

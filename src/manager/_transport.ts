@@ -4,7 +4,9 @@
  * writes to and the server reads, and a fixed set of reply channels ("slots"). A call
  * claims a free slot with a robust lock word (the caller's pid; a slot whose caller
  * ended is taken over), writes `[seq, slot, pid, id, method, args]`, reads its reply
- * from the slot's channel, and frees the slot. Replies carry the call's sequence
+ * from the slot's channel, and frees the slot. While it waits for the reply, a caller
+ * spins only if it holds one of the spin tokens (as many as the cores the server
+ * leaves); the others sleep until the server wakes them. Replies carry the call's sequence
  * number, so that a reply meant for a caller that died mid-call is skipped by the
  * slot's next user. A reply too large for half a slot's ring travels in a block of the
  * tree-wide arena instead, so that the server never waits for a slow reader.
@@ -16,8 +18,9 @@
  */
 import { LIVENESS_POLL_MS, type SharedInt32 } from "../internal/_atomics.ts";
 import { ownPid, pidAlive } from "../process/_liveness.ts";
+import { cpuCount } from "../internal/runtime.ts";
 import { blockBytes, type BlockRef, closeBlock, createBlock, unlinkBlock } from "../shared/_arena.ts";
-import { Channel, EMPTY, EOF } from "../channel/_channel.ts";
+import { Channel, type Decode, EMPTY, EOF, SLOW } from "../channel/_channel.ts";
 import { ProcessError } from "../internal/errors.ts";
 import { type ErrorData, errorFromData, errorToData } from "../internal/_error_wire.ts";
 import { decodeMessage, encodeMessage } from "./_codec.ts";
@@ -43,7 +46,13 @@ const FREED = 2;
 const SLOT_WAITERS = 3;
 const LOCKS = 4;
 const SEQS = LOCKS + SLOTS;
-const CONTROL_WORDS = SEQS + SLOTS;
+/** Per slot: 1 while its caller sleeps until its reply comes (the server clears it and wakes it). */
+const ASLEEP = SEQS + SLOTS;
+/** Callers may spin for their replies on as many cores as the server leaves, at most this many. */
+const MAX_SPIN_TOKENS = 8;
+/** Spin tokens: the pid of the caller spinning with it, or 0. */
+const SPINNERS = ASLEEP + SLOTS;
+const CONTROL_WORDS = SPINNERS + MAX_SPIN_TOKENS;
 
 /** Reply status: a value. */
 export const REPLY_OK = 0;
@@ -106,6 +115,13 @@ function readReply(tag: number, bytes: Uint8Array): [number, number, unknown] {
   }
 }
 
+/** {@linkcode readReply} for `Channel.tryRead`. */
+const readReplyAt: Decode<[number, number, unknown]> = (tag, bytes, at, len) =>
+  readReply(tag, bytes.subarray(at, at + len));
+
+/** `decodeMessage` for `Channel.tryRead`. */
+const decodeAt: Decode<unknown> = (tag, bytes, at, len) => decodeMessage(tag, bytes.subarray(at, at + len));
+
 /** One process's end of a manager's transport. */
 export class Transport {
   /** The handle this transport was opened from (sent along with proxies). */
@@ -114,6 +130,10 @@ export class Transport {
   readonly #requests: Channel;
   readonly #replies: Channel[];
   #next = 0;
+  /** Spins for replies that ran out in a row (up to `MAX_MISSES`). */
+  #misses = 0;
+  /** Calls left that sleep at once, without spinning (after spins that ran out). */
+  #skipSpins = 0;
 
   /** Opens the transport described by `handle`. */
   constructor(handle: TransportHandle) {
@@ -176,11 +196,16 @@ export class Transport {
       const request: Request = [seq, slot, ownPid(), id, method, args, flags];
       const payload = encodeMessage(request, "the manager");
       const reply = this.#replies[slot];
-      const written = yield* this.#requests.write(payload, { deadline: Infinity, peerGone: this.gone });
-      if (written !== "ok") throw this.goneError(`this ${typeid} proxy`);
-      spinWhileEmpty(reply);
+      // The fast paths first (no generator, no copy), then the general ones.
+      const written = this.#requests.tryWrite(payload, this.gone) === "ok" ||
+        (yield* this.#requests.write(payload, { deadline: Infinity, peerGone: this.gone })) === "ok";
+      if (!written) throw this.goneError(`this ${typeid} proxy`);
+      yield* this.#awaitReply(slot, reply);
       for (;;) {
-        const r = yield* this.#replies[slot].read({ deadline: Infinity, peerGone: this.gone }, readReply);
+        const fast = reply.tryRead(readReplyAt);
+        const r = fast !== SLOW
+          ? fast
+          : yield* reply.read({ deadline: Infinity, peerGone: this.gone }, readReply);
         if (r === EOF || r === EMPTY) throw this.goneError(`this ${typeid} proxy`);
         if (r[0] !== seq) continue; // meant for a caller of this slot that died mid-call
         if (r[1] === REPLY_ERROR) throw errorFromData(r[2] as ErrorData);
@@ -210,6 +235,40 @@ export class Transport {
     else runAsync(steps).catch(() => {});
   }
 
+  /**
+   * Waits until the reply channel of `slot` holds something, or the server is gone.
+   * A caller spins for it only with a spin token: callers spinning on more cores than
+   * the server leaves would take the cores the server and the other callers need (with
+   * two callers and the server on two cores, the server would answer only once their
+   * spins run out). A caller without one, or whose spin ran out, sleeps on the slot's
+   * `ASLEEP` word, which the server clears when it replies, waking it.
+   *
+   * Spins that run out in a row make the next calls sleep at once (1, 3, 7... up to
+   * 31 calls): when the cores are busy with other work, the server rarely answers
+   * within a spin, and the spins only take the core it needs. One spin that runs out
+   * (a slow method) costs nothing; the first one that succeeds starts over.
+   */
+  *#awaitReply(slot: number, reply: Channel): Steps<void> {
+    if (reply.size() > 0) return;
+    const c = this.#control;
+    const token = this.#skipSpins > 0 ? (this.#skipSpins--, -1) : takeSpinToken(c);
+    if (token >= 0) {
+      spinWhileEmpty(reply);
+      Atomics.compareExchange(c, SPINNERS + token, ownPid(), 0);
+      if (reply.size() > 0) this.#misses = 0;
+      else {
+        this.#misses = Math.min(this.#misses + 1, MAX_MISSES);
+        this.#skipSpins = (1 << (this.#misses - 1)) - 1;
+      }
+    }
+    while (reply.size() === 0 && !this.gone()) {
+      Atomics.store(c, ASLEEP + slot, 1);
+      if (reply.size() > 0) break; // replied before the server could see ASLEEP
+      yield wait(c, ASLEEP + slot, 1, LIVENESS_POLL_MS);
+    }
+    Atomics.store(c, ASLEEP + slot, 0);
+  }
+
   /** Claims a free reply slot, waiting for one if all are busy. */
   *#claim(typeid: string): Steps<number> {
     const c = this.#control;
@@ -233,6 +292,27 @@ export class Transport {
       }
     }
   }
+}
+
+/** Spins in a row that ran out beyond which the calls skipping spins grow no more. */
+const MAX_MISSES = 6;
+
+/** Spin tokens in use: one per core beyond the server's. */
+const SPIN_TOKENS = Math.min(MAX_SPIN_TOKENS, Math.max(0, cpuCount() - 1));
+
+/**
+ * Takes a free spin token (one whose caller ended counts as free: a process
+ * terminated while spinning must not keep it); its index, or -1 if all are taken.
+ */
+function takeSpinToken(c: SharedInt32): number {
+  const pid = ownPid();
+  for (let k = 0; k < SPIN_TOKENS; k++) {
+    const seen = Atomics.compareExchange(c, SPINNERS + k, 0, pid);
+    if (seen === 0 || (!pidAlive(seen) && Atomics.compareExchange(c, SPINNERS + k, seen, pid) === seen)) {
+      return k;
+    }
+  }
+  return -1;
 }
 
 /** Spins this long (ms) for a quick answer before sleeping on a channel. */
@@ -273,6 +353,8 @@ export class ServerEnd {
    * the manager is shut down.
    */
   *next(deadline: number): Steps<Request | null | undefined> {
+    const ready = this.#requests.tryRead(decodeAt);
+    if (ready !== SLOW) return ready as Request;
     spinWhileEmpty(this.#requests);
     const r = yield* this.#requests.read({ deadline, peerGone: this.#closed }, decodeMessage);
     return r === EOF ? null : r === EMPTY ? (this.#closed() ? null : undefined) : r as Request;
@@ -297,7 +379,15 @@ export class ServerEnd {
       closeBlock(ref); // the caller unlinks it, which frees it
       payload = encodeMessage([seq, REPLY_BIG, { ref, tag: payload.tag } satisfies BigReply], "the caller");
     }
-    runSync(this.#replies[slot].write(payload, { deadline: Infinity, peerGone: () => !pidAlive(pid) }));
+    const channel = this.#replies[slot];
+    if (channel.tryWrite(payload) !== "ok") {
+      runSync(channel.write(payload, { deadline: Infinity, peerGone: () => !pidAlive(pid) }));
+    }
+    const c = this.#control;
+    if (Atomics.load(c, ASLEEP + slot) !== 0) {
+      Atomics.store(c, ASLEEP + slot, 0);
+      Atomics.notify(c, ASLEEP + slot);
+    }
   }
 }
 
@@ -307,4 +397,5 @@ export function closeTransport(handle: TransportHandle): void {
   Atomics.notify(handle.control, FREED);
   new Channel(handle.requests).wakeAll();
   for (const b of handle.replies) new Channel(b).wakeAll();
+  for (let slot = 0; slot < SLOTS; slot++) Atomics.notify(handle.control, ASLEEP + slot);
 }
