@@ -89,6 +89,106 @@ export function packBatch(items: ArrayLike<unknown>): PackedBatch | null {
   return pack(items, n);
 }
 
+/**
+ * The items `from` to `to` of `items`, packed straight from it when they are all numbers
+ * (a `Float64Array`), all one `null`/`undefined`/boolean, or all strings (a
+ * {@linkcode PackedBatch}); `null` otherwise (the caller then copies the chunk and tries
+ * {@linkcode packBatch}), or when there are fewer than {@linkcode MIN_PACKED}. A hole
+ * reads as `undefined`, as in a copied chunk.
+ */
+export function packRange(
+  items: ArrayLike<unknown>,
+  from: number,
+  to: number,
+): Float64Array | PackedBatch | null {
+  const n = to - from;
+  if (n < MIN_PACKED) return null;
+  const first = items[from];
+  if (first === null || first === undefined || typeof first === "boolean") {
+    let i = from + 1;
+    while (i < to && items[i] === first) i++;
+    return i === to ? batch(n, tagOf(first)) : null;
+  }
+  if (typeof first === "number") {
+    const nums = new Float64Array(n);
+    for (let i = from; i < to; i++) {
+      const v = items[i];
+      if (typeof v !== "number") return null;
+      nums[i - from] = v;
+    }
+    return nums;
+  }
+  if (typeof first === "string") {
+    const lens = new Uint32Array(n);
+    let strs = "";
+    for (let i = from; i < to; i++) {
+      const v = items[i];
+      if (typeof v !== "string") return null;
+      strs += v;
+      lens[i - from] = v.length;
+    }
+    const p = batch(n, T_STRING);
+    p.strs = strs;
+    p.lens = lens.buffer;
+    return p;
+  }
+  return null;
+}
+
+/**
+ * Unpacks `p` into `out` from `offset` (a map's result array): a constant batch is one
+ * fill, numbers one copy; other batches are unpacked first.
+ */
+export function unpackInto(p: PackedBatch, out: unknown[], offset: number): void {
+  const n = p.n;
+  let v: unknown;
+  switch (p.u) {
+    case T_UNDEFINED:
+      v = undefined;
+      break;
+    case T_NULL:
+      v = null;
+      break;
+    case T_FALSE:
+      v = false;
+      break;
+    case T_TRUE:
+      v = true;
+      break;
+    case T_NUMBER: {
+      const nums = new Float64Array(p.nums!);
+      for (let i = 0; i < n; i++) out[offset + i] = nums[i];
+      return;
+    }
+    default: {
+      const values = unpackBatch(p);
+      for (let i = 0; i < n; i++) out[offset + i] = values[i];
+      return;
+    }
+  }
+  for (let i = 0; i < n; i++) out[offset + i] = v;
+}
+
+/** The one value of every item of `p` when they share one (`null`, `undefined` or a boolean). */
+export function constantOf(p: PackedBatch): { value: unknown } | null {
+  switch (p.u) {
+    case T_UNDEFINED:
+      return { value: undefined };
+    case T_NULL:
+      return { value: null };
+    case T_FALSE:
+      return { value: false };
+    case T_TRUE:
+      return { value: true };
+  }
+  return null;
+}
+
+/** A batch of `n` copies of `v`, when `v` is `null`, `undefined` or a boolean; else `null`. */
+export function constantBatch(n: number, v: unknown): PackedBatch | null {
+  return v === null || v === undefined || typeof v === "boolean" ? batch(n, tagOf(v)) : null;
+}
+
 function batch(n: number, u: number): PackedBatch {
   return { n, u, tags: null, nums: null, strs: "", lens: null, json: null, keys: null, cols: null };
 }
