@@ -392,9 +392,11 @@ function packShaped(items: ArrayLike<unknown>, n: number): PackedBatch | null {
       }
     }
   }
-  // An object reached twice stays one object: not packed. (One native Set build is
-  // cheaper than adding the objects one by one; every caller passes an array.)
-  if (new Set(items as unknown[]).size !== n) return null;
+  // An object reached twice stays one object: not packed. Two such items have the same
+  // value in every column, so a column of strictly rising (or falling) numbers, as ids
+  // often are, proves there is none; else one native Set build finds them (cheaper than
+  // adding the objects one by one; every caller passes an array).
+  if (!cols.some(monotonic) && new Set(items as unknown[]).size !== n) return null;
   const packed: PackedBatch[] = [];
   for (let j = 0; j < width; j++) {
     const c = pack(cols[j], n);
@@ -405,6 +407,28 @@ function packShaped(items: ArrayLike<unknown>, n: number): PackedBatch | null {
   p.keys = keys;
   p.cols = packed;
   return p;
+}
+
+/** True when `col` holds numbers only, strictly rising or strictly falling. */
+function monotonic(col: unknown[]): boolean {
+  const n = col.length;
+  if (n < 2 || typeof col[0] !== "number" || typeof col[1] !== "number") return false;
+  let prev = col[1] as number;
+  if (prev > (col[0] as number)) {
+    for (let i = 2; i < n; i++) {
+      const v = col[i];
+      if (typeof v !== "number" || !(v > prev)) return false;
+      prev = v;
+    }
+    return true;
+  }
+  if (!(prev < (col[0] as number))) return false;
+  for (let i = 2; i < n; i++) {
+    const v = col[i];
+    if (typeof v !== "number" || !(v < prev)) return false;
+    prev = v;
+  }
+  return true;
 }
 
 /** True when JSON gives `v` back exactly as structured clone would. */

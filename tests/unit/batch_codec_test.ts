@@ -179,3 +179,19 @@ test("batch codec: unpackInto writes a batch at its place; constantBatch only fo
   assert.equal(constantBatch(10, "a"), null);
   assert.deepEqual(constantOf(packBatch(Array.from({ length: 10 }, (_, i) => i))!), null);
 });
+
+test("batch codec: an object reached twice among rising or falling ids stays one object", () => {
+  for (const ids of [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]]) {
+    const objs = ids.map((id) => ({ id, name: `n${id}` }));
+    const arrs = ids.map((id) => [id, `n${id}`]);
+    for (const items of [objs, arrs] as object[][]) {
+      assertSameAsClone(items, true, "distinct");
+      const twice = [...items, items[3]];
+      const got = roundTrip(twice);
+      if (got !== null) assert.equal(got[3], got[10], "an object reached twice stays one object");
+      const adjacent = [...items.slice(0, 4), items[3], ...items.slice(4)];
+      const got2 = roundTrip(adjacent);
+      if (got2 !== null) assert.equal(got2[3], got2[4], "an object reached twice in a row stays one object");
+    }
+  }
+});
