@@ -66,6 +66,8 @@ test("Pool.map: a constant chunk's task that throws rejects the map with its err
     assert.equal((e as Error).message, "failed on null");
     return true;
   });
+  pool.close(); // the other chunks end by themselves
+  await within(pool.join());
 });
 
 test("Pool.imap and imapUnordered over constant and string chunks keep their order", async () => {

@@ -365,33 +365,7 @@ function packShaped(items: ArrayLike<unknown>, n: number): PackedBatch | null {
   if (width === 0 || width > MAX_WIDTH || (keys !== null && keys.includes("__proto__"))) return null;
   const cols: unknown[][] = [];
   for (let j = 0; j < width; j++) cols.push(new Array(n));
-  for (let i = 0; i < n; i++) {
-    const o = items[i] as Record<string, unknown>;
-    if (typeof o !== "object" || o === null) return null;
-    if (array) {
-      if (!Array.isArray(o) || o.length !== width) return null;
-      for (let j = 0; j < width; j++) {
-        const v = o[j];
-        if (!isPrimitive(v) || (v === undefined && !(j in o))) return null; // a hole
-        cols[j][i] = v;
-      }
-      if (Object.keys(o).length !== width) return null; // named properties besides the items
-    } else {
-      const proto = Object.getPrototypeOf(o);
-      if (proto !== Object.prototype && proto !== null) return null;
-      // Own enumerable keys in order (Object.keys is cached by shape: far cheaper than
-      // for-in on V8, and on par on JavaScriptCore).
-      const own = Object.keys(o);
-      if (own.length !== width) return null;
-      for (let j = 0; j < width; j++) {
-        const k = keys![j];
-        if (own[j] !== k) return null;
-        const v = o[k];
-        if (!isPrimitive(v)) return null;
-        cols[j][i] = v;
-      }
-    }
-  }
+  if (!reader(keys, width)(items, n, cols, Object.prototype)) return null;
   // An object reached twice stays one object: not packed. Two such items have the same
   // value in every column, so a column of strictly rising (or falling) numbers, as ids
   // often are, proves there is none; else one native Set build finds them (cheaper than
@@ -407,6 +381,60 @@ function packShaped(items: ArrayLike<unknown>, n: number): PackedBatch | null {
   p.keys = keys;
   p.cols = packed;
   return p;
+}
+
+type Reader = (items: ArrayLike<unknown>, n: number, cols: unknown[][], objectProto: object) => boolean;
+
+/** Readers of objects of one shape (or arrays of one length) into columns, by shape. */
+const readers = new Map<string, Reader>();
+
+/**
+ * A reader for one shape: it checks that each item is an object of exactly `keys` in
+ * order (own enumerable keys, plain prototype) or an array of `width` items without
+ * holes or named properties, holding primitives only, and puts its values in `cols`;
+ * false at the first item that is not so. Generated per shape, so each property is
+ * read by name (an inline cache per key, not a keyed load).
+ */
+function reader(keys: string[] | null, width: number): Reader {
+  const id = keys === null ? `[${width}` : JSON.stringify(keys);
+  let read = readers.get(id);
+  if (read === undefined) {
+    const lines: string[] = [
+      "for (let i = 0; i < n; i++) {",
+      "  const o = items[i];",
+      "  if (typeof o !== 'object' || o === null) return false;",
+    ];
+    if (keys === null) {
+      lines.push(`  if (!Array.isArray(o) || o.length !== ${width}) return false;`);
+    } else {
+      lines.push(
+        "  const proto = Object.getPrototypeOf(o);",
+        "  if (proto !== objectProto && proto !== null) return false;",
+        // Own enumerable keys in order (Object.keys is cached by shape: far cheaper than
+        // for-in on V8, and on par on JavaScriptCore).
+        "  const own = Object.keys(o);",
+        `  if (own.length !== ${width}${
+          keys.map((k, j) => ` || own[${j}] !== ${JSON.stringify(k)}`).join("")
+        }) return false;`,
+      );
+    }
+    lines.push("  let v;");
+    for (let j = 0; j < width; j++) {
+      const at = keys === null ? `[${j}]` : `[${JSON.stringify(keys[j])}]`;
+      lines.push(
+        `  v = o${at};`,
+        "  if (typeof v === 'object' ? v !== null : typeof v === 'function' || typeof v === 'symbol') return false;",
+      );
+      if (keys === null) lines.push(`  if (v === undefined && !(${j} in o)) return false;`); // a hole
+      lines.push(`  cols[${j}][i] = v;`);
+    }
+    // Named properties besides the items (after the cheap checks: Object.keys of an array is not cheap).
+    if (keys === null) lines.push(`  if (Object.keys(o).length !== ${width}) return false;`);
+    lines.push("}", "return true;");
+    read = new Function("items", "n", "cols", "objectProto", lines.join("\n")) as Reader;
+    if (readers.size < 256) readers.set(id, read);
+  }
+  return read;
 }
 
 /** True when `col` holds numbers only, strictly rising or strictly falling. */
