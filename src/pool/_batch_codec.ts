@@ -135,40 +135,6 @@ export function packRange(
   return null;
 }
 
-/**
- * Unpacks `p` into `out` from `offset` (a map's result array): a constant batch is one
- * fill, numbers one copy; other batches are unpacked first.
- */
-export function unpackInto(p: PackedBatch, out: unknown[], offset: number): void {
-  const n = p.n;
-  let v: unknown;
-  switch (p.u) {
-    case T_UNDEFINED:
-      v = undefined;
-      break;
-    case T_NULL:
-      v = null;
-      break;
-    case T_FALSE:
-      v = false;
-      break;
-    case T_TRUE:
-      v = true;
-      break;
-    case T_NUMBER: {
-      const nums = new Float64Array(p.nums!);
-      for (let i = 0; i < n; i++) out[offset + i] = nums[i];
-      return;
-    }
-    default: {
-      const values = unpackBatch(p);
-      for (let i = 0; i < n; i++) out[offset + i] = values[i];
-      return;
-    }
-  }
-  for (let i = 0; i < n; i++) out[offset + i] = v;
-}
-
 /** The one value of every item of `p` when they share one (`null`, `undefined` or a boolean). */
 export function constantOf(p: PackedBatch): { value: unknown } | null {
   switch (p.u) {
@@ -494,20 +460,51 @@ function jsonObject(v: object, seen: Set<object>, depth: number): boolean {
 
 /** The items of a packed batch, as an array like structured clone's. */
 export function unpackBatch(p: PackedBatch): unknown[] {
+  return unpackTo(p, new Array(p.n), 0);
+}
+
+/**
+ * Unpacks `p` into `out` from `offset` (a map's result array, or a new array), and
+ * returns `out`: a constant batch is one fill, numbers and strings one loop each.
+ */
+export function unpackInto(p: PackedBatch, out: unknown[], offset: number): unknown[] {
+  return unpackTo(p, out, offset);
+}
+
+function unpackTo(p: PackedBatch, out: unknown[], o: number): unknown[] {
   const n = p.n;
-  if (p.u === T_SHAPED) return unpackShaped(p);
-  if (p.u === T_GROUPS) return unpackGroups(p);
   switch (p.u) {
+    case T_SHAPED:
+      return unpackShaped(p, out, o);
+    case T_GROUPS:
+      return unpackGroups(p, out, o);
     case T_UNDEFINED:
-      return filled(n, undefined);
+      return fill(out, o, n, undefined);
     case T_NULL:
-      return filled(n, null);
+      return fill(out, o, n, null);
     case T_FALSE:
-      return filled(n, false);
+      return fill(out, o, n, false);
     case T_TRUE:
-      return filled(n, true);
+      return fill(out, o, n, true);
+    case T_NUMBER:
+      if (p.tags === null) {
+        const nums = new Float64Array(p.nums!);
+        for (let i = 0; i < n; i++) out[o + i] = nums[i];
+        return out;
+      }
+      break;
+    case T_STRING:
+      if (p.tags === null) {
+        const lens = new Uint32Array(p.lens!), s = p.strs;
+        for (let i = 0, pos = 0; i < n; i++) {
+          const end = pos + lens[i];
+          out[o + i] = s.slice(pos, end);
+          pos = end;
+        }
+        return out;
+      }
+      break;
   }
-  const out = new Array(n);
   const tags = p.tags === null ? null : new Uint8Array(p.tags);
   const nums = p.nums === null ? null : new Float64Array(p.nums);
   const lens = p.lens === null ? null : new Uint32Array(p.lens);
@@ -521,43 +518,42 @@ export function unpackBatch(p: PackedBatch): unknown[] {
   for (let i = 0; i < n; i++) {
     switch (tags === null ? p.u : tags[i]) {
       case T_UNDEFINED:
-        out[i] = undefined;
+        out[o + i] = undefined;
         break;
       case T_NULL:
-        out[i] = null;
+        out[o + i] = null;
         break;
       case T_FALSE:
-        out[i] = false;
+        out[o + i] = false;
         break;
       case T_TRUE:
-        out[i] = true;
+        out[o + i] = true;
         break;
       case T_NUMBER:
-        out[i] = nums![ni++];
+        out[o + i] = nums![ni++];
         break;
       case T_STRING: {
         const end = pos + lens![si++];
-        out[i] = s.slice(pos, end);
+        out[o + i] = s.slice(pos, end);
         pos = end;
         break;
       }
       case T_BIGINT: {
         const end = pos + lens![si++];
-        out[i] = BigInt(s.slice(pos, end));
+        out[o + i] = BigInt(s.slice(pos, end));
         pos = end;
         break;
       }
       default:
-        out[i] = objs![oi++];
+        out[o + i] = objs![oi++];
     }
   }
   return out;
 }
 
-/** `n` copies of `v` (a loop: `Array.prototype.fill` is several times slower on V8). */
-function filled(n: number, v: unknown): unknown[] {
-  const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = v;
+/** `v` at `n` places of `out` from `o` (a loop: `Array.prototype.fill` is several times slower on V8). */
+function fill(out: unknown[], o: number, n: number, v: unknown): unknown[] {
+  for (let i = 0; i < n; i++) out[o + i] = v;
   return out;
 }
 
@@ -580,22 +576,20 @@ function maker(keys: string[] | null, width: number): (cols: unknown[][], i: num
   return make;
 }
 
-function unpackShaped(p: PackedBatch): unknown[] {
+function unpackShaped(p: PackedBatch, out: unknown[], o: number): unknown[] {
   const cols = p.cols!.map(unpackBatch);
   const make = maker(p.keys, cols.length);
-  const out = new Array(p.n);
-  for (let i = 0; i < p.n; i++) out[i] = make(cols, i);
+  for (let i = 0; i < p.n; i++) out[o + i] = make(cols, i);
   return out;
 }
 
-function unpackGroups(p: PackedBatch): unknown[] {
+function unpackGroups(p: PackedBatch, out: unknown[], o: number): unknown[] {
   const groups = p.cols!.map(unpackBatch);
   const next = new Array<number>(groups.length).fill(0);
   const tags = new Uint8Array(p.tags!);
-  const out = new Array(p.n);
   for (let i = 0; i < p.n; i++) {
     const g = tags[i];
-    out[i] = groups[g][next[g]++];
+    out[o + i] = groups[g][next[g]++];
   }
   return out;
 }
