@@ -324,9 +324,9 @@ export class PoolEngine {
 
   /**
    * Queues one chunk of a map, the items `from` to `to` of `items`: `fn(item)` (or
-   * `fn(...item)` when `star`) for each. The chunk is packed here, at once (the caller
-   * may change its array afterwards), straight from `items` when it can be (numbers,
-   * one constant, strings), else from a copy.
+   * `fn(...item)` when `star`) for each. The chunk is taken here, at once (the caller
+   * may change its array afterwards): packed straight from `items` when it can be
+   * (numbers, one constant, strings), else copied.
    */
   chunk(
     f: PoolFunction,
@@ -337,11 +337,10 @@ export class PoolEngine {
     sink: TaskSink,
     index: number,
   ): Task {
-    let payload: unknown = star ? null : packRange(items, from, to);
-    if (payload === null) {
-      const copy = chunkOf(items, from, to);
-      payload = packBatch(copy) ?? copy;
-    }
+    // Numbers, a constant and strings are packed here, straight from `items` (cheap);
+    // other items are copied here and packed when sent (see `#pack`), so that the
+    // workers start on the first chunks while the next ones are packed.
+    const payload = (star ? null : packRange(items, from, to)) ?? chunkOf(items, from, to);
     return this.#submit(f, star ? KIND_STARMAP : KIND_MAP, payload, sink, index);
   }
 
@@ -894,7 +893,14 @@ export class PoolEngine {
       meta.push(task.id, f.id, task.kind, 0);
       const p = task.payload;
       // A map chunk travels packed (one clone of a few buffers, not one per item).
-      batch.data.push(p instanceof Float64Array ? p.buffer : p); // a map chunk is packed already
+      // A map chunk travels packed (one clone of a few buffers, not one per item).
+      batch.data.push(
+        p instanceof Float64Array
+          ? p.buffer
+          : task.kind >= KIND_MAP && Array.isArray(p)
+          ? packBatch(p) ?? p
+          : p,
+      );
     }
     batch.tasks.push(task);
   }
