@@ -89,6 +89,72 @@ export function packBatch(items: ArrayLike<unknown>): PackedBatch | null {
   return pack(items, n);
 }
 
+/**
+ * The items `from` to `to` of `items`, packed straight from it when they are all numbers
+ * (a `Float64Array`), all one `null`/`undefined`/boolean, or all strings (a
+ * {@linkcode PackedBatch}); `null` otherwise (the caller then copies the chunk and tries
+ * {@linkcode packBatch}), or when there are fewer than {@linkcode MIN_PACKED}. A hole
+ * reads as `undefined`, as in a copied chunk.
+ */
+export function packRange(
+  items: ArrayLike<unknown>,
+  from: number,
+  to: number,
+): Float64Array | PackedBatch | null {
+  const n = to - from;
+  if (n < MIN_PACKED) return null;
+  const first = items[from];
+  if (first === null || first === undefined || typeof first === "boolean") {
+    let i = from + 1;
+    while (i < to && items[i] === first) i++;
+    return i === to ? batch(n, tagOf(first)) : null;
+  }
+  if (typeof first === "number") {
+    const nums = new Float64Array(n);
+    for (let i = from; i < to; i++) {
+      const v = items[i];
+      if (typeof v !== "number") return null;
+      nums[i - from] = v;
+    }
+    return nums;
+  }
+  if (typeof first === "string") {
+    const lens = new Uint32Array(n);
+    let strs = "";
+    for (let i = from; i < to; i++) {
+      const v = items[i];
+      if (typeof v !== "string") return null;
+      strs += v;
+      lens[i - from] = v.length;
+    }
+    const p = batch(n, T_STRING);
+    p.strs = strs;
+    p.lens = lens.buffer;
+    return p;
+  }
+  return null;
+}
+
+/** The one value of every item of `p` when they share one (`null`, `undefined` or a boolean). */
+export function constantOf(p: PackedBatch): { value: unknown } | null {
+  switch (p.u) {
+    case T_UNDEFINED:
+      return { value: undefined };
+    case T_NULL:
+      return { value: null };
+    case T_FALSE:
+      return { value: false };
+    case T_TRUE:
+      return { value: true };
+  }
+  return null;
+}
+
+/** A batch of `n` copies of `v`, when `v` is `null`, `undefined` or a boolean; else `null`. */
+export function constantBatch(n: number, v: unknown): PackedBatch | null {
+  return v === null || v === undefined || typeof v === "boolean" ? batch(n, tagOf(v)) : null;
+}
+
 function batch(n: number, u: number): PackedBatch {
   return { n, u, tags: null, nums: null, strs: "", lens: null, json: null, keys: null, cols: null };
 }
@@ -265,36 +331,12 @@ function packShaped(items: ArrayLike<unknown>, n: number): PackedBatch | null {
   if (width === 0 || width > MAX_WIDTH || (keys !== null && keys.includes("__proto__"))) return null;
   const cols: unknown[][] = [];
   for (let j = 0; j < width; j++) cols.push(new Array(n));
-  for (let i = 0; i < n; i++) {
-    const o = items[i] as Record<string, unknown>;
-    if (typeof o !== "object" || o === null) return null;
-    if (array) {
-      if (!Array.isArray(o) || o.length !== width) return null;
-      for (let j = 0; j < width; j++) {
-        const v = o[j];
-        if (!isPrimitive(v) || (v === undefined && !(j in o))) return null; // a hole
-        cols[j][i] = v;
-      }
-      if (Object.keys(o).length !== width) return null; // named properties besides the items
-    } else {
-      const proto = Object.getPrototypeOf(o);
-      if (proto !== Object.prototype && proto !== null) return null;
-      // Own enumerable keys in order (Object.keys is cached by shape: far cheaper than
-      // for-in on V8, and on par on JavaScriptCore).
-      const own = Object.keys(o);
-      if (own.length !== width) return null;
-      for (let j = 0; j < width; j++) {
-        const k = keys![j];
-        if (own[j] !== k) return null;
-        const v = o[k];
-        if (!isPrimitive(v)) return null;
-        cols[j][i] = v;
-      }
-    }
-  }
-  // An object reached twice stays one object: not packed. (One native Set build is
-  // cheaper than adding the objects one by one; every caller passes an array.)
-  if (new Set(items as unknown[]).size !== n) return null;
+  if (!reader(keys, width)(items, n, cols, Object.prototype)) return null;
+  // An object reached twice stays one object: not packed. Two such items have the same
+  // value in every column, so a column of strictly rising (or falling) numbers, as ids
+  // often are, proves there is none; else one native Set build finds them (cheaper than
+  // adding the objects one by one; every caller passes an array).
+  if (!cols.some(monotonic) && new Set(items as unknown[]).size !== n) return null;
   const packed: PackedBatch[] = [];
   for (let j = 0; j < width; j++) {
     const c = pack(cols[j], n);
@@ -305,6 +347,82 @@ function packShaped(items: ArrayLike<unknown>, n: number): PackedBatch | null {
   p.keys = keys;
   p.cols = packed;
   return p;
+}
+
+type Reader = (items: ArrayLike<unknown>, n: number, cols: unknown[][], objectProto: object) => boolean;
+
+/** Readers of objects of one shape (or arrays of one length) into columns, by shape. */
+const readers = new Map<string, Reader>();
+
+/**
+ * A reader for one shape: it checks that each item is an object of exactly `keys` in
+ * order (own enumerable keys, plain prototype) or an array of `width` items without
+ * holes or named properties, holding primitives only, and puts its values in `cols`;
+ * false at the first item that is not so. Generated per shape, so each property is
+ * read by name (an inline cache per key, not a keyed load).
+ */
+function reader(keys: string[] | null, width: number): Reader {
+  const id = keys === null ? `[${width}` : JSON.stringify(keys);
+  let read = readers.get(id);
+  if (read === undefined) {
+    const lines: string[] = [
+      "for (let i = 0; i < n; i++) {",
+      "  const o = items[i];",
+      "  if (typeof o !== 'object' || o === null) return false;",
+    ];
+    if (keys === null) {
+      lines.push(`  if (!Array.isArray(o) || o.length !== ${width}) return false;`);
+    } else {
+      lines.push(
+        "  const proto = Object.getPrototypeOf(o);",
+        "  if (proto !== objectProto && proto !== null) return false;",
+        // Own enumerable keys in order (Object.keys is cached by shape: far cheaper than
+        // for-in on V8, and on par on JavaScriptCore).
+        "  const own = Object.keys(o);",
+        `  if (own.length !== ${width}${
+          keys.map((k, j) => ` || own[${j}] !== ${JSON.stringify(k)}`).join("")
+        }) return false;`,
+      );
+    }
+    lines.push("  let v;");
+    for (let j = 0; j < width; j++) {
+      const at = keys === null ? `[${j}]` : `[${JSON.stringify(keys[j])}]`;
+      lines.push(
+        `  v = o${at};`,
+        "  if (typeof v === 'object' ? v !== null : typeof v === 'function' || typeof v === 'symbol') return false;",
+      );
+      if (keys === null) lines.push(`  if (v === undefined && !(${j} in o)) return false;`); // a hole
+      lines.push(`  cols[${j}][i] = v;`);
+    }
+    // Named properties besides the items (after the cheap checks: Object.keys of an array is not cheap).
+    if (keys === null) lines.push(`  if (Object.keys(o).length !== ${width}) return false;`);
+    lines.push("}", "return true;");
+    read = new Function("items", "n", "cols", "objectProto", lines.join("\n")) as Reader;
+    if (readers.size < 256) readers.set(id, read);
+  }
+  return read;
+}
+
+/** True when `col` holds numbers only, strictly rising or strictly falling. */
+function monotonic(col: unknown[]): boolean {
+  const n = col.length;
+  if (n < 2 || typeof col[0] !== "number" || typeof col[1] !== "number") return false;
+  let prev = col[1] as number;
+  if (prev > (col[0] as number)) {
+    for (let i = 2; i < n; i++) {
+      const v = col[i];
+      if (typeof v !== "number" || !(v > prev)) return false;
+      prev = v;
+    }
+    return true;
+  }
+  if (!(prev < (col[0] as number))) return false;
+  for (let i = 2; i < n; i++) {
+    const v = col[i];
+    if (typeof v !== "number" || !(v < prev)) return false;
+    prev = v;
+  }
+  return true;
 }
 
 /** True when JSON gives `v` back exactly as structured clone would. */
@@ -342,20 +460,51 @@ function jsonObject(v: object, seen: Set<object>, depth: number): boolean {
 
 /** The items of a packed batch, as an array like structured clone's. */
 export function unpackBatch(p: PackedBatch): unknown[] {
+  return unpackTo(p, new Array(p.n), 0);
+}
+
+/**
+ * Unpacks `p` into `out` from `offset` (a map's result array, or a new array), and
+ * returns `out`: a constant batch is one fill, numbers and strings one loop each.
+ */
+export function unpackInto(p: PackedBatch, out: unknown[], offset: number): unknown[] {
+  return unpackTo(p, out, offset);
+}
+
+function unpackTo(p: PackedBatch, out: unknown[], o: number): unknown[] {
   const n = p.n;
-  if (p.u === T_SHAPED) return unpackShaped(p);
-  if (p.u === T_GROUPS) return unpackGroups(p);
   switch (p.u) {
+    case T_SHAPED:
+      return unpackShaped(p, out, o);
+    case T_GROUPS:
+      return unpackGroups(p, out, o);
     case T_UNDEFINED:
-      return filled(n, undefined);
+      return fill(out, o, n, undefined);
     case T_NULL:
-      return filled(n, null);
+      return fill(out, o, n, null);
     case T_FALSE:
-      return filled(n, false);
+      return fill(out, o, n, false);
     case T_TRUE:
-      return filled(n, true);
+      return fill(out, o, n, true);
+    case T_NUMBER:
+      if (p.tags === null) {
+        const nums = new Float64Array(p.nums!);
+        for (let i = 0; i < n; i++) out[o + i] = nums[i];
+        return out;
+      }
+      break;
+    case T_STRING:
+      if (p.tags === null) {
+        const lens = new Uint32Array(p.lens!), s = p.strs;
+        for (let i = 0, pos = 0; i < n; i++) {
+          const end = pos + lens[i];
+          out[o + i] = s.slice(pos, end);
+          pos = end;
+        }
+        return out;
+      }
+      break;
   }
-  const out = new Array(n);
   const tags = p.tags === null ? null : new Uint8Array(p.tags);
   const nums = p.nums === null ? null : new Float64Array(p.nums);
   const lens = p.lens === null ? null : new Uint32Array(p.lens);
@@ -369,43 +518,42 @@ export function unpackBatch(p: PackedBatch): unknown[] {
   for (let i = 0; i < n; i++) {
     switch (tags === null ? p.u : tags[i]) {
       case T_UNDEFINED:
-        out[i] = undefined;
+        out[o + i] = undefined;
         break;
       case T_NULL:
-        out[i] = null;
+        out[o + i] = null;
         break;
       case T_FALSE:
-        out[i] = false;
+        out[o + i] = false;
         break;
       case T_TRUE:
-        out[i] = true;
+        out[o + i] = true;
         break;
       case T_NUMBER:
-        out[i] = nums![ni++];
+        out[o + i] = nums![ni++];
         break;
       case T_STRING: {
         const end = pos + lens![si++];
-        out[i] = s.slice(pos, end);
+        out[o + i] = s.slice(pos, end);
         pos = end;
         break;
       }
       case T_BIGINT: {
         const end = pos + lens![si++];
-        out[i] = BigInt(s.slice(pos, end));
+        out[o + i] = BigInt(s.slice(pos, end));
         pos = end;
         break;
       }
       default:
-        out[i] = objs![oi++];
+        out[o + i] = objs![oi++];
     }
   }
   return out;
 }
 
-/** `n` copies of `v` (a loop: `Array.prototype.fill` is several times slower on V8). */
-function filled(n: number, v: unknown): unknown[] {
-  const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = v;
+/** `v` at `n` places of `out` from `o` (a loop: `Array.prototype.fill` is several times slower on V8). */
+function fill(out: unknown[], o: number, n: number, v: unknown): unknown[] {
+  for (let i = 0; i < n; i++) out[o + i] = v;
   return out;
 }
 
@@ -428,22 +576,20 @@ function maker(keys: string[] | null, width: number): (cols: unknown[][], i: num
   return make;
 }
 
-function unpackShaped(p: PackedBatch): unknown[] {
+function unpackShaped(p: PackedBatch, out: unknown[], o: number): unknown[] {
   const cols = p.cols!.map(unpackBatch);
   const make = maker(p.keys, cols.length);
-  const out = new Array(p.n);
-  for (let i = 0; i < p.n; i++) out[i] = make(cols, i);
+  for (let i = 0; i < p.n; i++) out[o + i] = make(cols, i);
   return out;
 }
 
-function unpackGroups(p: PackedBatch): unknown[] {
+function unpackGroups(p: PackedBatch, out: unknown[], o: number): unknown[] {
   const groups = p.cols!.map(unpackBatch);
   const next = new Array<number>(groups.length).fill(0);
   const tags = new Uint8Array(p.tags!);
-  const out = new Array(p.n);
   for (let i = 0; i < p.n; i++) {
     const g = tags[i];
-    out[i] = groups[g][next[g]++];
+    out[o + i] = groups[g][next[g]++];
   }
   return out;
 }

@@ -106,6 +106,7 @@ export function describeTask(t: Task): string {
   if (t.kind === KIND_APPLY || t.kind === KIND_APPLY_NUMBERS) {
     return `task ${name}(${preview(t.payload as unknown[])})`;
   }
-  const n = (t.payload as ArrayLike<unknown>).length;
+  const p = t.payload as ArrayLike<unknown> | { n: number };
+  const n = "n" in p ? p.n : p.length; // a packed chunk says its length in n
   return `task ${name} over chunk ${t.index} of its map (${n} item${n === 1 ? "" : "s"})`;
 }

@@ -7,7 +7,14 @@
  *
  * @module
  */
-import { isPackedBatch, packBatch, unpackBatch } from "./_batch_codec.ts";
+import {
+  constantBatch,
+  constantOf,
+  isPackedBatch,
+  packBatch,
+  type PackedBatch,
+  unpackBatch,
+} from "./_batch_codec.ts";
 import { decode, describe, encode } from "../internal/_codec.ts";
 import { ProcessError } from "../internal/errors.ts";
 import { errorToData, ExitSignal } from "../internal/_error_wire.ts";
@@ -87,6 +94,39 @@ function runChunk(fn: AnyFunction, items: ArrayLike<unknown>, star: boolean): un
   return out;
 }
 
+/**
+ * Runs `fn` over a chunk of `n` copies of one constant (`null`, `undefined` or a
+ * boolean), with no array of items: when every call returns one such constant too, the
+ * results are that constant batch, else an array as `runChunk`'s.
+ */
+function runConstant(fn: AnyFunction, p: PackedBatch): PackedBatch | unknown[] | Promise<unknown[]> {
+  const c = constantOf(p)!.value, n = p.n;
+  const first = fn(c);
+  if (isThenable(first)) return finishChunk(fn, new Array(n).fill(c), false, new Array(n), 0, first);
+  let i = 1;
+  while (i < n) {
+    const v = fn(c);
+    if (v !== first || (v === 0 && 1 / v !== 1 / (first as number))) { // -0 is not 0
+      const out = new Array(n);
+      for (let j = 0; j < i; j++) out[j] = first;
+      if (isThenable(v)) return finishChunk(fn, new Array(n).fill(c), false, out, i, v);
+      out[i] = v;
+      for (let j = i + 1; j < n; j++) {
+        const w = fn(c);
+        if (isThenable(w)) return finishChunk(fn, new Array(n).fill(c), false, out, j, w);
+        out[j] = w;
+      }
+      return out;
+    }
+    i++;
+  }
+  const same = constantBatch(n, first);
+  if (same !== null) return same;
+  const out = new Array(n);
+  for (let j = 0; j < n; j++) out[j] = first;
+  return out;
+}
+
 async function finishChunk(
   fn: AnyFunction,
   items: ArrayLike<unknown>,
@@ -122,6 +162,11 @@ class Outbox {
       if (packed !== null) this.#value(id, RESULT_PACKED, packed, ms);
       else this.#value(id, RESULT_VALUE, v, ms);
     }
+  }
+
+  /** A map chunk's results, packed already. */
+  packed(id: number, p: PackedBatch, ms: number): void {
+    this.#value(id, RESULT_PACKED, p, ms);
   }
 
   error(id: number, e: unknown, ms: number): void {
@@ -241,7 +286,10 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
         i += argc;
       } else payload = data[d++];
       if (payload instanceof ArrayBuffer) payload = new Float64Array(payload); // a map chunk of numbers
-      else if (isPackedBatch(payload)) payload = unpackBatch(payload); // another packed map chunk
+      // Another packed map chunk; one of a single constant (`null`...) stays packed (see `runConstant`).
+      else if (isPackedBatch(payload) && (kind !== KIND_MAP || constantOf(payload) === null)) {
+        payload = unpackBatch(payload);
+      }
       queue.push({ id, seq: seq++, fn, kind, payload });
     }
     if (!running) void drain();
@@ -256,7 +304,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       case KIND_APPLY_NUMBERS:
         return fn(...p);
       default:
-        return runChunk(fn, p, task.kind !== KIND_MAP);
+        return isPackedBatch(p) ? runConstant(fn, p) : runChunk(fn, p, task.kind !== KIND_MAP);
     }
   }
 
@@ -305,7 +353,8 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       }
       const now = performance.now();
       const ms = now - start;
-      if (ok) out.ok(task.id, v, ms);
+      if (ok && task.kind === KIND_MAP && isPackedBatch(v)) out.packed(task.id, v, ms); // from runConstant
+      else if (ok) out.ok(task.id, v, ms);
       else out.error(task.id, v, ms);
       Atomics.store(ctl, slot, slotTag(task.seq, SLOT_DONE));
       current = null;

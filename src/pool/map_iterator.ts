@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { PoolEngine, PoolFunction, Task, TaskSink } from "./_engine.ts";
+import { chunkValues, type PoolEngine, type PoolFunction, type Task, type TaskSink } from "./_engine.ts";
 import { watchCancel } from "./task_options.ts";
 import { TimeoutError } from "../internal/errors.ts";
 import { checkTimeout } from "../internal/_timeouts.ts";
@@ -135,7 +135,7 @@ export class MapIterator<R> implements IMapIterator<R>, TaskSink {
   settle(index: number, ok: boolean, value: unknown): void {
     this.#tasks.delete(index);
     if (this.#stopped || this.#aborted) return;
-    const chunk = { ok, value };
+    const chunk = { ok, value: ok ? chunkValues(value) : value };
     if (this.#opts.ordered) this.#done.set(index, chunk);
     else this.#arrivals.push(chunk);
     this.#notify();
@@ -179,7 +179,10 @@ export class MapIterator<R> implements IMapIterator<R>, TaskSink {
           }
           if (items.length > 0 && !this.#stopped && !this.#aborted) {
             const index = this.#submitted++;
-            this.#tasks.set(index, this.#engine.chunk(this.#f, items, this.#opts.star, this, index));
+            this.#tasks.set(
+              index,
+              this.#engine.chunk(this.#f, items, 0, items.length, this.#opts.star, this, index),
+            );
           }
         }
       } while (this.#fillAgain);

@@ -10,6 +10,7 @@ import { ProcessError } from "../internal/errors.ts";
 import { type IMapIterator, MapIterator } from "./map_iterator.ts";
 import type { AnyFunction } from "../internal/_types.ts";
 import {
+  chunkResults,
   type PoolEngine,
   type PoolStats,
   preview,
@@ -202,13 +203,8 @@ class MapJob implements TaskSink {
       this.#finish(value);
       return;
     }
-    // Two loops, each of one kind of source, so each stays monomorphic (and fast).
-    const out = this.#out ??= new Array(this.items), from = index * this.chunksize;
-    if (value instanceof Float64Array) { for (let i = 0; i < value.length; i++) out[from + i] = value[i]; }
-    else {
-      const values = value as unknown[];
-      for (let i = 0; i < values.length; i++) out[from + i] = values[i];
-    }
+    const out = this.#out ??= new Array(this.items);
+    chunkResults(value, out, index * this.chunksize);
     if (this.#left === 0) this.#finish(out);
   }
   #finish(out: unknown[]): void {
@@ -216,17 +212,6 @@ class MapJob implements TaskSink {
     this.submission?.finish();
     settleResult(this.result, true, out);
   }
-}
-
-/**
- * The items from `from` to `to`, copied by a loop: `slice` is several times slower on
- * JavaScriptCore (Bun), and only a little faster on V8. (A hole reads as `undefined`,
- * which is what the task function would receive from it anyway.)
- */
-function chunkOf(items: unknown[], from: number, to: number): unknown[] {
-  const chunk = new Array(to - from);
-  for (let i = from; i < to; i++) chunk[i - from] = items[i];
-  return chunk;
 }
 
 function fnName(fn: AnyFunction): string {
@@ -564,7 +549,7 @@ export class Pool implements AsyncDisposable {
         }
         for (let i = 0, k = 0; i < items.length; i += cs, k++) {
           s.tasks.push(
-            this.#engine.chunk(f, chunkOf(items, i, Math.min(i + cs, items.length)), star, job, k),
+            this.#engine.chunk(f, items, i, Math.min(i + cs, items.length), star, job, k),
           );
         }
       },

@@ -3,7 +3,16 @@
 // would deliver the items; what cannot be packed exactly is refused (null).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isPackedBatch, MIN_PACKED, packBatch, unpackBatch } from "../../src/pool/_batch_codec.ts";
+import {
+  constantBatch,
+  constantOf,
+  isPackedBatch,
+  MIN_PACKED,
+  packBatch,
+  packRange,
+  unpackBatch,
+  unpackInto,
+} from "../../src/pool/_batch_codec.ts";
 
 /** Packs, clones the packed form, unpacks; `null` when the batch was not packed. */
 function roundTrip(items: unknown[]): unknown[] | null {
@@ -127,4 +136,62 @@ test("batch codec: a mix of every kind keeps each item's place and type", () => 
   const twice = [...mix.slice(0, 20), shared, shared];
   const got = roundTrip(twice);
   if (got !== null) assert.equal(got[20], got[21], "an object reached twice stays one object");
+});
+
+test("batch codec: packRange packs a range straight from the array, or refuses (null)", () => {
+  const nums = Array.from({ length: 100 }, (_, i) => (i === 5 ? -0 : i === 6 ? NaN : i * 0.5));
+  const f = packRange(nums, 3, 50);
+  assert.ok(f instanceof Float64Array);
+  assertExact(Array.from(f), nums.slice(3, 50), "numbers");
+  const strs = Array.from({ length: 100 }, (_, i) => `s${i}\ud800`);
+  const s = packRange(strs, 10, 90);
+  assert.ok(s !== null && !(s instanceof Float64Array));
+  assertExact(unpackBatch(structuredClone(s)), strs.slice(10, 90), "strings");
+  for (const v of [null, undefined, true, false]) {
+    const c = packRange(new Array(100).fill(v), 0, 100);
+    assert.ok(c !== null && !(c instanceof Float64Array));
+    assert.deepEqual(constantOf(c), { value: v });
+    assertExact(unpackBatch(structuredClone(c)), new Array(100).fill(v), String(v));
+  }
+  assert.equal(packRange(new Array(100), 0, 100) !== null, true, "holes read as undefined");
+  assert.equal(packRange(nums, 0, MIN_PACKED - 1), null, "too few");
+  assert.equal(packRange([...nums.slice(0, 20), "x"], 0, 21), null, "numbers then a string");
+  assert.equal(packRange([...strs.slice(0, 20), 1], 0, 21), null, "strings then a number");
+  assert.equal(packRange([...new Array(20).fill(null), undefined], 0, 21), null, "null then undefined");
+  assert.equal(
+    packRange(Array.from({ length: 20 }, (_, i) => ({ i })), 0, 20),
+    null,
+    "objects: left to packBatch",
+  );
+});
+
+test("batch codec: unpackInto writes a batch at its place; constantBatch only for constants", () => {
+  const out = new Array(40).fill("x");
+  unpackInto(constantBatch(10, null)!, out, 5);
+  unpackInto(packBatch(Array.from({ length: 10 }, (_, i) => i === 0 ? -0 : i))!, out, 15);
+  unpackInto(packBatch(Array.from({ length: 10 }, (_, i) => ({ i })))!, out, 25);
+  assertExact(out.slice(0, 5), new Array(5).fill("x"), "before");
+  assertExact(out.slice(5, 15), new Array(10).fill(null), "constant");
+  assertExact(out.slice(15, 25), [-0, 1, 2, 3, 4, 5, 6, 7, 8, 9], "numbers");
+  assertExact(out.slice(25, 35), Array.from({ length: 10 }, (_, i) => ({ i })), "objects");
+  assertExact(out.slice(35), new Array(5).fill("x"), "after");
+  assert.equal(constantBatch(10, 0), null);
+  assert.equal(constantBatch(10, "a"), null);
+  assert.deepEqual(constantOf(packBatch(Array.from({ length: 10 }, (_, i) => i))!), null);
+});
+
+test("batch codec: an object reached twice among rising or falling ids stays one object", () => {
+  for (const ids of [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]]) {
+    const objs = ids.map((id) => ({ id, name: `n${id}` }));
+    const arrs = ids.map((id) => [id, `n${id}`]);
+    for (const items of [objs, arrs] as object[][]) {
+      assertSameAsClone(items, true, "distinct");
+      const twice = [...items, items[3]];
+      const got = roundTrip(twice);
+      if (got !== null) assert.equal(got[3], got[10], "an object reached twice stays one object");
+      const adjacent = [...items.slice(0, 4), items[3], ...items.slice(4)];
+      const got2 = roundTrip(adjacent);
+      if (got2 !== null) assert.equal(got2[3], got2[4], "an object reached twice in a row stays one object");
+    }
+  }
 });
