@@ -57,7 +57,17 @@ export interface MapIteratorOptions {
  * ```
  */
 export interface IMapIterator<R> extends AsyncIterableIterator<R> {
-  /** The next result, waiting at most `timeout` ms when given. */
+  /**
+   * The next result, waiting at most `timeout` ms when given.
+   *
+   * @param timeout How long to wait, in milliseconds (default: as long as it takes).
+   * @returns A promise that resolves to the next `IteratorResult` (`done` once every
+   * result was given).
+   * @throws {TimeoutError} If no result came within `timeout` ms; the pending result is
+   * kept for the next call (a rejection).
+   * @throws {Error} The task's own error (its class, with a `RemoteError` cause), or the
+   * cancellation reason, once that result is reached (a rejection).
+   */
   next(timeout?: number): Promise<IteratorResult<R>>;
 }
 

@@ -321,7 +321,19 @@ function checkChunksize(chunksize: unknown, where: string): number | undefined {
 export class Pool implements AsyncDisposable {
   readonly #engine: PoolEngine;
 
-  /** Starts the workers: `new Pool(4)` or `new Pool({ processes, initializer, initargs, maxTasksPerChild, maxQueue })`. */
+  /**
+   * Starts the workers: `new Pool(4)` or `new Pool({ processes, initializer, initargs, maxTasksPerChild, maxQueue })`.
+   *
+   * @param options The number of worker processes (default `cpuCount()`), or the
+   * options `{ processes, initializer, initargs, maxTasksPerChild, maxQueue }` (see
+   * {@linkcode PoolOptions}).
+   * @throws {TypeError} If `options` is neither a number nor an object, `initializer` is
+   * not a function or `initargs` not an array.
+   * @throws {RangeError} If `processes`, `maxTasksPerChild` or `maxQueue` is not a
+   * positive integer.
+   * @throws {ProcessError} If called in a daemonic process (a pool worker), or while a
+   * module is being imported by a child (guard the entry point with `import.meta.main`).
+   */
   constructor(options: number | PoolOptions = {}) {
     const o: PoolOptions = typeof options === "number" || options === undefined || options === null
       ? { processes: options ?? undefined }
@@ -343,12 +355,20 @@ export class Pool implements AsyncDisposable {
     });
   }
 
-  /** The number of worker processes. */
+  /**
+   * The number of worker processes.
+   *
+   * @returns The pool's size, as given or `cpuCount()`.
+   */
   get processes(): number {
     return this.#engine.processes;
   }
 
-  /** A one-line description, like Python's repr: `<Pool state=RUN pool_size=4>`. */
+  /**
+   * A one-line description, like Python's repr: `<Pool state=RUN pool_size=4>`.
+   *
+   * @returns The description (`state` is `RUN`, `CLOSE` or `TERMINATE`).
+   */
   toString(): string {
     return `<Pool state=${this.#engine.stateName} pool_size=${this.#engine.processes}>`;
   }
@@ -497,7 +517,21 @@ export class Pool implements AsyncDisposable {
     return this.#mapAsync(fn as AnyFunction, iterable, chunksize, options, false, "Pool.mapAsync");
   }
 
-  /** Like {@linkcode Pool.map}, calling `fn(...args)` for each args array. */
+  /**
+   * Like {@linkcode Pool.map}, calling `fn(...args)` for each args array.
+   *
+   * @param fn The function to run on each args array, exported from a module.
+   * @param iterable The args arrays; read at once.
+   * @param chunksize Items per task, an integer `>= 1`, or the options (see
+   * {@linkcode MapOptions}).
+   * @returns A promise that resolves to the results in input order, or rejects as
+   * {@linkcode Pool.map}'s does.
+   * @throws {ProcessError} If the pool was closed or terminated, or is broken (thrown
+   * at once).
+   * @throws {TypeError} If `fn` is not a function or `iterable` not iterable (thrown at
+   * once).
+   * @throws {RangeError} If `chunksize` is not an integer `>= 1` (thrown at once).
+   */
   starmap<A extends unknown[], R>(
     fn: (...args: A) => R,
     iterable: Iterable<A>,
@@ -507,7 +541,20 @@ export class Pool implements AsyncDisposable {
       .get();
   }
 
-  /** Like {@linkcode Pool.starmap}, returning a cancellable {@linkcode AsyncResult} with callbacks. */
+  /**
+   * Like {@linkcode Pool.starmap}, returning a cancellable {@linkcode AsyncResult} with callbacks.
+   *
+   * @param fn The function to run on each args array, exported from a module.
+   * @param iterable The args arrays; read at once.
+   * @param chunksize Items per task, an integer `>= 1`, or the options (then `options`
+   * is not used).
+   * @param options `callback`, `errorCallback`, `signal`, `timeout` and `wait` (see
+   * {@linkcode MapOptions}).
+   * @returns The pending result, settling as {@linkcode Pool.mapAsync}'s does.
+   * @throws {ProcessError} If the pool was closed or terminated, or is broken.
+   * @throws {TypeError} If `fn` is not a function or `iterable` not iterable.
+   * @throws {RangeError} If `chunksize` is not an integer `>= 1`.
+   */
   starmapAsync<A extends unknown[], R>(
     fn: (...args: A) => R,
     iterable: Iterable<A>,
@@ -586,7 +633,19 @@ export class Pool implements AsyncDisposable {
     return this.#imap(fn as AnyFunction, iterable, chunksize, true, "Pool.imap");
   }
 
-  /** Like {@linkcode Pool.imap}, yielding results as they finish. */
+  /**
+   * Like {@linkcode Pool.imap}, yielding results as they finish.
+   *
+   * @param fn The function to run on each item, exported from a module.
+   * @param iterable The items, sync or async; read as the workers take them.
+   * @param chunksize Items per task, an integer `>= 1` (default 1), or the options
+   * `{ chunksize, signal, timeout }`.
+   * @returns An async iterator of the results in the order they finish; `next(timeout)`
+   * rejects with `TimeoutError` and keeps the pending result, as Python's.
+   * @throws {ProcessError} If the pool was closed or terminated, or is broken.
+   * @throws {TypeError} If `fn` is not a function or `iterable` not iterable.
+   * @throws {RangeError} If `chunksize` is not an integer `>= 1`.
+   */
   imapUnordered<T, R>(
     fn: (item: T) => R,
     iterable: Iterable<T> | AsyncIterable<T>,
@@ -661,7 +720,11 @@ export class Pool implements AsyncDisposable {
     this.#engine.close(timeout);
   }
 
-  /** Stops the workers at once; unfinished tasks reject. Resolves when all have ended. */
+  /**
+   * Stops the workers at once; unfinished tasks reject. Resolves when all have ended.
+   *
+   * @returns A promise that resolves once every worker has ended.
+   */
   terminate(): Promise<void> {
     return this.#engine.terminate();
   }
@@ -684,7 +747,11 @@ export class Pool implements AsyncDisposable {
     return this.#engine.join(checkTimeout(timeout, "Pool.join()"));
   }
 
-  /** `await using pool = new Pool()` terminates the pool at the end of the scope, like Python's `with`. */
+  /**
+   * `await using pool = new Pool()` terminates the pool at the end of the scope, like Python's `with`.
+   *
+   * @returns A promise that resolves once every worker has ended.
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.terminate();
   }
