@@ -267,11 +267,6 @@ function pack(items: ArrayLike<unknown>, n: number): PackedBatch | null {
 /** Widest object or array packed by columns. */
 const MAX_WIDTH = 32;
 
-function isPrimitive(v: unknown): boolean {
-  const t = typeof v;
-  return v === null || (t !== "object" && t !== "function" && t !== "symbol");
-}
-
 /** Most shapes of objects in a batch packed by columns (beyond, JSON carries them). */
 const MAX_GROUPS = 8;
 
