@@ -109,21 +109,20 @@ export function ownPayload(p: Payload): Payload {
  * place): {@linkcode deserialize} without a view for the common small items.
  */
 export function deserializeAt(tag: number, bytes: Uint8Array, at: number, len: number): unknown {
-  switch (tag) {
-    case Tag.Undefined:
-      return undefined;
-    case Tag.Null:
-      return null;
-    case Tag.True:
-      return true;
-    case Tag.False:
-      return false;
-    case Tag.Number:
-      for (let i = 0; i < 8; i++) in64Bytes[i] = bytes[at + i];
-      return in64[0];
+  if (tag === Tag.Number) {
+    for (let i = 0; i < 8; i++) in64Bytes[i] = bytes[at + i];
+    return in64[0];
   }
-  return deserialize(tag, at === 0 && len === bytes.length ? bytes : bytes.subarray(at, at + len));
+  // The constants (undefined, null, true, false) carry no bytes: no view is made for them.
+  const view = tag < Tag.Number
+    ? NO_BYTES
+    : at === 0 && len === bytes.length
+    ? bytes
+    : bytes.subarray(at, at + len);
+  return deserialize(tag, view);
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * Rebuilds the item of a payload. `bytes` may be a view of shared memory, read before
