@@ -77,7 +77,7 @@ test(`remote: a ${other} server, a wrong key is refused, the server carries on; 
     await assert.rejects(m.create("Function"), /no type "Function"/);
     await assert.rejects(m.create("constructor"), /no type "constructor"/);
     await assert.rejects(d.callMethod("constructor", []), /has no method "constructor"/);
-    await assert.rejects(m.Value("i", 1), /cannot make a Value/);
+    assert.throws(() => m.Value("?" as "i", 1), /bad typecode/);
     assert.throws(() => d.getSync("a"), /cannot make the blocking call/);
     const dbg = await m.debugInfo();
     assert.equal(dbg.objects, 4);
@@ -340,6 +340,53 @@ test("remote: start() runs the server in a child listening on the address; a sec
     await m.shutdown();
   }
   assert.equal(m.process?.exitCode !== null, true);
+});
+
+test(`remote: Value, Array, Barrier and Condition of a ${other} server`, async () => {
+  const { program, port } = await server(other);
+  try {
+    await using m = await client(port);
+    type Any = mp.AutoProxy<Record<string, (...args: never[]) => unknown>>;
+    const v = await m.Value("i", 1) as unknown as Any;
+    assert.equal(await v.get(), 1);
+    await v.set(5 as never);
+    assert.equal(await v.get(), 5);
+    const a = await m.Array("d", [1, 2, 3]) as unknown as Any;
+    assert.equal(await a.length(), 3);
+    await a.set(-1 as never, 9 as never);
+    assert.deepEqual(await a.toArray(), [1, 2, 9]);
+    await assert.rejects(
+      a.get(5 as never),
+      (e: unknown) => e instanceof RangeError && /out of range/.test(e.message),
+    );
+    // A barrier of 2 releases both waits, with arrival indices 1 and 0.
+    const b = await m.Barrier(2) as unknown as Any;
+    const both = await within(Promise.all([b.wait(), b.wait()]), 10_000, "barrier");
+    assert.deepEqual([...both].sort(), [0, 1]);
+    // A wait that times out breaks it for everyone, until reset().
+    const b2 = await m.Barrier(2, { timeout: 50 }) as unknown as Any;
+    await assert.rejects(within(b2.wait(), 10_000, "barrier timeout"), mp.BrokenBarrierError);
+    assert.equal(await b2.broken(), true);
+    await assert.rejects(b2.wait(), mp.BrokenBarrierError);
+    await b2.reset();
+    assert.equal(await b2.broken(), false);
+    // A condition: wait gives the lock up and takes it back; notify needs the lock.
+    const c = await m.Condition() as unknown as Any;
+    await assert.rejects(c.notify(), /un-acquired lock/);
+    await assert.rejects(c.wait(10 as never), /un-acquired lock/);
+    assert.equal(await c.acquire(), true);
+    assert.equal(await c.wait(20 as never), false, "no notify: false after the timeout");
+    const woken = c.wait(10_000 as never);
+    assert.equal(await c.acquire(), true, "the waiter gave the lock up");
+    await c.notify();
+    await c.release();
+    assert.equal(await within(woken, 10_000, "condition wait"), true);
+    // The lock is held per connection (as an RLock per process here): both holds were one.
+    assert.equal(await c.acquire(0 as never), true);
+    await c.release();
+  } finally {
+    await stop(program);
+  }
 });
 
 test("remote: listening beyond loopback needs an authkey, and a refused getServer() leaves the manager unstarted", async () => {

@@ -20,7 +20,8 @@ import { Listener } from "../net/listener.ts";
 import { hasNews, keepAlive, onMessages, sendWith, type SocketConnection } from "../net/socket_connection.ts";
 import type { Address } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
-import { Empty, Full, ProcessError } from "../internal/errors.ts";
+import { BrokenBarrierError, Empty, Full, ProcessError } from "../internal/errors.ts";
+import { checkTypecode, newTypedArray } from "../shared/typecodes.ts";
 import { type Referent, referentMakers } from "./_referents.ts";
 import { KEEPALIVE_MS, Kind, markerDesc, markerOf, type ProxyDesc, RemoteKind } from "./_protocol.ts";
 
@@ -372,6 +373,160 @@ const eventMethods: Record<string, Method> = {
   clear: (e: RemoteEvent) => void (e.flag = false),
   isSet: (e: RemoteEvent) => e.flag,
   wait: (e: RemoteEvent, c, timeout) => e.wait(c, timeout),
+};
+
+/** A value of the server (Python's manager `Value`: any value, the typecode kept for show). */
+class RemoteValue {
+  constructor(readonly typecode: string, public value: unknown) {}
+}
+
+const valueMethods: Record<string, Method> = {
+  get: (v: RemoteValue) => v.value,
+  set: (v: RemoteValue, _c, value) => void (v.value = value),
+  typecode: (v: RemoteValue) => v.typecode,
+};
+
+/** An array of the server (Python's manager `Array`: an `array.array` of one typecode). */
+function arrayIndex(a: ArrayLike<unknown>, i: unknown, what: string): number {
+  if (typeof i !== "number" || !Number.isInteger(i)) {
+    throw new TypeError(`Array.${what}(): the index must be an integer, got ${String(i)}`);
+  }
+  const j = i < 0 ? a.length + i : i;
+  if (j < 0 || j >= a.length) {
+    throw new RangeError(`Array.${what}(): index ${i} is out of range for a length of ${a.length}`);
+  }
+  return j;
+}
+
+type Numbers = { [i: number]: number | bigint; length: number };
+
+const arrayMethods: Record<string, Method> = {
+  length: (a: Numbers) => a.length,
+  get: (a: Numbers, _c, i) => a[arrayIndex(a, i, "get")],
+  set: (a: Numbers, _c, i, v) => void (a[arrayIndex(a, i, "set")] = v as number),
+  toArray: (a: Numbers) => Array.from(a as ArrayLike<number | bigint>),
+};
+
+/**
+ * A barrier of the server: `parties` calls of `wait` release each other, each with its
+ * own arrival index (0 for the last to come, as Python's). A wait that times out, an
+ * `abort()`, or a waiting client that leaves breaks it for everyone until `reset()`.
+ */
+class RemoteBarrier {
+  broken = false;
+  waiters: { conn: Conn; resolve: (i: number) => void; reject: (e: Error) => void; cancel: () => void }[] =
+    [];
+  constructor(readonly parties: number, readonly timeout: number | undefined) {}
+  wait(caller: Caller, timeout: unknown): number | Promise<number> {
+    if (this.broken) throw brokenBarrier("it was broken before this wait");
+    const index = this.parties - 1 - this.waiters.length;
+    if (index === 0) {
+      const all = this.waiters.splice(0);
+      all.forEach((w, k) => {
+        w.cancel();
+        w.resolve(this.parties - 1 - k);
+      });
+      return 0;
+    }
+    const ms = timeout === undefined || timeout === null ? this.timeout ?? Infinity : timeoutOf(timeout);
+    return new Promise((resolve, reject) => {
+      const cancel = timer(ms, () => this.abort(`a wait timed out after ${ms} ms`));
+      this.waiters.push({ conn: caller.conn, resolve, reject, cancel });
+    });
+  }
+  abort(why = "abort() was called"): void {
+    this.broken = true;
+    for (const w of this.waiters.splice(0)) {
+      w.cancel();
+      w.reject(brokenBarrier(why));
+    }
+  }
+  reset(): void {
+    this.abort("reset() was called while it waited");
+    this.broken = false;
+  }
+  forget(conn: Conn): void {
+    if (this.waiters.some((w) => w.conn === conn)) {
+      this.waiters = this.waiters.filter((w) => w.conn !== conn);
+      this.abort("a waiting client left");
+    }
+  }
+}
+
+function brokenBarrier(why: string): BrokenBarrierError {
+  return new BrokenBarrierError(`The barrier is broken: ${why}: call reset() to use it again`);
+}
+
+const barrierMethods: Record<string, Method> = {
+  wait: (b: RemoteBarrier, c, timeout) => b.wait(c, timeout),
+  abort: (b: RemoteBarrier) => b.abort(),
+  reset: (b: RemoteBarrier) => b.reset(),
+  parties: (b: RemoteBarrier) => b.parties,
+  nWaiting: (b: RemoteBarrier) => b.waiters.length,
+  broken: (b: RemoteBarrier) => b.broken,
+};
+
+/**
+ * A condition of the server over one of its Lock or RLock objects (a new RLock by
+ * default): `wait` gives the lock up, waits for a `notify` (or the timeout), and takes
+ * it back before it answers, as Python's. The lock is held per client connection.
+ */
+class RemoteCondition {
+  waiters: { conn: Conn; wake: () => void }[] = [];
+  constructor(readonly lock: RemoteAcquirer) {}
+  #checkOwner(caller: Caller, what: string): void {
+    if (this.lock.owner !== caller.conn) {
+      throw new ProcessError(
+        `Condition.${what}(): cannot ${what} on un-acquired lock: acquire the Condition first`,
+      );
+    }
+  }
+  async wait(caller: Caller, timeout: unknown): Promise<boolean> {
+    this.#checkOwner(caller, "wait");
+    const depth = this.lock.depth;
+    this.lock.depth = 1;
+    this.lock.release(caller);
+    const ms = timeoutOf(timeout);
+    const notified = await new Promise<boolean>((resolve) => {
+      const entry = { conn: caller.conn, wake: () => resolve(true) };
+      const cancel = timer(ms, () => {
+        this.waiters = this.waiters.filter((w) => w !== entry);
+        resolve(false);
+      });
+      entry.wake = () => {
+        cancel();
+        resolve(true);
+      };
+      if (ms === 0) {
+        cancel();
+        return resolve(false);
+      }
+      this.waiters.push(entry);
+    });
+    await this.lock.acquire(caller, true, Infinity);
+    this.lock.depth = depth;
+    return notified;
+  }
+  notify(caller: Caller, n: unknown): void {
+    this.#checkOwner(caller, "notify");
+    const count = n === undefined ? 1 : n;
+    if (typeof count !== "number" || Number.isNaN(count) || count < 0) {
+      throw new RangeError(`Condition.notify(n): n must be a number >= 0, got ${String(n)}`);
+    }
+    for (let k = 0; k < count && this.waiters.length > 0; k++) this.waiters.shift()!.wake();
+  }
+  forget(conn: Conn): void {
+    this.waiters = this.waiters.filter((w) => w.conn !== conn);
+    this.lock.forget(conn);
+  }
+}
+
+const conditionMethods: Record<string, Method> = {
+  acquire: (c: RemoteCondition, caller, timeout) => c.lock.acquire(caller, true, timeout),
+  release: (c: RemoteCondition, caller) => c.lock.release(caller),
+  wait: (c: RemoteCondition, caller, timeout) => c.wait(caller, timeout),
+  notify: (c: RemoteCondition, caller, n) => c.notify(caller, n),
+  notifyAll: (c: RemoteCondition, caller) => c.notify(caller, Infinity),
 };
 
 /** The names of the methods an object of a registered type exposes. */
@@ -771,14 +926,55 @@ export class RemoteServer {
           (c) => ev.forget(c),
         );
       }
-      case "Value":
-      case "Array":
-      case "Condition":
-      case "Barrier":
-        throw new TypeError(
-          `A remote manager cannot make a ${typeid}, which lives in the shared memory of one process tree: ` +
-            "use a dict, list, Namespace, Queue, Lock, RLock, Semaphore or Event of the manager instead",
+      case "Value": {
+        const tc = checkTypecode(args[0], "Value(typecode, value)");
+        return this.#hold(
+          typeid,
+          Kind.Auto,
+          new RemoteValue(tc, args[1] ?? 0),
+          valueMethods,
+          Object.keys(valueMethods),
         );
+      }
+      case "Array": {
+        const tc = checkTypecode(args[0], "Array(typecode, sizeOrInit)");
+        const a = newTypedArray(tc, args[1] ?? 0, "Array(typecode, sizeOrInit)");
+        return this.#hold(typeid, Kind.Auto, a, arrayMethods, Object.keys(arrayMethods));
+      }
+      case "Barrier": {
+        const parties = args[0];
+        if (typeof parties !== "number" || !Number.isInteger(parties) || parties < 1) {
+          throw new RangeError(`Barrier(parties): parties must be an integer >= 1, got ${String(parties)}`);
+        }
+        const t = (args[1] as { timeout?: unknown } | undefined)?.timeout;
+        const b = new RemoteBarrier(parties, typeof t === "number" ? timeoutOf(t) : undefined);
+        return this.#hold(
+          typeid,
+          Kind.Auto,
+          b,
+          barrierMethods,
+          Object.keys(barrierMethods),
+          (c) => b.forget(c),
+        );
+      }
+      case "Condition": {
+        const given = args[0] === undefined || args[0] === null ? undefined : this.#resolve(args[0]);
+        if (
+          given !== undefined &&
+          !(given instanceof RemoteAcquirer && (given.kind === "Lock" || given.kind === "RLock"))
+        ) {
+          throw new TypeError("Condition(lock): lock must be a Lock or RLock of this manager, or left out");
+        }
+        const cond = new RemoteCondition(given ?? new RemoteAcquirer("RLock", 1));
+        return this.#hold(
+          typeid,
+          Kind.Auto,
+          cond,
+          conditionMethods,
+          Object.keys(conditionMethods),
+          (c) => cond.forget(c),
+        );
+      }
     }
     const type = this.#types.get(typeid);
     if (type === undefined) {
