@@ -42,6 +42,7 @@ test("Pipe(false): first end receives, second sends; wrong direction is a Proces
   assert.equal(await reader.recv(), 7);
   reader.close();
   writer.close();
+  assert.throws(() => mp.Pipe("false" as unknown as boolean), /duplex must be true or false, got false/);
 });
 
 test("Connection: EOFError after the peer closed with nothing left; send to a closed peer is a broken pipe", async () => {

@@ -96,6 +96,21 @@ test("Queue: put/get after close throw; bad arguments are named", async () => {
   await assert.rejects(q.put(1), /closed/);
   assert.throws(() => q.getSync(), /closed/);
   assert.throws(() => new mp.Queue(1.5), TypeError);
+  // maxsize is one 32-bit count (Python's SEM_VALUE_MAX): larger is refused, not wrapped.
+  assert.throws(
+    () => new mp.Queue(2 ** 31),
+    (e: unknown) => e instanceof RangeError && /at most 2147483647/.test(e.message),
+  );
+  const big = new mp.Queue(2 ** 31 - 1);
+  big.putSync(1);
+  assert.equal(big.full(), false);
+  assert.equal(big.getSync(), 1);
+  big.close();
+  assert.throws(
+    () => new mp.Queue(0, { capacity: NaN }),
+    /capacity must be a whole number of bytes, got NaN/,
+  );
+  assert.throws(() => new mp.Queue(0, { capacity: -1 }), TypeError);
   const r = new mp.Queue();
   await assert.rejects(r.get("soon" as unknown as number), /timeout must be a number/);
   r.close();

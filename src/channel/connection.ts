@@ -483,8 +483,12 @@ function connect<T>(ends: Ends): Connection<T> {
  * @param duplex `true` (default) for two-way ends, `false` for a receiving end and a
  *   sending end.
  * @returns The two ends; with `duplex = false`, `[receiver, sender]`.
+ * @throws {TypeError} If `duplex` is not a boolean.
  */
 export function Pipe<T = unknown>(duplex: boolean = true): [Connection<T>, Connection<T>] {
+  if (typeof duplex !== "boolean") {
+    throw new TypeError(`Pipe(duplex): duplex must be true or false, got ${String(duplex)}`);
+  }
   const forward = Channel.create({ capacity: PIPE_CAPACITY });
   if (!duplex) return [connect({ input: forward, output: null }), connect({ input: null, output: forward })];
   const back = Channel.create({ capacity: PIPE_CAPACITY });

@@ -44,13 +44,32 @@ export function queueChannel(q: Queue): Channel {
   return channelOf(q);
 }
 
+/** The largest `maxsize` (Python's `SEM_VALUE_MAX` on Linux; the count is one 32-bit word). */
+const MAX_MAXSIZE = 2 ** 31 - 1;
+
 function checkMaxsize(maxsize: unknown): number {
   if (typeof maxsize !== "number" || !Number.isInteger(maxsize)) {
     throw new TypeError(
       `Queue(maxsize): maxsize must be an integer (0 for no limit), got ${String(maxsize)}`,
     );
   }
+  if (maxsize > MAX_MAXSIZE) {
+    throw new RangeError(
+      `Queue(maxsize): maxsize must be at most ${MAX_MAXSIZE}, got ${maxsize}: use 0 for no limit`,
+    );
+  }
   return Math.max(0, maxsize);
+}
+
+function checkCapacity(capacity: unknown): number | undefined {
+  if (capacity === undefined) return undefined;
+  if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 0) {
+    throw new TypeError(
+      `Queue(maxsize, { capacity }): capacity must be a whole number of bytes, got ${String(capacity)}: ` +
+        "leave it out for the default (1 MiB)",
+    );
+  }
+  return capacity;
 }
 
 /**
@@ -108,12 +127,13 @@ export class Queue<T = unknown> {
    *
    * @param maxsize The most items the queue holds, an integer; 0 or less for no limit.
    * @param options `capacity`: bytes of the shared ring (default 1 MiB).
-   * @throws {TypeError} If `maxsize` is not an integer.
+   * @throws {TypeError} If `maxsize` is not an integer, or `capacity` not a whole number of bytes.
+   * @throws {RangeError} If `maxsize` is above 2 ** 31 - 1 (Python's `SEM_VALUE_MAX`).
    */
   constructor(maxsize: number = 0, options: QueueOptions = {}) {
     this.#channel = adoptedState<Channel>(new.target) ?? Channel.create({
       maxsize: checkMaxsize(maxsize),
-      capacity: options.capacity,
+      capacity: checkCapacity(options.capacity),
       joinable: (options as { [JOINABLE]?: boolean })[JOINABLE] === true,
     });
     registerReadable(this, { channel: this.#channel, check: () => this.#check("wait on") });
@@ -301,12 +321,10 @@ export class Queue<T = unknown> {
     const max = this.#channel.maxsize;
     return new Full(
       max > 0 && this.#channel.size() >= max
-        ? `the queue is full (maxsize ${max}): no room came${
+        ? `The queue is full (maxsize ${max}): no room came${within(timeout)}: wait longer, or take items out`
+        : `The queue's shared ring (${this.#channel.capacity} bytes) had no room for the item${
           within(timeout)
-        }. Wait longer, or take items out.`
-        : `the queue's shared ring (${this.#channel.capacity} bytes) had no room for the item${
-          within(timeout)
-        }: consumers must take items out, or create the queue with a larger { capacity }.`,
+        }: consumers must take items out, or create the queue with a larger { capacity }`,
     );
   }
 
