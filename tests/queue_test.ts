@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
-import { doTasks, getAndReport, putOne, sumSimple } from "./fixtures/queue_tasks.ts";
+import { doTasks, getAndReport, putNowaitMany, putOne, sumSimple } from "./fixtures/queue_tasks.ts";
 import { joinWithin, killAll } from "./helpers.ts";
 
 test("Queue: FIFO, qsize/empty/full, nowait and timeouts", async () => {
@@ -263,4 +263,22 @@ test("items beyond plain JSON arrive as structured clone would deliver them (ext
   assert.equal(a, b, "one object stays one");
   const holes = (q.putSync(sparse), q.getSync(1_000)) as unknown[];
   assert.equal(1 in holes, false, "a hole stays a hole");
+});
+
+test("Queue: putNowait from two processes at once never fails while there is room (as Python's put_nowait)", async () => {
+  const q = new mp.Queue<string>(0, { capacity: 8 << 20 });
+  const COUNT = 50_000;
+  const ps = ["a", "b"].map((tag) => new mp.Process({ target: putNowaitMany, args: [q, tag, COUNT] }));
+  try {
+    for (const p of ps) await p.start();
+    for (const p of ps) await joinWithin(p);
+  } catch (e) {
+    killAll();
+    throw e;
+  }
+  assert.deepEqual(ps.map((p) => p.exitCode), [0, 0], "a putNowait failed while the queue had room");
+  const seen = new Set<string>();
+  for (let i = 0; i < 2 * COUNT; i++) seen.add(q.getSync(5_000));
+  assert.equal(seen.size, 2 * COUNT);
+  q.close();
 });

@@ -85,6 +85,13 @@ export type Decode<R> = (tag: number, bytes: Uint8Array, at: number, len: number
 /** A fast path (`tryRead`, `tryWrite`) could not do it at once: take the steps. */
 export const SLOW: unique symbol = Symbol("slow");
 
+/**
+ * How long (ms) a write waits at least for the write mutex, whatever its deadline: other
+ * writers hold it for microseconds per small item, longer only while a large item
+ * waits for room, which then counts as no room.
+ */
+export const WRITER_GRACE_MS = 5;
+
 /** `#recoverReader`: the item at `HEAD` is to be read again, and was counted out already. */
 const COUNTED = 1;
 /** `#recoverReader`: the frames up to the next item's first are to be skipped. */
@@ -216,10 +223,16 @@ export class Channel {
     }
   }
 
-  /** Writes one item, waiting for the write mutex and for room until `deadline`. */
+  /**
+   * Writes one item, waiting for the write mutex and for room until `deadline`. The
+   * mutex is waited for at least {@linkcode WRITER_GRACE_MS}, so that a write that must
+   * not wait (`putNowait`) fails only when there is no room, not because another writer
+   * held the mutex for a moment (as Python's `put_nowait`, which waits for its lock).
+   */
   *write(item: Payload, options: IoOptions): Steps<WriteResult> {
     item = ownPayload(item); // the scratch bytes may be reused while we wait
-    if (!(yield* this.#acquireWriter(options.deadline))) return "full";
+    const mutexDeadline = Math.max(options.deadline, performance.now() + WRITER_GRACE_MS);
+    if (!(yield* this.#acquireWriter(mutexDeadline))) return "full";
     try {
       if (options.peerGone?.()) return "broken";
       const full = yield* this.#awaitBelowMaxsize(options);
