@@ -125,7 +125,53 @@ function timer(ms: number, f: () => void): () => void {
 
 interface Waiter {
   conn: Conn;
+  /** Offers the wake-up to this call: false if it has settled, its client left, or it declines. */
   wake: () => boolean;
+}
+
+/** What `accept` returns to let a wake-up pass to the next waiter. */
+const DECLINE: unique symbol = Symbol("decline");
+
+/**
+ * Parks the call of `conn` in `list` until it accepts a wake-up or `ms` pass. At each
+ * wake-up, `accept()` gives the call's result, or {@linkcode DECLINE} to leave it to the
+ * next waiter (the item went to another, the lock is taken); at the timeout,
+ * `expire()` gives the result or throws the call's error. Every blocking method of the
+ * server's objects waits this way.
+ */
+function park<T>(
+  list: Waiter[],
+  conn: Conn,
+  ms: number,
+  accept: () => T | typeof DECLINE,
+  expire: () => T,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const waiter: Waiter = {
+      conn,
+      wake: () => {
+        if (done || conn.closed) return false;
+        const result = accept();
+        if (result === DECLINE) return false;
+        done = true;
+        cancel();
+        resolve(result);
+        return true;
+      },
+    };
+    const cancel = timer(ms, () => {
+      done = true;
+      const at = list.indexOf(waiter); // a call that timed out leaves no entry behind
+      if (at >= 0) list.splice(at, 1);
+      try {
+        resolve(expire());
+      } catch (e) {
+        reject(e);
+      }
+    });
+    list.push(waiter);
+  });
 }
 
 /** A queue in the server: gets and puts wait here, per connection. */
@@ -160,23 +206,8 @@ class RemoteQueue {
     if (this.#room()) return this.#push(item);
     const ms = timeoutOf(timeout);
     if (ms === 0) throw new Full("The queue is full");
-    return new Promise((resolve, reject) => {
-      let done = false;
-      const cancel = timer(ms, () => {
-        done = true;
-        reject(new Full(`The queue stayed full for ${ms} ms`));
-      });
-      this.putters.push({
-        conn: caller.conn,
-        wake: () => {
-          if (done || caller.conn.closed) return false;
-          done = true;
-          cancel();
-          this.#push(item);
-          resolve();
-          return true;
-        },
-      });
+    return park(this.putters, caller.conn, ms, () => this.#push(item), () => {
+      throw new Full(`The queue stayed full for ${ms} ms`);
     });
   }
   #push(item: unknown): void {
@@ -188,23 +219,9 @@ class RemoteQueue {
     if (this.size() > 0) return this.#pop();
     const ms = timeoutOf(timeout);
     if (ms === 0) throw new Empty("The queue is empty");
-    return new Promise((resolve, reject) => {
-      let done = false;
-      const cancel = timer(ms, () => {
-        done = true;
-        reject(new Empty(`The queue stayed empty for ${ms} ms`));
-      });
-      this.getters.push({
-        conn: caller.conn,
-        // A getter whose client went away takes nothing: the item goes to the next one.
-        wake: () => {
-          if (done || caller.conn.closed || this.size() === 0) return false;
-          done = true;
-          cancel();
-          resolve(this.#pop());
-          return true;
-        },
-      });
+    // A getter whose client went away takes nothing: the item goes to the next one.
+    return park(this.getters, caller.conn, ms, () => this.size() === 0 ? DECLINE : this.#pop(), () => {
+      throw new Empty(`The queue stayed empty for ${ms} ms`);
     });
   }
   #pop(): unknown {
@@ -268,23 +285,7 @@ class RemoteAcquirer {
     if (this.#tryTake(caller.conn)) return true;
     const ms = blocking === false ? 0 : timeoutOf(timeout);
     if (ms === 0) return false;
-    return new Promise((resolve) => {
-      let done = false;
-      const cancel = timer(ms, () => {
-        done = true;
-        resolve(false);
-      });
-      this.waiters.push({
-        conn: caller.conn,
-        wake: () => {
-          if (done || caller.conn.closed || !this.#tryTake(caller.conn)) return false;
-          done = true;
-          cancel();
-          resolve(true);
-          return true;
-        },
-      });
-    });
+    return park(this.waiters, caller.conn, ms, () => this.#tryTake(caller.conn) || DECLINE, () => false);
   }
   release(caller: Caller): void {
     if (this.kind === "Lock" || this.kind === "RLock") {
@@ -345,23 +346,7 @@ class RemoteEvent {
     if (this.flag) return true;
     const ms = timeoutOf(timeout);
     if (ms === 0) return false;
-    return new Promise((resolve) => {
-      let done = false;
-      const cancel = timer(ms, () => {
-        done = true;
-        resolve(false);
-      });
-      this.waiters.push({
-        conn: caller.conn,
-        wake: () => {
-          if (done) return false;
-          done = true;
-          cancel();
-          resolve(true);
-          return true;
-        },
-      });
-    });
+    return park(this.waiters, caller.conn, ms, () => true, () => false);
   }
   forget(conn: Conn): void {
     this.waiters = this.waiters.filter((w) => w.conn !== conn);
@@ -472,7 +457,7 @@ const barrierMethods: Record<string, Method> = {
  * it back before it answers, as Python's. The lock is held per client connection.
  */
 class RemoteCondition {
-  waiters: { conn: Conn; wake: () => void }[] = [];
+  waiters: Waiter[] = [];
   constructor(readonly lock: RemoteAcquirer) {}
   #checkOwner(caller: Caller, what: string): void {
     if (this.lock.owner !== caller.conn) {
@@ -487,22 +472,7 @@ class RemoteCondition {
     this.lock.depth = 1;
     this.lock.release(caller);
     const ms = timeoutOf(timeout);
-    const notified = await new Promise<boolean>((resolve) => {
-      const entry = { conn: caller.conn, wake: () => resolve(true) };
-      const cancel = timer(ms, () => {
-        this.waiters = this.waiters.filter((w) => w !== entry);
-        resolve(false);
-      });
-      entry.wake = () => {
-        cancel();
-        resolve(true);
-      };
-      if (ms === 0) {
-        cancel();
-        return resolve(false);
-      }
-      this.waiters.push(entry);
-    });
+    const notified = ms === 0 ? false : await park(this.waiters, caller.conn, ms, () => true, () => false);
     await this.lock.acquire(caller, true, Infinity);
     this.lock.depth = depth;
     return notified;
@@ -513,7 +483,8 @@ class RemoteCondition {
     if (typeof count !== "number" || Number.isNaN(count) || count < 0) {
       throw new RangeError(`Condition.notify(n): n must be a number >= 0, got ${String(n)}`);
     }
-    for (let k = 0; k < count && this.waiters.length > 0; k++) this.waiters.shift()!.wake();
+    // Only the waiters that take the wake-up count (one whose client left declines).
+    for (let woken = 0; woken < count && this.waiters.length > 0;) if (this.waiters.shift()!.wake()) woken++;
   }
   forget(conn: Conn): void {
     this.waiters = this.waiters.filter((w) => w.conn !== conn);
