@@ -22,6 +22,7 @@ import type { Address } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { BrokenBarrierError, Empty, Full, ProcessError } from "../internal/errors.ts";
 import { checkTypecode, newTypedArray } from "../shared/typecodes.ts";
+import { checkIndex } from "../shared/_indexed.ts";
 import { type Referent, referentMakers } from "./_referents.ts";
 import { KEEPALIVE_MS, Kind, markerDesc, markerOf, type ProxyDesc, RemoteKind } from "./_protocol.ts";
 
@@ -371,20 +372,17 @@ const valueMethods: Record<string, Method> = {
   typecode: (v: RemoteValue) => v.typecode,
 };
 
-/** An array of the server (Python's manager `Array`: an `array.array` of one typecode). */
+/** A Python-style index into a server's array (negative counts from the end). */
 function arrayIndex(a: ArrayLike<unknown>, i: unknown, what: string): number {
-  if (typeof i !== "number" || !Number.isInteger(i)) {
-    throw new TypeError(`Array.${what}(): the index must be an integer, got ${String(i)}`);
+  if (typeof i !== "number") {
+    throw new TypeError(`Array.${what}(): the index must be a number, got ${String(i)}`);
   }
-  const j = i < 0 ? a.length + i : i;
-  if (j < 0 || j >= a.length) {
-    throw new RangeError(`Array.${what}(): index ${i} is out of range for a length of ${a.length}`);
-  }
-  return j;
+  return checkIndex(i, a.length, `Array.${what}()`); // as a local Array's a[i]
 }
 
 type Numbers = { [i: number]: number | bigint; length: number };
 
+/** An array of the server (Python's manager `Array`: an `array.array` of one typecode). */
 const arrayMethods: Record<string, Method> = {
   length: (a: Numbers) => a.length,
   get: (a: Numbers, _c, i) => a[arrayIndex(a, i, "get")],
