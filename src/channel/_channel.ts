@@ -86,11 +86,10 @@ export type Decode<R> = (tag: number, bytes: Uint8Array, at: number, len: number
 export const SLOW: unique symbol = Symbol("slow");
 
 /**
- * How long (ms) a write waits at least for the write mutex, whatever its deadline: other
- * writers hold it for microseconds per small item, longer only while a large item
- * waits for room, which then counts as no room.
+ * A write past its deadline waits for the write mutex in slices of this many ms, checking
+ * between them whether its holder waits for room (see `Channel.write`).
  */
-export const WRITER_GRACE_MS = 5;
+const WRITER_WAIT_SLICE_MS = 5;
 
 /** `#recoverReader`: the item at `HEAD` is to be read again, and was counted out already. */
 const COUNTED = 1;
@@ -224,15 +223,21 @@ export class Channel {
   }
 
   /**
-   * Writes one item, waiting for the write mutex and for room until `deadline`. The
-   * mutex is waited for at least {@linkcode WRITER_GRACE_MS}, so that a write that must
-   * not wait (`putNowait`) fails only when there is no room, not because another writer
-   * held the mutex for a moment (as Python's `put_nowait`, which waits for its lock).
+   * Writes one item, waiting for the write mutex and for room until `deadline`. A write
+   * whose deadline passes while another writer holds the mutex still waits for it as
+   * long as that writer is writing, and fails only once it waits for room (then there
+   * is none for this item either): `putNowait` fails only for want of room, not because
+   * another process was writing at that instant (as Python's `put_nowait`, which waits
+   * for its lock).
    */
   *write(item: Payload, options: IoOptions): Steps<WriteResult> {
     item = ownPayload(item); // the scratch bytes may be reused while we wait
-    const mutexDeadline = Math.max(options.deadline, performance.now() + WRITER_GRACE_MS);
-    if (!(yield* this.#acquireWriter(mutexDeadline))) return "full";
+    for (;;) {
+      const mutexDeadline = Math.max(options.deadline, performance.now() + WRITER_WAIT_SLICE_MS);
+      if (yield* this.#acquireWriter(mutexDeadline)) break;
+      // Not taken: full if the holder waits for room (or if no deadline could have passed).
+      if (options.deadline === Infinity || Atomics.load(this.header, WWAIT) > 0) return "full";
+    }
     try {
       if (options.peerGone?.()) return "broken";
       const full = yield* this.#awaitBelowMaxsize(options);
