@@ -155,6 +155,22 @@ test("more calls in flight than reply slots, from several processes", async () =
   assert.equal(new Set(all).size, 300);
 });
 
+test("replies of every size, up to larger than a reply slot, arrive whole and in order", async () => {
+  await using manager = await mp.Manager();
+  const d = await manager.dict<number, unknown>();
+  // Around a slot's 8 KiB (the binary form adds 5 bytes to a string), and far beyond it.
+  const sizes = [0, 1, 8180, 8186, 8187, 8188, 8192, 9000, 1_000_000];
+  for (const n of sizes) await d.set(n, "é".repeat(n >> 1) + "x".repeat(n & 1));
+  for (const n of sizes) {
+    assert.equal(d.getSync(n), "é".repeat(n >> 1) + "x".repeat(n & 1));
+    assert.equal((await d.get(n) as string).length, (n >> 1) + (n & 1));
+  }
+  const big = Array.from({ length: 5000 }, (_, i) => ({ i, s: `v${i}` }));
+  await d.set(-1, big);
+  assert.deepEqual(await d.get(-1), big);
+  assert.equal(d.getSync(1), "x", "a small reply after large ones");
+});
+
 test("nested proxies: a list proxy stored in a dict proxy, used from a child", async () => {
   await using manager = await mp.Manager();
   const d = await manager.dict<string, mp.ListProxy<string>>();

@@ -1,15 +1,21 @@
 /**
  * How proxies reach a manager's server from any process of the tree, without any
  * thread's event loop in between: one request {@linkcode Channel} that every caller
- * writes to and the server reads, and a fixed set of reply channels ("slots"). A call
+ * writes to and the server reads, and a fixed set of reply mailboxes ("slots"). A call
  * claims a free slot with a robust lock word (the caller's pid; a slot whose caller
- * ended is taken over), writes `[seq, slot, pid, id, method, args]`, reads its reply
- * from the slot's channel, and frees the slot. While it waits for the reply, a caller
- * spins only if it holds one of the spin tokens (as many as the cores the server
- * leaves); the others sleep until the server wakes them. Replies carry the call's sequence
- * number, so that a reply meant for a caller that died mid-call is skipped by the
- * slot's next user. A reply too large for half a slot's ring travels in a block of the
- * tree-wide arena instead, so that the server never waits for a slow reader.
+ * ended is taken over), writes `[seq, slot, pid, id, method, args]`, waits until the
+ * slot's `SEQ` word holds its sequence number, reads its reply from the slot, and frees
+ * the slot. While it waits for the reply, a caller spins only if it holds one of the
+ * spin tokens (as many as the cores the server leaves); the others sleep until the
+ * server wakes them.
+ *
+ * A mailbox rather than a channel per slot: a slot has one call in flight, so its reply
+ * needs no ring, mutexes or counts, only the bytes and then the sequence number
+ * published over them (one store, one cache line the caller watches). The server
+ * writes no reply for a caller that has ended, and it answers requests in order, so
+ * the reply of a caller that died mid-call is written (if at all) before the slot's
+ * next user asks, never over a reply being read. A reply larger than a mailbox
+ * travels in a block of the tree-wide arena instead.
  *
  * Everything here is SharedArrayBuffers and numbers: the transport's handle travels in
  * `Process` args inside any proxy of the manager.
@@ -29,10 +35,27 @@ import { runAsync, runSync, type Steps, wait } from "../sync/_steps.ts";
 
 /** Number of reply slots: calls in flight at once across the tree (more wait for a slot). */
 export const SLOTS = 32;
-/** Ring size of each reply slot. */
-const REPLY_CAPACITY = 16 * 1024;
-/** Larger replies travel in an arena block. */
-const INLINE_REPLY_MAX = REPLY_CAPACITY / 2 - 64;
+/** Bytes of a reply mailbox (larger replies travel in an arena block). */
+const REPLY_CAPACITY = 8 * 1024;
+
+// A reply mailbox: the words the caller watches on a cache line of their own, then the
+// reply's words and bytes, written by the server before it publishes `R_SEQ`.
+/** The sequence number of the last reply written. */
+const R_SEQ = 0;
+/** 1 while the caller sleeps until its reply comes (then the server wakes it on `R_SEQ`). */
+const R_ASLEEP = 1;
+/** Reply status (`REPLY_OK`, `REPLY_ERROR`). */
+const R_STATUS = 16;
+/** The payload's tag. */
+const R_TAG = 17;
+/** The payload's length in bytes. */
+const R_LEN = 18;
+/** 1 if the payload is the `BlockRef` of an arena block holding the reply's payload. */
+const R_BIG = 19;
+/** The tag of the payload in the arena block. */
+const R_BIG_TAG = 20;
+/** Where the payload's bytes start. */
+const R_BYTES = 24 * 4;
 const REQUEST_CAPACITY = 256 * 1024;
 
 // Control words.
@@ -46,20 +69,16 @@ const FREED = 2;
 const SLOT_WAITERS = 3;
 const LOCKS = 4;
 const SEQS = LOCKS + SLOTS;
-/** Per slot: 1 while its caller sleeps until its reply comes (the server clears it and wakes it). */
-const ASLEEP = SEQS + SLOTS;
 /** Callers may spin for their replies on as many cores as the server leaves, at most this many. */
 const MAX_SPIN_TOKENS = 8;
 /** Spin tokens: the pid of the caller spinning with it, or 0. */
-const SPINNERS = ASLEEP + SLOTS;
+const SPINNERS = SEQS + SLOTS;
 const CONTROL_WORDS = SPINNERS + MAX_SPIN_TOKENS;
 
 /** Reply status: a value. */
 export const REPLY_OK = 0;
 /** Reply status: an error (`ErrorData`). */
 export const REPLY_ERROR = 1;
-/** Reply status: the reply is in an arena block (`BigReply`). */
-const REPLY_BIG = 2;
 
 /** A request as the server reads it (`slot` -1: no reply is wanted). */
 export type Request = [
@@ -77,17 +96,13 @@ export const HOLDS_PROXIES = 1;
 /** The slot of a request that wants no reply. */
 export const NO_REPLY = -1;
 
-interface BigReply {
-  ref: BlockRef;
-  tag: number;
-}
-
 /** What a transport travels as: shared buffers and numbers. */
 export interface TransportHandle {
   /** Tells this manager from any other (random). */
   token: number;
   control: SharedInt32;
   requests: SharedArrayBuffer;
+  /** One reply mailbox per slot. */
   replies: SharedArrayBuffer[];
 }
 
@@ -99,25 +114,33 @@ export function createTransport(): TransportHandle {
     token: random[0] * 2 ** 21 + (random[1] >>> 11), // 53 random bits: a safe integer
     control: new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4)),
     requests: Channel.create({ capacity: REQUEST_CAPACITY }).buffer,
-    replies: Array.from({ length: SLOTS }, () => Channel.create({ capacity: REPLY_CAPACITY }).buffer),
+    replies: Array.from({ length: SLOTS }, () => new SharedArrayBuffer(R_BYTES + REPLY_CAPACITY)),
   };
 }
 
-/** Reads a reply's bytes (arena replies are copied out and their block freed). */
-function readReply(tag: number, bytes: Uint8Array): [number, number, unknown] {
-  const r = decodeMessage(tag, bytes) as [number, number, unknown];
-  if (r[1] !== REPLY_BIG) return r;
-  const big = r[2] as BigReply;
-  try {
-    return decodeMessage(big.tag, blockBytes(big.ref).slice()) as [number, number, unknown];
-  } finally {
-    unlinkBlock(big.ref);
+/** One slot's reply mailbox, as words and as bytes. */
+class Mailbox {
+  readonly words: SharedInt32;
+  readonly bytes: Uint8Array<SharedArrayBuffer>;
+  constructor(buffer: SharedArrayBuffer) {
+    this.words = new Int32Array(buffer);
+    this.bytes = new Uint8Array(buffer);
+  }
+
+  /** Reads the reply published (arena replies are copied out and their block freed). */
+  read(): unknown {
+    const w = this.words;
+    const len = w[R_LEN];
+    const value = decodeMessage(w[R_TAG], this.bytes.subarray(R_BYTES, R_BYTES + len));
+    if (w[R_BIG] === 0) return value;
+    const ref = value as BlockRef;
+    try {
+      return decodeMessage(w[R_BIG_TAG], blockBytes(ref).slice());
+    } finally {
+      unlinkBlock(ref);
+    }
   }
 }
-
-/** {@linkcode readReply} for `Channel.tryRead`. */
-const readReplyAt: Decode<[number, number, unknown]> = (tag, bytes, at, len) =>
-  readReply(tag, bytes.subarray(at, at + len));
 
 /** `decodeMessage` for `Channel.tryRead`. */
 const decodeAt: Decode<unknown> = (tag, bytes, at, len) => decodeMessage(tag, bytes.subarray(at, at + len));
@@ -128,7 +151,7 @@ export class Transport {
   readonly handle: TransportHandle;
   readonly #control: SharedInt32;
   readonly #requests: Channel;
-  readonly #replies: Channel[];
+  readonly #replies: Mailbox[];
   #next = 0;
   /** Spins for replies that ran out in a row (up to `MAX_MISSES`). */
   #misses = 0;
@@ -140,7 +163,7 @@ export class Transport {
     this.handle = handle;
     this.#control = handle.control;
     this.#requests = new Channel(handle.requests);
-    this.#replies = handle.replies.map((b) => new Channel(b));
+    this.#replies = handle.replies.map((b) => new Mailbox(b));
     this.#next = ownPid() % SLOTS;
   }
 
@@ -192,25 +215,19 @@ export class Transport {
     const slot = yield* this.#claim(typeid);
     const c = this.#control;
     try {
-      const seq = (Atomics.add(c, SEQS + slot, 1) + 1) | 0;
+      let seq = (Atomics.add(c, SEQS + slot, 1) + 1) | 0;
+      if (seq === 0) seq = (Atomics.add(c, SEQS + slot, 1) + 1) | 0; // 0: no reply yet
       const request: Request = [seq, slot, ownPid(), id, method, args, flags];
       const payload = encodeMessage(request, "the manager");
       const reply = this.#replies[slot];
-      // The fast paths first (no generator, no copy), then the general ones.
+      // The fast path first (no generator, no copy), then the general one.
       const written = this.#requests.tryWrite(payload, this.gone) === "ok" ||
         (yield* this.#requests.write(payload, { deadline: Infinity, peerGone: this.gone })) === "ok";
       if (!written) throw this.goneError(`this ${typeid} proxy`);
-      yield* this.#awaitReply(slot, reply);
-      for (;;) {
-        const fast = reply.tryRead(readReplyAt);
-        const r = fast !== SLOW
-          ? fast
-          : yield* reply.read({ deadline: Infinity, peerGone: this.gone }, readReply);
-        if (r === EOF || r === EMPTY) throw this.goneError(`this ${typeid} proxy`);
-        if (r[0] !== seq) continue; // meant for a caller of this slot that died mid-call
-        if (r[1] === REPLY_ERROR) throw errorFromData(r[2] as ErrorData);
-        return r[2];
-      }
+      if (!(yield* this.#awaitReply(reply.words, seq))) throw this.goneError(`this ${typeid} proxy`);
+      const value = reply.read();
+      if (reply.words[R_STATUS] === REPLY_ERROR) throw errorFromData(value as ErrorData);
+      return value;
     } finally {
       Atomics.store(c, LOCKS + slot, 0);
       Atomics.add(c, FREED, 1);
@@ -236,37 +253,43 @@ export class Transport {
   }
 
   /**
-   * Waits until the reply channel of `slot` holds something, or the server is gone.
-   * A caller spins for it only with a spin token: callers spinning on more cores than
-   * the server leaves would take the cores the server and the other callers need (with
-   * two callers and the server on two cores, the server would answer only once their
-   * spins run out). A caller without one, or whose spin ran out, sleeps on the slot's
-   * `ASLEEP` word, which the server clears when it replies, waking it.
+   * Waits until the mailbox `m` holds the reply numbered `seq`; false if the server is
+   * gone first. A caller spins for it only with a spin token: callers spinning on more
+   * cores than the server leaves would take the cores the server and the other callers
+   * need (with two callers and the server on two cores, the server would answer only
+   * once their spins run out). A caller without one, or whose spin ran out, sets the
+   * mailbox's `R_ASLEEP` and sleeps on `R_SEQ`, where the server wakes it.
    *
    * Spins that run out in a row make the next calls sleep at once (1, 3, 7... up to
    * 31 calls): when the cores are busy with other work, the server rarely answers
    * within a spin, and the spins only take the core it needs. One spin that runs out
    * (a slow method) costs nothing; the first one that succeeds starts over.
    */
-  *#awaitReply(slot: number, reply: Channel): Steps<void> {
-    if (reply.size() > 0) return;
+  *#awaitReply(m: SharedInt32, seq: number): Steps<boolean> {
+    if (Atomics.load(m, R_SEQ) === seq) return true;
     const c = this.#control;
     const token = this.#skipSpins > 0 ? (this.#skipSpins--, -1) : takeSpinToken(c);
     if (token >= 0) {
-      spinWhileEmpty(reply);
+      const replied = spinUntil(m, R_SEQ, seq);
       Atomics.compareExchange(c, SPINNERS + token, ownPid(), 0);
-      if (reply.size() > 0) this.#misses = 0;
-      else {
-        this.#misses = Math.min(this.#misses + 1, MAX_MISSES);
-        this.#skipSpins = (1 << (this.#misses - 1)) - 1;
+      if (replied) {
+        this.#misses = 0;
+        return true;
       }
+      this.#misses = Math.min(this.#misses + 1, MAX_MISSES);
+      this.#skipSpins = (1 << (this.#misses - 1)) - 1;
     }
-    while (reply.size() === 0 && !this.gone()) {
-      Atomics.store(c, ASLEEP + slot, 1);
-      if (reply.size() > 0) break; // replied before the server could see ASLEEP
-      yield wait(c, ASLEEP + slot, 1, LIVENESS_POLL_MS);
+    try {
+      for (;;) {
+        Atomics.store(m, R_ASLEEP, 1);
+        const now = Atomics.load(m, R_SEQ); // after ASLEEP: else the server may not have seen it
+        if (now === seq) return true;
+        if (this.gone()) return false;
+        yield wait(m, R_SEQ, now, LIVENESS_POLL_MS);
+      }
+    } finally {
+      Atomics.store(m, R_ASLEEP, 0);
     }
-    Atomics.store(c, ASLEEP + slot, 0);
   }
 
   /** Claims a free reply slot, waiting for one if all are busy. */
@@ -279,7 +302,7 @@ export class Transport {
         const slot = (this.#next + k) % SLOTS;
         const seen = Atomics.compareExchange(c, LOCKS + slot, 0, pid);
         if (seen === 0 || (!pidAlive(seen) && Atomics.compareExchange(c, LOCKS + slot, seen, pid) === seen)) {
-          this.#next = (slot + 1) % SLOTS;
+          this.#next = slot; // this slot's lines stay in this core's cache for the next call
           return slot;
         }
       }
@@ -315,8 +338,18 @@ function takeSpinToken(c: SharedInt32): number {
   return -1;
 }
 
-/** Spins this long (ms) for a quick answer before sleeping on a channel. */
+/** Spins this long (ms) for a quick answer before sleeping. */
 const SPIN_MS = 0.05;
+
+/** Spins up to `SPIN_MS` until `a[i] === value`; true if it came. */
+function spinUntil(a: SharedInt32, i: number, value: number): boolean {
+  if (Atomics.load(a, i) === value) return true;
+  const end = performance.now() + SPIN_MS;
+  do {
+    for (let n = 0; n < 64; n++) if (Atomics.load(a, i) === value) return true;
+  } while (performance.now() < end);
+  return false;
+}
 
 /**
  * Waits briefly by spinning while `channel` holds nothing: a reply (or the next request
@@ -326,14 +359,16 @@ const SPIN_MS = 0.05;
 function spinWhileEmpty(channel: Channel): void {
   if (channel.size() > 0) return;
   const end = performance.now() + SPIN_MS;
-  while (channel.size() === 0 && performance.now() < end);
+  do {
+    for (let n = 0; n < 64; n++) if (channel.size() > 0) return;
+  } while (performance.now() < end);
 }
 
 /** The server's end of a transport. */
 export class ServerEnd {
   readonly #control: SharedInt32;
   readonly #requests: Channel;
-  readonly #replies: Channel[];
+  readonly #replies: Mailbox[];
   readonly #token: number;
   #bigReplies = 0;
 
@@ -341,7 +376,7 @@ export class ServerEnd {
   constructor(handle: TransportHandle) {
     this.#control = handle.control;
     this.#requests = new Channel(handle.requests);
-    this.#replies = handle.replies.map((b) => new Channel(b));
+    this.#replies = handle.replies.map((b) => new Mailbox(b));
     this.#token = handle.token;
     Atomics.store(this.#control, SERVER, ownPid());
   }
@@ -356,6 +391,8 @@ export class ServerEnd {
     const ready = this.#requests.tryRead(decodeAt);
     if (ready !== SLOW) return ready as Request;
     spinWhileEmpty(this.#requests);
+    const came = this.#requests.tryRead(decodeAt);
+    if (came !== SLOW) return came as Request;
     const r = yield* this.#requests.read({ deadline, peerGone: this.#closed }, decodeMessage);
     return r === EOF ? null : r === EMPTY ? (this.#closed() ? null : undefined) : r as Request;
   }
@@ -366,28 +403,33 @@ export class ServerEnd {
    */
   reply(request: Request, status: number, value: unknown): void {
     const [seq, slot, pid] = request;
-    if (slot === NO_REPLY) return;
+    // A caller that ended has no reply coming: its slot may be someone else's by now.
+    if (slot === NO_REPLY || !pidAlive(pid)) return;
     let payload: Payload;
     try {
-      payload = encodeMessage([seq, status, value], "the caller of the manager");
+      payload = encodeMessage(value, "the caller of the manager");
     } catch (e) {
-      payload = encodeMessage([seq, REPLY_ERROR, errorToData(e)], "the caller of the manager");
+      status = REPLY_ERROR;
+      payload = encodeMessage(errorToData(e), "the caller of the manager");
     }
-    if (payload.bytes.length > INLINE_REPLY_MAX) {
+    const m = this.#replies[slot];
+    const w = m.words;
+    let big = 0;
+    if (payload.bytes.length > REPLY_CAPACITY) {
       const ref = createBlock(`mp-manager-${this.#token}-reply-${++this.#bigReplies}`, payload.bytes.length);
       blockBytes(ref).set(payload.bytes);
       closeBlock(ref); // the caller unlinks it, which frees it
-      payload = encodeMessage([seq, REPLY_BIG, { ref, tag: payload.tag } satisfies BigReply], "the caller");
+      w[R_BIG_TAG] = payload.tag;
+      payload = encodeMessage(ref, "the caller");
+      big = 1;
     }
-    const channel = this.#replies[slot];
-    if (channel.tryWrite(payload) !== "ok") {
-      runSync(channel.write(payload, { deadline: Infinity, peerGone: () => !pidAlive(pid) }));
-    }
-    const c = this.#control;
-    if (Atomics.load(c, ASLEEP + slot) !== 0) {
-      Atomics.store(c, ASLEEP + slot, 0);
-      Atomics.notify(c, ASLEEP + slot);
-    }
+    w[R_TAG] = payload.tag;
+    w[R_STATUS] = status;
+    w[R_LEN] = payload.bytes.length;
+    w[R_BIG] = big;
+    m.bytes.set(payload.bytes, R_BYTES);
+    Atomics.store(w, R_SEQ, seq); // publishes the words and bytes above
+    if (Atomics.load(w, R_ASLEEP) !== 0) Atomics.notify(w, R_SEQ);
   }
 }
 
@@ -396,6 +438,5 @@ export function closeTransport(handle: TransportHandle): void {
   Atomics.store(handle.control, CLOSED, 1);
   Atomics.notify(handle.control, FREED);
   new Channel(handle.requests).wakeAll();
-  for (const b of handle.replies) new Channel(b).wakeAll();
-  for (let slot = 0; slot < SLOTS; slot++) Atomics.notify(handle.control, ASLEEP + slot);
+  for (const b of handle.replies) Atomics.notify(new Int32Array(b), R_SEQ);
 }
