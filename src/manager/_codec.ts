@@ -1,7 +1,9 @@
 /**
  * How manager requests and replies become bytes: a binary form for arrays of scalars,
  * else extended JSON (`internal/_ext_json.ts`), and the engine's structured serializer
- * only for anything else (typed arrays, errors, class instances...).
+ * only for anything else (typed arrays, errors, class instances...). A request whose
+ * arguments have the binary form travels in a compact form of its own (integers as
+ * int32, the method as ASCII read back without a new string).
  *
  * Why not the structured serializer for everything: on Deno, each `node:v8`
  * `serialize()` leaves a few KB of native memory that V8 does not count, so a thread
@@ -19,6 +21,8 @@ import { FAIL, fromExtJson, toExtJson } from "../internal/_ext_json.ts";
 const TAG_EXT_JSON = 100;
 /** Payload tag of the binary form of arrays of scalars (below). */
 const TAG_BINARY = 101;
+/** Payload tag of the compact form of requests (below). */
+const TAG_REQUEST = 102;
 /** The serializer's plain JSON tag. */
 const TAG_JSON = 6;
 
@@ -129,14 +133,101 @@ function readBinary(): unknown {
   throw new Error(`Corrupt manager message: unknown value kind ${kind}`);
 }
 
-function decodeBinary(bytes: Uint8Array): unknown {
+/** Copies `bytes` into `input`, to be read from `at` 0. */
+function takeInput(bytes: Uint8Array): void {
   if (bytes.length > input.length) {
     input = new Uint8Array(Math.max(bytes.length, input.length * 2));
     inputView = new DataView(input.buffer);
   }
   input.set(bytes);
   at = 0;
+}
+
+function decodeBinary(bytes: Uint8Array): unknown {
+  takeInput(bytes);
   return readBinary();
+}
+
+// The compact form of a request `[seq, slot, pid, id, method, args, flags]`, the message
+// of every proxy call: the five integers as int32 (seq, slot, pid, id, flags), the
+// method as one length byte and its ASCII, then `args` in the binary form. The server
+// reads the method back as the same string it read before (no new string per call).
+const REQUEST_HEAD = 21;
+
+/** Writes `v` as an int32 at `at`; false if it is not one. */
+function writeInt32(v: unknown, i: number): boolean {
+  if (typeof v !== "number" || (v | 0) !== v) return false;
+  view.setInt32(i, v, true);
+  return true;
+}
+
+/** Writes the compact form of request `r`; false if it has none (then `at` is garbage). */
+function writeRequest(r: readonly unknown[]): boolean {
+  const method = r[4];
+  if (typeof method !== "string" || method.length > 64) return false;
+  if (!writeInt32(r[0], 0) || !writeInt32(r[1], 4) || !writeInt32(r[2], 8)) return false;
+  if (!writeInt32(r[3], 12) || !writeInt32(r[6], 16)) return false;
+  const n = method.length;
+  scratch[20] = n;
+  for (let i = 0; i < n; i++) {
+    const c = method.charCodeAt(i);
+    if (c >= 0x80) return false;
+    scratch[REQUEST_HEAD + i] = c;
+  }
+  at = REQUEST_HEAD + n;
+  return Array.isArray(r[5]) && writeBinary(r[5], 1);
+}
+
+/** Method names read lately, handed out again instead of new strings. */
+const methods: string[] = [];
+let nextMethod = 0;
+
+/** The method name of `n` ASCII bytes at `start` of `input`. */
+function readMethod(start: number, n: number): string {
+  search: for (let k = 0; k < methods.length; k++) {
+    const m = methods[k];
+    if (m.length !== n) continue;
+    for (let i = 0; i < n; i++) if (m.charCodeAt(i) !== input[start + i]) continue search;
+    return m;
+  }
+  const m = String.fromCharCode.apply(null, input.subarray(start, start + n) as unknown as number[]);
+  methods[nextMethod] = m;
+  nextMethod = (nextMethod + 1) % 32;
+  return m;
+}
+
+/**
+ * Encodes a request `[seq, slot, pid, id, method, args, flags]` (in its compact form if
+ * it has one, else as {@linkcode encodeMessage} does); the bytes may be the scratch
+ * buffer, as there.
+ */
+export function encodeRequest(request: readonly unknown[], what: string): Payload {
+  if (writeRequest(request)) return { tag: TAG_REQUEST, bytes: scratch.subarray(0, at), scratch: true };
+  return encodeMessage(request, what);
+}
+
+/**
+ * Decodes a request made by {@linkcode encodeRequest}: the `len` bytes at `from` of
+ * `bytes` (which may be shared memory).
+ */
+export function decodeRequest(tag: number, bytes: Uint8Array, from: number, len: number): unknown[] {
+  const b = bytes.subarray(from, from + len);
+  if (tag !== TAG_REQUEST) return decodeMessage(tag, b) as unknown[];
+  takeInput(b);
+  const v = inputView;
+  const n = input[20];
+  const method = readMethod(REQUEST_HEAD, n);
+  at = REQUEST_HEAD + n;
+  const args = readBinary();
+  return [
+    v.getInt32(0, true),
+    v.getInt32(4, true),
+    v.getInt32(8, true),
+    v.getInt32(12, true),
+    method,
+    args,
+    v.getInt32(16, true),
+  ];
 }
 
 /**

@@ -26,10 +26,10 @@ import { LIVENESS_POLL_MS, type SharedInt32 } from "../internal/_atomics.ts";
 import { ownPid, pidAlive } from "../process/_liveness.ts";
 import { cpuCount } from "../internal/runtime.ts";
 import { blockBytes, type BlockRef, closeBlock, createBlock, unlinkBlock } from "../shared/_arena.ts";
-import { Channel, type Decode, EMPTY, EOF, SLOW } from "../channel/_channel.ts";
+import { Channel, EMPTY, EOF, SLOW } from "../channel/_channel.ts";
 import { ProcessError } from "../internal/errors.ts";
 import { type ErrorData, errorFromData, errorToData } from "../internal/_error_wire.ts";
-import { decodeMessage, encodeMessage } from "./_codec.ts";
+import { decodeMessage, decodeRequest, encodeMessage, encodeRequest } from "./_codec.ts";
 import type { Payload } from "../internal/_serializer.ts";
 import { runAsync, runSync, type Steps, wait } from "../sync/_steps.ts";
 
@@ -63,7 +63,7 @@ const REQUEST_CAPACITY = 256 * 1024;
 const CLOSED = 0;
 /** The server's pid (0 until it runs). */
 const SERVER = 1;
-/** Bumped whenever a slot is freed. */
+/** Bumped when a slot is freed while callers wait for one. */
 const FREED = 2;
 /** Callers sleeping until a slot is freed. */
 const SLOT_WAITERS = 3;
@@ -73,7 +73,14 @@ const SEQS = LOCKS + SLOTS;
 const MAX_SPIN_TOKENS = 8;
 /** Spin tokens: the pid of the caller spinning with it, or 0. */
 const SPINNERS = SEQS + SLOTS;
-const CONTROL_WORDS = SPINNERS + MAX_SPIN_TOKENS;
+/**
+ * Bumped by each caller after it wrote a request: the word a server waiting for the next
+ * request spins on, alone on its cache line. Spinning on the request channel's header
+ * instead would pull that line away from the caller at each of the dozen atomic steps of
+ * its write (the server sleeps on the channel itself once its spin runs out).
+ */
+const BELL = 80;
+const CONTROL_WORDS = BELL + 16;
 
 /** Reply status: a value. */
 export const REPLY_OK = 0;
@@ -142,8 +149,8 @@ class Mailbox {
   }
 }
 
-/** `decodeMessage` for `Channel.tryRead`. */
-const decodeAt: Decode<unknown> = (tag, bytes, at, len) => decodeMessage(tag, bytes.subarray(at, at + len));
+/** `decodeRequest` for `Channel.read`. */
+const decodeWhole = (tag: number, bytes: Uint8Array): unknown[] => decodeRequest(tag, bytes, 0, bytes.length);
 
 /** One process's end of a manager's transport. */
 export class Transport {
@@ -218,20 +225,24 @@ export class Transport {
       let seq = (Atomics.add(c, SEQS + slot, 1) + 1) | 0;
       if (seq === 0) seq = (Atomics.add(c, SEQS + slot, 1) + 1) | 0; // 0: no reply yet
       const request: Request = [seq, slot, ownPid(), id, method, args, flags];
-      const payload = encodeMessage(request, "the manager");
+      const payload = encodeRequest(request, "the manager");
       const reply = this.#replies[slot];
       // The fast path first (no generator, no copy), then the general one.
-      const written = this.#requests.tryWrite(payload, this.gone) === "ok" ||
+      // No liveness check on the fast path: a gone server is noticed while waiting for the reply.
+      const written = this.#requests.tryWrite(payload) === "ok" ||
         (yield* this.#requests.write(payload, { deadline: Infinity, peerGone: this.gone })) === "ok";
       if (!written) throw this.goneError(`this ${typeid} proxy`);
+      Atomics.add(c, BELL, 1);
       if (!(yield* this.#awaitReply(reply.words, seq))) throw this.goneError(`this ${typeid} proxy`);
       const value = reply.read();
       if (reply.words[R_STATUS] === REPLY_ERROR) throw errorFromData(value as ErrorData);
       return value;
     } finally {
       Atomics.store(c, LOCKS + slot, 0);
-      Atomics.add(c, FREED, 1);
-      if (Atomics.load(c, SLOT_WAITERS) > 0) Atomics.notify(c, FREED);
+      if (Atomics.load(c, SLOT_WAITERS) > 0) {
+        Atomics.add(c, FREED, 1);
+        Atomics.notify(c, FREED);
+      }
     }
   }
 
@@ -244,12 +255,14 @@ export class Transport {
   post(method: string, args: unknown[], sync: boolean): void {
     if (this.gone()) return;
     const request: Request = [0, NO_REPLY, ownPid(), 0, method, args, 0];
-    const steps = this.#requests.write(encodeMessage(request, "the manager"), {
+    const steps = this.#requests.write(encodeRequest(request, "the manager"), {
       deadline: Infinity,
       peerGone: this.gone,
     });
-    if (sync) runSync(steps);
-    else runAsync(steps).catch(() => {});
+    if (sync) {
+      runSync(steps);
+      Atomics.add(this.#control, BELL, 1);
+    } else runAsync(steps).then(() => Atomics.add(this.#control, BELL, 1), () => {});
   }
 
   /**
@@ -292,28 +305,43 @@ export class Transport {
     }
   }
 
-  /** Claims a free reply slot, waiting for one if all are busy. */
+  /**
+   * Claims a free reply slot, waiting for one if all are busy. A waiter counts itself
+   * in `SLOT_WAITERS` before it reads `FREED` and looks again, and a caller freeing a
+   * slot bumps `FREED` only if it sees a waiter: so either the waiter finds the slot
+   * free, or it is woken (and calls with no waiter pay no bump).
+   */
   *#claim(typeid: string): Steps<number> {
     const c = this.#control;
-    const pid = ownPid();
     for (;;) {
-      const freed = Atomics.load(c, FREED);
-      for (let k = 0; k < SLOTS; k++) {
-        const slot = (this.#next + k) % SLOTS;
-        const seen = Atomics.compareExchange(c, LOCKS + slot, 0, pid);
-        if (seen === 0 || (!pidAlive(seen) && Atomics.compareExchange(c, LOCKS + slot, seen, pid) === seen)) {
-          this.#next = slot; // this slot's lines stay in this core's cache for the next call
-          return slot;
-        }
-      }
+      const slot = this.#tryClaim();
+      if (slot >= 0) return slot;
       this.check(`this ${typeid} proxy`);
       Atomics.add(c, SLOT_WAITERS, 1);
       try {
+        const freed = Atomics.load(c, FREED);
+        const again = this.#tryClaim();
+        if (again >= 0) return again;
         yield wait(c, FREED, freed, LIVENESS_POLL_MS);
       } finally {
         Atomics.sub(c, SLOT_WAITERS, 1);
       }
     }
+  }
+
+  /** Claims a free slot (or one whose caller ended), starting from the last one used; -1 if none. */
+  #tryClaim(): number {
+    const c = this.#control;
+    const pid = ownPid();
+    for (let k = 0; k < SLOTS; k++) {
+      const slot = (this.#next + k) % SLOTS;
+      const seen = Atomics.compareExchange(c, LOCKS + slot, 0, pid);
+      if (seen === 0 || (!pidAlive(seen) && Atomics.compareExchange(c, LOCKS + slot, seen, pid) === seen)) {
+        this.#next = slot; // this slot's lines stay in this core's cache for the next call
+        return slot;
+      }
+    }
+    return -1;
   }
 }
 
@@ -352,15 +380,13 @@ function spinUntil(a: SharedInt32, i: number, value: number): boolean {
 }
 
 /**
- * Waits briefly by spinning while `channel` holds nothing: a reply (or the next request
- * of a busy caller) usually comes within microseconds, sooner than a sleeping thread
- * would be woken.
+ * Spins up to `SPIN_MS` while `a[i] === value`: the next request of a busy caller
+ * usually comes within microseconds, sooner than a sleeping thread would be woken.
  */
-function spinWhileEmpty(channel: Channel): void {
-  if (channel.size() > 0) return;
+function spinWhile(a: SharedInt32, i: number, value: number): void {
   const end = performance.now() + SPIN_MS;
   do {
-    for (let n = 0; n < 64; n++) if (channel.size() > 0) return;
+    for (let n = 0; n < 64; n++) if (Atomics.load(a, i) !== value) return;
   } while (performance.now() < end);
 }
 
@@ -383,17 +409,24 @@ export class ServerEnd {
 
   #closed = (): boolean => Atomics.load(this.#control, CLOSED) !== 0;
 
+  /** The next request if one is there (the fast path: no generator), else `undefined`. */
+  tryNext(): Request | undefined {
+    const ready = this.#requests.tryRead(decodeRequest);
+    return ready === SLOW ? undefined : ready as Request;
+  }
+
   /**
    * Waits for the next request until `deadline`: `undefined` if none came, `null` once
    * the manager is shut down.
    */
   *next(deadline: number): Steps<Request | null | undefined> {
-    const ready = this.#requests.tryRead(decodeAt);
-    if (ready !== SLOW) return ready as Request;
-    spinWhileEmpty(this.#requests);
-    const came = this.#requests.tryRead(decodeAt);
-    if (came !== SLOW) return came as Request;
-    const r = yield* this.#requests.read({ deadline, peerGone: this.#closed }, decodeMessage);
+    const bell = Atomics.load(this.#control, BELL); // before the read: a request written after it rings
+    const ready = this.tryNext();
+    if (ready !== undefined) return ready;
+    spinWhile(this.#control, BELL, bell);
+    const came = this.tryNext();
+    if (came !== undefined) return came;
+    const r = yield* this.#requests.read({ deadline, peerGone: this.#closed }, decodeWhole);
     return r === EOF ? null : r === EMPTY ? (this.#closed() ? null : undefined) : r as Request;
   }
 

@@ -2,12 +2,12 @@
 // framing of mp.connection (src/net/wire.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeMessage, encodeMessage } from "../../src/manager/_codec.ts";
+import { decodeMessage, decodeRequest, encodeMessage, encodeRequest } from "../../src/manager/_codec.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, frame, FrameReader, FrameTooLarge } from "../../src/net/wire.ts";
 import { ownPayload } from "../../src/internal/_serializer.ts";
 import { ProcessError } from "../../src/internal/errors.ts";
 
-const BINARY = 101, EXT_JSON = 100, JSON_TAG = 6;
+const BINARY = 101, EXT_JSON = 100, JSON_TAG = 6, REQUEST = 102;
 
 function roundTrip(message: unknown): { tag: number; back: unknown } {
   const p = ownPayload(encodeMessage(message, "the manager"));
@@ -125,6 +125,74 @@ test("manager codec: deep nesting, lone surrogates and big strings", () => {
   for (const s of ["x".repeat(100_000), ["ü".repeat(30_000), 1], { big: "z".repeat(70_000), u: undefined }]) {
     assert.deepEqual(roundTrip(s).back, s);
   }
+});
+
+/** A request encoded, then decoded from shared memory at an offset (as the server reads it). */
+function requestRoundTrip(request: unknown[]): { tag: number; back: unknown[] } {
+  const p = ownPayload(encodeRequest(request, "the manager"));
+  const shared = new Uint8Array(new SharedArrayBuffer(p.bytes.length + 48));
+  shared.set(p.bytes, 32);
+  return { tag: p.tag, back: decodeRequest(p.tag, shared, 32, p.bytes.length) };
+}
+
+test("manager codec: requests take the compact form, and every value comes back exactly", () => {
+  const proto = JSON.parse('{"__proto__": {"polluted": true}, "x": 1}');
+  const cases: [request: unknown[], compact: boolean][] = [
+    [[1, 3, 7, 9, "set", ["key", 1], 0], true],
+    [[-2147483648, -1, 2147483647, 0, "", [], 1], true],
+    [[5, 0, 1, 2, "m".repeat(64), [0, -0, NaN, Infinity, -Infinity, 1.5e-300, 2 ** 53], 0], true],
+    [[
+      5,
+      0,
+      1,
+      2,
+      "push",
+      ["é€𝄞", "", "a".repeat(40), true, false, null, undefined, [[undefined, [null]]]],
+      0,
+    ], true],
+    [[5, 0, 1, 2, "set", ["a\uD800b", "\uDC00"], 0], false], // lone surrogates: not in the binary form
+    [[5, 0, 1, 2, "set", [10n, 2n ** 70n], 0], false],
+    [[5, 0, 1, 2, "set", ["k", { u: undefined, n: null, nested: { a: [1, { b: -0 }] } }], 0], false],
+    [[5, 0, 1, 2, "set", ["k", proto], 0], false],
+    [[5, 0, 1, 2, "set", ["k", new RangeError("bad")], 0], false],
+    [[5, 0, 1, 2, "m".repeat(65), [], 0], false], // too long a method
+    [[5, 0, 1, 2, "métho", [], 0], false], // not ASCII
+    [[5, 0, 1, 2 ** 40, "get", [1], 0], false], // an id beyond int32
+    [[0.5, 0, 1, 2, "get", [1], 0], false],
+  ];
+  for (const [i, [request, compact]] of cases.entries()) {
+    const { tag, back } = requestRoundTrip(request);
+    assert.equal(tag === REQUEST, compact, `request ${i}`);
+    assert.deepEqual(back, request, `request ${i}`);
+  }
+  const numbers = requestRoundTrip([1, 0, 1, 2, "x", [-0, NaN], 0]).back[5] as number[];
+  assert.ok(Object.is(numbers[0], -0));
+  assert.ok(Number.isNaN(numbers[1]));
+  const withUndefined = requestRoundTrip([1, 0, 1, 2, "x", [undefined, null], 0]).back[5] as unknown[];
+  assert.equal(withUndefined.length, 2);
+  assert.ok(withUndefined[0] === undefined && withUndefined[1] === null);
+  const back = requestRoundTrip([5, 0, 1, 2, "set", ["k", proto], 0]).back[5] as unknown[];
+  const value = back[1] as Record<string, unknown>;
+  assert.ok(Object.hasOwn(value, "__proto__"), "__proto__ stays plain data");
+  assert.equal(Object.getPrototypeOf(value), Object.prototype);
+  const err =
+    (requestRoundTrip([5, 0, 1, 2, "set", ["k", new RangeError("bad")], 0]).back[5] as unknown[])[1];
+  assert.ok(err instanceof RangeError, "an error keeps its class");
+  assert.equal((err as Error).message, "bad");
+});
+
+test("manager codec: the server hands out the same string for a method name it has read", () => {
+  const names = Array.from({ length: 40 }, (_, i) => `method${i}`);
+  for (let round = 0; round < 3; round++) {
+    for (const name of names) assert.equal(requestRoundTrip([1, 0, 1, 2, name, [], 0]).back[4], name);
+  }
+  assert.equal(requestRoundTrip([1, 0, 1, 2, "ab", [], 0]).back[4], "ab");
+  assert.equal(requestRoundTrip([1, 0, 1, 2, "ba", [], 0]).back[4], "ba", "same length, other bytes");
+  assert.equal(
+    requestRoundTrip([1, 0, 1, 2, "abc", [], 0]).back[4],
+    "abc",
+    "a longer name with the same start",
+  );
 });
 
 test("manager codec: scratch bytes are valid until the next encoding", () => {
