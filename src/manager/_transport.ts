@@ -67,20 +67,31 @@ const SERVER = 1;
 const FREED = 2;
 /** Callers sleeping until a slot is freed. */
 const SLOT_WAITERS = 3;
-const LOCKS = 4;
-const SEQS = LOCKS + SLOTS;
 /** Callers may spin for their replies on as many cores as the server leaves, at most this many. */
 const MAX_SPIN_TOKENS = 8;
 /** Spin tokens: the pid of the caller spinning with it, or 0. */
-const SPINNERS = SEQS + SLOTS;
+const SPINNERS = 16;
 /**
  * Bumped by each caller after it wrote a request: the word a server waiting for the next
  * request spins on, alone on its cache line. Spinning on the request channel's header
  * instead would pull that line away from the caller at each of the dozen atomic steps of
  * its write (the server sleeps on the channel itself once its spin runs out).
  */
-const BELL = 80;
-const CONTROL_WORDS = BELL + 16;
+const BELL = 32;
+/**
+ * Per slot, on a cache line of its own (callers on other slots write theirs at the same
+ * time): the lock word (the pid of the caller using the slot, or 0), then the sequence
+ * number of its last call.
+ */
+const SLOT_WORDS = 48;
+/** Words per slot in `SLOT_WORDS`: one cache line. */
+const SLOT_STRIDE = 16;
+const CONTROL_WORDS = SLOT_WORDS + SLOTS * SLOT_STRIDE;
+
+/** The lock word of `slot`. */
+function lockOf(slot: number): number {
+  return SLOT_WORDS + slot * SLOT_STRIDE;
+}
 
 /** Reply status: a value. */
 export const REPLY_OK = 0;
@@ -222,8 +233,9 @@ export class Transport {
     const slot = yield* this.#claim(typeid);
     const c = this.#control;
     try {
-      let seq = (Atomics.add(c, SEQS + slot, 1) + 1) | 0;
-      if (seq === 0) seq = (Atomics.add(c, SEQS + slot, 1) + 1) | 0; // 0: no reply yet
+      const seqWord = lockOf(slot) + 1;
+      let seq = (Atomics.add(c, seqWord, 1) + 1) | 0;
+      if (seq === 0) seq = (Atomics.add(c, seqWord, 1) + 1) | 0; // 0: no reply yet
       const request: Request = [seq, slot, ownPid(), id, method, args, flags];
       const payload = encodeRequest(request, "the manager");
       const reply = this.#replies[slot];
@@ -238,7 +250,7 @@ export class Transport {
       if (reply.words[R_STATUS] === REPLY_ERROR) throw errorFromData(value as ErrorData);
       return value;
     } finally {
-      Atomics.store(c, LOCKS + slot, 0);
+      Atomics.store(c, lockOf(slot), 0);
       if (Atomics.load(c, SLOT_WAITERS) > 0) {
         Atomics.add(c, FREED, 1);
         Atomics.notify(c, FREED);
@@ -335,8 +347,9 @@ export class Transport {
     const pid = ownPid();
     for (let k = 0; k < SLOTS; k++) {
       const slot = (this.#next + k) % SLOTS;
-      const seen = Atomics.compareExchange(c, LOCKS + slot, 0, pid);
-      if (seen === 0 || (!pidAlive(seen) && Atomics.compareExchange(c, LOCKS + slot, seen, pid) === seen)) {
+      const lock = lockOf(slot);
+      const seen = Atomics.compareExchange(c, lock, 0, pid);
+      if (seen === 0 || (!pidAlive(seen) && Atomics.compareExchange(c, lock, seen, pid) === seen)) {
         this.#next = slot; // this slot's lines stay in this core's cache for the next call
         return slot;
       }
