@@ -5,7 +5,9 @@
  * - round trip of a small object (`send` / `recv`; Python pickles),
  * - round trip of 64 raw bytes (`sendBytes` / `recvBytes`, Python's `send_bytes` / `recv_bytes`),
  * - 16 MiB sent and echoed back,
- * - connect + authenticate + close (`Client()`).
+ * - connect + authenticate + close (`Client()`);
+ * and the floor under all of these: 64 bytes echoed by a server of the same language
+ * with no library code at all (the runtime's own sockets; Python's `socket`).
  *
  * Run: deno run -A bench/net_bench.ts   |   bun bench/net_bench.ts
  */
@@ -28,6 +30,62 @@ interface Figures {
   big: number;
   /** µs per connect + handshake + close. */
   connect: number;
+  /** µs per 64-byte round trip between bare sockets (no library code). */
+  floor: number;
+}
+
+/**
+ * µs per 64-byte round trip (best of ROUNDS) between this runtime's own sockets and
+ * bench/fixtures/bare_echo.ts: what the runtime's event loop and the OS cost, with no
+ * library code.
+ */
+async function bareFloor(): Promise<number> {
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  const server = await startServerProcess("bare_echo.ts", [], "the bare echo server");
+  const message = new Uint8Array(64);
+  let roundTrip: () => Promise<void>;
+  let close: () => void;
+  if (g.Deno) {
+    const conn = await g.Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    conn.setNoDelay(true);
+    const buf = new Uint8Array(65536);
+    roundTrip = async () => {
+      await conn.write(message);
+      let got = 0;
+      while (got < message.length) got += (await conn.read(buf)) ?? Infinity;
+    };
+    close = () => conn.close();
+  } else {
+    let got = 0;
+    let wake: (() => void) | null = null;
+    const socket = await g.Bun.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+      socket: {
+        data: (_s: unknown, d: Uint8Array) => {
+          got += d.length;
+          if (got >= message.length && wake) (got -= message.length, wake(), wake = null);
+        },
+      },
+    });
+    socket.setNoDelay?.(true);
+    roundTrip = () => new Promise<void>((r) => (wake = r, socket.write(message)));
+    close = () => socket.end();
+  }
+  try {
+    for (let i = 0; i < 200; i++) await roundTrip();
+    let us = Infinity;
+    for (let r = 0; r < ROUNDS; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < ROUND_TRIPS; i++) await roundTrip();
+      us = Math.min(us, ((performance.now() - t0) / ROUND_TRIPS) * 1000);
+    }
+    return us;
+  } finally {
+    close();
+    server.stop();
+  }
 }
 
 /** Starts bench/fixtures/net_echo.ts on this runtime; resolves with its port and a stop function. */
@@ -71,7 +129,7 @@ async function ours(): Promise<Figures> {
     t0 = performance.now();
     for (let i = 0; i < CONNECTS; i++) (await mp.connection.Client(address, { authkey: AUTHKEY })).close();
     const connect = ((performance.now() - t0) / CONNECTS) * 1000;
-    return { object, bytes, big: bigMs, connect };
+    return { object, bytes, big: bigMs, connect, floor: await bareFloor() };
   } finally {
     echo.stop();
   }
@@ -88,6 +146,19 @@ def serve_one(conn):
         while True: conn.send_bytes(conn.recv_bytes())
     except EOFError:
         conn.close()
+def bare_echo(ready):
+    import socket, threading
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+    ready.send(s.getsockname()[1])
+    def serve(c):
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while True:
+            d = c.recv(65536)
+            if not d: return c.close()
+            c.sendall(d)
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
 def echo(ready):
     import threading
     with Listener(("127.0.0.1", 0), authkey=KEY) as listener:
@@ -125,6 +196,17 @@ if __name__ == "__main__":
     for _ in range(CONNECTS): Client(address, authkey=KEY).close()
     out["connect"] = (time.perf_counter() - t) / CONNECTS * 1e6
     p.terminate()
+    import socket
+    a, b = mp.Pipe()
+    p = mp.Process(target=bare_echo, args=(b,), daemon=True); p.start()
+    s = socket.create_connection(("127.0.0.1", a.recv()))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    small = bytes(64)
+    def bare(i):
+        s.sendall(small); got = 0
+        while got < 64: got += len(s.recv(65536))
+    out["floor"] = best(bare)
+    s.close(); p.terminate()
     print(json.dumps(out))
 `;
 
@@ -160,4 +242,12 @@ if (import.meta.main) {
   console.log(`Client() connect + HMAC handshake both ways + close, ${CONNECTS} times (lower is better)`);
   if (py) row("Python Client(address, authkey=...)", us(py.connect));
   row("mp.connection.Client(address, { authkey })", us(me.connect), vs(me.connect, py?.connect));
+  console.log("The floor: 64 bytes echoed between bare sockets, no library code (lower is better)");
+  if (py) row("Python socket sendall / recv", us(py.floor));
+  row(`${runtimeLabel().split(" ")[0]}'s own sockets`, us(me.floor), vs(me.floor, py?.floor));
+  row(
+    "mp.connection sendBytes / recvBytes over it",
+    `${(me.bytes / me.floor).toFixed(2)}x`,
+    "the floor's time",
+  );
 }

@@ -416,6 +416,47 @@ test("examples/queue_manager_server.ts + examples/queue_manager_client.ts", asyn
   }
 });
 
+test("remote: idle connections ping each other after keepAlive ms; manager clients drop the pings and go on", async () => {
+  for (const bad of [0, -1, Number.NaN, "500", 2 ** 31]) {
+    assert.throws(
+      () => new mp.SyncManager({ address: ["127.0.0.1", 0], keepAlive: bad as number }),
+      (e: unknown) => e instanceof RangeError && /keepAlive must be a number of milliseconds/.test(e.message),
+    );
+  }
+  // The server's side: a raw connection that sends nothing receives its pings.
+  const server = new RemoteTestManager({ address: ["127.0.0.1", 0], authkey: AUTHKEY, keepAlive: 50 })
+    .getServer();
+  const serving = server.serveForever();
+  try {
+    const address = await server.ready;
+    using raw = await mp.connection.Client(address, { authkey: AUTHKEY });
+    assert.deepEqual(await within(raw.recv(), 5_000, "the server's ping"), [0, 0, null]);
+    // A manager client, idle for many pings both ways, still gets its replies.
+    await using m = new RemoteTestManager({ address, authkey: AUTHKEY, keepAlive: 50 });
+    await within(m.connect(), 10_000, "connect()");
+    const d = await m.dict<string, number>([["a", 1]]);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(await within(d.get("a"), 5_000, "get after idling"), 1);
+    await d.set("b", 2);
+    assert.deepEqual([...(await d.keys())].sort(), ["a", "b"]);
+  } finally {
+    server.shutdown();
+    await within(serving, 10_000, "serveForever() after stop()");
+  }
+  // The client's side: a stand-in server sees the client's pings once it is idle.
+  await using listener = new mp.connection.Listener({ address: ["127.0.0.1", 0], authkey: AUTHKEY });
+  const address = await listener.ready;
+  const m = new RemoteTestManager({ address, authkey: AUTHKEY, keepAlive: 50 });
+  const connecting = m.connect();
+  using probe = await within(listener.accept(), 10_000, "the probe connection");
+  const [seq] = await within(probe.recv(), 5_000, "the probe's request") as [number];
+  await probe.send([seq, 0, 12345]); // the manager's token
+  using conn = await within(listener.accept(), 10_000, "the client's connection");
+  await within(connecting, 10_000, "connect()");
+  assert.deepEqual(await within(conn.recv(), 5_000, "the client's ping"), [0, 0, "ping", []]);
+  await m.shutdown().catch(() => {}); // the stand-in does not answer it
+});
+
 /** Why the network-namespace test cannot run here, or false if it can. */
 function netnsUnavailable(): string | false {
   const r = spawnSync("ip", ["netns", "list"], { encoding: "utf8" });
@@ -472,6 +513,62 @@ test(
       if (srv !== null) await stop(srv);
       spawnSync("ip", ["netns", "del", a]);
       spawnSync("ip", ["netns", "del", b]); // the veth pair goes with them
+    }
+  },
+);
+
+test(
+  "remote: a client whose network vanishes while it holds a lock is dropped (keepAlive ping, then the OS's retransmission timeout); the lock is recovered",
+  { skip: netnsUnavailable() },
+  async () => {
+    const n = (process.pid + 101) % 200 + 20;
+    const [a, b] = [`mp-vsrv-${process.pid}`, `mp-vcli-${process.pid}`];
+    const [va, vb] = [`mpva${process.pid % 100000}`, `mpvb${process.pid % 100000}`];
+    const [ipA, ipB] = [`10.232.${n}.1`, `10.232.${n}.2`];
+    const ip = (...args: string[]) => {
+      const r = spawnSync("ip", args, { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
+    };
+    const inNs = (ns: string, runtime: Runtime, ...rest: (string | number)[]) => {
+      const cmd = runtime === "deno" ? [runtimes.deno, "run", "-A", PEER] : [runtimes.bun, PEER];
+      return new Program("ip", ["netns", "exec", ns, ...cmd, ...rest.map(String)]);
+    };
+    const programs: Program[] = [];
+    try {
+      ip("netns", "add", a);
+      ip("netns", "add", b);
+      ip("link", "add", va, "type", "veth", "peer", "name", vb);
+      ip("link", "set", va, "netns", a);
+      ip("link", "set", vb, "netns", b);
+      ip("-n", a, "addr", "add", `${ipA}/24`, "dev", va);
+      ip("-n", b, "addr", "add", `${ipB}/24`, "dev", vb);
+      for (const [ns, dev] of [[a, va], [b, vb]]) {
+        ip("-n", ns, "link", "set", dev, "up");
+        ip("-n", ns, "link", "set", "lo", "up");
+      }
+      // The server's namespace gives up on unacknowledged bytes after 2 retransmissions
+      // (about 1.5 s) instead of Linux's default 15 (about 15 minutes).
+      const r = spawnSync("ip", ["netns", "exec", a, "sh", "-c", "echo 2 > /proc/sys/net/ipv4/tcp_retries2"]);
+      assert.equal(r.status, 0, String(r.stderr));
+      const srv = inNs(a, here, "server", ipA, 0, AUTHKEY, 200);
+      programs.push(srv);
+      const port = Number(await srv.line("serving on ", 30_000));
+      const guard = inNs(a, other, "guard-lock", ipA, port, AUTHKEY);
+      programs.push(guard);
+      assert.equal(await guard.line("stored"), "");
+      const holder = inNs(b, other, "hold-lock", ipA, port, AUTHKEY);
+      programs.push(holder);
+      assert.equal(await holder.line("acquired "), "true");
+      assert.equal(await guard.line("taken"), "");
+      // The holder's machine leaves the network: no FIN, no RST ever reaches the server.
+      ip("-n", b, "link", "set", vb, "down");
+      holder.child.kill("SIGKILL");
+      assert.equal(await guard.line("recovered", 20_000), "");
+      assert.equal(await guard.exit(20_000), 0, guard.stderr);
+    } finally {
+      for (const p of programs) await stop(p);
+      spawnSync("ip", ["netns", "del", a]);
+      spawnSync("ip", ["netns", "del", b]);
     }
   },
 );

@@ -35,8 +35,23 @@ export const Kind = {
 /** Proxy kinds of remote managers beyond the local ones (the server names them, the client revives them). */
 export const RemoteKind = { Queue: "remote-queue" } as const;
 
-/** Idle time before TCP keep-alive probes start on a client connection (ms). */
+/**
+ * The default of a remote manager's `keepAlive`: how long a connection may go without
+ * sending before it sends a ping, so that the OS notices a peer that vanished (ms).
+ */
 export const KEEPALIVE_MS = 15_000;
+
+/**
+ * The ping a client sends its server: a request without reply (sequence 0) that an
+ * older server answers with nothing, and a current one drops on arrival.
+ */
+export const PING_TO_SERVER: readonly unknown[] = [0, 0, "ping", []];
+
+/**
+ * The ping a server sends its client: a reply to sequence 0, which no call has (an
+ * older client skips it), and a current one drops on arrival.
+ */
+export const PING_TO_CLIENT: readonly unknown[] = [0, 0, null];
 
 /** What a queue proxy's description carries beyond the id. */
 export interface QueueExtra {

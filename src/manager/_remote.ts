@@ -14,7 +14,14 @@
  * @module
  */
 import { Client } from "../net/client.ts";
-import { hasNews, keepAlive, onMessages, sendWith, type SocketConnection } from "../net/socket_connection.ts";
+import {
+  hasNews,
+  heartbeat,
+  keepAlive,
+  onMessages,
+  sendWith,
+  type SocketConnection,
+} from "../net/socket_connection.ts";
 import { type Address, formatAddress } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { ProcessError } from "../internal/errors.ts";
@@ -22,11 +29,11 @@ import { errorFromData } from "../internal/_error_wire.ts";
 import type { Transport } from "./_transport.ts";
 import { registerProxyKind, setRemoteTransports } from "./proxy/base.ts";
 import { RemoteQueueProxy } from "./proxy/remote_queue.ts";
-import { KEEPALIVE_MS, RemoteKind } from "./_protocol.ts";
+import { KEEPALIVE_MS, PING_TO_CLIENT, PING_TO_SERVER, RemoteKind } from "./_protocol.ts";
 
 /** What a remote transport travels as (in `Process` args, inside a proxy's handle). */
 export interface RemoteHandle {
-  remote: { address: Address; authkey?: Authkey; maxMessageSize?: number };
+  remote: { address: Address; authkey?: Authkey; maxMessageSize?: number; keepAlive?: number };
   token: number;
 }
 
@@ -69,9 +76,13 @@ export class RemoteTransport {
   constructor(handle: RemoteHandle) {
     this.handle = handle;
     const { address, authkey, maxMessageSize } = handle.remote;
+    const ms = handle.remote.keepAlive ?? KEEPALIVE_MS;
     this.#where = formatAddress(address);
     this.#connecting = Client(address, { authkey, maxMessageSize }).then((c) => {
-      keepAlive(c, KEEPALIVE_MS);
+      // A server whose machine or network vanished fails the connection in time (see
+      // the server's side): calls reject instead of waiting for a reply forever.
+      keepAlive(c, ms);
+      heartbeat(c, ms, PING_TO_SERVER, PING_TO_CLIENT);
       this.#conn = c;
       if (this.#closed) c.close();
       return c;

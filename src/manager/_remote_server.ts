@@ -17,14 +17,30 @@
  * @module
  */
 import { Listener } from "../net/listener.ts";
-import { hasNews, keepAlive, onMessages, sendWith, type SocketConnection } from "../net/socket_connection.ts";
+import {
+  hasNews,
+  heartbeat,
+  keepAlive,
+  onMessages,
+  sendWith,
+  type SocketConnection,
+} from "../net/socket_connection.ts";
 import type { Address } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { BrokenBarrierError, Empty, Full, ProcessError } from "../internal/errors.ts";
 import { checkTypecode, newTypedArray } from "../shared/typecodes.ts";
 import { checkIndex } from "../shared/_indexed.ts";
 import { type Referent, referentMakers } from "./_referents.ts";
-import { KEEPALIVE_MS, Kind, markerDesc, markerOf, type ProxyDesc, RemoteKind } from "./_protocol.ts";
+import {
+  KEEPALIVE_MS,
+  Kind,
+  markerDesc,
+  markerOf,
+  PING_TO_CLIENT,
+  PING_TO_SERVER,
+  type ProxyDesc,
+  RemoteKind,
+} from "./_protocol.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => any;
@@ -42,6 +58,8 @@ export interface RemoteServerOptions {
   address: Address;
   authkey?: Authkey;
   maxMessageSize?: number;
+  /** How long (ms) a connection may go without sending before it pings (default `KEEPALIVE_MS`). */
+  keepAlive?: number;
   types: Map<string, RemoteType>;
 }
 
@@ -549,6 +567,7 @@ export class RemoteServer {
   #done!: () => void;
   readonly #finished = new Promise<void>((r) => this.#done = r);
   #sweepTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #keepAlive: number;
 
   constructor(options: RemoteServerOptions) {
     this.listener = new Listener({
@@ -557,6 +576,7 @@ export class RemoteServer {
       maxMessageSize: options.maxMessageSize,
     });
     this.#types = options.types;
+    this.#keepAlive = options.keepAlive ?? KEEPALIVE_MS;
     const random = new Uint32Array(2);
     crypto.getRandomValues(random);
     this.token = random[0] * 2 ** 21 + (random[1] >>> 11);
@@ -597,7 +617,12 @@ export class RemoteServer {
         c.close();
         return;
       }
-      keepAlive(c, KEEPALIVE_MS); // a client whose machine vanished is dropped in time
+      // A client whose machine or network vanished is dropped in time: TCP keep-alive
+      // probes where the runtime can time them (Bun), and on every runtime a ping after
+      // `keepAlive` ms without a reply sent, which the OS gives up on when no one
+      // acknowledges it (after its retransmission timeout).
+      keepAlive(c, this.#keepAlive);
+      heartbeat(c, this.#keepAlive, PING_TO_CLIENT, PING_TO_SERVER);
       const conn = new Conn(this.#nextConn++, c);
       this.#conns.add(conn);
       this.#serveConn(conn);

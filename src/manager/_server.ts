@@ -65,7 +65,7 @@ export interface ServerConfig {
   transport: TransportHandle;
   types: Record<string, RegisteredType>;
   /** A remote manager: its server listens there (and answers over sockets only). */
-  remote?: { address: Address; authkey?: Authkey; maxMessageSize?: number };
+  remote?: { address: Address; authkey?: Authkey; maxMessageSize?: number; keepAlive?: number };
 }
 
 /** The shared types the server makes in the arena, by type name. */

@@ -90,6 +90,16 @@ export interface ManagerOptions {
   authkey?: Authkey;
   /** Frames above this many bytes are refused before allocation (default 128 MiB). */
   maxMessageSize?: number;
+  /**
+   * How long (ms) a connection of a remote manager may go without sending before it
+   * sends a small ping (default 15 000). A peer whose machine or network vanished never
+   * acknowledges it, so the OS fails the connection after its retransmission timeout
+   * (about 15 minutes on Linux, `net.ipv4.tcp_retries2`): the server then releases that
+   * client's objects and locks, and a client's pending calls reject. Both sides ping;
+   * TCP keep-alive probes start after the same idle time where the runtime can time
+   * them (Bun).
+   */
+  keepAlive?: number;
 }
 
 interface Registration {
@@ -193,16 +203,26 @@ export class BaseManager {
    * `connect()` uses a server another program started.
    *
    * @param options `address` (`[host, port]` or a Unix socket path; default none: a
-   * local manager), `authkey` (bytes or a UTF-8 string) and `maxMessageSize` in bytes
-   * (default 128 MiB), see {@linkcode ManagerOptions}.
+   * local manager), `authkey` (bytes or a UTF-8 string), `maxMessageSize` in bytes
+   * (default 128 MiB) and `keepAlive` in ms (default 15 000), see
+   * {@linkcode ManagerOptions}.
    * @throws {TypeError} If `options` is not an object, or `address` is neither
    * `[host, port]` (port an integer 0..65535) nor a non-empty path.
+   * @throws {RangeError} If `keepAlive` is not a number of milliseconds from 1 to 2**31-1.
    */
   constructor(options: ManagerOptions = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`${new.target.name}: expected an options object { address?, authkey? }`);
     }
     if (options.address !== undefined) checkAddress(options.address, new.target.name);
+    const ka = options.keepAlive;
+    if (ka !== undefined && !(typeof ka === "number" && ka >= 1 && ka <= 2 ** 31 - 1)) {
+      throw new RangeError(
+        `${new.target.name}: keepAlive must be a number of milliseconds from 1 to 2**31-1, got ${
+          typeof ka === "string" ? JSON.stringify(ka) : String(ka)
+        }`,
+      );
+    }
     this.#options = { ...options };
   }
 
@@ -257,6 +277,7 @@ export class BaseManager {
       address,
       authkey: this.#options.authkey,
       maxMessageSize: this.#options.maxMessageSize,
+      keepAlive: this.#options.keepAlive,
       types: this.#remoteTypes(),
     });
     // Started only once the server exists: a refused address leaves the manager as it was.
@@ -295,12 +316,13 @@ export class BaseManager {
   }
 
   async #connectTo(address: Address): Promise<void> {
-    const { authkey, maxMessageSize } = this.#options;
-    const probe = new RemoteTransport({ remote: { address, authkey, maxMessageSize }, token: 0 });
+    const { authkey, maxMessageSize, keepAlive } = this.#options;
+    const remote = { address, authkey, maxMessageSize, keepAlive };
+    const probe = new RemoteTransport({ remote, token: 0 });
     await probe.ready();
     const token = await probe.callRemote(0, "ping", [], this.constructor.name) as number;
     probe.close();
-    const t = new RemoteTransport({ remote: { address, authkey, maxMessageSize }, token });
+    const t = new RemoteTransport({ remote, token });
     await t.ready();
     this.#remote = t;
     this.#transport = asTransport(t);
@@ -393,11 +415,11 @@ export class BaseManager {
           : await resolveFunction(r.fn, r.callers, thisProcess.startMethod, `manager type "${typeid}"`);
         types[typeid] = { ref, exposed: r.exposed, methodToTypeid: r.methodToTypeid };
       }
-      const { address, authkey, maxMessageSize } = this.#options;
+      const { address, authkey, maxMessageSize, keepAlive } = this.#options;
       const config: ServerConfig = {
         transport,
         types,
-        remote: address === undefined ? undefined : { address, authkey, maxMessageSize },
+        remote: address === undefined ? undefined : { address, authkey, maxMessageSize, keepAlive },
       };
       let bound: Address | null = null;
       const p = processOf(

@@ -34,6 +34,9 @@ export const HANDSHAKE_MAX = 256;
 
 /** What the handshake needs of a connection. */
 export interface HandshakeChannel {
+  /** Hands `buf` to the socket without waiting for the OS (a failure shows at the next receive). */
+  sendBytesSync(buf: Uint8Array): void;
+  /** Resolves once the OS took `buf` (before the connection is dropped: `#FAILURE#`). */
   sendBytes(buf: Uint8Array): Promise<void>;
   recvBytes(maxLength?: number): Promise<Uint8Array>;
 }
@@ -137,14 +140,15 @@ function verify(key: Uint8Array, message: Uint8Array, answer: Uint8Array): void 
  * after telling the peer `#FAILURE#`.
  */
 export async function deliverChallenge(conn: HandshakeChannel, key: Uint8Array): Promise<void> {
-  await checkAnswer(conn, key, await sendChallenge(conn));
+  await checkAnswer(conn, key, sendChallenge(conn));
 }
 
 /** Sends a new challenge; returns its message, for {@linkcode checkAnswer}. */
-function sendChallenge(conn: HandshakeChannel): Promise<Uint8Array> {
+function sendChallenge(conn: HandshakeChannel): Uint8Array {
   const random = crypto.getRandomValues(new Uint8Array(MESSAGE_LENGTH));
   const message = concat(encoder.encode("{sha256}"), random);
-  return conn.sendBytes(concat(CHALLENGE, message)).then(() => message);
+  conn.sendBytesSync(concat(CHALLENGE, message));
+  return message;
 }
 
 /** Receives the answer to the challenge `message` and says `#WELCOME#` or `#FAILURE#`. */
@@ -153,10 +157,10 @@ async function checkAnswer(conn: HandshakeChannel, key: Uint8Array, message: Uin
   try {
     verify(key, message, answer);
   } catch (e) {
-    await conn.sendBytes(FAILURE).catch(() => {});
+    await conn.sendBytes(FAILURE).catch(() => {}); // delivered before the connection is dropped
     throw e;
   }
-  await conn.sendBytes(WELCOME);
+  conn.sendBytesSync(WELCOME);
 }
 
 /**
@@ -168,20 +172,20 @@ async function checkAnswer(conn: HandshakeChannel, key: Uint8Array, message: Uin
  */
 export async function clientHandshake(conn: HandshakeChannel, key: Uint8Array): Promise<void> {
   const mine = await answerChallenge(conn, key, () => sendChallenge(conn));
-  await checkAnswer(conn, key, await mine!);
+  await checkAnswer(conn, key, mine!);
 }
 
 /**
  * Answers the peer's challenge and waits for its verdict (CPython's
  * `answer_challenge`). Throws {@linkcode AuthenticationError} when the peer rejects it.
  * With `then`, calls it right after sending the answer (before the verdict arrives)
- * and returns its promise.
+ * and returns what it returned.
  */
 export async function answerChallenge(
   conn: HandshakeChannel,
   key: Uint8Array,
-  then?: () => Promise<Uint8Array>,
-): Promise<Promise<Uint8Array> | undefined> {
+  then?: () => Uint8Array,
+): Promise<Uint8Array | undefined> {
   const challenge = await conn.recvBytes(HANDSHAKE_MAX);
   if (!startsWith(challenge, CHALLENGE)) {
     throw new AuthenticationError(`protocol error, expected a challenge: ${show(challenge)}`); // message: python
@@ -190,10 +194,8 @@ export async function answerChallenge(
   if (message.length < MD5ONLY_MESSAGE_LENGTH) {
     throw new AuthenticationError(`challenge too short: ${message.length} bytes`); // message: python
   }
-  const sent = conn.sendBytes(response(key, message));
+  conn.sendBytesSync(response(key, message));
   const next = then?.();
-  next?.catch(() => {}); // its failure shows below, or the verdict's does first
-  await sent;
   const verdict = await conn.recvBytes(HANDSHAKE_MAX);
   if (!equal(verdict, WELCOME)) {
     // message: python

@@ -11,7 +11,7 @@ import { BufferTooShort, EOFError, ProcessError } from "../internal/errors.ts";
 import { inspectable } from "../internal/_inspect.ts";
 import { checkTimeout } from "../internal/_timeouts.ts";
 import type { BytesLike } from "../channel/connection.ts";
-import type { NetSocket } from "../internal/runtime.ts";
+import { type NetSocket, unrefTimer } from "../internal/runtime.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
 import { frame, frameInPlace, FrameReader } from "./wire.ts";
 
@@ -85,6 +85,20 @@ export function onMessages(conn: SocketConnection<unknown>, f: (() => void) | nu
   onArrival(conn, f);
 }
 
+/**
+ * Checks that the peer is still there (remote managers): whenever nothing was sent on
+ * `conn` for `ms`, sends `ping`, so that the OS notices a peer whose machine or network
+ * vanished (the bytes it never acknowledges time out, and the connection fails) where
+ * TCP keep-alive probes cannot be timed (Deno). Arriving messages equal to `ignore`
+ * (the peer's pings) are dropped. The timer never keeps the program alive and stops
+ * when the connection ends.
+ * @ignore
+ */
+export function heartbeat(conn: SocketConnection<unknown>, ms: number, ping: unknown, ignore: unknown): void {
+  beat(conn, ms, frameInPlace(encodeMessage(ping, 4)), encodeMessage(ignore, 4).subarray(4));
+}
+let beat: (conn: SocketConnection<unknown>, ms: number, ping: Uint8Array, ignore: Uint8Array) => void;
+
 /** Whether `conn` has a message, or an end or failure, to report (`recvSync()` will not throw "nothing arrived"). @ignore */
 export function hasNews(conn: SocketConnection<unknown>): boolean {
   return newsOf(conn);
@@ -140,6 +154,11 @@ export class SocketConnection<T = unknown> {
   #waiters: (() => void)[] = [];
   /** Called at each arrival (see `onMessages`). */
   #arrival: (() => void) | null = null;
+  /** Messages sent so far (the heartbeat pings only a connection that sent none lately). */
+  #sent = 0;
+  /** The heartbeat's timer and the peer's ping, dropped on arrival (see `heartbeat`). */
+  #beat: ReturnType<typeof setInterval> | null = null;
+  #ignore: Uint8Array | null = null;
 
   /**
    * Network connections come from `Listener.accept()` and `Client()`; not for direct use.
@@ -171,6 +190,7 @@ export class SocketConnection<T = unknown> {
       conn.#arrival = f;
     };
     newsOf = (conn) => conn.#ready();
+    beat = (conn, ms, ping, ignore) => conn.#heartbeat(ms, ping, ignore);
   }
 
   /**
@@ -427,6 +447,7 @@ export class SocketConnection<T = unknown> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopBeat();
     const socket = this.#socket;
     if (socket) {
       socket.ref(false);
@@ -460,11 +481,33 @@ export class SocketConnection<T = unknown> {
     return `<SocketConnection ${this.#label}${this.#closed ? " closed" : ""}>`;
   }
 
+  #heartbeat(ms: number, ping: Uint8Array, ignore: Uint8Array): void {
+    this.#ignore = ignore;
+    if (this.#beat !== null) clearInterval(this.#beat);
+    let seen = this.#sent;
+    this.#beat = setInterval(() => {
+      const socket = this.#socket;
+      if (this.#closed || this.#failure !== null || this.#eof || socket === null || socket.destroyed) {
+        return this.#stopBeat();
+      }
+      if (this.#sent === seen) socket.write(ping);
+      seen = this.#sent;
+    }, ms);
+    unrefTimer(this.#beat);
+  }
+
+  #stopBeat(): void {
+    if (this.#beat === null) return;
+    clearInterval(this.#beat);
+    this.#beat = null;
+  }
+
   #attach(socket: NetSocket, settings: SocketSettings): void {
     this.#socket = socket;
     this.#label = settings.label;
     this.#reader = new FrameReader(settings.maxMessageSize);
     const emit = (f: Uint8Array) => {
+      if (this.#ignore !== null && sameBytes(f, this.#ignore)) return;
       this.#frames.push(f);
       this.#queued += f.length;
     };
@@ -497,6 +540,7 @@ export class SocketConnection<T = unknown> {
   /** Drops the connection at once (a protocol error, a failed handshake). */
   #drop(reason: Error): void {
     this.#failure ??= reason;
+    this.#stopBeat();
     this.#socket?.destroy();
     this.#notify();
   }
@@ -605,6 +649,7 @@ export class SocketConnection<T = unknown> {
           "received: check the other side, or catch this error to stop sending",
       );
     }
+    this.#sent++;
     socket.write(data, (err) => {
       if (!err) return done();
       done(
@@ -644,6 +689,13 @@ export class SocketConnection<T = unknown> {
 const EMPTY = new Uint8Array(0);
 
 const IGNORE = () => {};
+
+/** Whether `a` and `b` hold the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 function byteView(buf: BytesLike, where: string): Uint8Array {
   if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
