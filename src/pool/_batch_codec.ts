@@ -135,6 +135,11 @@ export function packRange(
   return null;
 }
 
+/** True when every item of `p` is a string (a batch of strings only). */
+export function isStringBatch(p: PackedBatch): boolean {
+  return p.u === T_STRING && p.tags === null;
+}
+
 /** The one value of every item of `p` when they share one (`null`, `undefined` or a boolean). */
 export function constantOf(p: PackedBatch): { value: unknown } | null {
   switch (p.u) {

@@ -34,6 +34,7 @@ import {
   RESULT_NUMBER,
   RESULT_NUMBERS,
   RESULT_PACKED,
+  RESULT_SAME,
   RESULT_STRIDE,
   RESULT_VALUE,
   SLOT_DONE,
@@ -161,10 +162,14 @@ export function chunkValues(value: unknown): ArrayLike<unknown> {
 }
 
 /**
- * The value of a result of `status` (`RESULT_*`) whose data is `raw`, for a task of
- * `kind`: a map chunk's numbers stay packed in a `Float64Array`; an error is rebuilt.
+ * The value of a result of `status` (`RESULT_*`) whose data is `raw`, for `task`: a map
+ * chunk's numbers stay packed in a `Float64Array`; an error is rebuilt.
  */
-function resultValue(status: number, raw: unknown, kind: number): unknown {
+function resultValue(status: number, raw: unknown, task: Task): unknown {
+  const kind = task.kind;
+  // A map chunk of strings returned as they were: its results are its items, which the
+  // pool still holds (packed, or as an array) in case the chunk had to be sent again.
+  if (status === RESULT_SAME) return task.payload;
   if (status === RESULT_NUMBERS) {
     const numbers = new Float64Array(raw as ArrayBuffer);
     return kind <= KIND_APPLY_NUMBERS ? copyInto([], numbers, 0) : numbers;
@@ -610,7 +615,11 @@ export class PoolEngine {
     let d = 0;
     for (let i = 0; i < meta.length; i += RESULT_STRIDE) {
       const status = meta[i + 1];
-      const raw = status === RESULT_NUMBER ? meta[i + 2] : status >= RESULT_VALUE ? data[d++] : undefined;
+      const raw = status === RESULT_NUMBER
+        ? meta[i + 2]
+        : status >= RESULT_VALUE && status !== RESULT_SAME
+        ? data[d++]
+        : undefined;
       const task = w.inflight.get(meta[i]);
       if (task === undefined) continue; // cancelled meanwhile
       w.inflight.delete(task.id);
@@ -619,7 +628,7 @@ export class PoolEngine {
       this.#waitMs += Math.max(0, now - task.submitted - run);
       this.#measured++;
       if (failure !== null) this.#settle(task, false, failure);
-      else this.#settle(task, status !== RESULT_ERROR, resultValue(status, raw, task.kind));
+      else this.#settle(task, status !== RESULT_ERROR, resultValue(status, raw, task));
     }
   }
 

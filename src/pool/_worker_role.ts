@@ -11,6 +11,7 @@ import {
   constantBatch,
   constantOf,
   isPackedBatch,
+  isStringBatch,
   packBatch,
   type PackedBatch,
   unpackBatch,
@@ -34,6 +35,7 @@ import {
   RESULT_NUMBER,
   RESULT_NUMBERS,
   RESULT_PACKED,
+  RESULT_SAME,
   RESULT_UNDEFINED,
   RESULT_VALUE,
   SLOT_DONE,
@@ -71,6 +73,8 @@ interface Task {
   fn: Loaded;
   kind: number;
   payload: unknown;
+  /** A map chunk of strings: its items as they came, packed (see `RESULT_SAME`). */
+  strings: PackedBatch | null;
 }
 
 /** Imports a module for the pool with the `import.meta.main` guard armed. */
@@ -127,6 +131,16 @@ function runConstant(fn: AnyFunction, p: PackedBatch): PackedBatch | unknown[] |
   return out;
 }
 
+/**
+ * True when `results` are `items`, the same strings in the same order (`===` is exact
+ * for strings, and costs one comparison of pointers when a string was returned as is).
+ */
+function sameItems(results: unknown, items: string[]): boolean {
+  if (!Array.isArray(results) || results.length !== items.length) return false;
+  for (let i = 0; i < items.length; i++) if (results[i] !== items[i]) return false;
+  return true;
+}
+
 async function finishChunk(
   fn: AnyFunction,
   items: ArrayLike<unknown>,
@@ -167,6 +181,11 @@ class Outbox {
   /** A map chunk's results, packed already. */
   packed(id: number, p: PackedBatch, ms: number): void {
     this.#value(id, RESULT_PACKED, p, ms);
+  }
+
+  /** A map chunk of strings whose results are its items: nothing to send back but that. */
+  same(id: number, ms: number): void {
+    this.meta.push(id, RESULT_SAME, 0, ms);
   }
 
   error(id: number, e: unknown, ms: number): void {
@@ -285,12 +304,14 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
         payload = Array.prototype.slice.call(meta, i, i + argc);
         i += argc;
       } else payload = data[d++];
+      let strings: PackedBatch | null = null;
       if (payload instanceof ArrayBuffer) payload = new Float64Array(payload); // a map chunk of numbers
       // Another packed map chunk; one of a single constant (`null`...) stays packed (see `runConstant`).
       else if (isPackedBatch(payload) && (kind !== KIND_MAP || constantOf(payload) === null)) {
+        if (kind === KIND_MAP && isStringBatch(payload)) strings = payload;
         payload = unpackBatch(payload);
       }
-      queue.push({ id, seq: seq++, fn, kind, payload });
+      queue.push({ id, seq: seq++, fn, kind, payload, strings });
     }
     if (!running) void drain();
   }
@@ -354,6 +375,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       const now = performance.now();
       const ms = now - start;
       if (ok && task.kind === KIND_MAP && isPackedBatch(v)) out.packed(task.id, v, ms); // from runConstant
+      else if (ok && task.strings !== null && sameItems(v, task.payload as string[])) out.same(task.id, ms);
       else if (ok) out.ok(task.id, v, ms);
       else out.error(task.id, v, ms);
       Atomics.store(ctl, slot, slotTag(task.seq, SLOT_DONE));
