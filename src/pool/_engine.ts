@@ -19,7 +19,14 @@
  *
  * @module
  */
-import { packBatch, type PackedBatch, packRange, unpackBatch, unpackInto } from "./_batch_codec.ts";
+import {
+  isStringBatch,
+  packBatch,
+  type PackedBatch,
+  packRange,
+  unpackBatch,
+  unpackInto,
+} from "./_batch_codec.ts";
 import { cloneError, decode, describe, encode } from "../internal/_codec.ts";
 import { BrokenProcessPool, Full, ProcessError } from "../internal/errors.ts";
 import { type ErrorData, errorFromData } from "../internal/_error_wire.ts";
@@ -168,8 +175,8 @@ export function chunkValues(value: unknown): ArrayLike<unknown> {
 function resultValue(status: number, raw: unknown, task: Task): unknown {
   const kind = task.kind;
   // A map chunk of strings returned as they were: its results are its items, which the
-  // pool still holds (packed, or as an array) in case the chunk had to be sent again.
-  if (status === RESULT_SAME) return task.payload;
+  // pool still holds (the caller's strings, or packed in case the chunk is sent again).
+  if (status === RESULT_SAME) return task.strings ?? task.payload;
   if (status === RESULT_NUMBERS) {
     const numbers = new Float64Array(raw as ArrayBuffer);
     return kind <= KIND_APPLY_NUMBERS ? copyInto([], numbers, 0) : numbers;
@@ -345,8 +352,20 @@ export class PoolEngine {
     // Numbers, a constant and strings are packed here, straight from `items` (cheap);
     // other items are copied here and packed when sent (see `#pack`), so that the
     // workers start on the first chunks while the next ones are packed.
-    const payload = (star ? null : packRange(items, from, to)) ?? chunkOf(items, from, to);
-    return this.#submit(f, star ? KIND_STARMAP : KIND_MAP, payload, sink, index);
+    const packed = star ? null : packRange(items, from, to);
+    const task = this.#submit(
+      f,
+      star ? KIND_STARMAP : KIND_MAP,
+      packed ?? chunkOf(items, from, to),
+      sink,
+      index,
+    );
+    // The strings themselves, kept (one array, no copy of a string): if the results are
+    // these strings, they are taken from here rather than made again from the packed text.
+    if (packed !== null && !(packed instanceof Float64Array) && isStringBatch(packed)) {
+      task.strings = chunkOf(items, from, to);
+    }
+    return task;
   }
 
   #submit(f: PoolFunction, kind: number, payload: unknown, sink: TaskSink, index: number): Task {
