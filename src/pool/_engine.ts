@@ -19,14 +19,7 @@
  *
  * @module
  */
-import {
-  isStringBatch,
-  packBatch,
-  type PackedBatch,
-  packRange,
-  unpackBatch,
-  unpackInto,
-} from "./_batch_codec.ts";
+import { packBatch, type PackedBatch, packRange, unpackBatch, unpackInto } from "./_batch_codec.ts";
 import { cloneError, decode, describe, encode } from "../internal/_codec.ts";
 import { BrokenProcessPool, Full, ProcessError } from "../internal/errors.ts";
 import { type ErrorData, errorFromData } from "../internal/_error_wire.ts";
@@ -338,7 +331,7 @@ export class PoolEngine {
    * Queues one chunk of a map, the items `from` to `to` of `items`: `fn(item)` (or
    * `fn(...item)` when `star`) for each. The chunk is taken here, at once (the caller
    * may change its array afterwards): packed straight from `items` when it can be
-   * (numbers, one constant, strings), else copied.
+   * (numbers, one constant), else copied.
    */
   chunk(
     f: PoolFunction,
@@ -349,10 +342,15 @@ export class PoolEngine {
     sink: TaskSink,
     index: number,
   ): Task {
-    // Numbers, a constant and strings are packed here, straight from `items` (cheap);
-    // other items are copied here and packed when sent (see `#pack`), so that the
-    // workers start on the first chunks while the next ones are packed.
-    const packed = star ? null : packRange(items, from, to);
+    // Numbers and a constant are packed here, straight from `items` (cheap); other items
+    // are copied here and packed when sent (see `#pack`), so that the workers start on
+    // the first chunks while the next ones are packed. Strings are copied too (an array
+    // of references): if the results are these strings (`RESULT_SAME`), they are taken
+    // from the copy rather than made again, and packed only as they are sent, their
+    // joined text lives only until it is cloned (a young-generation collection copies
+    // whatever is live, and 25 000 joins waiting to be sent were a large part of it).
+    const first = items[from];
+    const packed = star || typeof first === "string" ? null : packRange(items, from, to);
     const task = this.#submit(
       f,
       star ? KIND_STARMAP : KIND_MAP,
@@ -360,11 +358,7 @@ export class PoolEngine {
       sink,
       index,
     );
-    // The strings themselves, kept (one array, no copy of a string): if the results are
-    // these strings, they are taken from here rather than made again from the packed text.
-    if (packed !== null && !(packed instanceof Float64Array) && isStringBatch(packed)) {
-      task.strings = chunkOf(items, from, to);
-    }
+    if (!star && typeof first === "string") task.strings = task.payload as unknown[];
     return task;
   }
 

@@ -73,8 +73,8 @@ interface Task {
   fn: Loaded;
   kind: number;
   payload: unknown;
-  /** A map chunk of strings: its items as they came, packed (see `RESULT_SAME`). */
-  strings: PackedBatch | null;
+  /** A map chunk that came as a batch of strings (see `RESULT_SAME`). */
+  strings: boolean;
 }
 
 /** Imports a module for the pool with the `import.meta.main` guard armed. */
@@ -304,14 +304,9 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
         payload = Array.prototype.slice.call(meta, i, i + argc);
         i += argc;
       } else payload = data[d++];
-      let strings: PackedBatch | null = null;
       if (payload instanceof ArrayBuffer) payload = new Float64Array(payload); // a map chunk of numbers
-      // Another packed map chunk; one of a single constant (`null`...) stays packed (see `runConstant`).
-      else if (isPackedBatch(payload) && (kind !== KIND_MAP || constantOf(payload) === null)) {
-        if (kind === KIND_MAP && isStringBatch(payload)) strings = payload;
-        payload = unpackBatch(payload);
-      }
-      queue.push({ id, seq: seq++, fn, kind, payload, strings });
+      // Another packed map chunk stays packed until it runs (see `run`).
+      queue.push({ id, seq: seq++, fn, kind, payload, strings: false });
     }
     if (!running) void drain();
   }
@@ -319,13 +314,22 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
   function run(task: Task): unknown {
     const fn = task.fn.fn;
     if (fn === null) throw task.fn.error;
-    const p = task.payload as unknown[];
+    let p = task.payload as unknown[];
+    if (isPackedBatch(p)) {
+      // A chunk of one constant (`null`...) runs packed; another is unpacked as it runs,
+      // so that only the running chunk's items are alive (not those of every chunk the
+      // pool sent ahead: a young-generation collection copies whatever is alive).
+      if (task.kind === KIND_MAP && constantOf(p) !== null) return runConstant(fn, p);
+      task.strings = task.kind === KIND_MAP && isStringBatch(p);
+      p = unpackBatch(p);
+      task.payload = p;
+    }
     switch (task.kind) {
       case KIND_APPLY:
       case KIND_APPLY_NUMBERS:
         return fn(...p);
       default:
-        return isPackedBatch(p) ? runConstant(fn, p) : runChunk(fn, p, task.kind !== KIND_MAP);
+        return runChunk(fn, p, task.kind !== KIND_MAP);
     }
   }
 
@@ -375,7 +379,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       const now = performance.now();
       const ms = now - start;
       if (ok && task.kind === KIND_MAP && isPackedBatch(v)) out.packed(task.id, v, ms); // from runConstant
-      else if (ok && task.strings !== null && sameItems(v, task.payload as string[])) out.same(task.id, ms);
+      else if (ok && task.strings && sameItems(v, task.payload as string[])) out.same(task.id, ms);
       else if (ok) out.ok(task.id, v, ms);
       else out.error(task.id, v, ms);
       Atomics.store(ctl, slot, slotTag(task.seq, SLOT_DONE));
