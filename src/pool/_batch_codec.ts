@@ -81,8 +81,9 @@ export function isPackedBatch(v: unknown): v is PackedBatch {
 export function packBatch(items: ArrayLike<unknown>): PackedBatch | null {
   const n = items.length;
   if (n < MIN_PACKED) return null;
-  const first = items[0];
-  if (typeof first === "object" && first !== null) {
+  // Objects of one shape, when the first, second and last items are objects (a mix
+  // that starts with one goes to `pack` at once, not through columns made for nothing).
+  if (isObject(items[0]) && isObject(items[1]) && isObject(items[n - 1])) {
     const shaped = packShaped(items, n);
     if (shaped !== null) return shaped;
   }
@@ -158,6 +159,10 @@ export function constantOf(p: PackedBatch): { value: unknown } | null {
 /** A batch of `n` copies of `v`, when `v` is `null`, `undefined` or a boolean; else `null`. */
 export function constantBatch(n: number, v: unknown): PackedBatch | null {
   return v === null || v === undefined || typeof v === "boolean" ? batch(n, tagOf(v)) : null;
+}
+
+function isObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null;
 }
 
 function batch(n: number, u: number): PackedBatch {
