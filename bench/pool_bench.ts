@@ -5,6 +5,9 @@
  * Python's Pool.map; identity maps over 200 000 items of each common type (numbers, short
  * strings, null, { id, name } objects, small arrays, a mix) and Python's documented
  * `pool.map(noop, [None] * 1_000_000)`, each next to Python's Pool.map of the same data;
+ * the short strings again through `s + "!"`, next to the same in Python: an identity map of
+ * strings is answered with "the results are the items" (the pool keeps the caller's
+ * strings), so this row is the one whose strings travel back;
  * a CPU-bound map on 2 workers next to the same work run serially.
  * Every figure is the best of ROUNDS after a warm-up, all pools with 2 workers.
  *
@@ -21,6 +24,11 @@ const CPU_ITEMS = 32;
 const CPU_N = 3_000_000;
 const ROUNDS = 3;
 const NONES = 1_000_000;
+
+/** A task that makes a new string of each item: its results travel back (see the module doc). */
+export function exclaim(s: string): string {
+  return s + "!";
+}
 
 /**
  * The data sets of the typed maps, built alike here and in Python (`KINDS_PY`): the
@@ -60,6 +68,7 @@ interface Ours {
   submit: number;
   map: number;
   kinds: number[];
+  exclaimed: number;
   nones: number;
   cpu: number;
 }
@@ -77,11 +86,13 @@ async function ours(): Promise<Ours> {
       const data = Array.from({ length: ITEMS }, (_, i) => make(i));
       kinds.push(await best(() => pool.map(identity, data)));
     }
+    const strings = Array.from({ length: ITEMS }, (_, i) => `item-${i}`);
+    const exclaimed = await best(() => pool.map(exclaim, strings));
     const none = new Array(NONES).fill(null);
     const nones = await best(() => pool.map(noop, none));
     const work = Array.from({ length: CPU_ITEMS }, () => CPU_N);
     const cpu = await best(() => pool.map(cpuWork, work));
-    return { apply, submit, map, kinds, nones, cpu };
+    return { apply, submit, map, kinds, exclaimed, nones, cpu };
   } finally {
     await pool.terminate();
     await executor.shutdown();
@@ -131,6 +142,7 @@ def noop(): pass
 def square(x): return x * x
 def identity(x): return x
 def noop1(x): pass
+def exclaim(s): return s + "!"
 MIX = [lambda i: i, lambda i: f"s{i}", lambda i: None, lambda i: i % 3 == 0,
        lambda i: {"id": i, "name": f"n{i}"}, lambda i: [i, i + 1]]
 KINDS = [lambda i: i * 0.5, lambda i: f"item-{i}", lambda i: None,
@@ -154,6 +166,8 @@ if __name__ == "__main__":
         for make in KINDS:
             typed = [make(i) for i in range(items)]
             out["kinds"].append(best(lambda: pool.map(identity, typed)))
+        strings = [KINDS[1](i) for i in range(items)]
+        out["exclaimed"] = best(lambda: pool.map(exclaim, strings))
         nones = [None] * 1_000_000
         out["nones"] = best(lambda: pool.map(noop1, nones))
     print(json.dumps(out))
@@ -181,7 +195,7 @@ if (import.meta.main) {
   const pf = await peer("poolifier-web-worker", poolifier);
   const ps = await peer("piscina", piscina);
   const py = (await runPython(PYTHON, [String(TASKS), String(ITEMS), String(ROUNDS)])) as
-    | { apply_async: number; map: number; kinds: number[]; nones: number }
+    | { apply_async: number; map: number; kinds: number[]; exclaimed: number; nones: number }
     | null;
   const oursBest = Math.min(m.apply, m.submit);
   console.log(`\n${TASKS} no-op tasks submitted at once, until all results are in:`);
@@ -194,10 +208,16 @@ if (import.meta.main) {
   console.log(line("mp Pool.map", m.map));
   console.log(versus(m.map, py?.map, "Python Pool.map"));
   for (let k = 0; k < KINDS.length; k++) {
-    console.log(`\nmap over ${ITEMS} ${KINDS[k][0]} (identity, results back):`);
+    const back = KINDS[k][0] === "short strings"
+      ? "the results are the items: not sent back"
+      : "results back";
+    console.log(`\nmap over ${ITEMS} ${KINDS[k][0]} (identity, ${back}):`);
     console.log(line("mp Pool.map", m.kinds[k]));
     console.log(versus(m.kinds[k], py?.kinds[k], "Python Pool.map"));
   }
+  console.log(`\nmap over ${ITEMS} short strings (s + "!", new strings back):`);
+  console.log(line("mp Pool.map", m.exclaimed));
+  console.log(versus(m.exclaimed, py?.exclaimed, "Python Pool.map"));
   console.log(`\npool.map(noop, [None] * ${NONES}) (Python's docs; null here):`);
   console.log(line("mp Pool.map", m.nones));
   console.log(versus(m.nones, py?.nones, "Python Pool.map"));

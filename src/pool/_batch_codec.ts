@@ -81,8 +81,9 @@ export function isPackedBatch(v: unknown): v is PackedBatch {
 export function packBatch(items: ArrayLike<unknown>): PackedBatch | null {
   const n = items.length;
   if (n < MIN_PACKED) return null;
-  const first = items[0];
-  if (typeof first === "object" && first !== null) {
+  // Objects of one shape, when the first, second and last items are objects (a mix
+  // that starts with one goes to `pack` at once, not through columns made for nothing).
+  if (isObject(items[0]) && isObject(items[1]) && isObject(items[n - 1])) {
     const shaped = packShaped(items, n);
     if (shaped !== null) return shaped;
   }
@@ -135,6 +136,11 @@ export function packRange(
   return null;
 }
 
+/** True when every item of `p` is a string (a batch of strings only). */
+export function isStringBatch(p: PackedBatch): boolean {
+  return p.u === T_STRING && p.tags === null;
+}
+
 /** The one value of every item of `p` when they share one (`null`, `undefined` or a boolean). */
 export function constantOf(p: PackedBatch): { value: unknown } | null {
   switch (p.u) {
@@ -153,6 +159,10 @@ export function constantOf(p: PackedBatch): { value: unknown } | null {
 /** A batch of `n` copies of `v`, when `v` is `null`, `undefined` or a boolean; else `null`. */
 export function constantBatch(n: number, v: unknown): PackedBatch | null {
   return v === null || v === undefined || typeof v === "boolean" ? batch(n, tagOf(v)) : null;
+}
+
+function isObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null;
 }
 
 function batch(n: number, u: number): PackedBatch {
@@ -313,17 +323,168 @@ function packGroups(objs: unknown[]): PackedBatch | null {
   return p;
 }
 
+/** Column kinds of the typed readers and makers: any primitive, numbers only, strings only. */
+const C_ANY = 0;
+const C_NUM = 1;
+const C_STR = 2;
+
 /**
  * Objects of one shape (the same keys in the same order, plain prototype) or arrays
  * of one length, all of primitive values, packed by columns: a batch per key.
  * `null` when the items are not all so.
  */
 function packShaped(items: ArrayLike<unknown>, n: number): PackedBatch | null {
-  const first = items[0] as object;
+  const first = items[0] as Record<string, unknown>;
   const array = Array.isArray(first);
   const keys = array ? null : Object.keys(first);
   const width = array ? first.length : keys!.length;
   if (width === 0 || width > MAX_WIDTH || (keys !== null && keys.includes("__proto__"))) return null;
+  return packTyped(items, n, keys, width, first) ?? packColumns(items, n, keys, width);
+}
+
+/**
+ * The typed path of {@linkcode packShaped}: each column's kind guessed from the first
+ * item (numbers straight into a `Float64Array`, strings joined as they are read, other
+ * primitives into an array), all read in one pass with no array per column of numbers
+ * or strings. `null` when an item does not fit (another type in a column, another
+ * shape, an object reached twice...): the caller then tries the general path.
+ */
+function packTyped(
+  items: ArrayLike<unknown>,
+  n: number,
+  keys: string[] | null,
+  width: number,
+  first: Record<string, unknown>,
+): PackedBatch | null {
+  const kinds: number[] = [];
+  const nums: (Float64Array<ArrayBuffer> | null)[] = [];
+  const lens: (Uint32Array<ArrayBuffer> | null)[] = [];
+  const anys: (unknown[] | null)[] = [];
+  const strs: string[] = [];
+  let typed = false;
+  for (let j = 0; j < width; j++) {
+    const v = keys === null ? first[j] : first[keys[j]];
+    const kind = typeof v === "number" ? C_NUM : typeof v === "string" ? C_STR : C_ANY;
+    typed ||= kind !== C_ANY;
+    kinds.push(kind);
+    nums.push(kind === C_NUM ? new Float64Array(n) : null);
+    lens.push(kind === C_STR ? new Uint32Array(n) : null);
+    anys.push(kind === C_ANY ? new Array(n) : null);
+    strs.push("");
+  }
+  if (!typed) return null;
+  const read = typedReader(keys, kinds);
+  if (!read(items, n, keys, nums, lens, anys, strs)) return null;
+  // An object reached twice stays one object: see packColumns.
+  if (!nums.some((c) => c !== null && monotonicNumbers(c)) && new Set(items as unknown[]).size !== n) {
+    return null;
+  }
+  const packed: PackedBatch[] = [];
+  for (let j = 0; j < width; j++) {
+    let c: PackedBatch | null;
+    if (kinds[j] === C_NUM) {
+      c = batch(n, T_NUMBER);
+      c.nums = nums[j]!.buffer;
+    } else if (kinds[j] === C_STR) {
+      c = batch(n, T_STRING);
+      c.strs = strs[j];
+      c.lens = lens[j]!.buffer;
+    } else {
+      c = pack(anys[j]!, n);
+      if (c === null) return null;
+    }
+    packed.push(c);
+  }
+  const p = batch(n, T_SHAPED);
+  p.keys = keys;
+  p.cols = packed;
+  return p;
+}
+
+type TypedReader = (
+  items: ArrayLike<unknown>,
+  n: number,
+  keys: string[] | null,
+  nums: (Float64Array | null)[],
+  lens: (Uint32Array | null)[],
+  anys: (unknown[] | null)[],
+  strs: string[],
+) => boolean;
+
+/** Typed readers, by shape and column kinds. */
+const typedReaders = new Map<string, TypedReader>();
+
+/**
+ * A reader for one shape whose columns are of `kinds`: like {@linkcode reader}'s, it
+ * checks that each item is an object of exactly `keys` in order (own enumerable keys,
+ * plain prototype) or an array of `width` items without holes or named properties,
+ * and reads its values; a column of numbers (or strings) takes numbers (or strings)
+ * only. An object's keys are checked by `for-in` (no array per object) and its
+ * prototype by `o.constructor === Object`, an inline-cached load (`Object.getPrototypeOf`
+ * is a call on V8, and Deno has no `__proto__`): a null-prototype object fails here and
+ * is left to the general reader; one whose prototype is not `Object.prototype` but has
+ * `Object` for `constructor` (`Object.create({})`) and no enumerable property is packed
+ * as the plain object of its own enumerable properties, which is what structured clone
+ * makes of it. Class instances have their class for `constructor` and fail.
+ */
+function typedReader(keys: string[] | null, kinds: number[]): TypedReader {
+  const width = kinds.length;
+  const id = `${keys === null ? `[${width}` : JSON.stringify(keys)}:${kinds.join("")}`;
+  let read = typedReaders.get(id);
+  if (read !== undefined) return read;
+  const lines: string[] = [];
+  for (let j = 0; j < width; j++) {
+    if (kinds[j] === C_NUM) lines.push(`const n${j} = nums[${j}];`);
+    else if (kinds[j] === C_STR) lines.push(`const l${j} = lens[${j}]; let s${j} = "";`);
+    else lines.push(`const a${j} = anys[${j}];`);
+  }
+  lines.push(
+    "for (let i = 0; i < n; i++) {",
+    "  const o = items[i];",
+    "  if (typeof o !== 'object' || o === null) return false;",
+  );
+  if (keys === null) lines.push(`  if (!Array.isArray(o) || o.length !== ${width}) return false;`);
+  else {
+    // Own enumerable keys in order, and no inherited enumerable one: exactly `keys`.
+    lines.push(
+      "  if (o.constructor !== Object) return false;",
+      "  let j = 0;",
+      "  for (const k in o) if (k !== keys[j++]) return false;",
+      `  if (j !== ${width}) return false;`,
+    );
+  }
+  lines.push("  let v;");
+  for (let j = 0; j < width; j++) {
+    lines.push(`  v = o${keys === null ? `[${j}]` : `[${JSON.stringify(keys[j])}]`};`);
+    if (kinds[j] === C_NUM) lines.push("  if (typeof v !== 'number') return false;", `  n${j}[i] = v;`);
+    else if (kinds[j] === C_STR) {
+      lines.push("  if (typeof v !== 'string') return false;", `  s${j} += v;`, `  l${j}[i] = v.length;`);
+    } else {
+      lines.push(
+        "  if (typeof v === 'object' ? v !== null : typeof v === 'function' || typeof v === 'symbol') return false;",
+      );
+      if (keys === null) lines.push(`  if (v === undefined && !(${j} in o)) return false;`); // a hole
+      lines.push(`  a${j}[i] = v;`);
+    }
+  }
+  // Named properties besides the items (after the cheap checks: Object.keys of an array is
+  // not cheap, for-in of one even less).
+  if (keys === null) lines.push(`  if (Object.keys(o).length !== ${width}) return false;`);
+  lines.push("}");
+  for (let j = 0; j < width; j++) if (kinds[j] === C_STR) lines.push(`strs[${j}] = s${j};`);
+  lines.push("return true;");
+  read = new Function("items", "n", "keys", "nums", "lens", "anys", "strs", lines.join("\n")) as TypedReader;
+  if (typedReaders.size < 256) typedReaders.set(id, read);
+  return read;
+}
+
+/** The general path of {@linkcode packShaped}: a column array per key, each packed as a batch. */
+function packColumns(
+  items: ArrayLike<unknown>,
+  n: number,
+  keys: string[] | null,
+  width: number,
+): PackedBatch | null {
   const cols: unknown[][] = [];
   for (let j = 0; j < width; j++) cols.push(new Array(n));
   if (!reader(keys, width)(items, n, cols, Object.prototype)) return null;
@@ -417,6 +578,19 @@ function monotonic(col: unknown[]): boolean {
     if (typeof v !== "number" || !(v < prev)) return false;
     prev = v;
   }
+  return true;
+}
+
+/** True when `col` is strictly rising or strictly falling. */
+function monotonicNumbers(col: Float64Array): boolean {
+  const n = col.length;
+  if (n < 2) return false;
+  if (col[1] > col[0]) {
+    for (let i = 2; i < n; i++) if (!(col[i] > col[i - 1])) return false;
+    return true;
+  }
+  if (!(col[1] < col[0])) return false;
+  for (let i = 2; i < n; i++) if (!(col[i] < col[i - 1])) return false;
   return true;
 }
 
@@ -552,29 +726,60 @@ function fill(out: unknown[], o: number, n: number, v: unknown): unknown[] {
   return out;
 }
 
-/** Makers of objects of one shape (or arrays of one length) from columns, by shape. */
-const makers = new Map<string, (cols: unknown[][], i: number) => unknown>();
+type TypedMaker = (out: unknown[], o: number, n: number, srcs: unknown[], strs: string[]) => void;
 
-function maker(keys: string[] | null, width: number): (cols: unknown[][], i: number) => unknown {
-  const id = keys === null ? `[${width}` : JSON.stringify(keys);
-  let make = makers.get(id);
-  if (make === undefined) {
-    // A literal builds an object (or array) far faster than adding its properties one by one.
-    const parts: string[] = [];
-    for (let j = 0; j < width; j++) {
-      parts.push(`${keys === null ? "" : `${JSON.stringify(keys[j])}: `}c[${j}][i]`);
-    }
-    const body = keys === null ? `[${parts.join(", ")}]` : `{ ${parts.join(", ")} }`;
-    make = new Function("c", "i", `return ${body};`) as (cols: unknown[][], i: number) => unknown;
-    if (makers.size < 256) makers.set(id, make);
+/** Typed makers, by shape and column kinds. */
+const typedMakers = new Map<string, TypedMaker>();
+
+/**
+ * A maker of the objects (or arrays) of one shape into `out`, reading each column where
+ * it is: a `Float64Array` of numbers, strings sliced from their joined text, or an
+ * array of the unpacked column (no array per column of numbers or strings).
+ */
+function typedMaker(keys: string[] | null, kinds: number[]): TypedMaker {
+  const width = kinds.length;
+  const id = `${keys === null ? `[${width}` : JSON.stringify(keys)}:${kinds.join("")}`;
+  let make = typedMakers.get(id);
+  if (make !== undefined) return make;
+  const lines: string[] = [];
+  const parts: string[] = [];
+  for (let j = 0; j < width; j++) {
+    lines.push(`const c${j} = srcs[${j}];`);
+    if (kinds[j] === C_STR) lines.push(`const s${j} = strs[${j}]; let p${j} = 0;`);
+    const at = kinds[j] === C_STR ? `s${j}.slice(p${j}, p${j} = p${j} + c${j}[i])` : `c${j}[i]`;
+    parts.push(`${keys === null ? "" : `${JSON.stringify(keys[j])}: `}${at}`);
   }
+  // A literal builds an object (or array) far faster than adding its properties one by
+  // one; its values are read left to right, so each slice's start is the last one's end.
+  const body = keys === null ? `[${parts.join(", ")}]` : `{ ${parts.join(", ")} }`;
+  lines.push("for (let i = 0; i < n; i++) out[o + i] = " + body + ";");
+  make = new Function("out", "o", "n", "srcs", "strs", lines.join("\n")) as TypedMaker;
+  if (typedMakers.size < 256) typedMakers.set(id, make);
   return make;
 }
 
 function unpackShaped(p: PackedBatch, out: unknown[], o: number): unknown[] {
-  const cols = p.cols!.map(unpackBatch);
-  const make = maker(p.keys, cols.length);
-  for (let i = 0; i < p.n; i++) out[o + i] = make(cols, i);
+  const cols = p.cols!;
+  const kinds: number[] = [];
+  const srcs: unknown[] = [];
+  const strs: string[] = [];
+  for (let j = 0; j < cols.length; j++) {
+    const c = cols[j];
+    if (c.u === T_NUMBER && c.tags === null) {
+      kinds.push(C_NUM);
+      srcs.push(new Float64Array(c.nums!));
+      strs.push("");
+    } else if (c.u === T_STRING && c.tags === null) {
+      kinds.push(C_STR);
+      srcs.push(new Uint32Array(c.lens!));
+      strs.push(c.strs);
+    } else {
+      kinds.push(C_ANY);
+      srcs.push(unpackBatch(c));
+      strs.push("");
+    }
+  }
+  typedMaker(p.keys, kinds)(out, o, p.n, srcs, strs);
   return out;
 }
 

@@ -34,6 +34,7 @@ import {
   RESULT_NUMBER,
   RESULT_NUMBERS,
   RESULT_PACKED,
+  RESULT_SAME,
   RESULT_STRIDE,
   RESULT_VALUE,
   SLOT_DONE,
@@ -161,10 +162,14 @@ export function chunkValues(value: unknown): ArrayLike<unknown> {
 }
 
 /**
- * The value of a result of `status` (`RESULT_*`) whose data is `raw`, for a task of
- * `kind`: a map chunk's numbers stay packed in a `Float64Array`; an error is rebuilt.
+ * The value of a result of `status` (`RESULT_*`) whose data is `raw`, for `task`: a map
+ * chunk's numbers stay packed in a `Float64Array`; an error is rebuilt.
  */
-function resultValue(status: number, raw: unknown, kind: number): unknown {
+function resultValue(status: number, raw: unknown, task: Task): unknown {
+  const kind = task.kind;
+  // A map chunk of strings returned as they were: its results are its items, which the
+  // pool still holds (the caller's strings, or packed in case the chunk is sent again).
+  if (status === RESULT_SAME) return task.strings ?? task.payload;
   if (status === RESULT_NUMBERS) {
     const numbers = new Float64Array(raw as ArrayBuffer);
     return kind <= KIND_APPLY_NUMBERS ? copyInto([], numbers, 0) : numbers;
@@ -326,7 +331,7 @@ export class PoolEngine {
    * Queues one chunk of a map, the items `from` to `to` of `items`: `fn(item)` (or
    * `fn(...item)` when `star`) for each. The chunk is taken here, at once (the caller
    * may change its array afterwards): packed straight from `items` when it can be
-   * (numbers, one constant, strings), else copied.
+   * (numbers, one constant), else copied.
    */
   chunk(
     f: PoolFunction,
@@ -337,11 +342,24 @@ export class PoolEngine {
     sink: TaskSink,
     index: number,
   ): Task {
-    // Numbers, a constant and strings are packed here, straight from `items` (cheap);
-    // other items are copied here and packed when sent (see `#pack`), so that the
-    // workers start on the first chunks while the next ones are packed.
-    const payload = (star ? null : packRange(items, from, to)) ?? chunkOf(items, from, to);
-    return this.#submit(f, star ? KIND_STARMAP : KIND_MAP, payload, sink, index);
+    // Numbers and a constant are packed here, straight from `items` (cheap); other items
+    // are copied here and packed when sent (see `#pack`), so that the workers start on
+    // the first chunks while the next ones are packed. Strings are copied too (an array
+    // of references): if the results are these strings (`RESULT_SAME`), they are taken
+    // from the copy rather than made again, and packed only as they are sent, their
+    // joined text lives only until it is cloned (a young-generation collection copies
+    // whatever is live, and 25 000 joins waiting to be sent were a large part of it).
+    const first = items[from];
+    const packed = star || typeof first === "string" ? null : packRange(items, from, to);
+    const task = this.#submit(
+      f,
+      star ? KIND_STARMAP : KIND_MAP,
+      packed ?? chunkOf(items, from, to),
+      sink,
+      index,
+    );
+    if (!star && typeof first === "string") task.strings = task.payload as unknown[];
+    return task;
   }
 
   #submit(f: PoolFunction, kind: number, payload: unknown, sink: TaskSink, index: number): Task {
@@ -610,7 +628,11 @@ export class PoolEngine {
     let d = 0;
     for (let i = 0; i < meta.length; i += RESULT_STRIDE) {
       const status = meta[i + 1];
-      const raw = status === RESULT_NUMBER ? meta[i + 2] : status >= RESULT_VALUE ? data[d++] : undefined;
+      const raw = status === RESULT_NUMBER
+        ? meta[i + 2]
+        : status >= RESULT_VALUE && status !== RESULT_SAME
+        ? data[d++]
+        : undefined;
       const task = w.inflight.get(meta[i]);
       if (task === undefined) continue; // cancelled meanwhile
       w.inflight.delete(task.id);
@@ -619,7 +641,7 @@ export class PoolEngine {
       this.#waitMs += Math.max(0, now - task.submitted - run);
       this.#measured++;
       if (failure !== null) this.#settle(task, false, failure);
-      else this.#settle(task, status !== RESULT_ERROR, resultValue(status, raw, task.kind));
+      else this.#settle(task, status !== RESULT_ERROR, resultValue(status, raw, task));
     }
   }
 

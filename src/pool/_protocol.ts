@@ -33,6 +33,12 @@ export const RESULT_NUMBERS = 4;
 /** Result status: a chunk's (or an array result's) values packed by `packBatch` in `data`. */
 export const RESULT_PACKED = 5;
 
+/**
+ * Result status: a map chunk of strings whose results are its items, the same strings in
+ * the same order; no `data` entry (the pool has the items packed already).
+ */
+export const RESULT_SAME = 6;
+
 /** Numbers per result in `DoneMessage.meta`: id, status, inline number, run time (ms). */
 export const RESULT_STRIDE = 4;
 

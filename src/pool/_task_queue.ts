@@ -38,6 +38,11 @@ export class Task {
   settled = false;
   /** When it was submitted (`performance.now()`, shared by a burst: see the engine's `#stamp`). */
   submitted = 0;
+  /**
+   * A map chunk of strings: its items as the caller gave them (the very strings), which
+   * are its results when the worker says they are (`RESULT_SAME`).
+   */
+  strings: unknown[] | null = null;
   constructor(
     readonly id: number,
     readonly fn: PoolFunction,

@@ -11,6 +11,7 @@ import {
   constantBatch,
   constantOf,
   isPackedBatch,
+  isStringBatch,
   packBatch,
   type PackedBatch,
   unpackBatch,
@@ -34,6 +35,7 @@ import {
   RESULT_NUMBER,
   RESULT_NUMBERS,
   RESULT_PACKED,
+  RESULT_SAME,
   RESULT_UNDEFINED,
   RESULT_VALUE,
   SLOT_DONE,
@@ -71,6 +73,8 @@ interface Task {
   fn: Loaded;
   kind: number;
   payload: unknown;
+  /** A map chunk that came as a batch of strings (see `RESULT_SAME`). */
+  strings: boolean;
 }
 
 /** Imports a module for the pool with the `import.meta.main` guard armed. */
@@ -127,6 +131,16 @@ function runConstant(fn: AnyFunction, p: PackedBatch): PackedBatch | unknown[] |
   return out;
 }
 
+/**
+ * True when `results` are `items`, the same strings in the same order (`===` is exact
+ * for strings, and costs one comparison of pointers when a string was returned as is).
+ */
+function sameItems(results: unknown, items: string[]): boolean {
+  if (!Array.isArray(results) || results.length !== items.length) return false;
+  for (let i = 0; i < items.length; i++) if (results[i] !== items[i]) return false;
+  return true;
+}
+
 async function finishChunk(
   fn: AnyFunction,
   items: ArrayLike<unknown>,
@@ -167,6 +181,11 @@ class Outbox {
   /** A map chunk's results, packed already. */
   packed(id: number, p: PackedBatch, ms: number): void {
     this.#value(id, RESULT_PACKED, p, ms);
+  }
+
+  /** A map chunk of strings whose results are its items: nothing to send back but that. */
+  same(id: number, ms: number): void {
+    this.meta.push(id, RESULT_SAME, 0, ms);
   }
 
   error(id: number, e: unknown, ms: number): void {
@@ -286,11 +305,8 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
         i += argc;
       } else payload = data[d++];
       if (payload instanceof ArrayBuffer) payload = new Float64Array(payload); // a map chunk of numbers
-      // Another packed map chunk; one of a single constant (`null`...) stays packed (see `runConstant`).
-      else if (isPackedBatch(payload) && (kind !== KIND_MAP || constantOf(payload) === null)) {
-        payload = unpackBatch(payload);
-      }
-      queue.push({ id, seq: seq++, fn, kind, payload });
+      // Another packed map chunk stays packed until it runs (see `run`).
+      queue.push({ id, seq: seq++, fn, kind, payload, strings: false });
     }
     if (!running) void drain();
   }
@@ -298,13 +314,22 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
   function run(task: Task): unknown {
     const fn = task.fn.fn;
     if (fn === null) throw task.fn.error;
-    const p = task.payload as unknown[];
+    let p = task.payload as unknown[];
+    if (isPackedBatch(p)) {
+      // A chunk of one constant (`null`...) runs packed; another is unpacked as it runs,
+      // so that only the running chunk's items are alive (not those of every chunk the
+      // pool sent ahead: a young-generation collection copies whatever is alive).
+      if (task.kind === KIND_MAP && constantOf(p) !== null) return runConstant(fn, p);
+      task.strings = task.kind === KIND_MAP && isStringBatch(p);
+      p = unpackBatch(p);
+      task.payload = p;
+    }
     switch (task.kind) {
       case KIND_APPLY:
       case KIND_APPLY_NUMBERS:
         return fn(...p);
       default:
-        return isPackedBatch(p) ? runConstant(fn, p) : runChunk(fn, p, task.kind !== KIND_MAP);
+        return runChunk(fn, p, task.kind !== KIND_MAP);
     }
   }
 
@@ -354,6 +379,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       const now = performance.now();
       const ms = now - start;
       if (ok && task.kind === KIND_MAP && isPackedBatch(v)) out.packed(task.id, v, ms); // from runConstant
+      else if (ok && task.strings && sameItems(v, task.payload as string[])) out.same(task.id, ms);
       else if (ok) out.ok(task.id, v, ms);
       else out.error(task.id, v, ms);
       Atomics.store(ctl, slot, slotTag(task.seq, SLOT_DONE));

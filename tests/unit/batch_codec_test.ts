@@ -195,3 +195,65 @@ test("batch codec: an object reached twice among rising or falling ids stays one
     }
   }
 });
+
+test("batch codec: typed columns (numbers, strings) give way to the general path when an item differs", () => {
+  const n = 40;
+  const objs = (f: (i: number) => unknown) => Array.from({ length: n }, (_, i) => ({ id: i, name: f(i) }));
+  assertSameAsClone(
+    objs((i) => `n${i}\uD800${i % 3 === 0 ? "" : "😀"}`),
+    true,
+    "a string column, lone surrogates",
+  );
+  assertSameAsClone(objs((i) => (i % 5 === 0 ? "" : "x".repeat(i))), true, "empty strings in a column");
+  assertSameAsClone(objs((i) => (i === 20 ? 20 : `n${i}`)), true, "a number in a string column");
+  assertSameAsClone(objs((i) => (i === 39 ? null : `n${i}`)), true, "null last in a string column");
+  assertSameAsClone(objs((i) => (i === 1 ? undefined : -i)), true, "undefined in a number column, -0 first");
+  assertSameAsClone(objs((i) => (i % 2 === 0 ? NaN : i)), true, "NaN in a number column");
+  const arrays = Array.from({ length: n }, (_, i) => [i, `x${i}`]);
+  assertSameAsClone([...arrays, [1, undefined]], true, "undefined in an array's string column");
+  // A hole and a named property: as many own keys as items, but not the same array.
+  const holed = Object.assign([1, , 3], { tag: 2 }); // eslint-disable-line no-sparse-arrays
+  const triples = Array.from({ length: n }, (_, i) => [i, i + 1, i + 2]);
+  assertSameAsClone([...triples, holed], false, "a hole and a named property");
+  assertSameAsClone(
+    [...triples.slice(0, 5), [1, , 3], ...triples.slice(5)],
+    false,
+    "a hole in a number column",
+  ); // eslint-disable-line no-sparse-arrays
+});
+
+test("batch codec: prototypes and keys the typed reader cannot prove are left to the general reader", () => {
+  const n = 20;
+  // A prototype other than Object.prototype whose constructor is Object: structured clone
+  // makes a plain object of the own enumerable properties, and so does packing.
+  const derived = Array.from(
+    { length: n },
+    (_, i) => Object.assign(Object.create({}), { id: i, name: `n${i}` }),
+  );
+  assertSameAsClone(derived, false, "objects of a prototype made by Object.create({})");
+  const inherited = Array.from(
+    { length: n },
+    (_, i) => Object.assign(Object.create({ extra: 1 }), { id: i }),
+  );
+  assertSameAsClone(inherited, false, "objects with an inherited enumerable property");
+  const ctorKey = Array.from({ length: n }, (_, i) => ({ constructor: i, name: `n${i}` }));
+  assertSameAsClone(ctorKey, true, "objects with a constructor key");
+  const bare = Array.from(
+    { length: n },
+    (_, i) => Object.assign(Object.create(null), { id: i, name: `n${i}` }),
+  );
+  assertSameAsClone(bare, false, "null-prototype objects with typed columns");
+  class Point {
+    constructor(readonly id: number, readonly name: string) {}
+  }
+  assert.equal(
+    packBatch(Array.from({ length: n }, (_, i) => new Point(i, `n${i}`))),
+    null,
+    "class instances",
+  );
+  const mixed = Array.from(
+    { length: n },
+    (_, i) => (i === 10 ? new Point(i, "p") : { id: i, name: `n${i}` }),
+  );
+  assert.equal(packBatch(mixed), null, "a class instance among plain objects");
+});
