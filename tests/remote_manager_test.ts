@@ -470,35 +470,55 @@ function netnsUnavailable(): string | false {
   return false;
 }
 
+/**
+ * Two network namespaces joined by a veth pair, `a` at `ipA` and `b` at `ipB` (`tag`
+ * and `subnet` keep concurrent tests apart): `inNs` runs a peer program in one of them,
+ * `ip` runs `ip` with these arguments (throwing on failure), `remove` deletes both (the
+ * veth pair goes with them).
+ */
+function vethPair(tag: string, subnet: number) {
+  const n = process.pid % 200 + 20;
+  const [a, b] = [`mp-${tag}s-${process.pid}`, `mp-${tag}c-${process.pid}`];
+  const [va, vb] = [`mp${tag}a${process.pid % 100000}`, `mp${tag}b${process.pid % 100000}`];
+  const [ipA, ipB] = [`10.${subnet}.${n}.1`, `10.${subnet}.${n}.2`];
+  const ip = (...args: string[]) => {
+    const r = spawnSync("ip", args, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
+  };
+  const inNs = (ns: string, runtime: Runtime, ...rest: (string | number)[]) => {
+    const cmd = runtime === "deno" ? [runtimes.deno, "run", "-A", PEER] : [runtimes.bun, PEER];
+    return new Program("ip", ["netns", "exec", ns, ...cmd, ...rest.map(String)]);
+  };
+  const remove = () => {
+    spawnSync("ip", ["netns", "del", a]);
+    spawnSync("ip", ["netns", "del", b]);
+  };
+  try {
+    ip("netns", "add", a);
+    ip("netns", "add", b);
+    ip("link", "add", va, "type", "veth", "peer", "name", vb);
+    ip("link", "set", va, "netns", a);
+    ip("link", "set", vb, "netns", b);
+    ip("-n", a, "addr", "add", `${ipA}/24`, "dev", va);
+    ip("-n", b, "addr", "add", `${ipB}/24`, "dev", vb);
+    for (const [ns, dev] of [[a, va], [b, vb]]) {
+      ip("-n", ns, "link", "set", dev, "up");
+      ip("-n", ns, "link", "set", "lo", "up");
+    }
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  return { a, b, vb, ipA, ip, inNs, remove };
+}
+
 test(
   "remote: across two network namespaces joined by a veth pair (a server on 10.x, clients in the other namespace)",
   { skip: netnsUnavailable() },
   async () => {
-    const n = process.pid % 200 + 20;
-    const [a, b] = [`mp-srv-${process.pid}`, `mp-cli-${process.pid}`];
-    const [va, vb] = [`mpa${process.pid % 100000}`, `mpb${process.pid % 100000}`];
-    const [ipA, ipB] = [`10.231.${n}.1`, `10.231.${n}.2`];
-    const ip = (...args: string[]) => {
-      const r = spawnSync("ip", args, { encoding: "utf8" });
-      if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
-    };
-    const inNs = (ns: string, runtime: Runtime, ...rest: (string | number)[]) => {
-      const cmd = runtime === "deno" ? [runtimes.deno, "run", "-A", PEER] : [runtimes.bun, PEER];
-      return new Program("ip", ["netns", "exec", ns, ...cmd, ...rest.map(String)]);
-    };
+    const { a, b, ipA, inNs, remove } = vethPair("p", 231);
     let srv: Program | null = null;
     try {
-      ip("netns", "add", a);
-      ip("netns", "add", b);
-      ip("link", "add", va, "type", "veth", "peer", "name", vb);
-      ip("link", "set", va, "netns", a);
-      ip("link", "set", vb, "netns", b);
-      ip("-n", a, "addr", "add", `${ipA}/24`, "dev", va);
-      ip("-n", b, "addr", "add", `${ipB}/24`, "dev", vb);
-      for (const [ns, dev] of [[a, va], [b, vb]]) {
-        ip("-n", ns, "link", "set", dev, "up");
-        ip("-n", ns, "link", "set", "lo", "up");
-      }
       srv = inNs(a, other, "server", ipA, 0, AUTHKEY);
       const port = Number(await srv.line("serving on ", 30_000));
       const giver = inNs(b, here, "pass-proxy", ipA, port, AUTHKEY);
@@ -511,8 +531,7 @@ test(
       assert.match(bad.stderr, /AuthenticationError/);
     } finally {
       if (srv !== null) await stop(srv);
-      spawnSync("ip", ["netns", "del", a]);
-      spawnSync("ip", ["netns", "del", b]); // the veth pair goes with them
+      remove();
     }
   },
 );
@@ -521,31 +540,9 @@ test(
   "remote: a client whose network vanishes while it holds a lock is dropped (keepAlive ping, then the OS's retransmission timeout); the lock is recovered",
   { skip: netnsUnavailable() },
   async () => {
-    const n = (process.pid + 101) % 200 + 20;
-    const [a, b] = [`mp-vsrv-${process.pid}`, `mp-vcli-${process.pid}`];
-    const [va, vb] = [`mpva${process.pid % 100000}`, `mpvb${process.pid % 100000}`];
-    const [ipA, ipB] = [`10.232.${n}.1`, `10.232.${n}.2`];
-    const ip = (...args: string[]) => {
-      const r = spawnSync("ip", args, { encoding: "utf8" });
-      if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
-    };
-    const inNs = (ns: string, runtime: Runtime, ...rest: (string | number)[]) => {
-      const cmd = runtime === "deno" ? [runtimes.deno, "run", "-A", PEER] : [runtimes.bun, PEER];
-      return new Program("ip", ["netns", "exec", ns, ...cmd, ...rest.map(String)]);
-    };
+    const { a, b, vb, ipA, ip, inNs, remove } = vethPair("v", 232);
     const programs: Program[] = [];
     try {
-      ip("netns", "add", a);
-      ip("netns", "add", b);
-      ip("link", "add", va, "type", "veth", "peer", "name", vb);
-      ip("link", "set", va, "netns", a);
-      ip("link", "set", vb, "netns", b);
-      ip("-n", a, "addr", "add", `${ipA}/24`, "dev", va);
-      ip("-n", b, "addr", "add", `${ipB}/24`, "dev", vb);
-      for (const [ns, dev] of [[a, va], [b, vb]]) {
-        ip("-n", ns, "link", "set", dev, "up");
-        ip("-n", ns, "link", "set", "lo", "up");
-      }
       // The server's namespace gives up on unacknowledged bytes after 2 retransmissions
       // (about 1.5 s) instead of Linux's default 15 (about 15 minutes).
       const r = spawnSync("ip", ["netns", "exec", a, "sh", "-c", "echo 2 > /proc/sys/net/ipv4/tcp_retries2"]);
@@ -567,8 +564,7 @@ test(
       assert.equal(await guard.exit(20_000), 0, guard.stderr);
     } finally {
       for (const p of programs) await stop(p);
-      spawnSync("ip", ["netns", "del", a]);
-      spawnSync("ip", ["netns", "del", b]);
+      remove();
     }
   },
 );
