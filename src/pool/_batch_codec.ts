@@ -414,6 +414,20 @@ type TypedReader = (
 /** Typed readers, by shape and column kinds. */
 const typedReaders = new Map<string, TypedReader>();
 
+/** Generated functions kept per cache, at most (a batch of ever new shapes compiles each anew). */
+const MAX_COMPILED = 256;
+
+/** Keeps `f`, generated for `id`, in `cache` while it has room; returns `f`. */
+function remember<F>(cache: Map<string, F>, id: string, f: F): F {
+  if (cache.size < MAX_COMPILED) cache.set(id, f);
+  return f;
+}
+
+/** The cache key of a typed reader or maker: the shape and its column kinds. */
+function typedId(keys: string[] | null, kinds: number[]): string {
+  return `${keys === null ? `[${kinds.length}` : JSON.stringify(keys)}:${kinds.join("")}`;
+}
+
 /**
  * A reader for one shape whose columns are of `kinds`: like {@linkcode reader}'s, it
  * checks that each item is an object of exactly `keys` in order (own enumerable keys,
@@ -429,9 +443,9 @@ const typedReaders = new Map<string, TypedReader>();
  */
 function typedReader(keys: string[] | null, kinds: number[]): TypedReader {
   const width = kinds.length;
-  const id = `${keys === null ? `[${width}` : JSON.stringify(keys)}:${kinds.join("")}`;
-  let read = typedReaders.get(id);
-  if (read !== undefined) return read;
+  const id = typedId(keys, kinds);
+  const known = typedReaders.get(id);
+  if (known !== undefined) return known;
   const lines: string[] = [];
   for (let j = 0; j < width; j++) {
     if (kinds[j] === C_NUM) lines.push(`const n${j} = nums[${j}];`);
@@ -473,9 +487,8 @@ function typedReader(keys: string[] | null, kinds: number[]): TypedReader {
   lines.push("}");
   for (let j = 0; j < width; j++) if (kinds[j] === C_STR) lines.push(`strs[${j}] = s${j};`);
   lines.push("return true;");
-  read = new Function("items", "n", "keys", "nums", "lens", "anys", "strs", lines.join("\n")) as TypedReader;
-  if (typedReaders.size < 256) typedReaders.set(id, read);
-  return read;
+  const read = new Function("items", "n", "keys", "nums", "lens", "anys", "strs", lines.join("\n"));
+  return remember(typedReaders, id, read as TypedReader);
 }
 
 /** The general path of {@linkcode packShaped}: a column array per key, each packed as a batch. */
@@ -553,8 +566,11 @@ function reader(keys: string[] | null, width: number): Reader {
     // Named properties besides the items (after the cheap checks: Object.keys of an array is not cheap).
     if (keys === null) lines.push(`  if (Object.keys(o).length !== ${width}) return false;`);
     lines.push("}", "return true;");
-    read = new Function("items", "n", "cols", "objectProto", lines.join("\n")) as Reader;
-    if (readers.size < 256) readers.set(id, read);
+    read = remember(
+      readers,
+      id,
+      new Function("items", "n", "cols", "objectProto", lines.join("\n")) as Reader,
+    );
   }
   return read;
 }
@@ -738,9 +754,9 @@ const typedMakers = new Map<string, TypedMaker>();
  */
 function typedMaker(keys: string[] | null, kinds: number[]): TypedMaker {
   const width = kinds.length;
-  const id = `${keys === null ? `[${width}` : JSON.stringify(keys)}:${kinds.join("")}`;
-  let make = typedMakers.get(id);
-  if (make !== undefined) return make;
+  const id = typedId(keys, kinds);
+  const known = typedMakers.get(id);
+  if (known !== undefined) return known;
   const lines: string[] = [];
   const parts: string[] = [];
   for (let j = 0; j < width; j++) {
@@ -753,9 +769,11 @@ function typedMaker(keys: string[] | null, kinds: number[]): TypedMaker {
   // one; its values are read left to right, so each slice's start is the last one's end.
   const body = keys === null ? `[${parts.join(", ")}]` : `{ ${parts.join(", ")} }`;
   lines.push("for (let i = 0; i < n; i++) out[o + i] = " + body + ";");
-  make = new Function("out", "o", "n", "srcs", "strs", lines.join("\n")) as TypedMaker;
-  if (typedMakers.size < 256) typedMakers.set(id, make);
-  return make;
+  return remember(
+    typedMakers,
+    id,
+    new Function("out", "o", "n", "srcs", "strs", lines.join("\n")) as TypedMaker,
+  );
 }
 
 function unpackShaped(p: PackedBatch, out: unknown[], o: number): unknown[] {
