@@ -371,6 +371,11 @@ export interface NetSocket {
    * all of it (or with the error). Writes made while one is under way go out together.
    */
   write(data: Uint8Array, done?: (error?: Error) => void): void;
+  /**
+   * Hands what was written so far to the OS now rather than after the current code (as
+   * much as it takes without waiting): before this thread blocks.
+   */
+  flush(): void;
   /** Closes once every write is done. */
   end(): void;
   /** Closes now; pending writes fail. */
@@ -563,10 +568,22 @@ class DenoSocket implements NetSocket {
     queueMicrotask(this.#startWriting);
   }
 
-  readonly #startWriting = (): void => void this.#writeLoop();
+  readonly #startWriting = (): void => {
+    if (!this.#looping) void this.#writeLoop();
+  };
+
+  /** Whether the write loop runs (a write may be under way). */
+  #looping = false;
+
+  flush(): void {
+    // Deno's write op makes its system call at once: starting the loop now hands the
+    // queued bytes to the OS before this call returns (unless a write is under way).
+    if (this.#writing && !this.#looping) void this.#writeLoop();
+  }
 
   async #writeLoop(): Promise<void> {
     this.#writing = true;
+    this.#looping = true;
     while (!this.#queue.empty && !this.#destroyed) {
       const [out, dones] = this.#queue.take();
       try {
@@ -581,6 +598,7 @@ class DenoSocket implements NetSocket {
       for (const d of dones) d();
     }
     this.#writing = false;
+    this.#looping = false;
     if (this.#destroyed) this.#queue.fail(CLOSED);
     else if (this.#ending) this.destroy();
   }
@@ -725,6 +743,10 @@ class BunSocket implements NetSocket {
     this.#scheduled = false;
     if (!this.#blocked) this.#flush();
   };
+
+  flush(): void {
+    if (this.#scheduled) this.#flushSoon();
+  }
 
   #flush(): void {
     while (!this.#queue.empty && !this.#destroyed) {

@@ -99,6 +99,15 @@ export function heartbeat(conn: SocketConnection<unknown>, ms: number, ping: unk
 }
 let beat: (conn: SocketConnection<unknown>, ms: number, ping: Uint8Array, ignore: Uint8Array) => void;
 
+/**
+ * Hands what was sent on `conn` so far to the OS now (as much as it takes without
+ * waiting), rather than after the current code: before the thread blocks.
+ * @ignore
+ */
+export function flushWrites(conn: SocketConnection<unknown>): void {
+  socketOf(conn)?.flush();
+}
+
 /** Whether `conn` has a message, or an end or failure, to report (`recvSync()` will not throw "nothing arrived"). @ignore */
 export function hasNews(conn: SocketConnection<unknown>): boolean {
   return newsOf(conn);
@@ -118,8 +127,8 @@ export function destroyConnection(conn: SocketConnection<unknown>, reason: Error
  * format (see the README), which only this package reads.
  *
  * The `*Sync` twins never wait, since the socket is fed by this thread's event loop:
- * `sendSync` / `sendBytesSync` hand the message to the socket and return (a failure
- * shows at the next call); `recvSync` / `recvBytesSync` / `recvBytesIntoSync` return a
+ * `sendSync` / `sendBytesSync` hand the message to the OS at once, as far as it takes
+ * it without waiting, and return (a failure shows at the next call); `recvSync` / `recvBytesSync` / `recvBytesIntoSync` return a
  * message that has already arrived (after `await poll()` or `wait()`), and throw a
  * `ProcessError` saying to use the async method when none has; `pollSync(0)` answers
  * from what has arrived, and `pollSync` with a positive timeout throws.
@@ -250,6 +259,7 @@ export class SocketConnection<T = unknown> {
    */
   sendSync(obj: T): void {
     this.#writeWith(frameInPlace(encodeMessage(obj, 4)), "sendSync", IGNORE);
+    this.#socket!.flush();
   }
 
   /**
@@ -365,6 +375,7 @@ export class SocketConnection<T = unknown> {
    */
   sendBytesSync(buf: BytesLike, offset?: number, size?: number): void {
     this.#writeWith(this.#bytesFrame(buf, offset, size, "sendBytesSync"), "sendBytesSync", IGNORE);
+    this.#socket!.flush();
   }
 
   /**
