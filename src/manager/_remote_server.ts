@@ -7,12 +7,18 @@
  * message format, which never runs code):
  *
  * - request `[seq, id, method, args]`: `id` 0 is the manager itself (`create`,
- *   `decref`, `debugInfo`, `shutdown`); `seq` 0 wants no reply.
+ *   `decref`, `debugInfo`, `shutdown`, and `hello(token)` first on a connection); `seq`
+ *   0 wants no reply.
  * - reply `[seq, 0, value]` or `[seq, 1, { name, message, stack }]`.
+ *
+ * A client program's connections that say `hello` with the same token are one session
+ * (its proxies' connection and its relay thread's, which makes its blocking calls):
+ * references, locks and waits belong to the session.
  *
  * Only the built-in types, the registered typeids and their exposed methods can be
  * called; anything else (a malformed request, a frame that does not decode) drops
- * that client, whose references, locks and waits are let go, while the others go on.
+ * that connection; a client's references, locks and waits are let go with its session's
+ * last connection, while the others go on.
  *
  * @module
  */
@@ -65,7 +71,10 @@ export interface RemoteServerOptions {
 
 /** What a method of a server-side object receives besides its arguments. */
 interface Caller {
-  conn: Conn;
+  /** Whose call it is: it holds references, locks and permits. */
+  session: Session;
+  /** The connection it came on (a parked call whose connection ended takes nothing). */
+  link: Conn;
 }
 
 type Method = (obj: never, caller: Caller, ...args: unknown[]) => unknown;
@@ -74,10 +83,10 @@ interface Entry {
   typeid: string;
   obj: unknown;
   methods: Record<string, Method>;
-  holders: Map<Conn, number>;
+  holders: Map<Session, number>;
   count: number;
-  /** Called when a holder's connection ends (locks release, waits end). */
-  gone?: (conn: Conn) => void;
+  /** Called when a holder's session ends (locks release, waits end). */
+  gone?: (session: Session) => void;
   desc: ProxyDesc;
   /**
    * Returned by a registered function (not a class): the program may hand it out again
@@ -86,8 +95,24 @@ interface Entry {
   pinned?: boolean;
 }
 
+/**
+ * One client program's session: the connections it made with the same session token
+ * (its proxies' connection, and its relay thread's for blocking calls; see `hello`). It
+ * holds references, locks and permits, and waits, as one client: they are let go when
+ * its last connection ends. A connection that sends no `hello` is a session of its own.
+ */
+class Session {
+  /** The token its connections gave (`null`: a connection that gave none). */
+  token: string | null = null;
+  readonly conns = new Set<Conn>();
+  closed = false;
+}
+
 /** One client connection. */
 class Conn {
+  session = new Session();
+  /** Requests handled so far (`hello` must come first). */
+  handled = 0;
   readonly id: number;
   readonly c: SocketConnection;
   closed = false;
@@ -143,7 +168,7 @@ function timer(ms: number, f: () => void): () => void {
 }
 
 interface Waiter {
-  conn: Conn;
+  session: Session;
   /** Offers the wake-up to this call: false if it has settled, its client left, or it declines. */
   wake: () => boolean;
 }
@@ -152,7 +177,7 @@ interface Waiter {
 const DECLINE: unique symbol = Symbol("decline");
 
 /**
- * Parks the call of `conn` in `list` until it accepts a wake-up or `ms` pass. At each
+ * Parks the call of `caller` in `list` until it accepts a wake-up or `ms` pass. At each
  * wake-up, `accept()` gives the call's result, or {@linkcode DECLINE} to leave it to the
  * next waiter (the item went to another, the lock is taken); at the timeout,
  * `expire()` gives the result or throws the call's error. Every blocking method of the
@@ -160,7 +185,7 @@ const DECLINE: unique symbol = Symbol("decline");
  */
 function park<T>(
   list: Waiter[],
-  conn: Conn,
+  caller: Caller,
   ms: number,
   accept: () => T | typeof DECLINE,
   expire: () => T,
@@ -168,9 +193,9 @@ function park<T>(
   return new Promise((resolve, reject) => {
     let done = false;
     const waiter: Waiter = {
-      conn,
+      session: caller.session,
       wake: () => {
-        if (done || conn.closed) return false;
+        if (done || caller.session.closed || caller.link.closed) return false;
         const result = accept();
         if (result === DECLINE) return false;
         done = true;
@@ -193,7 +218,7 @@ function park<T>(
   });
 }
 
-/** A queue in the server: gets and puts wait here, per connection. */
+/** A queue in the server: gets and puts wait here, per session. */
 class RemoteQueue {
   items: unknown[] = [];
   head = 0;
@@ -225,7 +250,7 @@ class RemoteQueue {
     if (this.#room()) return this.#push(item);
     const ms = timeoutOf(timeout);
     if (ms === 0) throw new Full("The queue is full");
-    return park(this.putters, caller.conn, ms, () => this.#push(item), () => {
+    return park(this.putters, caller, ms, () => this.#push(item), () => {
       throw new Full(`The queue stayed full for ${ms} ms`);
     });
   }
@@ -239,7 +264,7 @@ class RemoteQueue {
     const ms = timeoutOf(timeout);
     if (ms === 0) throw new Empty("The queue is empty");
     // A getter whose client went away takes nothing: the item goes to the next one.
-    return park(this.getters, caller.conn, ms, () => this.size() === 0 ? DECLINE : this.#pop(), () => {
+    return park(this.getters, caller, ms, () => this.size() === 0 ? DECLINE : this.#pop(), () => {
       throw new Empty(`The queue stayed empty for ${ms} ms`);
     });
   }
@@ -258,9 +283,9 @@ class RemoteQueue {
     if (this.unfinished === 0) return;
     return new Promise<void>((resolve) => this.joiners.push(resolve));
   }
-  forget(conn: Conn): void {
-    this.getters = this.getters.filter((w) => w.conn !== conn);
-    this.putters = this.putters.filter((w) => w.conn !== conn);
+  forget(session: Session): void {
+    this.getters = this.getters.filter((w) => w.session !== session);
+    this.putters = this.putters.filter((w) => w.session !== session);
   }
 }
 
@@ -274,44 +299,44 @@ const queueMethods: Record<string, Method> = {
 
 /**
  * A lock, recursive lock or semaphore of the server. A lock held by a client whose
- * connection ends is released (for a semaphore, the permits that client took are
+ * session ends (its last connection) is released (for a semaphore, the permits that client took are
  * given back), so that a client that dies while holding one blocks nobody.
  */
 class RemoteAcquirer {
   value: number;
-  owner: Conn | null = null;
+  owner: Session | null = null;
   depth = 0;
   waiters: Waiter[] = [];
-  /** Permits held per connection (semaphores). */
-  held = new Map<Conn, number>();
+  /** Permits held per session (semaphores). */
+  held = new Map<Session, number>();
   constructor(readonly kind: "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore", readonly initial: number) {
     this.value = initial;
   }
-  #tryTake(conn: Conn): boolean {
-    if (this.kind === "RLock" && this.owner === conn) {
+  #tryTake(session: Session): boolean {
+    if (this.kind === "RLock" && this.owner === session) {
       this.depth++;
       return true;
     }
     if (this.value <= 0) return false;
     this.value--;
     if (this.kind === "Lock" || this.kind === "RLock") {
-      this.owner = conn;
+      this.owner = session;
       this.depth = 1;
-    } else this.held.set(conn, (this.held.get(conn) ?? 0) + 1);
+    } else this.held.set(session, (this.held.get(session) ?? 0) + 1);
     return true;
   }
   acquire(caller: Caller, blocking: unknown, timeout: unknown): boolean | Promise<boolean> {
-    if (this.#tryTake(caller.conn)) return true;
+    if (this.#tryTake(caller.session)) return true;
     const ms = blocking === false ? 0 : timeoutOf(timeout);
     if (ms === 0) return false;
-    return park(this.waiters, caller.conn, ms, () => this.#tryTake(caller.conn) || DECLINE, () => false);
+    return park(this.waiters, caller, ms, () => this.#tryTake(caller.session) || DECLINE, () => false);
   }
   release(caller: Caller): void {
     if (this.kind === "Lock" || this.kind === "RLock") {
       if (this.owner === null) {
         throw new ProcessError(`${this.kind}.release(): release of an unlocked ${this.kind}`);
       }
-      if (this.kind === "RLock" && this.owner !== caller.conn) {
+      if (this.kind === "RLock" && this.owner !== caller.session) {
         throw new ProcessError("RLock.release(): cannot release an RLock held by another client");
       }
       if (--this.depth > 0) return;
@@ -320,9 +345,9 @@ class RemoteAcquirer {
       if (this.kind === "BoundedSemaphore" && this.value >= this.initial) {
         throw new RangeError("BoundedSemaphore released too many times");
       }
-      const n = this.held.get(caller.conn) ?? 0;
-      if (n > 1) this.held.set(caller.conn, n - 1);
-      else this.held.delete(caller.conn);
+      const n = this.held.get(caller.session) ?? 0;
+      if (n > 1) this.held.set(caller.session, n - 1);
+      else this.held.delete(caller.session);
     }
     this.value++;
     this.#wake();
@@ -330,16 +355,16 @@ class RemoteAcquirer {
   #wake(): void {
     while (this.value > 0 && this.waiters.length > 0) this.waiters.shift()!.wake();
   }
-  forget(conn: Conn): void {
-    this.waiters = this.waiters.filter((w) => w.conn !== conn);
-    if (this.owner === conn) {
+  forget(session: Session): void {
+    this.waiters = this.waiters.filter((w) => w.session !== session);
+    if (this.owner === session) {
       this.owner = null;
       this.depth = 0;
       this.value++;
     }
-    const n = this.held.get(conn);
+    const n = this.held.get(session);
     if (n !== undefined) {
-      this.held.delete(conn);
+      this.held.delete(session);
       this.value += n;
     }
     this.#wake();
@@ -365,10 +390,10 @@ class RemoteEvent {
     if (this.flag) return true;
     const ms = timeoutOf(timeout);
     if (ms === 0) return false;
-    return park(this.waiters, caller.conn, ms, () => true, () => false);
+    return park(this.waiters, caller, ms, () => true, () => false);
   }
-  forget(conn: Conn): void {
-    this.waiters = this.waiters.filter((w) => w.conn !== conn);
+  forget(session: Session): void {
+    this.waiters = this.waiters.filter((w) => w.session !== session);
   }
 }
 
@@ -415,8 +440,12 @@ const arrayMethods: Record<string, Method> = {
  */
 class RemoteBarrier {
   broken = false;
-  waiters: { conn: Conn; resolve: (i: number) => void; reject: (e: Error) => void; cancel: () => void }[] =
-    [];
+  waiters: {
+    session: Session;
+    resolve: (i: number) => void;
+    reject: (e: Error) => void;
+    cancel: () => void;
+  }[] = [];
   constructor(readonly parties: number, readonly timeout: number | undefined) {}
   wait(caller: Caller, timeout: unknown): number | Promise<number> {
     if (this.broken) throw brokenBarrier("it was broken before this wait");
@@ -432,7 +461,7 @@ class RemoteBarrier {
     const ms = timeout === undefined || timeout === null ? this.timeout ?? Infinity : timeoutOf(timeout);
     return new Promise((resolve, reject) => {
       const cancel = timer(ms, () => this.abort(`a wait timed out after ${ms} ms`));
-      this.waiters.push({ conn: caller.conn, resolve, reject, cancel });
+      this.waiters.push({ session: caller.session, resolve, reject, cancel });
     });
   }
   abort(why = "abort() was called"): void {
@@ -446,9 +475,9 @@ class RemoteBarrier {
     this.abort("reset() was called while it waited");
     this.broken = false;
   }
-  forget(conn: Conn): void {
-    if (this.waiters.some((w) => w.conn === conn)) {
-      this.waiters = this.waiters.filter((w) => w.conn !== conn);
+  forget(session: Session): void {
+    if (this.waiters.some((w) => w.session === session)) {
+      this.waiters = this.waiters.filter((w) => w.session !== session);
       this.abort("a waiting client left");
     }
   }
@@ -470,13 +499,13 @@ const barrierMethods: Record<string, Method> = {
 /**
  * A condition of the server over one of its Lock or RLock objects (a new RLock by
  * default): `wait` gives the lock up, waits for a `notify` (or the timeout), and takes
- * it back before it answers, as Python's. The lock is held per client connection.
+ * it back before it answers, as Python's. The lock is held per client session.
  */
 class RemoteCondition {
   waiters: Waiter[] = [];
   constructor(readonly lock: RemoteAcquirer) {}
   #checkOwner(caller: Caller, what: string): void {
-    if (this.lock.owner !== caller.conn) {
+    if (this.lock.owner !== caller.session) {
       throw new ProcessError(
         `Condition.${what}(): cannot ${what} on un-acquired lock: acquire the Condition first`,
       );
@@ -488,7 +517,7 @@ class RemoteCondition {
     this.lock.depth = 1;
     this.lock.release(caller);
     const ms = timeoutOf(timeout);
-    const notified = ms === 0 ? false : await park(this.waiters, caller.conn, ms, () => true, () => false);
+    const notified = ms === 0 ? false : await park(this.waiters, caller, ms, () => true, () => false);
     await this.lock.acquire(caller, true, Infinity);
     this.lock.depth = depth;
     return notified;
@@ -502,9 +531,9 @@ class RemoteCondition {
     // Only the waiters that take the wake-up count (one whose client left declines).
     for (let woken = 0; woken < count && this.waiters.length > 0;) if (this.waiters.shift()!.wake()) woken++;
   }
-  forget(conn: Conn): void {
-    this.waiters = this.waiters.filter((w) => w.conn !== conn);
-    this.lock.forget(conn);
+  forget(session: Session): void {
+    this.waiters = this.waiters.filter((w) => w.session !== session);
+    this.lock.forget(session);
   }
 }
 
@@ -559,7 +588,9 @@ export class RemoteServer {
   /** The ids of objects returned by registered callables, to give the same object the same id. */
   readonly #ids = new WeakMap<object, number>();
   readonly #conns = new Set<Conn>();
-  readonly #tickets = new Map<string, { id: number; conn: Conn }>();
+  readonly #tickets = new Map<string, { id: number; session: Session }>();
+  /** Sessions by the token their connections gave. */
+  readonly #sessions = new Map<string, Session>();
   readonly #makers = referentMakers((v) => this.#resolve(v));
   #nextId = 1;
   #nextConn = 1;
@@ -624,6 +655,7 @@ export class RemoteServer {
       keepAlive(c, this.#keepAlive);
       heartbeat(c, this.#keepAlive, PING_TO_CLIENT, PING_TO_SERVER);
       const conn = new Conn(this.#nextConn++, c);
+      conn.session.conns.add(conn);
       this.#conns.add(conn);
       this.#serveConn(conn);
     }
@@ -666,12 +698,18 @@ export class RemoteServer {
     try {
       conn.c.close();
     } catch { /* already closed */ }
-    for (const [k, t] of this.#tickets) if (t.conn === conn) this.#tickets.delete(k);
+    // What the client holds is let go with its session's last connection.
+    const session = conn.session;
+    session.conns.delete(conn);
+    if (session.conns.size > 0) return;
+    session.closed = true;
+    if (session.token !== null) this.#sessions.delete(session.token);
+    for (const [k, t] of this.#tickets) if (t.session === session) this.#tickets.delete(k);
     for (const e of this.#objects.values()) {
-      e.gone?.(conn);
-      const n = e.holders.get(conn);
+      e.gone?.(session);
+      const n = e.holders.get(session);
       if (n !== undefined) {
-        e.holders.delete(conn);
+        e.holders.delete(session);
         e.count -= n;
       }
     }
@@ -680,6 +718,7 @@ export class RemoteServer {
 
   #handle(conn: Conn, [seq, id, method, args]: [number, number, string, unknown[]]): void {
     let result: unknown;
+    conn.handled++;
     try {
       result = id === 0 ? this.#manage(conn, method, args) : this.#call(conn, id, method, args);
     } catch (e) {
@@ -694,7 +733,7 @@ export class RemoteServer {
 
   #reply(conn: Conn, seq: number, status: number, value: unknown): void {
     if (seq === 0 || conn.closed) return;
-    if (status === 0) this.#increfIn(value, conn);
+    if (status === 0) this.#increfIn(value, conn.session);
     try {
       conn.unsent++;
       sendWith(conn.c, [seq, status, value], conn.sent);
@@ -719,10 +758,11 @@ export class RemoteServer {
         }`,
       );
     }
-    return e.methods[method](e.obj as never, { conn }, ...args);
+    return e.methods[method](e.obj as never, { session: conn.session, link: conn }, ...args);
   }
 
   #manage(conn: Conn, method: string, args: unknown[]): unknown {
+    const session = conn.session;
     switch (method) {
       case "create": {
         if (typeof args[0] !== "string" || !Array.isArray(args[1])) {
@@ -732,16 +772,16 @@ export class RemoteServer {
         return isThenable(made) ? Promise.resolve(made).then(markerOf) : markerOf(made);
       }
       case "decref":
-        for (const id of args) if (typeof id === "number") this.#decref(id, conn);
+        for (const id of args) if (typeof id === "number") this.#decref(id, session);
         return undefined;
       case "share": {
-        // A reference for the receiver of a proxy, held by the sender's connection until adopted.
+        // A reference for the receiver of a proxy, held by the sender's session until adopted.
         const [id, ticket] = args;
         if (typeof id !== "number" || !Array.isArray(ticket)) {
           throw new TypeError("share(id, ticket): malformed arguments");
         }
-        this.#incref(id, conn);
-        this.#tickets.set(`${ticket[0]}:${ticket[1]}`, { id, conn });
+        this.#incref(id, session);
+        this.#tickets.set(`${ticket[0]}:${ticket[1]}`, { id, session });
         return undefined;
       }
       case "adopt": {
@@ -749,19 +789,19 @@ export class RemoteServer {
         if (typeof id !== "number" || !Array.isArray(ticket)) {
           throw new TypeError("adopt(id, ticket): malformed arguments");
         }
-        this.#incref(id, conn);
+        this.#incref(id, session);
         const key = `${ticket[0]}:${ticket[1]}`;
         const t = this.#tickets.get(key);
         if (t !== undefined) {
           this.#tickets.delete(key);
-          this.#decref(t.id, t.conn);
+          this.#decref(t.id, t.session);
         }
         return undefined;
       }
       case "debugInfo": {
         this.#sweep();
         let references = 0;
-        const holders = new Set<Conn>();
+        const holders = new Set<Session>();
         for (const e of this.#objects.values()) {
           references += e.count;
           for (const c of e.holders.keys()) holders.add(c);
@@ -773,29 +813,51 @@ export class RemoteServer {
         return undefined;
       case "ping":
         return this.token;
+      case "hello":
+        return this.#join(conn, args[0]);
     }
     throw new TypeError(`A manager has no method "${method}"`);
   }
 
-  #increfIn(v: unknown, conn: Conn): void {
+  /**
+   * `hello(token)`, a connection's first request: it joins the session of the other
+   * connections that gave `token` (one program's), or starts it.
+   */
+  #join(conn: Conn, token: unknown): undefined {
+    if (typeof token !== "string" || !/^[0-9a-f]{32}$/.test(token) || conn.handled !== 1) {
+      throw new TypeError("hello(token): a session token (32 hex digits) comes first on a connection");
+    }
+    const session = this.#sessions.get(token);
+    if (session === undefined) {
+      conn.session.token = token;
+      this.#sessions.set(token, conn.session);
+    } else {
+      conn.session.conns.delete(conn);
+      conn.session = session;
+      session.conns.add(conn);
+    }
+    return undefined;
+  }
+
+  #increfIn(v: unknown, session: Session): void {
     eachMarker(v, (d) => {
-      if (d.token === this.token && d.id > 0) this.#incref(d.id, conn);
+      if (d.token === this.token && d.id > 0) this.#incref(d.id, session);
     });
   }
 
-  #incref(id: number, conn: Conn): void {
+  #incref(id: number, session: Session): void {
     const e = this.#objects.get(id);
-    if (e === undefined || conn.closed) return;
-    e.holders.set(conn, (e.holders.get(conn) ?? 0) + 1);
+    if (e === undefined || session.closed) return;
+    e.holders.set(session, (e.holders.get(session) ?? 0) + 1);
     e.count++;
   }
 
-  #decref(id: number, conn: Conn): void {
+  #decref(id: number, session: Session): void {
     const e = this.#objects.get(id);
-    const n = e?.holders.get(conn);
+    const n = e?.holders.get(session);
     if (e === undefined || n === undefined) return;
-    if (n > 1) e.holders.set(conn, n - 1);
-    else e.holders.delete(conn);
+    if (n > 1) e.holders.set(session, n - 1);
+    else e.holders.delete(session);
     if (--e.count === 0) this.#scheduleSweep();
   }
 
@@ -848,7 +910,7 @@ export class RemoteServer {
     obj: unknown,
     methods: Record<string, Method>,
     extra?: unknown,
-    gone?: (conn: Conn) => void,
+    gone?: (session: Session) => void,
   ): ProxyDesc {
     const id = this.#nextId++;
     const desc: ProxyDesc = { token: this.token, kind, typeid, id, extra };
