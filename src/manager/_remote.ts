@@ -4,7 +4,10 @@
  * (`mp.connection.Client`, with the manager's authkey) instead of the shared-memory
  * transport. It has the parts of a `Transport` that proxies use; calls go through
  * `callRemote`, which the proxies' `callAsync` uses for it. Blocking (`*Sync`) calls
- * cannot wait for a socket fed by the thread's own event loop, so they throw.
+ * cannot wait for a socket fed by the thread's own event loop: they go through a relay
+ * thread (`_remote_relay.ts`, started at the first one) with its own connection, in the
+ * same session as this one (`hello` with this transport's token, first on both), while
+ * this thread waits with `Atomics.wait`.
  *
  * Replies are taken as their bytes arrive, in the socket's data callback (no promise
  * per reply); the connection listens only while calls are pending, so that an idle
@@ -15,6 +18,7 @@
  */
 import { Client } from "../net/client.ts";
 import {
+  flushWrites,
   hasNews,
   heartbeat,
   keepAlive,
@@ -27,6 +31,27 @@ import type { Authkey } from "../net/auth.ts";
 import { ProcessError } from "../internal/errors.ts";
 import { errorFromData } from "../internal/_error_wire.ts";
 import type { Transport } from "./_transport.ts";
+import { decodeMessage, encodeMessage } from "../net/codec.ts";
+import { LIVENESS_POLL_MS } from "../internal/_atomics.ts";
+import { decodeUtf8 } from "../internal/runtime.ts";
+import { type Steps, wait } from "../sync/_steps.ts";
+import { Child } from "../process/_child.ts";
+import { CTL_STATE, STATE_EXITED } from "../process/_messages.ts";
+import { startHelper } from "../process/process.ts";
+import {
+  askNext,
+  Assembly,
+  handOver,
+  KIND_FAILURE,
+  R_LEN,
+  R_STATE,
+  R_TURN,
+  RELAY_CHUNK,
+  RELAY_FAILED,
+  RELAY_STARTING,
+  RELAY_WORDS,
+  type RelayConfig,
+} from "./_relay_protocol.ts";
 import { registerProxyKind, setRemoteTransports } from "./proxy/base.ts";
 import { RemoteQueueProxy } from "./proxy/remote_queue.ts";
 import { KEEPALIVE_MS, PING_TO_CLIENT, PING_TO_SERVER, RemoteKind } from "./_protocol.ts";
@@ -68,6 +93,10 @@ export class RemoteTransport {
   #closed = false;
   #seq = 0;
   readonly #pending = new Map<number, Pending>();
+  /** This program's session with the server (its relay's connection joins it). */
+  readonly #session = sessionToken();
+  /** Makes the blocking calls (started at the first). */
+  #relay: Relay | null = null;
   /** Takes the replies that arrived (set on the connection while calls are pending). */
   readonly #arrived = (): void => this.#takeReplies();
   #listening = false;
@@ -83,6 +112,7 @@ export class RemoteTransport {
       // the server's side): calls reject instead of waiting for a reply forever.
       keepAlive(c, ms);
       heartbeat(c, ms, PING_TO_SERVER, PING_TO_CLIENT);
+      sendWith(c, [0, 0, "hello", [this.#session]], () => {});
       this.#conn = c;
       if (this.#closed) c.close();
       return c;
@@ -128,10 +158,45 @@ export class RemoteTransport {
     );
   }
 
-  /** Not available remotely (`*Sync` proxy methods). */
-  // deno-lint-ignore require-yield
-  *call(_id: number, method: string, _a: unknown[], typeid: string): Generator<never, never, unknown> {
-    throw syncError(typeid, method);
+  /**
+   * Calls `method` of object `id` on the server through the relay thread, waiting for
+   * the reply (the `*Sync` proxy methods; run by `runSync`).
+   */
+  *call(id: number, method: string, args: unknown[], typeid: string): Steps<unknown> {
+    if (this.gone()) throw this.goneError(`this ${typeid} proxy`);
+    const request = encodeMessage([1, id, method, args]); // a value that cannot be sent throws here
+    if (this.#relay === null) {
+      const { address, authkey, maxMessageSize } = this.handle.remote;
+      this.#relay = new Relay({
+        address,
+        authkey,
+        maxMessageSize,
+        keepAlive: this.handle.remote.keepAlive ?? KEEPALIVE_MS,
+        session: this.#session,
+      });
+    }
+    const relay = this.#relay;
+    const failed = yield* relay.ready(this.#where);
+    if (failed !== null) {
+      // It could not connect: the next blocking call tries again with a new relay.
+      relay.close();
+      this.#relay = null;
+      throw failed;
+    }
+    // What this program sent before (an async put, a release) reaches the server first.
+    if (this.#conn !== null) flushWrites(this.#conn);
+    const reply = yield* relay.call(request);
+    if (reply === null || reply.kind === KIND_FAILURE) {
+      this.#fail(new ProcessError(reply === null ? "its relay thread ended" : decodeUtf8(reply.bytes)));
+      throw this.goneError(`this ${typeid} proxy`);
+    }
+    const r = decodeMessage(reply.bytes);
+    if (!Array.isArray(r) || r.length !== 3 || r[0] !== 1) {
+      this.#fail(new ProcessError("The remote manager's server sent a malformed reply"));
+      throw this.goneError(`this ${typeid} proxy`);
+    }
+    if (r[1] === 0) return r[2];
+    throw remoteError(r[2]);
   }
 
   /** Calls `method` of object `id` on the server; resolves with the reply's value. */
@@ -208,6 +273,7 @@ export class RemoteTransport {
     this.#closed = true;
     this.#unlisten();
     this.#conn?.close();
+    this.#relay?.close();
     this.#rejectAll();
   }
 
@@ -251,6 +317,7 @@ export class RemoteTransport {
     this.#failure = e instanceof Error ? e : new Error(String(e));
     this.#unlisten();
     this.#conn?.close();
+    this.#relay?.close();
     this.#rejectAll();
   }
 
@@ -262,11 +329,93 @@ export class RemoteTransport {
   }
 }
 
-function syncError(typeid: string, method: string): ProcessError {
-  return new ProcessError(
-    `A ${typeid} proxy of a remote manager cannot make the blocking call ${method}Sync(): its replies come ` +
-      `through this thread's event loop, so use the async method (await proxy.${method}(...)) instead`,
-  );
+/** A new session token: 16 random bytes in hex. */
+function sessionToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let s = "";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+/** How long a relay may take to connect to the server (ms). */
+const RELAY_CONNECT_MS = 60_000;
+
+let relays = 0;
+
+/**
+ * The caller's side of a relay thread (see `_relay_protocol.ts`): the thread's `Child`
+ * and the shared buffer, and one blocking call at a time.
+ */
+class Relay {
+  readonly #ctl = new Int32Array(new SharedArrayBuffer(RELAY_WORDS * 4));
+  readonly #data = new Uint8Array(new SharedArrayBuffer(RELAY_CHUNK));
+  readonly #child: Child;
+
+  constructor(settings: Omit<RelayConfig, "ctl" | "data">) {
+    const config: RelayConfig = { ctl: this.#ctl, data: this.#data, ...settings };
+    this.#child = new Child({
+      kind: "RemoteRelay",
+      role: { role: "relay", extra: () => config, message: () => {} },
+    });
+    startHelper(this.#child, `RemoteRelay-${++relays}`);
+  }
+
+  /** Whether its thread has ended (set by its bootstrap, so seen while this thread is blocked). */
+  #ended(): boolean {
+    const c = this.#child.control;
+    return c === null || this.#child.hasEnded || Atomics.load(c, CTL_STATE) === STATE_EXITED;
+  }
+
+  /** Waits until it is connected: `null`, or the error it could not connect with. */
+  *ready(where: string): Steps<ProcessError | null> {
+    const deadline = performance.now() + RELAY_CONNECT_MS;
+    while (Atomics.load(this.#ctl, R_STATE) === RELAY_STARTING) {
+      if (this.#ended() || performance.now() > deadline) {
+        return new ProcessError(
+          `Cannot make a blocking call to the remote manager at ${where}: its relay thread ` +
+            `${
+              this.#ended() ? "ended" : `did not connect within ${RELAY_CONNECT_MS} ms`
+            }: use the async method`,
+        );
+      }
+      yield wait(this.#ctl, R_STATE, RELAY_STARTING, LIVENESS_POLL_MS);
+    }
+    if (Atomics.load(this.#ctl, R_STATE) !== RELAY_FAILED) return null;
+    const why = decodeUtf8(this.#data.subarray(0, Atomics.load(this.#ctl, R_LEN)));
+    return new ProcessError(`Cannot make a blocking call to the remote manager at ${where}: ${why}`);
+  }
+
+  /** Sends `request` and returns the reply (`null` if the thread ended meanwhile). */
+  *call(request: Uint8Array): Steps<{ kind: number; bytes: Uint8Array } | null> {
+    const ctl = this.#ctl;
+    for (let at = 0;;) {
+      at = handOver(ctl, this.#data, request, at);
+      if (!(yield* this.#theirTurnEnds())) return null;
+      if (at >= request.length) break; // the buffer now holds the reply's first chunk
+    }
+    const reply = new Assembly();
+    for (;;) {
+      const bytes = reply.take(ctl, this.#data);
+      if (bytes !== null) return { kind: reply.kind, bytes };
+      askNext(ctl);
+      if (!(yield* this.#theirTurnEnds())) return null;
+    }
+  }
+
+  /** Waits while it is the relay's turn; false if its thread ended meanwhile. */
+  *#theirTurnEnds(): Steps<boolean> {
+    for (;;) {
+      const turn = Atomics.load(this.#ctl, R_TURN);
+      if ((turn & 1) === 0) return true;
+      if (this.#ended()) return false;
+      yield wait(this.#ctl, R_TURN, turn, LIVENESS_POLL_MS);
+    }
+  }
+
+  /** Ends its thread. */
+  close(): void {
+    this.#child.end(0);
+  }
 }
 
 /** Whether `t` is a remote manager's transport. */

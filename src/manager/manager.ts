@@ -529,7 +529,7 @@ export class BaseManager {
    * @param args The arguments of the type's callable; they are copied.
    * @returns The object's proxy.
    * @throws {ProcessError} If the manager is not started, was shut down, serves from
-   * this program, is remote (use `create`), or its server has ended.
+   * this program, or its server has ended.
    * @throws {TypeError} If `typeid` is not registered, or was registered without a
    * callable.
    * @throws {Error} Whatever the callable throws in the server, with its class and
@@ -572,7 +572,7 @@ export class BaseManager {
    *
    * @returns The counts (see {@linkcode ManagerDebugInfo}).
    * @throws {ProcessError} If the manager is not started, was shut down, serves from
-   * this program, is remote (use `debugInfo`), or its server has ended.
+   * this program, or its server has ended.
    */
   debugInfoSync(): ManagerDebugInfo {
     const t = this.#ready();
@@ -729,7 +729,7 @@ export class SyncManager extends BaseManager {
    *
    * @param init The initial entries (default: none); they are copied.
    * @returns The dict's proxy.
-   * @throws {ProcessError} As {@linkcode SyncManager.dict} does, and for a remote manager.
+   * @throws {ProcessError} As {@linkcode SyncManager.dict} does.
    */
   dictSync<K extends DictKey = DictKey, V = unknown>(init?: DictSource<K, V>): DictProxy<K, V> {
     return this.makeSync("dict", [iterableArg(init)]) as DictProxy<K, V>;
@@ -752,7 +752,7 @@ export class SyncManager extends BaseManager {
    *
    * @param init The initial items (default: none); they are copied.
    * @returns The list's proxy.
-   * @throws {ProcessError} As {@linkcode SyncManager.list} does, and for a remote manager.
+   * @throws {ProcessError} As {@linkcode SyncManager.list} does.
    */
   listSync<T = unknown>(init?: Iterable<T> | ListProxy<T>): ListProxy<T> {
     return this.makeSync("list", [iterableArg(init)]) as ListProxy<T>;
@@ -774,8 +774,7 @@ export class SyncManager extends BaseManager {
    *
    * @param init The initial attributes (default: none); they are copied.
    * @returns The namespace's proxy.
-   * @throws {ProcessError} As {@linkcode SyncManager.Namespace} does, and for a remote
-   * manager.
+   * @throws {ProcessError} As {@linkcode SyncManager.Namespace} does.
    */
   NamespaceSync(init?: Record<string, unknown>): NamespaceProxy {
     return this.makeSync("Namespace", [init]) as NamespaceProxy;
@@ -872,7 +871,7 @@ export class SyncManager extends BaseManager {
    * for no limit.
    * @returns The queue's proxy.
    * @throws {TypeError} If `maxsize` is not an integer.
-   * @throws {ProcessError} As {@linkcode SyncManager.Queue} does, and for a remote manager.
+   * @throws {ProcessError} As {@linkcode SyncManager.Queue} does.
    */
   QueueSync<T = unknown>(maxsize: number = 0): QueueProxy<T> {
     return this.makeSync("Queue", [maxsize]) as QueueProxy<T>;
@@ -899,8 +898,7 @@ export class SyncManager extends BaseManager {
    * for no limit.
    * @returns The queue's proxy.
    * @throws {TypeError} If `maxsize` is not an integer.
-   * @throws {ProcessError} As {@linkcode SyncManager.JoinableQueue} does, and for a
-   * remote manager.
+   * @throws {ProcessError} As {@linkcode SyncManager.JoinableQueue} does.
    */
   JoinableQueueSync<T = unknown>(maxsize: number = 0): JoinableQueueProxy<T> {
     return this.makeSync("JoinableQueue", [maxsize]) as JoinableQueueProxy<T>;
@@ -921,7 +919,7 @@ export class SyncManager extends BaseManager {
    * Blocking {@linkcode SyncManager.Lock}.
    *
    * @returns The lock.
-   * @throws {ProcessError} As {@linkcode SyncManager.Lock} does, and for a remote manager.
+   * @throws {ProcessError} As {@linkcode SyncManager.Lock} does.
    */
   LockSync(): Lock {
     return this.makeSync("Lock", []) as Lock;
@@ -942,7 +940,7 @@ export class SyncManager extends BaseManager {
    * Blocking {@linkcode SyncManager.RLock}.
    *
    * @returns The lock.
-   * @throws {ProcessError} As {@linkcode SyncManager.RLock} does, and for a remote manager.
+   * @throws {ProcessError} As {@linkcode SyncManager.RLock} does.
    */
   RLockSync(): RLock {
     return this.makeSync("RLock", []) as RLock;
@@ -967,8 +965,7 @@ export class SyncManager extends BaseManager {
    * @param value The initial counter, a non-negative integer (default 1).
    * @returns The semaphore.
    * @throws {RangeError} If `value` is not a non-negative integer.
-   * @throws {ProcessError} As {@linkcode SyncManager.Semaphore} does, and for a remote
-   * manager.
+   * @throws {ProcessError} As {@linkcode SyncManager.Semaphore} does.
    */
   SemaphoreSync(value: number = 1): Semaphore {
     return this.makeSync("Semaphore", [value]) as Semaphore;
@@ -993,8 +990,7 @@ export class SyncManager extends BaseManager {
    * @param value The initial and highest counter, a non-negative integer (default 1).
    * @returns The semaphore.
    * @throws {RangeError} If `value` is not a non-negative integer.
-   * @throws {ProcessError} As {@linkcode SyncManager.BoundedSemaphore} does, and for a
-   * remote manager.
+   * @throws {ProcessError} As {@linkcode SyncManager.BoundedSemaphore} does.
    */
   BoundedSemaphoreSync(value: number = 1): BoundedSemaphore {
     return this.makeSync("BoundedSemaphore", [value]) as BoundedSemaphore;
@@ -1037,7 +1033,7 @@ export class SyncManager extends BaseManager {
    * Blocking {@linkcode SyncManager.Event}.
    *
    * @returns The event.
-   * @throws {ProcessError} As {@linkcode SyncManager.Event} does, and for a remote manager.
+   * @throws {ProcessError} As {@linkcode SyncManager.Event} does.
    */
   EventSync(): Event {
     return this.makeSync("Event", []) as Event;

@@ -377,29 +377,9 @@ export class Process<A extends unknown[] = any[]> {
     const { props, encodedProps, args } = data;
     const ref = cls ?? target;
     const child = this.#child!;
-    const init: InitMessage = {
-      t: "init",
-      role: child.role?.role ?? "process",
-      self: {
-        name: this.#name,
-        pid: child.pid!,
-        daemon: this.#daemon,
-        identity: this.#identity,
-        parentName: thisProcess.name,
-        parentPid: thisProcess.pid,
-        startMethod: method,
-        startMethodFixed: thisProcess.startMethodFixed,
-        tree: tree(),
-        mainModule: ref && "module" in ref ? ref.module : thisProcess.mainModule,
-        log: getLogger().inherited,
-      },
-      control: child.control!,
-      target,
-      cls,
-      props: encodedProps,
-      args,
-      extra: child.role?.extra(),
-    };
+    const mainModule = ref && "module" in ref ? ref.module : thisProcess.mainModule;
+    const init = initMessage(child, this.#name, this.#daemon, this.#identity, method, mainModule);
+    Object.assign(init, { target, cls, props: encodedProps, args });
     try {
       child.post(init);
     } catch (e) {
@@ -539,6 +519,52 @@ export class Process<A extends unknown[] = any[]> {
  */
 export function processOf(child: Child, daemon: boolean): Process {
   return new Process({ daemon, [CHILD]: child } as InternalOptions<unknown[]>);
+}
+
+/**
+ * Starts `child` (made with a role) as a helper thread of this process rather than a
+ * child process of the program's: it is not listed by {@linkcode activeChildren}, a
+ * daemonic process may have one, and it never keeps the program alive. Its init is
+ * posted at once; it is ended with `child.end()`. Internal to this package.
+ */
+export function startHelper(child: Child, name: string): void {
+  child.launch(name, true, "spawn", () => {}).catch(() => {});
+  const init = initMessage(child, name, true, [...thisProcess.identity, 0], "spawn", thisProcess.mainModule);
+  child.post(init);
+}
+
+/** The init message of `child`, with no target (the caller sets one). */
+function initMessage(
+  child: Child,
+  name: string,
+  daemon: boolean,
+  identity: number[],
+  method: StartMethod,
+  mainModule: string | undefined,
+): InitMessage {
+  return {
+    t: "init",
+    role: child.role?.role ?? "process",
+    self: {
+      name,
+      pid: child.pid!,
+      daemon,
+      identity,
+      parentName: thisProcess.name,
+      parentPid: thisProcess.pid,
+      startMethod: method,
+      startMethodFixed: thisProcess.startMethodFixed,
+      tree: tree(),
+      mainModule,
+      log: getLogger().inherited,
+    },
+    control: child.control!,
+    target: null,
+    cls: null,
+    props: undefined,
+    args: undefined,
+    extra: child.role?.extra(),
+  };
 }
 
 /**

@@ -426,8 +426,9 @@ export class BaseProxy {
    * references.
    * @returns The method's result (awaited in the server).
    * @throws {ProcessError} If the proxy was released, its manager was shut down or its
-   * server ended, its manager is remote (use `callMethod`), or `args` holds a shared
-   * object that is not a manager proxy.
+   * server ended, or `args` holds a shared object that is not a manager proxy. (A remote
+   * manager's proxy makes the call through a relay thread of this program, started at its
+   * first blocking call, and throws if that thread cannot connect.)
    * @throws {TypeError} If `method` is not an exposed method of the object.
    * @throws {Error} Whatever the method throws in the server, with its class and message.
    */

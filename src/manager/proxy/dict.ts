@@ -85,7 +85,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    * @throws {TypeError} If `key` is not a string, number, bigint, boolean, `null` or
    * `undefined` (thrown at once).
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   getSync(key: K, defaultValue?: V): V | undefined {
     checkKey(key, "getSync");
@@ -119,7 +119,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    * `undefined`.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
    * server ended, or the value cannot be copied (a function, or a shared object that is not
-   * a manager proxy), or its manager is remote (use the async method).
+   * a manager proxy).
    */
   setSync(key: K, value: V): void {
     checkKey(key, "setSync");
@@ -145,7 +145,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    * `"1"` are different keys).
    * @returns `true` if `key` is present.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   hasSync(key: K): boolean {
     return this.callMethodSync("has", [key]) as boolean;
@@ -170,7 +170,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    * `"1"` are different keys).
    * @returns `true` if `key` was present.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   deleteSync(key: K): boolean {
     return this.callMethodSync("delete", [key]) as boolean;
@@ -190,7 +190,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    * Blocking {@linkcode DictProxy.clear}.
    *
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   clearSync(): void {
     this.callMethodSync("clear");
@@ -211,7 +211,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    *
    * @returns An array of the keys.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   keysSync(): K[] {
     return this.callMethodSync("keys") as K[];
@@ -232,7 +232,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    *
    * @returns An array of copies of the values.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   valuesSync(): V[] {
     return this.callMethodSync("values") as V[];
@@ -253,7 +253,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    *
    * @returns An array of `[key, value]` pairs.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   entriesSync(): [K, V][] {
     return this.callMethodSync("entries") as [K, V][];
@@ -274,7 +274,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    *
    * @returns The number of entries.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   sizeSync(): number {
     return this.callMethodSync("size") as number;
@@ -308,7 +308,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    * @throws {Error} An error named `KeyError` if `key` is absent and no `defaultValue` is
    * given.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   popSync(key: K, ...defaultValue: [V?]): V {
     return this.callMethodSync("pop", [key, ...defaultValue]) as V;
@@ -344,7 +344,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    * `undefined` (thrown at once).
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
    * server ended, or the value cannot be copied (a function, or a shared object that is not
-   * a manager proxy), or its manager is remote (use the async method).
+   * a manager proxy).
    */
   setdefaultSync(key: K, defaultValue?: V): V {
     checkKey(key, "setdefaultSync");
@@ -371,7 +371,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    * proxy.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
    * server ended, or the value cannot be copied (a function, or a shared object that is not
-   * a manager proxy), or its manager is remote (use the async method).
+   * a manager proxy).
    */
   updateSync(other: DictSource<K, V>): void {
     this.callMethodSync("update", [sourceArg(other)]);
@@ -392,7 +392,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> extends BasePro
    *
    * @returns A `Map` holding copies of the entries.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   copySync(): Map<K, V> {
     return this.callMethodSync("copy") as Map<K, V>;

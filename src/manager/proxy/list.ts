@@ -62,7 +62,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @returns The new length.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
    * server ended, or an item cannot be copied (a function, or a shared object that is not a
-   * manager proxy), or its manager is remote (use the async method).
+   * manager proxy).
    */
   pushSync(...items: T[]): number {
     return this.callMethodSync("push", items) as number;
@@ -86,7 +86,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @param item The item; it is copied (a proxy stays a proxy).
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
    * server ended, or an item cannot be copied (a function, or a shared object that is not a
-   * manager proxy), or its manager is remote (use the async method).
+   * manager proxy).
    */
   appendSync(item: T): void {
     this.callMethodSync("push", [item]);
@@ -112,7 +112,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @throws {TypeError} If `items` is not iterable.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
    * server ended, or an item cannot be copied (a function, or a shared object that is not a
-   * manager proxy), or its manager is remote (use the async method).
+   * manager proxy).
    */
   extendSync(items: Iterable<T> | ListProxy<T>): void {
     this.callMethodSync("extend", [itemsArg(items)]);
@@ -140,7 +140,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @param item The item; it is copied (a proxy stays a proxy).
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
    * server ended, or an item cannot be copied (a function, or a shared object that is not a
-   * manager proxy), or its manager is remote (use the async method).
+   * manager proxy).
    */
   insertSync(index: number, item: T): void {
     this.callMethodSync("insert", [index, item]);
@@ -170,7 +170,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * index), as Python's `IndexError`.
    * @throws {TypeError} If `index` is not an integer.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   popSync(index?: number): T | undefined {
     return this.callMethodSync("pop", [index]) as T | undefined;
@@ -194,7 +194,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @param item The item to look for, compared by deep equality of plain data.
    * @throws {Error} An error named `ValueError` if no item equals `item`.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   removeSync(item: T): void {
     this.callMethodSync("remove", [item]);
@@ -224,7 +224,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @throws {RangeError} If `index` is out of range, as Python's `IndexError`.
    * @throws {TypeError} If `index` is not an integer.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   getSync(index: number): T {
     return this.callMethodSync("get", [index]) as T;
@@ -257,7 +257,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @throws {TypeError} If `index` is not an integer.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
    * server ended, or an item cannot be copied (a function, or a shared object that is not a
-   * manager proxy), or its manager is remote (use the async method).
+   * manager proxy).
    */
   setSync(index: number, item: T): void {
     this.callMethodSync("set", [index, item]);
@@ -278,7 +278,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    *
    * @returns The number of items.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   lengthSync(): number {
     return this.callMethodSync("length") as number;
@@ -298,7 +298,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * Blocking {@linkcode ListProxy.reverse}.
    *
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   reverseSync(): void {
     this.callMethodSync("reverse");
@@ -324,7 +324,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @param options `reverse`: sort in descending order (default `false`).
    * @throws {TypeError} If the list mixes numbers and strings, or holds other values.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   sortSync(options: SortOptions = {}): void {
     this.callMethodSync("sort", [options.reverse === true]);
@@ -349,7 +349,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @param end The index to stop before (default: the length; negative from the end).
    * @returns An array of copies of the items.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   sliceSync(start?: number, end?: number): T[] {
     return this.callMethodSync("slice", [start, end]) as T[];
@@ -370,7 +370,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    *
    * @returns An array of copies of the items.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   toArraySync(): T[] {
     return this.callMethodSync("slice", []) as T[];
@@ -393,7 +393,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @param item The item to look for, compared by deep equality of plain data.
    * @returns The index of the first equal item, or -1.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   indexOfSync(item: T): number {
     return this.callMethodSync("indexOf", [item]) as number;
@@ -416,7 +416,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @param item The item to look for, compared by deep equality of plain data.
    * @returns `true` if some item equals `item`.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   includesSync(item: T): boolean {
     return this.callMethodSync("includes", [item]) as boolean;
@@ -439,7 +439,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * @param item The item to look for, compared by deep equality of plain data.
    * @returns The number of equal items.
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   countSync(item: T): number {
     return this.callMethodSync("count", [item]) as number;
@@ -459,7 +459,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
    * Blocking {@linkcode ListProxy.clear}.
    *
    * @throws {ProcessError} If the proxy was released, or its manager was shut down or its
-   * server ended, or its manager is remote (use the async method).
+   * server ended.
    */
   clearSync(): void {
     this.callMethodSync("clear");

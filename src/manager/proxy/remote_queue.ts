@@ -6,13 +6,25 @@
  * @module
  */
 import type { Transport } from "../_transport.ts";
-import { BaseProxy, callAsync } from "./base.ts";
+import { BaseProxy, callAsync, callSync } from "./base.ts";
 import type { ProxyDesc } from "../_protocol.ts";
 import { checkTimeout } from "../../internal/_timeouts.ts";
 
 /**
  * The proxy of a queue of a remote manager: `put` / `get` wait in the server (a waiting
- * `get` whose client goes away takes no item); every method returns a Promise.
+ * `get` whose client goes away takes no item); every method returns a Promise, and has
+ * a blocking `*Sync` twin (made through the program's relay thread to the server, see
+ * {@linkcode BaseProxy.callMethodSync}).
+ *
+ * @example Blocking calls to a remote queue
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ * const m = new mp.SyncManager({ address: ["127.0.0.1", 50000], authkey: "abracadabra" });
+ * await m.connect();
+ * const q = m.QueueSync(); // a RemoteQueueProxy
+ * q.putSync("hello");
+ * console.log(q.getSync(1000)); // "hello"
+ * ```
  */
 export class RemoteQueueProxy<T = unknown> extends BaseProxy {
   readonly #t: Transport;
@@ -38,6 +50,9 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
   }
   #call(method: string, args: unknown[]): Promise<unknown> {
     return callAsync(this.#t, this.#desc, method, args, this);
+  }
+  #callSync(method: string, args: unknown[]): unknown {
+    return callSync(this.#t, this.#desc, method, args);
   }
   /**
    * Puts `item`, waiting at most `timeout` ms for room; `Full` on timeout.
@@ -67,6 +82,38 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
   get(timeout?: number): Promise<T> {
     const ms = wireTimeout(timeout, "RemoteQueueProxy.get()");
     return (ms instanceof Error ? Promise.reject(ms) : this.#call("get", [ms])) as Promise<T>;
+  }
+  /**
+   * Blocking {@linkcode RemoteQueueProxy.put}.
+   *
+   * @param item The item; it is copied (a proxy stays a proxy).
+   * @param timeout How long to wait in the server, in milliseconds; `undefined` or
+   * `null` or `Infinity` waits as long as it takes, `0` or less does not wait.
+   * @throws {Full} If there was no room within `timeout` ms.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number.
+   * @throws {ProcessError} If the proxy was released, the connection to the remote manager
+   * was closed or failed, or `item` cannot be sent.
+   */
+  putSync(item: T, timeout?: number): void {
+    const ms = wireTimeout(timeout, "RemoteQueueProxy.putSync()");
+    if (ms instanceof Error) throw ms;
+    this.#callSync("put", [item, ms]);
+  }
+  /**
+   * Blocking {@linkcode RemoteQueueProxy.get}.
+   *
+   * @param timeout How long to wait in the server, in milliseconds; `undefined` or
+   * `null` or `Infinity` waits as long as it takes, `0` or less does not wait.
+   * @returns The item (a copy).
+   * @throws {Empty} If no item came within `timeout` ms.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number.
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed.
+   */
+  getSync(timeout?: number): T {
+    const ms = wireTimeout(timeout, "RemoteQueueProxy.getSync()");
+    if (ms instanceof Error) throw ms;
+    return this.#callSync("get", [ms]) as T;
   }
   /**
    * Puts `item` only if there is room now; `Full` otherwise.
@@ -102,6 +149,36 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
     return this.#call("qsize", []) as Promise<number>;
   }
   /**
+   * Blocking {@linkcode RemoteQueueProxy.qsize}.
+   *
+   * @returns The number of items.
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed.
+   */
+  qsizeSync(): number {
+    return this.#callSync("qsize", []) as number;
+  }
+  /**
+   * Blocking {@linkcode RemoteQueueProxy.empty}.
+   *
+   * @returns `true` if the queue holds no item.
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed.
+   */
+  emptySync(): boolean {
+    return this.qsizeSync() === 0;
+  }
+  /**
+   * Blocking {@linkcode RemoteQueueProxy.full}.
+   *
+   * @returns `true` if the queue holds `maxsize` items.
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed.
+   */
+  fullSync(): boolean {
+    return this.maxsize > 0 && this.qsizeSync() >= this.maxsize;
+  }
+  /**
    * Whether the queue is empty.
    *
    * @returns A promise that resolves to `true` if the queue holds no item.
@@ -134,6 +211,17 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
     return this.#call("taskDone", []) as Promise<void>;
   }
   /**
+   * Blocking {@linkcode RemoteQueueProxy.taskDone}.
+   *
+   * @throws {RangeError} If no task is unfinished, with a `RemoteError` holding the
+   * server's stack as its `cause`.
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed.
+   */
+  taskDoneSync(): void {
+    this.#callSync("taskDone", []);
+  }
+  /**
    * (JoinableQueue) Waits until every item put was marked processed.
    *
    * @returns A promise that resolves once every item put was marked done (no timeout: it
@@ -143,6 +231,15 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
    */
   join(): Promise<void> {
     return this.#call("join", []) as Promise<void>;
+  }
+  /**
+   * Blocking {@linkcode RemoteQueueProxy.join}.
+   *
+   * @throws {ProcessError} If the proxy was released, or the connection to the remote
+   * manager was closed or failed.
+   */
+  joinSync(): void {
+    this.#callSync("join", []);
   }
 }
 
