@@ -376,6 +376,12 @@ export interface NetSocket {
    * much as it takes without waiting): before this thread blocks.
    */
   flush(): void;
+  /**
+   * Whether an earlier write is still under way (or the OS takes no more for now), so
+   * that what is written now leaves only once the event loop runs again, even after
+   * `flush()`.
+   */
+  readonly busy: boolean;
   /** Closes once every write is done. */
   end(): void;
   /** Closes now; pending writes fail. */
@@ -575,6 +581,10 @@ class DenoSocket implements NetSocket {
   /** Whether the write loop runs (a write may be under way). */
   #looping = false;
 
+  get busy(): boolean {
+    return this.#looping; // its write's result comes only through the event loop
+  }
+
   flush(): void {
     // Deno's write op makes its system call at once: starting the loop now hands the
     // queued bytes to the OS before this call returns (unless a write is under way).
@@ -746,6 +756,10 @@ class BunSocket implements NetSocket {
 
   flush(): void {
     if (this.#scheduled) this.#flushSoon();
+  }
+
+  get busy(): boolean {
+    return this.#blocked;
   }
 
   #flush(): void {

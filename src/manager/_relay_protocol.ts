@@ -3,24 +3,27 @@
  * `_remote.ts` and `_remote_relay.ts` import it, never each other).
  *
  * A `*Sync` method of a remote proxy cannot wait for its reply on its own thread: the
- * reply comes through a socket that this thread's event loop feeds, and the thread is
- * blocked. So a relay thread (a helper Worker with its own connection to the server,
- * in the same session as the program's connection) sends the request and receives the
- * reply, and the caller blocks with `Atomics.wait` until it is there.
+ * reply would come through a socket that this thread's event loop feeds, and the thread
+ * is blocked. So a relay thread (a helper Worker with its own connection to the server,
+ * which joins the program's session as its relay: `hello(token, "relay")`) receives the
+ * reply, and the caller blocks with `Atomics.wait` until it is there. The caller sends
+ * its request on the program's own connection, with sequence number -1, which the
+ * server answers on the session's relay connection; before that connection is up (a
+ * proxy that has just arrived in a child), it hands the request to the relay instead,
+ * which sends it on its own connection.
  *
- * The two hand messages over in a shared buffer of `RELAY_CHUNK` bytes, a chunk at a
- * time, taking turns: while `R_TURN` is even the caller owns the buffer, while it is odd
- * the relay does. Each hand-over sets `R_LEN` (the bytes in the buffer), `R_MORE` (1 if
- * more chunks follow), `R_TOTAL` (the whole message's length) and `R_KIND`, then adds 1
- * to `R_TURN` and notifies. A call is: the request's chunks (the relay answers each
- * chunk but the last with an empty hand-over back), then the reply's chunks (the caller
- * answers each but the last the same way).
+ * Messages go through a shared buffer of `RELAY_CHUNK` bytes, a chunk at a time. Each
+ * chunk sets `R_LEN` (its bytes), `R_MORE` (1 if more chunks follow), `R_TOTAL` (the
+ * whole message's length) and `R_KIND`, then adds 1 to its side's counter and notifies:
+ * `R_REQ` for the caller's request chunks, `R_REP` for the relay's reply chunks. The
+ * relay answers each request chunk but the last with an empty `R_REP` hand-over (send
+ * the next); the caller answers each reply chunk but the last by adding 1 to `R_ACK`.
  *
  * @module
  */
 
-/** Control word: whose turn it is (even: the caller's, odd: the relay's). */
-export const R_TURN = 0;
+/** Control word: request chunks the caller handed over. */
+export const R_REQ = 0;
 /** Control word: `RELAY_STARTING`, `RELAY_READY` or `RELAY_FAILED`. */
 export const R_STATE = 1;
 /** Control word: the bytes of this hand-over. */
@@ -31,8 +34,15 @@ export const R_MORE = 3;
 export const R_TOTAL = 4;
 /** Control word: `KIND_MESSAGE`, or `KIND_FAILURE` (the chunks are a UTF-8 reason). */
 export const R_KIND = 5;
+/** Control word: reply chunks (and request acknowledgements) the relay handed over. */
+export const R_REP = 6;
+/** Control word: reply chunks the caller took, asking for the next. */
+export const R_ACK = 7;
 /** Control words in all. */
 export const RELAY_WORDS = 8;
+
+/** The sequence number of a blocking call's request: its reply comes on the relay's connection. */
+export const RELAY_SEQ = -1;
 
 /** The relay is connecting. */
 export const RELAY_STARTING = 0;
@@ -62,12 +72,13 @@ export interface RelayConfig {
 }
 
 /**
- * Puts the chunk of `bytes` starting at `offset` in the buffer and hands it over (turn
- * + 1); returns the offset of the next chunk.
+ * Puts the chunk of `bytes` starting at `offset` in the buffer and hands it over (adds 1
+ * to `counter`, `R_REQ` or `R_REP`); returns the offset of the next chunk.
  */
 export function handOver(
   ctl: Int32Array<SharedArrayBuffer>,
   data: Uint8Array<SharedArrayBuffer>,
+  counter: number,
   bytes: Uint8Array,
   offset: number,
   kind: number = KIND_MESSAGE,
@@ -78,16 +89,14 @@ export function handOver(
   Atomics.store(ctl, R_TOTAL, bytes.length);
   Atomics.store(ctl, R_MORE, offset + n < bytes.length ? 1 : 0);
   Atomics.store(ctl, R_KIND, kind);
-  Atomics.add(ctl, R_TURN, 1);
-  Atomics.notify(ctl, R_TURN);
+  bump(ctl, counter);
   return offset + n;
 }
 
-/** Hands the turn back without data (asks for the next chunk). */
-export function askNext(ctl: Int32Array<SharedArrayBuffer>): void {
-  Atomics.store(ctl, R_LEN, 0);
-  Atomics.add(ctl, R_TURN, 1);
-  Atomics.notify(ctl, R_TURN);
+/** Adds 1 to control word `i` and wakes its waiter. */
+export function bump(ctl: Int32Array<SharedArrayBuffer>, i: number): void {
+  Atomics.add(ctl, i, 1);
+  Atomics.notify(ctl, i);
 }
 
 /** A message being taken a chunk at a time. */

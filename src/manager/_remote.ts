@@ -4,10 +4,11 @@
  * (`mp.connection.Client`, with the manager's authkey) instead of the shared-memory
  * transport. It has the parts of a `Transport` that proxies use; calls go through
  * `callRemote`, which the proxies' `callAsync` uses for it. Blocking (`*Sync`) calls
- * cannot wait for a socket fed by the thread's own event loop: they go through a relay
- * thread (`_remote_relay.ts`, started at the first one) with its own connection, in the
- * same session as this one (`hello` with this transport's token, first on both), while
- * this thread waits with `Atomics.wait`.
+ * cannot wait for a socket fed by the thread's own event loop: their requests (seq -1)
+ * are answered on the connection of a relay thread (`_remote_relay.ts`, started at the
+ * first one), in the same session as this one (`hello` with this transport's token,
+ * first on both), which hands the reply over while this thread waits with
+ * `Atomics.wait`.
  *
  * Replies are taken as their bytes arrive, in the socket's data callback (no promise
  * per reply); the connection listens only while calls are pending, so that an idle
@@ -25,6 +26,7 @@ import {
   onMessages,
   sendWith,
   type SocketConnection,
+  writesWait,
 } from "../net/socket_connection.ts";
 import { type Address, formatAddress } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
@@ -39,15 +41,18 @@ import { Child } from "../process/_child.ts";
 import { CTL_STATE, STATE_EXITED } from "../process/_messages.ts";
 import { startHelper } from "../process/process.ts";
 import {
-  askNext,
   Assembly,
+  bump,
   handOver,
   KIND_FAILURE,
+  R_ACK,
   R_LEN,
+  R_REP,
+  R_REQ,
   R_STATE,
-  R_TURN,
   RELAY_CHUNK,
   RELAY_FAILED,
+  RELAY_SEQ,
   RELAY_STARTING,
   RELAY_WORDS,
   type RelayConfig,
@@ -159,12 +164,18 @@ export class RemoteTransport {
   }
 
   /**
-   * Calls `method` of object `id` on the server through the relay thread, waiting for
-   * the reply (the `*Sync` proxy methods; run by `runSync`).
+   * Calls `method` of object `id` on the server and waits for the reply, which comes
+   * through the relay thread (the `*Sync` proxy methods; run by `runSync`).
    */
   *call(id: number, method: string, args: unknown[], typeid: string): Steps<unknown> {
     if (this.gone()) throw this.goneError(`this ${typeid} proxy`);
-    const request = encodeMessage([1, id, method, args]); // a value that cannot be sent throws here
+    const message = [RELAY_SEQ, id, method, args];
+    // The request goes on this program's connection, after what it sent before, unless
+    // that connection cannot hand it to the OS before this thread blocks: it is not up
+    // yet (a proxy just arrived in a child), or an earlier write's end is only told by
+    // the event loop (Deno, after a blocking call). The relay sends it then.
+    const c = this.#conn !== null && !writesWait(this.#conn) ? this.#conn : null;
+    const request = c === null ? encodeMessage(message) : null; // a value that cannot be sent throws here
     if (this.#relay === null) {
       const { address, authkey, maxMessageSize } = this.handle.remote;
       this.#relay = new Relay({
@@ -183,15 +194,23 @@ export class RemoteTransport {
       this.#relay = null;
       throw failed;
     }
-    // What this program sent before (an async put, a release) reaches the server first.
-    if (this.#conn !== null) flushWrites(this.#conn);
-    const reply = yield* relay.call(request);
+    const reply = yield* relay.call(request, () => {
+      // On this program's connection, after what it sent before (an async put, a
+      // release), handed to the OS now: this thread blocks next.
+      try {
+        sendWith(c!, message, (err) => err && this.#fail(err));
+      } catch (e) {
+        if (this.#brokenBy(c!, e)) throw this.goneError(`this ${typeid} proxy`);
+        throw e; // a value this package cannot send: the caller's error
+      }
+      flushWrites(c!);
+    });
     if (reply === null || reply.kind === KIND_FAILURE) {
       this.#fail(new ProcessError(reply === null ? "its relay thread ended" : decodeUtf8(reply.bytes)));
       throw this.goneError(`this ${typeid} proxy`);
     }
     const r = decodeMessage(reply.bytes);
-    if (!Array.isArray(r) || r.length !== 3 || r[0] !== 1) {
+    if (!Array.isArray(r) || r.length !== 3 || r[0] !== RELAY_SEQ) {
       this.#fail(new ProcessError("The remote manager's server sent a malformed reply"));
       throw this.goneError(`this ${typeid} proxy`);
     }
@@ -385,30 +404,39 @@ class Relay {
     return new ProcessError(`Cannot make a blocking call to the remote manager at ${where}: ${why}`);
   }
 
-  /** Sends `request` and returns the reply (`null` if the thread ended meanwhile). */
-  *call(request: Uint8Array): Steps<{ kind: number; bytes: Uint8Array } | null> {
+  /**
+   * Makes one call: `send()` sends the request on the program's connection, or, when
+   * `request` is given, the relay sends it. Returns the reply (`null` if the thread
+   * ended meanwhile).
+   */
+  *call(request: Uint8Array | null, send: () => void): Steps<{ kind: number; bytes: Uint8Array } | null> {
     const ctl = this.#ctl;
-    for (let at = 0;;) {
-      at = handOver(ctl, this.#data, request, at);
-      if (!(yield* this.#theirTurnEnds())) return null;
-      if (at >= request.length) break; // the buffer now holds the reply's first chunk
+    let seen = Atomics.load(ctl, R_REP);
+    if (request === null) send();
+    else {
+      for (let at = 0;;) {
+        at = handOver(ctl, this.#data, R_REQ, request, at);
+        if (at >= request.length) break;
+        if (!(yield* this.#changed(seen))) return null; // the relay took the chunk
+        seen = Atomics.load(ctl, R_REP);
+      }
     }
     const reply = new Assembly();
     for (;;) {
+      if (!(yield* this.#changed(seen))) return null;
+      seen = Atomics.load(ctl, R_REP);
       const bytes = reply.take(ctl, this.#data);
       if (bytes !== null) return { kind: reply.kind, bytes };
-      askNext(ctl);
-      if (!(yield* this.#theirTurnEnds())) return null;
+      bump(ctl, R_ACK);
     }
   }
 
-  /** Waits while it is the relay's turn; false if its thread ended meanwhile. */
-  *#theirTurnEnds(): Steps<boolean> {
+  /** Waits until the relay hands something over (`R_REP` is no longer `seen`); false if its thread ended. */
+  *#changed(seen: number): Steps<boolean> {
     for (;;) {
-      const turn = Atomics.load(this.#ctl, R_TURN);
-      if ((turn & 1) === 0) return true;
+      if (Atomics.load(this.#ctl, R_REP) !== seen) return true;
       if (this.#ended()) return false;
-      yield wait(this.#ctl, R_TURN, turn, LIVENESS_POLL_MS);
+      yield wait(this.#ctl, R_REP, seen, LIVENESS_POLL_MS);
     }
   }
 

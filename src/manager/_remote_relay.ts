@@ -1,31 +1,33 @@
 /**
- * The relay role of the bootstrap: a helper thread that makes the blocking (`*Sync`)
- * calls of one program's remote proxies (see `_relay_protocol.ts`). It connects to the
- * manager's server with the manager's authkey, joins the program's session (so that its
- * calls hold references and locks as the program's own), then, for each call, sends the
- * request the caller put in the shared buffer and hands the reply back, while the
- * caller waits with `Atomics.wait`. Its event loop stays free between calls, so that the
- * connection answers the server's pings.
+ * The relay role of the bootstrap: a helper thread that receives the replies of one
+ * program's blocking (`*Sync`) remote calls (see `_relay_protocol.ts`). It connects to
+ * the manager's server with the manager's authkey and joins the program's session as
+ * its relay, so that the server answers there the requests the program sends with
+ * sequence number -1; it hands each reply over while the caller waits with
+ * `Atomics.wait`. It also sends the requests handed to it (before the program's own
+ * connection is up). Its event loop stays free between calls, so that the connection
+ * answers the server's pings.
  *
  * @module
  */
 import type { Role } from "../process/_messages.ts";
 import { Client } from "../net/client.ts";
 import { heartbeat, keepAlive, type SocketConnection } from "../net/socket_connection.ts";
-import { encodeMessage } from "../net/codec.ts";
 import type { Address } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { waitAsync } from "../internal/_atomics.ts";
 import { PING_TO_CLIENT, PING_TO_SERVER } from "./_protocol.ts";
 import {
-  askNext,
   Assembly,
+  bump,
   handOver,
   KIND_FAILURE,
   KIND_MESSAGE,
+  R_ACK,
   R_LEN,
+  R_REP,
+  R_REQ,
   R_STATE,
-  R_TURN,
   RELAY_CHUNK,
   RELAY_FAILED,
   RELAY_READY,
@@ -46,12 +48,12 @@ function reason(e: unknown): Uint8Array {
   return utf8.encode(e instanceof Error ? e.message : String(e));
 }
 
-/** Waits until it is the relay's turn (`R_TURN` odd). */
-async function ourTurn(ctl: Int32Array<SharedArrayBuffer>): Promise<void> {
+/** Waits until control word `i` is no longer `seen`; returns its new value. */
+async function changed(ctl: Int32Array<SharedArrayBuffer>, i: number, seen: number): Promise<number> {
   for (;;) {
-    const turn = Atomics.load(ctl, R_TURN);
-    if ((turn & 1) === 1) return;
-    await waitAsync(ctl, R_TURN, turn);
+    const now = Atomics.load(ctl, i);
+    if (now !== seen) return now;
+    await waitAsync(ctl, i, seen);
   }
 }
 
@@ -65,7 +67,14 @@ async function relay(x: RelayConfig): Promise<number> {
     });
     keepAlive(c, x.keepAlive);
     heartbeat(c, x.keepAlive, PING_TO_SERVER, PING_TO_CLIENT);
-    await c.sendBytes(encodeMessage([0, 0, "hello", [x.session]]));
+    // Answered once the server counts this connection as the session's relay: only then
+    // may the program send requests whose replies come here.
+    await c.send([1, 0, "hello", [x.session, "relay"]]);
+    const ack = await c.recv();
+    if (!Array.isArray(ack) || ack[0] !== 1 || ack[1] !== 0) {
+      const why = (ack as unknown[])?.[2] as { message?: string } | undefined;
+      throw new Error(`The manager's server refused the relay connection (${why?.message ?? "no reason"})`);
+    }
   } catch (e) {
     const why = reason(e).subarray(0, RELAY_CHUNK);
     data.set(why);
@@ -76,31 +85,46 @@ async function relay(x: RelayConfig): Promise<number> {
   }
   Atomics.store(ctl, R_STATE, RELAY_READY);
   Atomics.notify(ctl, R_STATE);
-  const request = new Assembly();
+  let ended = false;
+  sendHandedOver(c, x, () => ended);
   for (;;) {
-    await ourTurn(ctl);
-    const whole = request.take(ctl, data);
-    if (whole === null) {
-      askNext(ctl);
-      continue;
-    }
     let reply: Uint8Array;
     let kind = KIND_MESSAGE;
     try {
-      await c.sendBytes(whole); // the request as the caller encoded it: the same frame as send()
       reply = await c.recvBytes();
     } catch (e) {
       reply = reason(e);
       kind = KIND_FAILURE;
     }
     for (let at = 0;;) {
-      at = handOver(ctl, data, reply, at, kind);
+      const acked = Atomics.load(ctl, R_ACK);
+      at = handOver(ctl, data, R_REP, reply, at, kind);
       if (at >= reply.length) break;
-      await ourTurn(ctl); // the caller took the chunk and asks for the next
+      await changed(ctl, R_ACK, acked); // the caller took the chunk and asks for the next
     }
     if (kind === KIND_FAILURE) {
+      ended = true;
       c.close();
       return 0;
     }
+  }
+}
+
+/** Sends the requests the caller hands over in the buffer (before its own connection is up). */
+async function sendHandedOver(c: SocketConnection, x: RelayConfig, ended: () => boolean): Promise<void> {
+  const { ctl, data } = x;
+  const request = new Assembly();
+  let seen = Atomics.load(ctl, R_REQ);
+  while (!ended()) {
+    seen = await changed(ctl, R_REQ, seen);
+    const whole = request.take(ctl, data);
+    if (whole === null) {
+      Atomics.store(ctl, R_LEN, 0);
+      bump(ctl, R_REP); // send the next chunk
+      continue;
+    }
+    // The request as the caller encoded it: the same frame as send(). A failure shows
+    // as the reply loop's.
+    c.sendBytes(whole).catch(() => {});
   }
 }

@@ -7,8 +7,8 @@
  * message format, which never runs code):
  *
  * - request `[seq, id, method, args]`: `id` 0 is the manager itself (`create`,
- *   `decref`, `debugInfo`, `shutdown`, and `hello(token)` first on a connection); `seq`
- *   0 wants no reply.
+ *   `decref`, `debugInfo`, `shutdown`, and `hello(token, role?)` first on a connection);
+ *   `seq` 0 wants no reply, `seq` -1 a reply on the session's relay connection.
  * - reply `[seq, 0, value]` or `[seq, 1, { name, message, stack }]`.
  *
  * A client program's connections that say `hello` with the same token are one session
@@ -105,6 +105,8 @@ class Session {
   /** The token its connections gave (`null`: a connection that gave none). */
   token: string | null = null;
   readonly conns = new Set<Conn>();
+  /** The connection of its relay thread, where replies to requests with seq -1 go. */
+  relay: Conn | null = null;
   closed = false;
 }
 
@@ -701,6 +703,7 @@ export class RemoteServer {
     // What the client holds is let go with its session's last connection.
     const session = conn.session;
     session.conns.delete(conn);
+    if (session.relay === conn) session.relay = null;
     if (session.conns.size > 0) return;
     session.closed = true;
     if (session.token !== null) this.#sessions.delete(session.token);
@@ -731,8 +734,10 @@ export class RemoteServer {
     );
   }
 
-  #reply(conn: Conn, seq: number, status: number, value: unknown): void {
-    if (seq === 0 || conn.closed) return;
+  #reply(from: Conn, seq: number, status: number, value: unknown): void {
+    // A blocking call's reply (seq -1) goes to the session's relay connection.
+    const conn = seq < 0 ? from.session.relay : from;
+    if (seq === 0 || conn === null || conn.closed) return;
     if (status === 0) this.#increfIn(value, conn.session);
     try {
       conn.unsent++;
@@ -742,7 +747,7 @@ export class RemoteServer {
       if (conn.closed) return;
       if (status !== 0 || !(e instanceof ProcessError) || conn.c.closed) return this.#drop(conn);
       // A value that cannot be sent (a function, a class instance with methods...) becomes an error.
-      this.#reply(conn, seq, 1, errorReply(e));
+      this.#reply(from, seq, 1, errorReply(e));
     }
   }
 
@@ -814,18 +819,24 @@ export class RemoteServer {
       case "ping":
         return this.token;
       case "hello":
-        return this.#join(conn, args[0]);
+        return this.#join(conn, args[0], args[1]);
     }
     throw new TypeError(`A manager has no method "${method}"`);
   }
 
   /**
-   * `hello(token)`, a connection's first request: it joins the session of the other
-   * connections that gave `token` (one program's), or starts it.
+   * `hello(token, role?)`, a connection's first request: it joins the session of the
+   * other connections that gave `token` (one program's), or starts it; with role
+   * `"relay"`, as the connection the session's blocking calls are answered on.
    */
-  #join(conn: Conn, token: unknown): undefined {
-    if (typeof token !== "string" || !/^[0-9a-f]{32}$/.test(token) || conn.handled !== 1) {
-      throw new TypeError("hello(token): a session token (32 hex digits) comes first on a connection");
+  #join(conn: Conn, token: unknown, role: unknown): undefined {
+    if (
+      typeof token !== "string" || !/^[0-9a-f]{32}$/.test(token) || conn.handled !== 1 ||
+      (role !== undefined && role !== "relay")
+    ) {
+      throw new TypeError(
+        'hello(token, role?): a session token (32 hex digits), and optionally "relay", come first on a connection',
+      );
     }
     const session = this.#sessions.get(token);
     if (session === undefined) {
@@ -836,6 +847,7 @@ export class RemoteServer {
       conn.session = session;
       session.conns.add(conn);
     }
+    if (role === "relay") conn.session.relay = conn;
     return undefined;
   }
 

@@ -108,6 +108,15 @@ export function flushWrites(conn: SocketConnection<unknown>): void {
   socketOf(conn)?.flush();
 }
 
+/**
+ * Whether what is sent on `conn` now would leave only once the event loop runs again,
+ * even after {@linkcode flushWrites} (an earlier write is still under way).
+ * @ignore
+ */
+export function writesWait(conn: SocketConnection<unknown>): boolean {
+  return socketOf(conn)?.busy ?? true;
+}
+
 /** Whether `conn` has a message, or an end or failure, to report (`recvSync()` will not throw "nothing arrived"). @ignore */
 export function hasNews(conn: SocketConnection<unknown>): boolean {
   return newsOf(conn);
