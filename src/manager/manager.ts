@@ -789,7 +789,7 @@ export class SyncManager extends BaseManager {
    * @returns A promise that resolves to the Value, in the process tree's shared memory.
    * @throws {TypeError} If `typecode` is unknown (thrown at once).
    * @throws {ProcessError} If the manager is not started, was shut down, its server
-   * has ended, or it is remote (a rejection).
+   * has ended (a rejection).
    */
   Value<T extends Typecode>(typecode: T, init?: InitOf<T>, options?: SynchronizedOptions): Promise<Value<T>> {
     checkTypecode(typecode, "manager.Value()");
@@ -804,7 +804,7 @@ export class SyncManager extends BaseManager {
    * @returns The Value.
    * @throws {TypeError} If `typecode` is unknown.
    * @throws {ProcessError} If the manager is not started, was shut down, its server
-   * has ended, or it is remote.
+   * has ended.
    */
   ValueSync<T extends Typecode>(typecode: T, init?: InitOf<T>, options?: SynchronizedOptions): Value<T> {
     checkTypecode(typecode, "manager.ValueSync()");
@@ -820,7 +820,7 @@ export class SyncManager extends BaseManager {
    * @returns A promise that resolves to the array, in the process tree's shared memory.
    * @throws {TypeError} If `typecode` is unknown (thrown at once).
    * @throws {ProcessError} If the manager is not started, was shut down, its server
-   * has ended, or it is remote (a rejection).
+   * has ended (a rejection).
    */
   Array<T extends Typecode>(
     typecode: T,
@@ -839,7 +839,7 @@ export class SyncManager extends BaseManager {
    * @returns The array.
    * @throws {TypeError} If `typecode` is unknown.
    * @throws {ProcessError} If the manager is not started, was shut down, its server
-   * has ended, or it is remote.
+   * has ended.
    */
   ArraySync<T extends Typecode>(
     typecode: T,
@@ -1002,7 +1002,7 @@ export class SyncManager extends BaseManager {
    * @param lock The lock it uses, made by this manager (default: a new RLock).
    * @returns A promise that resolves to the condition.
    * @throws {ProcessError} If the manager is not started, was shut down, its server
-   * has ended, or it is remote (a rejection).
+   * has ended (a rejection).
    */
   Condition(lock?: Lock | RLock): Promise<Condition> {
     return this.make("Condition", [lock]) as Promise<Condition>;
@@ -1046,7 +1046,7 @@ export class SyncManager extends BaseManager {
    * @param options `timeout`: the default timeout of `wait`, in milliseconds (see {@linkcode BarrierOptions}).
    * @returns A promise that resolves to the barrier.
    * @throws {ProcessError} If the manager is not started, was shut down, its server
-   * has ended, or it is remote (a rejection).
+   * has ended (a rejection).
    * @throws {RangeError} If `parties` is not a positive integer (a rejection).
    */
   Barrier(parties: number, options?: BarrierOptions): Promise<Barrier> {
