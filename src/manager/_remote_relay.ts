@@ -83,10 +83,11 @@ async function relay(x: RelayConfig): Promise<number> {
     Atomics.notify(ctl, R_STATE);
     return 0;
   }
+  let ended = false;
+  // Listening before saying ready: the caller may hand a request over the moment it is.
+  sendHandedOver(c, x, () => ended);
   Atomics.store(ctl, R_STATE, RELAY_READY);
   Atomics.notify(ctl, R_STATE);
-  let ended = false;
-  sendHandedOver(c, x, () => ended);
   for (;;) {
     let reply: Uint8Array;
     let kind = KIND_MESSAGE;
@@ -114,7 +115,7 @@ async function relay(x: RelayConfig): Promise<number> {
 async function sendHandedOver(c: SocketConnection, x: RelayConfig, ended: () => boolean): Promise<void> {
   const { ctl, data } = x;
   const request = new Assembly();
-  let seen = Atomics.load(ctl, R_REQ);
+  let seen = Atomics.load(ctl, R_REQ); // read before the relay says it is ready
   while (!ended()) {
     seen = await changed(ctl, R_REQ, seen);
     const whole = request.take(ctl, data);
