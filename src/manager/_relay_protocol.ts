@@ -1,6 +1,7 @@
 /**
- * What a remote manager's blocking calls and their relay thread both speak (neutral:
- * `_remote.ts` and `_remote_relay.ts` import it, never each other).
+ * What a remote manager's blocking calls and their relay thread both speak, and how both
+ * connect to the server (neutral: `_remote.ts` and `_remote_relay.ts` import it, never
+ * each other).
  *
  * A `*Sync` method of a remote proxy cannot wait for its reply on its own thread: the
  * reply would come through a socket that this thread's event loop feeds, and the thread
@@ -21,6 +22,35 @@
  *
  * @module
  */
+import { Client } from "../net/client.ts";
+import { heartbeat, keepAlive, type SocketConnection } from "../net/socket_connection.ts";
+import type { Address } from "../net/address.ts";
+import type { Authkey } from "../net/auth.ts";
+import { KEEPALIVE_MS, PING_TO_CLIENT, PING_TO_SERVER } from "./_protocol.ts";
+
+/** Where a remote manager's server is and how to talk to it (a proxy's handle holds it). */
+export interface RemoteSettings {
+  address: Address;
+  authkey?: Authkey;
+  maxMessageSize?: number;
+  /** How long (ms) the connection may go without sending before it pings (default `KEEPALIVE_MS`). */
+  keepAlive?: number;
+}
+
+/**
+ * Connects to the server of `remote` as a client: with its authkey, and pinging the
+ * server after `keepAlive` ms without sending (the server's pings are dropped), so that
+ * a server whose machine or network vanished fails the connection in time and calls
+ * reject instead of waiting for a reply forever.
+ */
+export async function connectToServer(remote: RemoteSettings): Promise<SocketConnection> {
+  const { address, authkey, maxMessageSize } = remote;
+  const ms = remote.keepAlive ?? KEEPALIVE_MS;
+  const c = await Client(address, { authkey, maxMessageSize });
+  keepAlive(c, ms);
+  heartbeat(c, ms, PING_TO_SERVER, PING_TO_CLIENT);
+  return c;
+}
 
 /** Control word: request chunks the caller handed over. */
 export const R_REQ = 0;
@@ -60,13 +90,9 @@ export const KIND_FAILURE = 1;
 export const RELAY_CHUNK = 256 * 1024;
 
 /** The relay's settings (the init message's `extra`). */
-export interface RelayConfig {
+export interface RelayConfig extends RemoteSettings {
   ctl: Int32Array<SharedArrayBuffer>;
   data: Uint8Array<SharedArrayBuffer>;
-  address: unknown;
-  authkey?: unknown;
-  maxMessageSize?: number;
-  keepAlive: number;
   /** The program's session token: the relay's connection joins its session. */
   session: string;
 }

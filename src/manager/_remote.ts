@@ -17,19 +17,15 @@
  *
  * @module
  */
-import { Client } from "../net/client.ts";
 import {
   flushWrites,
   hasNews,
-  heartbeat,
-  keepAlive,
   onMessages,
   sendWith,
   type SocketConnection,
   writesWait,
 } from "../net/socket_connection.ts";
-import { type Address, formatAddress } from "../net/address.ts";
-import type { Authkey } from "../net/auth.ts";
+import { formatAddress } from "../net/address.ts";
 import { ProcessError } from "../internal/errors.ts";
 import { errorFromData } from "../internal/_error_wire.ts";
 import type { Transport } from "./_transport.ts";
@@ -43,6 +39,7 @@ import { startHelper } from "../process/process.ts";
 import {
   Assembly,
   bump,
+  connectToServer,
   handOver,
   KIND_FAILURE,
   R_ACK,
@@ -56,14 +53,15 @@ import {
   RELAY_STARTING,
   RELAY_WORDS,
   type RelayConfig,
+  type RemoteSettings,
 } from "./_relay_protocol.ts";
 import { registerProxyKind, setRemoteTransports } from "./proxy/base.ts";
 import { RemoteQueueProxy } from "./proxy/remote_queue.ts";
-import { KEEPALIVE_MS, PING_TO_CLIENT, PING_TO_SERVER, RemoteKind } from "./_protocol.ts";
+import { RemoteKind } from "./_protocol.ts";
 
 /** What a remote transport travels as (in `Process` args, inside a proxy's handle). */
 export interface RemoteHandle {
-  remote: { address: Address; authkey?: Authkey; maxMessageSize?: number; keepAlive?: number };
+  remote: RemoteSettings;
   token: number;
 }
 
@@ -109,14 +107,8 @@ export class RemoteTransport {
   /** Connects to the manager at `handle.remote.address` (calls wait for the connection). */
   constructor(handle: RemoteHandle) {
     this.handle = handle;
-    const { address, authkey, maxMessageSize } = handle.remote;
-    const ms = handle.remote.keepAlive ?? KEEPALIVE_MS;
-    this.#where = formatAddress(address);
-    this.#connecting = Client(address, { authkey, maxMessageSize }).then((c) => {
-      // A server whose machine or network vanished fails the connection in time (see
-      // the server's side): calls reject instead of waiting for a reply forever.
-      keepAlive(c, ms);
-      heartbeat(c, ms, PING_TO_SERVER, PING_TO_CLIENT);
+    this.#where = formatAddress(handle.remote.address);
+    this.#connecting = connectToServer(handle.remote).then((c) => {
       sendWith(c, [0, 0, "hello", [this.#session]], () => {});
       this.#conn = c;
       if (this.#closed) c.close();
@@ -176,16 +168,7 @@ export class RemoteTransport {
     // the event loop (Deno, after a blocking call). The relay sends it then.
     const c = this.#conn !== null && !writesWait(this.#conn) ? this.#conn : null;
     const request = c === null ? encodeMessage(message) : null; // a value that cannot be sent throws here
-    if (this.#relay === null) {
-      const { address, authkey, maxMessageSize } = this.handle.remote;
-      this.#relay = new Relay({
-        address,
-        authkey,
-        maxMessageSize,
-        keepAlive: this.handle.remote.keepAlive ?? KEEPALIVE_MS,
-        session: this.#session,
-      });
-    }
+    this.#relay ??= new Relay({ ...this.handle.remote, session: this.#session });
     const relay = this.#relay;
     const failed = yield* relay.ready(this.#where);
     if (failed !== null) {

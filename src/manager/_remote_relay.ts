@@ -11,15 +11,12 @@
  * @module
  */
 import type { Role } from "../process/_messages.ts";
-import { Client } from "../net/client.ts";
-import { heartbeat, keepAlive, type SocketConnection } from "../net/socket_connection.ts";
-import type { Address } from "../net/address.ts";
-import type { Authkey } from "../net/auth.ts";
+import type { SocketConnection } from "../net/socket_connection.ts";
 import { waitAsync } from "../internal/_atomics.ts";
-import { PING_TO_CLIENT, PING_TO_SERVER } from "./_protocol.ts";
 import {
   Assembly,
   bump,
+  connectToServer,
   handOver,
   KIND_FAILURE,
   KIND_MESSAGE,
@@ -61,12 +58,7 @@ async function relay(x: RelayConfig): Promise<number> {
   const { ctl, data } = x;
   let c: SocketConnection;
   try {
-    c = await Client(x.address as Address, {
-      authkey: x.authkey as Authkey | undefined,
-      maxMessageSize: x.maxMessageSize,
-    });
-    keepAlive(c, x.keepAlive);
-    heartbeat(c, x.keepAlive, PING_TO_SERVER, PING_TO_CLIENT);
+    c = await connectToServer(x);
     // Answered once the server counts this connection as the session's relay: only then
     // may the program send requests whose replies come here.
     await c.send([1, 0, "hello", [x.session, "relay"]]);
