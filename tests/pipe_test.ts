@@ -95,6 +95,32 @@ test("Connection: bytes with offset and size, recvBytes maxLength, recvBytesInto
   b.close();
 });
 
+test("Connection: an async sendBytes copies at the call, even of large messages sent while others are in flight", async () => {
+  const [a, b] = mp.Pipe();
+  const big = new Uint8Array(3 << 20).fill(1); // three times the pipe's ring: written as it drains
+  const first = a.sendBytes(big);
+  big.fill(2); // changed at once, as after Python's send_bytes
+  const second = a.sendBytes(big, 1); // in flight with the first
+  big.fill(3);
+  const one = await b.recvBytes();
+  const two = await b.recvBytes();
+  await Promise.all([first, second]);
+  for (let round = 4; round < 7; round++) {
+    const sent = a.sendBytes(big.fill(round)); // the buffers of the sends above are reused
+    big.fill(0);
+    const got = await b.recvBytes();
+    await sent;
+    assert.equal(got.length, big.length);
+    assert.ok(got.every((x) => x === round), `round ${round}: the bytes at the call`);
+  }
+  assert.equal(one.length, big.length);
+  assert.ok(one.every((x) => x === 1), "the first message keeps the bytes at its call");
+  assert.equal(two.length, big.length - 1);
+  assert.ok(two.every((x) => x === 2), "the second message keeps the bytes at its call");
+  a.close();
+  b.close();
+});
+
 test("Connection: an uncloneable message throws at send; the pipe keeps working", async () => {
   const [a, b] = mp.Pipe<unknown>();
   await assert.rejects(a.send({ f: () => 1 }), /Cannot send item\.f \(function f\)/);

@@ -13,6 +13,7 @@ import { registerReadable } from "../internal/_readable.ts";
 import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { BufferTooShort, ProcessError } from "../internal/errors.ts";
 import { addHolder, hasHolder, HOLDER_WORDS, removeHolder } from "./_holders.ts";
+import { stage, type Staged } from "./_staging.ts";
 import { deserializeAt, type Payload, serialize, Tag } from "../internal/_serializer.ts";
 import { inspectable } from "../internal/_inspect.ts";
 
@@ -394,8 +395,13 @@ export class Connection<T = unknown> {
         `Connection.${method}(): size ${size} from offset ${start} runs past the buffer (${bytes.length} bytes)`,
       );
     }
-    const payload: Payload = { tag: Tag.Bytes, bytes: bytes.slice(start, start + length) };
-    return putPayload(out, payload, undefined, Infinity, { peerGone: this.#readersGone });
+    const view = bytes.subarray(start, start + length);
+    const fail = { peerGone: this.#readersGone };
+    // A blocking send has written every byte when it returns: no copy is needed.
+    if (method === "sendBytesSync") {
+      return putPayload(out, { tag: Tag.Bytes, bytes: view }, undefined, Infinity, fail);
+    }
+    return sendStaged(out, stage(view), fail);
   }
 
   *#recvBytes(maxLength: number | undefined, method: string): Steps<Uint8Array> {
@@ -447,6 +453,15 @@ export class Connection<T = unknown> {
       );
     }
     return channel!;
+  }
+}
+
+/** Writes staged bytes, and gives the staging buffer back however the write ends. */
+function* sendStaged(out: Channel, staged: Staged, fail: Failures): Steps<void> {
+  try {
+    yield* putPayload(out, { tag: Tag.Bytes, bytes: staged.bytes }, undefined, Infinity, fail);
+  } finally {
+    staged.release();
   }
 }
 
