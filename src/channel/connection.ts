@@ -14,7 +14,7 @@ import { registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts"
 import { BufferTooShort, ProcessError } from "../internal/errors.ts";
 import { addHolder, hasHolder, HOLDER_WORDS, removeHolder } from "./_holders.ts";
 import { stage, type Staged } from "./_staging.ts";
-import { deserializeAt, type Payload, serialize, Tag } from "../internal/_serializer.ts";
+import { deserializeAt, serialize, Tag } from "../internal/_serializer.ts";
 import { inspectable } from "../internal/_inspect.ts";
 
 /** Holder table of the processes that write into a channel. */
