@@ -384,6 +384,27 @@ test(`remote: Value, Array, Barrier and Condition of a ${other} server`, async (
     // The lock is held per connection (as an RLock per process here): both holds were one.
     assert.equal(await c.acquire(0 as never), true);
     await c.release();
+    // A timeout that is not a number of ms is a TypeError naming the call, as locally
+    // (it used to mean "wait for ever"), and the call has no effect.
+    const lock = await m.Lock() as unknown as Any;
+    const ev = await m.Event() as unknown as Any;
+    const badTimeout = (where: string) => (e: unknown) =>
+      e instanceof TypeError && e.message.startsWith(`${where}: timeout must be a number of milliseconds`);
+    await assert.rejects(
+      within(lock.acquire("soon" as never), 10_000, "acquire"),
+      badTimeout("Lock.acquire()"),
+    );
+    await assert.rejects(within(ev.wait(Number.NaN as never), 10_000, "wait"), badTimeout("Event.wait()"));
+    await assert.rejects(within(b.wait({} as never), 10_000, "barrier wait"), badTimeout("Barrier.wait()"));
+    await assert.rejects(m.Barrier(2, { timeout: "1s" as never }), badTimeout("Barrier(options)"));
+    await c.acquire();
+    await assert.rejects(
+      within(c.wait("1s" as never), 10_000, "condition wait"),
+      badTimeout("Condition.wait()"),
+    );
+    await c.release();
+    assert.equal(await lock.acquire(0 as never), true, "the bad acquire took nothing");
+    assert.equal(await b.broken(), false, "the bad wait did not arrive at the barrier");
   } finally {
     await stop(program);
   }

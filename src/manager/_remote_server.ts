@@ -34,6 +34,7 @@ import {
 import type { Address } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { BrokenBarrierError, Empty, Full, ProcessError } from "../internal/errors.ts";
+import { checkTimeout } from "../internal/_timeouts.ts";
 import { checkTypecode, newTypedArray } from "../shared/typecodes.ts";
 import { checkIndex } from "../shared/_indexed.ts";
 import { type Referent, referentMakers } from "./_referents.ts";
@@ -157,9 +158,13 @@ function eachMarker(v: unknown, f: (desc: ProxyDesc) => void, depth = 0): void {
   }
 }
 
-/** A timeout from the wire: a number (0 or less: do not wait), else wait as long as it takes. */
-function timeoutOf(v: unknown): number {
-  return typeof v === "number" && !Number.isNaN(v) ? Math.max(0, v) : Infinity;
+/**
+ * A timeout from the wire, in ms (0 or less: do not wait; `undefined` or `null`: as
+ * long as it takes); anything else is a `TypeError` naming `where`, as locally.
+ */
+function timeoutOf(v: unknown, where: string): number {
+  const ms = checkTimeout(v, where);
+  return ms === undefined ? Infinity : Math.max(0, ms);
 }
 
 /** Resolves after `ms` unless `cancel` is called (then never); returns the cancel. */
@@ -249,8 +254,8 @@ class RemoteQueue {
     while (list.length > 0) if (list.shift()!.wake()) return;
   }
   put(caller: Caller, item: unknown, timeout: unknown): void | Promise<void> {
+    const ms = timeoutOf(timeout, "Queue.put()");
     if (this.#room()) return this.#push(item);
-    const ms = timeoutOf(timeout);
     if (ms === 0) throw new Full("The queue is full");
     return park(this.putters, caller, ms, () => this.#push(item), () => {
       throw new Full(`The queue stayed full for ${ms} ms`);
@@ -262,8 +267,8 @@ class RemoteQueue {
     this.#wakeOne(this.getters);
   }
   get(caller: Caller, timeout: unknown): unknown {
+    const ms = timeoutOf(timeout, "Queue.get()");
     if (this.size() > 0) return this.#pop();
-    const ms = timeoutOf(timeout);
     if (ms === 0) throw new Empty("The queue is empty");
     // A getter whose client went away takes nothing: the item goes to the next one.
     return park(this.getters, caller, ms, () => this.size() === 0 ? DECLINE : this.#pop(), () => {
@@ -328,8 +333,8 @@ class RemoteAcquirer {
     return true;
   }
   acquire(caller: Caller, blocking: unknown, timeout: unknown): boolean | Promise<boolean> {
+    const ms = blocking === false ? 0 : timeoutOf(timeout, "Lock.acquire()");
     if (this.#tryTake(caller.session)) return true;
-    const ms = blocking === false ? 0 : timeoutOf(timeout);
     if (ms === 0) return false;
     return park(this.waiters, caller, ms, () => this.#tryTake(caller.session) || DECLINE, () => false);
   }
@@ -389,8 +394,8 @@ class RemoteEvent {
     for (const w of this.waiters.splice(0)) w.wake();
   }
   wait(caller: Caller, timeout: unknown): boolean | Promise<boolean> {
+    const ms = timeoutOf(timeout, "Event.wait()");
     if (this.flag) return true;
-    const ms = timeoutOf(timeout);
     if (ms === 0) return false;
     return park(this.waiters, caller, ms, () => true, () => false);
   }
@@ -450,6 +455,7 @@ class RemoteBarrier {
   }[] = [];
   constructor(readonly parties: number, readonly timeout: number | undefined) {}
   wait(caller: Caller, timeout: unknown): number | Promise<number> {
+    const given = timeoutOf(timeout, "Barrier.wait()");
     if (this.broken) throw brokenBarrier("it was broken before this wait");
     const index = this.parties - 1 - this.waiters.length;
     if (index === 0) {
@@ -460,7 +466,7 @@ class RemoteBarrier {
       });
       return 0;
     }
-    const ms = timeout === undefined || timeout === null ? this.timeout ?? Infinity : timeoutOf(timeout);
+    const ms = timeout === undefined || timeout === null ? this.timeout ?? Infinity : given;
     return new Promise((resolve, reject) => {
       const cancel = timer(ms, () => this.abort(`a wait timed out after ${ms} ms`));
       this.waiters.push({ session: caller.session, resolve, reject, cancel });
@@ -514,11 +520,11 @@ class RemoteCondition {
     }
   }
   async wait(caller: Caller, timeout: unknown): Promise<boolean> {
+    const ms = timeoutOf(timeout, "Condition.wait()");
     this.#checkOwner(caller, "wait");
     const depth = this.lock.depth;
     this.lock.depth = 1;
     this.lock.release(caller);
-    const ms = timeoutOf(timeout);
     const notified = ms === 0 ? false : await park(this.waiters, caller, ms, () => true, () => false);
     await this.lock.acquire(caller, true, Infinity);
     this.lock.depth = depth;
@@ -1015,7 +1021,10 @@ export class RemoteServer {
           throw new RangeError(`Barrier(parties): parties must be an integer >= 1, got ${String(parties)}`);
         }
         const t = (args[1] as { timeout?: unknown } | undefined)?.timeout;
-        const b = new RemoteBarrier(parties, typeof t === "number" ? timeoutOf(t) : undefined);
+        const b = new RemoteBarrier(
+          parties,
+          t === undefined || t === null ? undefined : timeoutOf(t, "Barrier(options)"),
+        );
         return this.#hold(
           typeid,
           Kind.Auto,
