@@ -121,6 +121,15 @@ export {
 } from "./src/manager/manager.ts";
 export { type ManagerOptions, ManagerServer } from "./src/manager/manager.ts";
 export { RemoteQueueProxy } from "./src/manager/proxy/remote_queue.ts";
+export {
+  RemoteAcquirerProxy,
+  RemoteArrayProxy,
+  RemoteBarrierProxy,
+  RemoteConditionProxy,
+  RemoteEventProxy,
+  type RemoteLockGuard,
+  RemoteValueProxy,
+} from "./src/manager/proxy/remote_sync.ts";
 /** A remote manager's address and key (also `mp.connection.Address` / `mp.connection.Authkey`). */
 export type { Address } from "./src/net/address.ts";
 export type { Authkey } from "./src/net/auth.ts";

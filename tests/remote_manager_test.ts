@@ -66,13 +66,21 @@ test(`remote: a ${other} server, a wrong key is refused, the server carries on; 
       return true;
     });
     await assert.rejects(d.pop("nope"), (e: unknown) => e instanceof Error && e.name === "KeyError");
-    const ns = await m.Namespace({ x: 1 }) as unknown as mp.AutoProxy<Map<string, unknown>>;
-    await ns.set("y", 2);
-    assert.equal(await ns.get("y"), 2);
-    const ev = await m.Event() as unknown as mp.AutoProxy<mp.Event>;
+    // A namespace is read and written as locally (each access a blocking round trip).
+    const ns = await m.Namespace({ x: 1 });
+    ns.y = 2;
+    assert.equal(ns.x + ns.y, 3);
+    assert.ok("y" in ns && !("z" in ns));
+    const ev = await m.Event();
+    assert.ok(ev instanceof mp.RemoteEventProxy);
     assert.equal(await ev.wait(10), false);
-    await ev.set();
+    assert.equal(ev.isSet(), false);
+    ev.set();
+    assert.equal(ev.isSet(), true);
     assert.equal(await ev.wait(), true);
+    assert.equal(ev.waitSync(0), true);
+    ev.clear();
+    assert.equal(ev.waitSync(0), false);
     // Only registered typeids and exposed methods.
     await assert.rejects(m.create("Function"), /no type "Function"/);
     await assert.rejects(m.create("constructor"), /no type "constructor"/);
@@ -128,7 +136,7 @@ test("remote: a client killed while holding a lock: the lock is recovered, its r
   try {
     await using m = await client(port);
     const d = await m.get_dict();
-    const lock = await m.Lock() as unknown as mp.AutoProxy<mp.Lock>;
+    const lock = await m.Lock();
     await d.set("lock", lock);
     holder = peer(here, "hold-lock", "127.0.0.1", port, AUTHKEY);
     assert.equal(await holder.line("acquired "), "true");
@@ -176,7 +184,7 @@ test("remote: the server killed mid-call: the pending call rejects with a clear 
       (e: Error) =>
         e instanceof mp.ProcessError && /remote manager at 127\.0\.0\.1:\d+ failed/.test(e.message),
     );
-    await assert.rejects((q as unknown as mp.RemoteQueueProxy).qsize(), /remote manager at .* failed/);
+    await assert.rejects(q.get(0), /remote manager at .* failed/);
     await m.shutdown();
   } finally {
     await stop(program);
@@ -346,55 +354,98 @@ test(`remote: Value, Array, Barrier and Condition of a ${other} server`, async (
   const { program, port } = await server(other);
   try {
     await using m = await client(port);
-    type Any = mp.AutoProxy<Record<string, (...args: never[]) => unknown>>;
-    const v = await m.Value("i", 1) as unknown as Any;
-    assert.equal(await v.get(), 1);
-    await v.set(5 as never);
-    assert.equal(await v.get(), 5);
-    const a = await m.Array("d", [1, 2, 3]) as unknown as Any;
-    assert.equal(await a.length(), 3);
-    await a.set(-1 as never, 9 as never);
-    assert.deepEqual(await a.toArray(), [1, 2, 9]);
-    await assert.rejects(
-      a.get(5 as never),
-      (e: unknown) => e instanceof RangeError && /out of range/.test(e.message),
+    // A Value: value read and written as locally, stored as its typecode stores it.
+    const v = await m.Value("i", 1);
+    assert.ok(v instanceof mp.RemoteValueProxy);
+    assert.equal(v.typecode, "i");
+    assert.equal(v.value, 1);
+    v.value = 5;
+    {
+      using _ = v.lockSync(); // the Value's own lock, in the server
+      v.value += 1;
+    }
+    assert.equal(await v.get(), 6);
+    await v.set(7);
+    assert.equal(v.value, 7);
+    assert.throws(
+      () => (v.value = "7" as never),
+      (e: unknown) => e instanceof TypeError && /holds numbers/.test(e.message),
     );
+    const big = await m.Value("q", 2n ** 40n);
+    assert.equal(big.value, 2n ** 40n);
+    // An Array: a[i], length, iteration and slices as locally.
+    const a = await m.Array("d", [1, 2, 3]);
+    assert.ok(a instanceof mp.RemoteArrayProxy);
+    assert.equal(a.length, 3);
+    a[-1] = 9;
+    assert.equal(a[2], 9);
+    a.set(0, 0.5);
+    assert.deepEqual([...a], [0.5, 2, 9]);
+    assert.deepEqual(a.slice(1), [2, 9]);
+    assert.deepEqual(await a.toArray(), [0.5, 2, 9]);
+    assert.throws(() => a.get(5), (e: unknown) => e instanceof RangeError && /out of range/.test(e.message));
+    assert.throws(() => a.set(0, "x" as never), TypeError);
+    {
+      await using _ = await a.lock(1000);
+      assert.equal(a.getLock().locked(), true);
+    }
+    assert.equal(a.getLock().locked(), false);
+    const raw = await m.Array("i", 2, { lock: false });
+    assert.throws(() => raw.acquireSync(), /created with \{ lock: false \}/);
+    // Stored in a dict and read back, the array is a proxy of the same array.
+    const dict = await m.dict<string, unknown>();
+    await dict.set("a", a);
+    assert.equal((await dict.get("a") as mp.RemoteArrayProxy<"d">)[2], 9);
     // A barrier of 2 releases both waits, with arrival indices 1 and 0.
-    const b = await m.Barrier(2) as unknown as Any;
+    const b = await m.Barrier(2);
+    assert.ok(b instanceof mp.RemoteBarrierProxy);
+    assert.equal(b.parties, 2);
     const both = await within(Promise.all([b.wait(), b.wait()]), 10_000, "barrier");
     assert.deepEqual([...both].sort(), [0, 1]);
     // A wait that times out breaks it for everyone, until reset().
-    const b2 = await m.Barrier(2, { timeout: 50 }) as unknown as Any;
+    const b2 = await m.Barrier(2, { timeout: 50 });
     await assert.rejects(within(b2.wait(), 10_000, "barrier timeout"), mp.BrokenBarrierError);
-    assert.equal(await b2.broken(), true);
+    assert.equal(b2.broken, true);
     await assert.rejects(b2.wait(), mp.BrokenBarrierError);
-    await b2.reset();
-    assert.equal(await b2.broken(), false);
+    b2.reset();
+    assert.equal(b2.broken, false);
+    assert.equal(b2.nWaiting, 0);
     // A condition: wait gives the lock up and takes it back; notify needs the lock.
-    const c = await m.Condition() as unknown as Any;
-    await assert.rejects(c.notify(), /un-acquired lock/);
-    await assert.rejects(c.wait(10 as never), /un-acquired lock/);
+    const c = await m.Condition();
+    assert.ok(c instanceof mp.RemoteConditionProxy);
+    assert.throws(() => c.notify(), /un-acquired lock/);
+    await assert.rejects(c.wait(10), /un-acquired lock/);
     assert.equal(await c.acquire(), true);
-    assert.equal(await c.wait(20 as never), false, "no notify: false after the timeout");
-    const woken = c.wait(10_000 as never);
+    assert.equal(await c.wait(20), false, "no notify: false after the timeout");
+    const woken = c.wait(10_000);
     assert.equal(await c.acquire(), true, "the waiter gave the lock up");
-    await c.notify();
-    await c.release();
+    c.notify();
+    c.release();
     assert.equal(await within(woken, 10_000, "condition wait"), true);
-    // The lock is held per connection (as an RLock per process here): both holds were one.
-    assert.equal(await c.acquire(0 as never), true);
-    await c.release();
+    // The lock is held per program (as an RLock per process here): both holds were one.
+    assert.equal(await c.acquire(0), true);
+    assert.equal(await c.waitFor(() => "ready", 0), "ready");
+    c.release();
+    // Over a given lock: the condition takes that lock.
+    const given = await m.Lock();
+    const c2 = await m.Condition(given);
+    {
+      using _ = c2.lockSync();
+      assert.equal(given.locked(), true);
+    }
+    assert.equal(given.locked(), false);
     // A timeout that is not a number of ms is a TypeError naming the call, as locally
     // (it used to mean "wait for ever"), and the call has no effect.
-    const lock = await m.Lock() as unknown as Any;
-    const ev = await m.Event() as unknown as Any;
+    const lock = await m.Lock();
+    assert.ok(lock instanceof mp.RemoteAcquirerProxy);
+    const ev = await m.Event();
     const badTimeout = (where: string) => (e: unknown) =>
       e instanceof TypeError && e.message.startsWith(`${where}: timeout must be a number of milliseconds`);
     await assert.rejects(
       within(lock.acquire("soon" as never), 10_000, "acquire"),
       badTimeout("Lock.acquire()"),
     );
-    await assert.rejects(within(ev.wait(Number.NaN as never), 10_000, "wait"), badTimeout("Event.wait()"));
+    await assert.rejects(within(ev.wait(Number.NaN), 10_000, "wait"), badTimeout("Event.wait()"));
     await assert.rejects(within(b.wait({} as never), 10_000, "barrier wait"), badTimeout("Barrier.wait()"));
     await assert.rejects(m.Barrier(2, { timeout: "1s" as never }), badTimeout("Barrier(options)"));
     await c.acquire();
@@ -402,9 +453,22 @@ test(`remote: Value, Array, Barrier and Condition of a ${other} server`, async (
       within(c.wait("1s" as never), 10_000, "condition wait"),
       badTimeout("Condition.wait()"),
     );
-    await c.release();
-    assert.equal(await lock.acquire(0 as never), true, "the bad acquire took nothing");
-    assert.equal(await b.broken(), false, "the bad wait did not arrive at the barrier");
+    c.release();
+    assert.equal(await lock.acquire(0), true, "the bad acquire took nothing");
+    assert.equal(lock.locked(), true);
+    lock.release();
+    {
+      await using _ = await lock.lock();
+      assert.equal(lock.locked(), true);
+    }
+    assert.equal(lock.locked(), false);
+    assert.equal(b.broken, false, "the bad wait did not arrive at the barrier");
+    // A semaphore counts its permits as locally.
+    const sem = await m.BoundedSemaphore(2);
+    assert.equal(await sem.acquire(), true);
+    assert.equal(sem.getValue(), 1);
+    sem.release();
+    assert.throws(() => sem.release(), RangeError);
   } finally {
     await stop(program);
   }

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import * as mp from "../mod.ts";
 import { isDeno } from "./helpers.ts";
 import { Program, runtimes, within } from "./net_helpers.ts";
-import { echoSync } from "./fixtures/remote_manager_tasks.ts";
+import { countRemote, echoSync } from "./fixtures/remote_manager_tasks.ts";
 
 const AUTHKEY = "remote sync test key";
 const PEER = "tests/fixtures/remote_manager_peer.ts";
@@ -39,9 +39,12 @@ test("remote *Sync: dict, list, queue and manager calls block for their reply; e
   const q = m.QueueSync<number>() as unknown as mp.RemoteQueueProxy<number>;
   assert.ok(q instanceof mp.RemoteQueueProxy);
   q.putSync(7);
-  assert.equal(q.qsizeSync(), 1);
+  assert.equal(q.qsize(), 1);
   assert.equal(q.getSync(), 7);
-  assert.equal(q.emptySync(), true);
+  assert.equal(q.empty(), true);
+  assert.throws(() => q.getNowait(), mp.Empty);
+  q.putNowait(8);
+  assert.equal(q.getNowait(), 8);
   const t0 = performance.now();
   assert.throws(() => q.getSync(100), mp.Empty);
   assert.ok(performance.now() - t0 >= 90, "getSync(100) waited in the server");
@@ -76,13 +79,13 @@ test("remote *Sync: what the program sent before a blocking call reaches the ser
     await put;
   }
   // An RLock taken by an async call is this program's: a blocking call may release it.
-  const r = await m.RLock() as unknown as mp.AutoProxy<mp.RLock>;
+  const r = await m.RLock();
   assert.equal(await r.acquire(), true);
   assert.equal(r.acquireSync(0), true); // recursive, same owner
-  r.releaseSync();
-  await r.release();
+  r.release();
+  r.release();
   assert.equal(await r.acquire(0), true);
-  await r.release();
+  r.release();
   // The two connections are one holder.
   const info = await m.debugInfo();
   assert.equal(info.holders, 1);
@@ -112,7 +115,7 @@ test(`remote *Sync: a ${other} server killed during a blocking call: it throws a
     const m = new mp.SyncManager({ address: ["127.0.0.1", port], authkey: AUTHKEY });
     await within(m.connect(), 10_000, "connect()");
     const q = await m.Queue() as unknown as mp.RemoteQueueProxy;
-    assert.equal(q.qsizeSync(), 0); // the relay is up
+    assert.equal(q.qsize(), 0); // the relay is up
     // This thread blocks below: a separate process kills the server meanwhile.
     spawn("sh", ["-c", `sleep 0.5; kill -9 ${program.child.pid}`], { stdio: "ignore" });
     const t0 = performance.now();
@@ -122,8 +125,8 @@ test(`remote *Sync: a ${other} server killed during a blocking call: it throws a
         e instanceof mp.ProcessError && /remote manager at 127\.0\.0\.1:\d+ failed/.test(e.message),
     );
     assert.ok(performance.now() - t0 < 15_000, "the blocked call ended when the server died");
-    assert.throws(() => q.qsizeSync(), /remote manager at .* failed/);
-    await assert.rejects(q.qsize(), /remote manager at .* failed/);
+    assert.throws(() => q.qsize(), /remote manager at .* failed/);
+    await assert.rejects(q.get(0), /remote manager at .* failed/);
     await m.shutdown();
   } finally {
     program.child.kill("SIGKILL");
@@ -140,4 +143,38 @@ test("remote *Sync: after shutdown() a blocking call throws at once", async () =
     () => d.getSync("a"),
     (e: unknown) => e instanceof mp.ProcessError && /was closed/.test(e.message),
   );
+});
+
+test("remote: a joinable queue's join(timeout) waits in the server; close() ends this proxy's use of it", async () => {
+  await using m = await started();
+  const q = await m.JoinableQueue<number>() as unknown as mp.RemoteQueueProxy<number>;
+  await q.put(1);
+  assert.equal(await within(q.join(20), 10_000, "join(20)"), false);
+  assert.equal(q.joinSync(0), false);
+  const joined = q.join(10_000);
+  assert.equal(await q.get(), 1);
+  q.taskDone();
+  assert.equal(await within(joined, 10_000, "join()"), true);
+  assert.throws(() => q.taskDone(), RangeError);
+  await assert.rejects(q.join(Number.NaN), /RemoteQueueProxy\.join\(\): timeout must be a number/);
+  q.close();
+  await assert.rejects(q.put(2), /closed in this process/);
+  assert.throws(() => q.getNowait(), /closed in this process/);
+  assert.equal(q.joinSync(), true);
+});
+
+test("remote: a Value's lock guards a read-modify-write across processes, as a local Value's does", async () => {
+  await using m = await started();
+  const v = await m.Value("i", 0);
+  const N = 100;
+  const p = new mp.Process({ target: countRemote, args: [v, N] });
+  await p.start();
+  for (let i = 0; i < N; i++) {
+    await using _ = await v.lock(10_000);
+    v.value += 1;
+  }
+  await within(p.join(), 30_000, "join()");
+  assert.equal(p.exitCode, 0);
+  assert.equal(v.value, 2 * N);
+  assert.equal(v.getLock().locked(), false);
 });

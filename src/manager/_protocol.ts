@@ -19,6 +19,11 @@ export interface ProxyDesc {
   id: number;
   /** Kind-specific data: the exposed methods, an arena description, a word's offset. */
   extra?: unknown;
+  /**
+   * A second proxy over the object of another proxy in this process (a remote Value's
+   * `getLock()`): it holds no reference of its own, so it gives none back.
+   */
+  view?: boolean;
 }
 
 /** The proxy kinds, as the server names them in descriptions. */
@@ -32,8 +37,21 @@ export const Kind = {
   Auto: "auto",
 } as const;
 
-/** Proxy kinds of remote managers beyond the local ones (the server names them, the client revives them). */
-export const RemoteKind = { Queue: "remote-queue" } as const;
+/**
+ * Proxy kinds of remote managers beyond the local ones (the server names them, the
+ * client revives them): their objects live in the server, where a local manager's
+ * live in shared memory. `extra`: a queue's {@linkcode QueueExtra} `maxsize`, a
+ * Value's `{ typecode }`, an Array's `{ typecode, length }`, a Barrier's `{ parties }`.
+ */
+export const RemoteKind = {
+  Queue: "remote-queue",
+  Acquirer: "remote-acquirer",
+  Event: "remote-event",
+  Condition: "remote-condition",
+  Barrier: "remote-barrier",
+  Value: "remote-value",
+  Array: "remote-array",
+} as const;
 
 /**
  * The default of a remote manager's `keepAlive`: how long a connection may go without

@@ -57,6 +57,14 @@ import {
 } from "./_relay_protocol.ts";
 import { registerProxyKind, setRemoteTransports } from "./proxy/base.ts";
 import { RemoteQueueProxy } from "./proxy/remote_queue.ts";
+import {
+  RemoteAcquirerProxy,
+  RemoteArrayProxy,
+  RemoteBarrierProxy,
+  RemoteConditionProxy,
+  RemoteEventProxy,
+  RemoteValueProxy,
+} from "./proxy/remote_sync.ts";
 import { RemoteKind } from "./_protocol.ts";
 
 /** What a remote transport travels as (in `Process` args, inside a proxy's handle). */
@@ -442,3 +450,9 @@ export function asTransport(t: RemoteTransport): Transport {
 setRemoteTransports((handle) => asTransport(new RemoteTransport(handle as RemoteHandle)));
 
 registerProxyKind(RemoteKind.Queue, (t, desc) => new RemoteQueueProxy(t, desc));
+registerProxyKind(RemoteKind.Acquirer, (t, desc) => new RemoteAcquirerProxy(t, desc));
+registerProxyKind(RemoteKind.Event, (t, desc) => new RemoteEventProxy(t, desc));
+registerProxyKind(RemoteKind.Condition, (t, desc) => new RemoteConditionProxy(t, desc));
+registerProxyKind(RemoteKind.Barrier, (t, desc) => new RemoteBarrierProxy(t, desc));
+registerProxyKind(RemoteKind.Value, (t, desc) => new RemoteValueProxy(t, desc));
+registerProxyKind(RemoteKind.Array, (t, desc) => new RemoteArrayProxy(t, desc));

@@ -35,7 +35,7 @@ import type { Address } from "../net/address.ts";
 import type { Authkey } from "../net/auth.ts";
 import { BrokenBarrierError, Empty, Full, ProcessError } from "../internal/errors.ts";
 import { checkTimeout } from "../internal/_timeouts.ts";
-import { checkTypecode, newTypedArray } from "../shared/typecodes.ts";
+import { type AnyTyped, checkTypecode, newTypedArray, toStored, type Typecode } from "../shared/typecodes.ts";
 import { checkIndex } from "../shared/_indexed.ts";
 import { type Referent, referentMakers } from "./_referents.ts";
 import {
@@ -167,10 +167,20 @@ function timeoutOf(v: unknown, where: string): number {
   return ms === undefined ? Infinity : Math.max(0, ms);
 }
 
-/** Resolves after `ms` unless `cancel` is called (then never); returns the cancel. */
+/** The longest delay `setTimeout` takes (a longer one fires at once). */
+const MAX_DELAY = 0x7fffffff;
+
+/**
+ * Calls `f` after `ms` unless the returned cancel is called first. A delay beyond
+ * `setTimeout`'s limit runs in steps; one beyond 2^53 ms never ends.
+ */
 function timer(ms: number, f: () => void): () => void {
-  if (!Number.isFinite(ms)) return () => {};
-  const h = setTimeout(f, ms);
+  if (!Number.isFinite(ms) || ms >= 2 ** 53) return () => {};
+  let h: ReturnType<typeof setTimeout>;
+  const arm = (left: number) => {
+    h = setTimeout(() => left > MAX_DELAY ? arm(left - MAX_DELAY) : f(), Math.min(left, MAX_DELAY));
+  };
+  arm(ms);
   return () => clearTimeout(h);
 }
 
@@ -232,7 +242,7 @@ class RemoteQueue {
   unfinished = 0;
   getters: Waiter[] = [];
   putters: Waiter[] = [];
-  joiners: (() => void)[] = [];
+  joiners: Waiter[] = [];
   constructor(readonly maxsize: number, readonly joinable: boolean) {}
 
   size(): number {
@@ -284,15 +294,18 @@ class RemoteQueue {
     if (this.unfinished <= 0) {
       throw new RangeError("JoinableQueue.taskDone(): called more times than there were items");
     }
-    if (--this.unfinished === 0) { for (const j of this.joiners.splice(0)) j(); }
+    if (--this.unfinished === 0) { for (const w of this.joiners.splice(0)) w.wake(); }
   }
-  join(): void | Promise<void> {
-    if (this.unfinished === 0) return;
-    return new Promise<void>((resolve) => this.joiners.push(resolve));
+  join(caller: Caller, timeout: unknown): boolean | Promise<boolean> {
+    const ms = timeoutOf(timeout, "JoinableQueue.join()");
+    if (this.unfinished === 0) return true;
+    if (ms === 0) return false;
+    return park(this.joiners, caller, ms, () => true, () => false);
   }
   forget(session: Session): void {
     this.getters = this.getters.filter((w) => w.session !== session);
     this.putters = this.putters.filter((w) => w.session !== session);
+    this.joiners = this.joiners.filter((w) => w.session !== session);
   }
 }
 
@@ -301,7 +314,7 @@ const queueMethods: Record<string, Method> = {
   get: (q: RemoteQueue, c, timeout) => q.get(c, timeout),
   qsize: (q: RemoteQueue) => q.size(),
   taskDone: (q: RemoteQueue) => q.taskDone(),
-  join: (q: RemoteQueue) => q.join(),
+  join: (q: RemoteQueue, c, timeout) => q.join(c, timeout),
 };
 
 /**
@@ -378,12 +391,20 @@ class RemoteAcquirer {
   }
 }
 
-const acquirerMethods: Record<string, Method> = {
-  acquire: (l: RemoteAcquirer, c, timeout) => l.acquire(c, true, timeout),
-  release: (l: RemoteAcquirer, c) => l.release(c),
-  locked: (l: RemoteAcquirer) => l.value <= 0,
-  getValue: (l: RemoteAcquirer) => l.value,
-};
+/**
+ * The lock methods of an object guarded by `lockOf(obj)`: a lock or semaphore itself,
+ * and the lock of a condition, a Value or an Array (their `acquire()`, `getLock()`).
+ */
+function lockMethods<O>(lockOf: (obj: O) => RemoteAcquirer): Record<string, Method> {
+  return {
+    acquire: (o: O, c, timeout) => lockOf(o).acquire(c, true, timeout),
+    release: (o: O, c) => lockOf(o).release(c),
+    locked: (o: O) => lockOf(o).value <= 0,
+    getValue: (o: O) => lockOf(o).value,
+  };
+}
+
+const acquirerMethods = lockMethods((l: RemoteAcquirer) => l);
 
 /** An event of the server. */
 class RemoteEvent {
@@ -411,15 +432,37 @@ const eventMethods: Record<string, Method> = {
   wait: (e: RemoteEvent, c, timeout) => e.wait(c, timeout),
 };
 
-/** A value of the server (Python's manager `Value`: any value, the typecode kept for show). */
-class RemoteValue {
-  constructor(readonly typecode: string, public value: unknown) {}
+/**
+ * A Value or Array of the server: numbers of one typecode, stored as a local `Value`
+ * or `Array` stores them (a bigint for the 64-bit codes, each item checked), with the
+ * lock of its `options.lock` (a new RLock by default; `false`: none, as locally).
+ */
+class RemoteNumbers {
+  constructor(
+    readonly typecode: Typecode,
+    readonly data: AnyTyped,
+    readonly guard: RemoteAcquirer | null,
+    readonly what: "Value" | "Array",
+  ) {}
+  get lock(): RemoteAcquirer {
+    if (this.guard === null) {
+      throw new ProcessError(
+        `${this.what}.getLock(): this ${this.what} was created with { lock: false } and has no lock: ` +
+          "create it with lock: true (the default) or pass a Lock",
+      );
+    }
+    return this.guard;
+  }
+  forget(session: Session): void {
+    this.guard?.forget(session);
+  }
 }
 
 const valueMethods: Record<string, Method> = {
-  get: (v: RemoteValue) => v.value,
-  set: (v: RemoteValue, _c, value) => void (v.value = value),
-  typecode: (v: RemoteValue) => v.typecode,
+  ...lockMethods((v: RemoteNumbers) => v.lock),
+  get: (v: RemoteNumbers) => v.data[0],
+  set: (v: RemoteNumbers, _c, value) =>
+    void (v.data[0] = toStored(v.typecode, value, "Value.value") as never),
 };
 
 /** A Python-style index into a server's array (negative counts from the end). */
@@ -430,14 +473,27 @@ function arrayIndex(a: ArrayLike<unknown>, i: unknown, what: string): number {
   return checkIndex(i, a.length, `Array.${what}()`); // as a local Array's a[i]
 }
 
-type Numbers = { [i: number]: number | bigint; length: number };
+/** The items of a server's Array, as one type whatever the typecode. */
+const items = (a: RemoteNumbers) => a.data as unknown as (number | bigint)[];
 
 /** An array of the server (Python's manager `Array`: an `array.array` of one typecode). */
 const arrayMethods: Record<string, Method> = {
-  length: (a: Numbers) => a.length,
-  get: (a: Numbers, _c, i) => a[arrayIndex(a, i, "get")],
-  set: (a: Numbers, _c, i, v) => void (a[arrayIndex(a, i, "set")] = v as number),
-  toArray: (a: Numbers) => Array.from(a as ArrayLike<number | bigint>),
+  ...lockMethods((a: RemoteNumbers) => a.lock),
+  length: (a: RemoteNumbers) => a.data.length,
+  get: (a: RemoteNumbers, _c, i) => a.data[arrayIndex(a.data, i, "get")],
+  set: (a: RemoteNumbers, _c, i, v) => {
+    const at = arrayIndex(a.data, i, "set");
+    a.data[at] = toStored(a.typecode, v, "Array.set()") as never;
+  },
+  slice: (a: RemoteNumbers, _c, start, end) => {
+    for (const [k, v] of [["start", start], ["end", end]]) {
+      if (v !== undefined && v !== null && typeof v !== "number") {
+        throw new TypeError(`Array.slice(): ${k} must be a number, got ${String(v)}`);
+      }
+    }
+    return Array.from(items(a).slice((start ?? undefined) as number, (end ?? undefined) as number));
+  },
+  toArray: (a: RemoteNumbers) => Array.from(items(a)),
 };
 
 /**
@@ -546,8 +602,7 @@ class RemoteCondition {
 }
 
 const conditionMethods: Record<string, Method> = {
-  acquire: (c: RemoteCondition, caller, timeout) => c.lock.acquire(caller, true, timeout),
-  release: (c: RemoteCondition, caller) => c.lock.release(caller),
+  ...lockMethods((c: RemoteCondition) => c.lock),
   wait: (c: RemoteCondition, caller, timeout) => c.wait(caller, timeout),
   notify: (c: RemoteCondition, caller, n) => c.notify(caller, n),
   notifyAll: (c: RemoteCondition, caller) => c.notify(caller, Infinity),
@@ -951,10 +1006,8 @@ export class RemoteServer {
         return this.#referent(this.#makers.dict(args[0]), Kind.Dict);
       case "list":
         return this.#referent(this.#makers.list(args[0]), Kind.List);
-      case "Namespace": {
-        const r = this.#makers.namespace(args[0]);
-        return this.#auto(r.typeid, r.obj, Object.keys(r.methods), r.methods);
-      }
+      case "Namespace":
+        return this.#referent(this.#makers.namespace(args[0]), Kind.Namespace);
       case "Queue":
       case "JoinableQueue": {
         const m = args[0] ?? 0;
@@ -980,40 +1033,32 @@ export class RemoteServer {
           throw new RangeError(`${typeid}(value): a non-negative integer`);
         }
         const l = new RemoteAcquirer(typeid, v);
-        return this.#hold(
-          typeid,
-          Kind.Auto,
-          l,
-          acquirerMethods,
-          Object.keys(acquirerMethods),
-          (c) => l.forget(c),
-        );
+        return this.#hold(typeid, RemoteKind.Acquirer, l, acquirerMethods, undefined, (c) => l.forget(c));
       }
       case "Event": {
         const ev = new RemoteEvent();
-        return this.#hold(
-          typeid,
-          Kind.Auto,
-          ev,
-          eventMethods,
-          Object.keys(eventMethods),
-          (c) => ev.forget(c),
-        );
+        return this.#hold(typeid, RemoteKind.Event, ev, eventMethods, undefined, (c) => ev.forget(c));
       }
-      case "Value": {
-        const tc = checkTypecode(args[0], "Value(typecode, value)");
-        return this.#hold(
-          typeid,
-          Kind.Auto,
-          new RemoteValue(tc, args[1] ?? 0),
-          valueMethods,
-          Object.keys(valueMethods),
-        );
-      }
+      case "Value":
       case "Array": {
-        const tc = checkTypecode(args[0], "Array(typecode, sizeOrInit)");
-        const a = newTypedArray(tc, args[1] ?? 0, "Array(typecode, sizeOrInit)");
-        return this.#hold(typeid, Kind.Auto, a, arrayMethods, Object.keys(arrayMethods));
+        const where = typeid === "Value"
+          ? "Value(typecode, value, options)"
+          : "Array(typecode, sizeOrInit, options)";
+        const tc = checkTypecode(args[0], where);
+        const data = typeid === "Value"
+          ? newTypedArray(tc, [args[1] ?? 0], where)
+          : newTypedArray(tc, args[1] ?? 0, where);
+        const n = new RemoteNumbers(tc, data, this.#lockOption(args[2], where), typeid);
+        return typeid === "Value"
+          ? this.#hold(typeid, RemoteKind.Value, n, valueMethods, { typecode: tc }, (c) => n.forget(c))
+          : this.#hold(
+            typeid,
+            RemoteKind.Array,
+            n,
+            arrayMethods,
+            { typecode: tc, length: data.length },
+            (c) => n.forget(c),
+          );
       }
       case "Barrier": {
         const parties = args[0];
@@ -1025,30 +1070,20 @@ export class RemoteServer {
           parties,
           t === undefined || t === null ? undefined : timeoutOf(t, "Barrier(options)"),
         );
-        return this.#hold(
-          typeid,
-          Kind.Auto,
-          b,
-          barrierMethods,
-          Object.keys(barrierMethods),
-          (c) => b.forget(c),
-        );
+        return this.#hold(typeid, RemoteKind.Barrier, b, barrierMethods, { parties }, (c) => b.forget(c));
       }
       case "Condition": {
-        const given = args[0] === undefined || args[0] === null ? undefined : this.#resolve(args[0]);
-        if (
-          given !== undefined &&
-          !(given instanceof RemoteAcquirer && (given.kind === "Lock" || given.kind === "RLock"))
-        ) {
+        const given = args[0] === undefined || args[0] === null ? undefined : this.#givenLock(args[0]);
+        if (given === null) {
           throw new TypeError("Condition(lock): lock must be a Lock or RLock of this manager, or left out");
         }
         const cond = new RemoteCondition(given ?? new RemoteAcquirer("RLock", 1));
         return this.#hold(
           typeid,
-          Kind.Auto,
+          RemoteKind.Condition,
           cond,
           conditionMethods,
-          Object.keys(conditionMethods),
+          undefined,
           (c) => cond.forget(c),
         );
       }
@@ -1073,6 +1108,29 @@ export class RemoteServer {
     };
     const hold = (obj: unknown) => pin(this.#made(typeid, obj, type.exposed));
     return isThenable(made) ? Promise.resolve(made).then(hold) : hold(made);
+  }
+
+  /** The Lock or RLock of this manager a proxy marker stands for, or `null` if it is not one. */
+  #givenLock(v: unknown): RemoteAcquirer | null {
+    const given = this.#resolve(v);
+    return given instanceof RemoteAcquirer && (given.kind === "Lock" || given.kind === "RLock")
+      ? given
+      : null;
+  }
+
+  /** The lock a Value or Array is made with (`options.lock`, as locally): a new RLock by default. */
+  #lockOption(options: unknown, where: string): RemoteAcquirer | null {
+    if (options !== undefined && options !== null && typeof options !== "object") {
+      throw new TypeError(`${where}: options must be an object like { lock: false }, got ${typeof options}`);
+    }
+    const lock = (options as { lock?: unknown } | undefined | null)?.lock ?? true;
+    if (lock === true) return new RemoteAcquirer("RLock", 1);
+    if (lock === false) return null;
+    const given = this.#givenLock(lock);
+    if (given === null) {
+      throw new TypeError(`${where}: lock must be true, false, or a Lock or RLock of this manager`);
+    }
+    return given;
   }
 
   #made(typeid: string, obj: unknown, exposed: string[] | undefined): ProxyDesc {

@@ -786,7 +786,8 @@ export class SyncManager extends BaseManager {
    * @param typecode The element type: a `struct` letter (`"i"`, `"d"`...) as Python's.
    * @param init The initial value (default zero).
    * @param options `lock` (see {@linkcode SynchronizedOptions}).
-   * @returns A promise that resolves to the Value, in the process tree's shared memory.
+   * @returns A promise that resolves to the Value, in the process tree's shared memory
+   * (for a remote manager, a {@linkcode RemoteValueProxy} with the same API).
    * @throws {TypeError} If `typecode` is unknown (thrown at once).
    * @throws {ProcessError} If the manager is not started, was shut down, its server
    * has ended (a rejection).
@@ -817,7 +818,8 @@ export class SyncManager extends BaseManager {
    * @param typecode The element type: a `struct` letter (`"i"`, `"d"`...) as Python's.
    * @param sizeOrInit The length (elements, zeroed) or the initial elements.
    * @param options `lock` (see {@linkcode SynchronizedOptions}).
-   * @returns A promise that resolves to the array, in the process tree's shared memory.
+   * @returns A promise that resolves to the array, in the process tree's shared memory
+   * (for a remote manager, a {@linkcode RemoteArrayProxy} with the same API).
    * @throws {TypeError} If `typecode` is unknown (thrown at once).
    * @throws {ProcessError} If the manager is not started, was shut down, its server
    * has ended (a rejection).
@@ -907,8 +909,8 @@ export class SyncManager extends BaseManager {
   /**
    * A {@linkcode Lock} made by the manager.
    *
-   * @returns A promise that resolves to the lock (for a remote manager, an
-   * {@linkcode AutoProxy} of it).
+   * @returns A promise that resolves to the lock (for a remote manager, a
+   * {@linkcode RemoteAcquirerProxy} with the same API).
    * @throws {ProcessError} If the manager is not started, was shut down, or its server
    * has ended (a rejection).
    */
@@ -928,8 +930,8 @@ export class SyncManager extends BaseManager {
   /**
    * An {@linkcode RLock} made by the manager.
    *
-   * @returns A promise that resolves to the lock (for a remote manager, an
-   * {@linkcode AutoProxy} of it).
+   * @returns A promise that resolves to the lock (for a remote manager, a
+   * {@linkcode RemoteAcquirerProxy} with the same API).
    * @throws {ProcessError} If the manager is not started, was shut down, or its server
    * has ended (a rejection).
    */
@@ -950,8 +952,8 @@ export class SyncManager extends BaseManager {
    * A {@linkcode Semaphore} made by the manager.
    *
    * @param value The initial counter, a non-negative integer (default 1).
-   * @returns A promise that resolves to the semaphore (for a remote manager, an
-   * {@linkcode AutoProxy} of it).
+   * @returns A promise that resolves to the semaphore (for a remote manager, a
+   * {@linkcode RemoteAcquirerProxy} with the same API).
    * @throws {RangeError} If `value` is not a non-negative integer (a rejection).
    * @throws {ProcessError} If the manager is not started, was shut down, or its server
    * has ended (a rejection).
@@ -975,8 +977,8 @@ export class SyncManager extends BaseManager {
    * A {@linkcode BoundedSemaphore} made by the manager.
    *
    * @param value The initial and highest counter, a non-negative integer (default 1).
-   * @returns A promise that resolves to the semaphore (for a remote manager, an
-   * {@linkcode AutoProxy} of it).
+   * @returns A promise that resolves to the semaphore (for a remote manager, a
+   * {@linkcode RemoteAcquirerProxy} with the same API).
    * @throws {RangeError} If `value` is not a non-negative integer (a rejection).
    * @throws {ProcessError} If the manager is not started, was shut down, or its server
    * has ended (a rejection).
@@ -1000,7 +1002,8 @@ export class SyncManager extends BaseManager {
    * A {@linkcode Condition} made by the manager, over `lock` (a manager Lock or RLock) or a new RLock.
    *
    * @param lock The lock it uses, made by this manager (default: a new RLock).
-   * @returns A promise that resolves to the condition.
+   * @returns A promise that resolves to the condition (for a remote manager, a
+   * {@linkcode RemoteConditionProxy} with the same API).
    * @throws {ProcessError} If the manager is not started, was shut down, its server
    * has ended (a rejection).
    */
@@ -1021,8 +1024,8 @@ export class SyncManager extends BaseManager {
   /**
    * An {@linkcode Event} made by the manager.
    *
-   * @returns A promise that resolves to the event (for a remote manager, an
-   * {@linkcode AutoProxy} of it).
+   * @returns A promise that resolves to the event (for a remote manager, a
+   * {@linkcode RemoteEventProxy} with the same API).
    * @throws {ProcessError} If the manager is not started, was shut down, or its server
    * has ended (a rejection).
    */
@@ -1044,7 +1047,8 @@ export class SyncManager extends BaseManager {
    *
    * @param parties How many callers of `wait()` release each other, an integer `>= 1`.
    * @param options `timeout`: the default timeout of `wait`, in milliseconds (see {@linkcode BarrierOptions}).
-   * @returns A promise that resolves to the barrier.
+   * @returns A promise that resolves to the barrier (for a remote manager, a
+   * {@linkcode RemoteBarrierProxy} with the same API).
    * @throws {ProcessError} If the manager is not started, was shut down, its server
    * has ended (a rejection).
    * @throws {RangeError} If `parties` is not a positive integer (a rejection).

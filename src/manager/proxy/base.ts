@@ -141,7 +141,16 @@ export function buildProxy(t: Transport, desc: ProxyDesc): object {
 export function remember(proxy: object, t: Transport, desc: ProxyDesc): void {
   const cell: Cell = { t, desc };
   proxies.set(proxy, cell);
-  if (desc.id > 0) finalizer.register(proxy, cell, cell);
+  if (desc.id > 0 && desc.view !== true) finalizer.register(proxy, cell, cell);
+}
+
+/**
+ * Makes `alias` (a Proxy wrapping `proxy`, as `a[i]` needs) known as the same manager
+ * proxy: it can be stored, sent and released as `proxy` can.
+ */
+export function rememberAlias(alias: object, proxy: object): void {
+  const cell = proxies.get(proxy);
+  if (cell !== undefined) proxies.set(alias, cell);
 }
 
 /**
@@ -180,7 +189,7 @@ export function releaseProxy(proxy: object): void {
   if (released.has(cell.desc)) return;
   released.add(cell.desc);
   finalizer.unregister(cell);
-  if (cell.desc.id > 0) cell.t.post("decref", [cell.desc.id], true);
+  if (cell.desc.id > 0 && cell.desc.view !== true) cell.t.post("decref", [cell.desc.id], true);
 }
 
 /** True once `proxy` was released. */
@@ -216,7 +225,8 @@ export function proxyHandle(t: Transport, desc: ProxyDesc): SharedHandle {
   const what = `this ${desc.typeid} proxy`;
   checkNotReleased(desc, what);
   t.check(what);
-  const state: ProxyState = { transport: t.handle, desc };
+  // The receiver's proxy holds a reference of its own (a view's too).
+  const state: ProxyState = { transport: t.handle, desc: desc.view ? { ...desc, view: undefined } : desc };
   if (desc.id > 0) {
     state.ticket = [ownPid(), ++tickets];
     t.post("share", [desc.id, state.ticket], true);

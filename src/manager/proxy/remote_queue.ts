@@ -1,20 +1,24 @@
 /**
  * `RemoteQueueProxy`: the proxy of a queue of a remote manager (one made with an
- * `address`). Its calls travel over the manager's socket connection; gets and puts wait
- * in the server.
+ * `address`), with the API of a local manager's `QueueProxy` / `JoinableQueueProxy`.
+ * Its calls travel over the manager's socket connection; gets, puts and joins wait in
+ * the server.
  *
  * @module
  */
 import type { Transport } from "../_transport.ts";
-import { BaseProxy, callAsync, callSync } from "./base.ts";
+import { BaseProxy } from "./base.ts";
 import type { ProxyDesc } from "../_protocol.ts";
-import { checkTimeout } from "../../internal/_timeouts.ts";
+import { ProcessError } from "../../internal/errors.ts";
+import { bindRemote, remoteCallSync, timedCall, timedCallSync } from "./_remote_calls.ts";
 
 /**
- * The proxy of a queue of a remote manager: `put` / `get` wait in the server (a waiting
- * `get` whose client goes away takes no item); every method returns a Promise, and has
- * a blocking `*Sync` twin (made through the program's relay thread to the server, see
- * {@linkcode BaseProxy.callMethodSync}).
+ * The proxy of a queue (or joinable queue) of a remote manager, with the local queue
+ * proxy's API: `put` / `get` / `join` wait in the server without blocking (a waiting
+ * `get` whose client goes away takes no item), and their `*Sync` twins block;
+ * `putNowait`, `getNowait`, `qsize`, `empty`, `full` and `taskDone`, synchronous
+ * locally, are one blocking round trip each here, as Python's proxies are (made
+ * through the program's relay thread, see {@linkcode BaseProxy.callMethodSync}).
  *
  * @example Blocking calls to a remote queue
  * ```ts ignore
@@ -23,12 +27,12 @@ import { checkTimeout } from "../../internal/_timeouts.ts";
  * await m.connect();
  * const q = m.QueueSync(); // a RemoteQueueProxy
  * q.putSync("hello");
- * console.log(q.getSync(1000)); // "hello"
+ * console.log(q.qsize(), q.getSync(1000)); // 1 "hello"
  * ```
  */
 export class RemoteQueueProxy<T = unknown> extends BaseProxy {
-  readonly #t: Transport;
   readonly #desc: ProxyDesc;
+  #closed = false;
   /**
    * Made when a remote manager returns a queue.
    *
@@ -37,7 +41,7 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
    */
   constructor(t: Transport, desc: ProxyDesc) {
     super(t, desc);
-    this.#t = t;
+    bindRemote(this, t, desc);
     this.#desc = desc;
   }
   /**
@@ -48,11 +52,12 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
   get maxsize(): number {
     return (this.#desc.extra as { maxsize: number }).maxsize;
   }
-  #call(method: string, args: unknown[]): Promise<unknown> {
-    return callAsync(this.#t, this.#desc, method, args, this);
-  }
-  #callSync(method: string, args: unknown[]): unknown {
-    return callSync(this.#t, this.#desc, method, args);
+  #check(method: string): void {
+    if (this.#closed) {
+      throw new ProcessError(
+        `RemoteQueueProxy.${method}(): this queue proxy was closed in this process (close() was called)`,
+      );
+    }
   }
   /**
    * Puts `item`, waiting at most `timeout` ms for room; `Full` on timeout.
@@ -62,12 +67,17 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
    * `null` or `Infinity` waits as long as it takes, `0` or less does not wait.
    * @returns A promise that resolves once the item is in the queue.
    * @throws {Full} If there was no room within `timeout` ms (a rejection).
-   * @throws {ProcessError} If the proxy was released, the connection to the remote manager
-   * was closed or failed, or `item` cannot be sent (a rejection).
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (a rejection; nothing is sent).
+   * @throws {ProcessError} If the proxy was closed or released, the connection to the
+   * remote manager was closed or failed, or `item` cannot be sent (a rejection).
    */
   put(item: T, timeout?: number): Promise<void> {
-    const ms = wireTimeout(timeout, "RemoteQueueProxy.put()");
-    return (ms instanceof Error ? Promise.reject(ms) : this.#call("put", [item, ms])) as Promise<void>;
+    try {
+      this.#check("put");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return timedCall(this, "put", timeout, "RemoteQueueProxy.put()", [item]) as Promise<void>;
   }
   /**
    * Takes the front item, waiting at most `timeout` ms; `Empty` on timeout.
@@ -76,12 +86,17 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
    * `null` or `Infinity` waits as long as it takes, `0` or less does not wait.
    * @returns A promise that resolves to the item (a copy).
    * @throws {Empty} If no item came within `timeout` ms (a rejection).
-   * @throws {ProcessError} If the proxy was released, or the connection to the remote
-   * manager was closed or failed (a rejection).
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (a rejection; nothing is sent).
+   * @throws {ProcessError} If the proxy was closed or released, or the connection to the
+   * remote manager was closed or failed (a rejection).
    */
   get(timeout?: number): Promise<T> {
-    const ms = wireTimeout(timeout, "RemoteQueueProxy.get()");
-    return (ms instanceof Error ? Promise.reject(ms) : this.#call("get", [ms])) as Promise<T>;
+    try {
+      this.#check("get");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return timedCall(this, "get", timeout, "RemoteQueueProxy.get()") as Promise<T>;
   }
   /**
    * Blocking {@linkcode RemoteQueueProxy.put}.
@@ -91,13 +106,12 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
    * `null` or `Infinity` waits as long as it takes, `0` or less does not wait.
    * @throws {Full} If there was no room within `timeout` ms.
    * @throws {TypeError} If `timeout` is `NaN` or not a number.
-   * @throws {ProcessError} If the proxy was released, the connection to the remote manager
-   * was closed or failed, or `item` cannot be sent.
+   * @throws {ProcessError} If the proxy was closed or released, the connection to the
+   * remote manager was closed or failed, or `item` cannot be sent.
    */
   putSync(item: T, timeout?: number): void {
-    const ms = wireTimeout(timeout, "RemoteQueueProxy.putSync()");
-    if (ms instanceof Error) throw ms;
-    this.#callSync("put", [item, ms]);
+    this.#check("putSync");
+    timedCallSync(this, "put", timeout, "RemoteQueueProxy.putSync()", [item]);
   }
   /**
    * Blocking {@linkcode RemoteQueueProxy.get}.
@@ -107,153 +121,104 @@ export class RemoteQueueProxy<T = unknown> extends BaseProxy {
    * @returns The item (a copy).
    * @throws {Empty} If no item came within `timeout` ms.
    * @throws {TypeError} If `timeout` is `NaN` or not a number.
-   * @throws {ProcessError} If the proxy was released, or the connection to the remote
-   * manager was closed or failed.
+   * @throws {ProcessError} If the proxy was closed or released, or the connection to the
+   * remote manager was closed or failed.
    */
   getSync(timeout?: number): T {
-    const ms = wireTimeout(timeout, "RemoteQueueProxy.getSync()");
-    if (ms instanceof Error) throw ms;
-    return this.#callSync("get", [ms]) as T;
+    this.#check("getSync");
+    return timedCallSync(this, "get", timeout, "RemoteQueueProxy.getSync()") as T;
   }
   /**
-   * Puts `item` only if there is room now; `Full` otherwise.
+   * Puts `item` only if there is room now (a blocking round trip); `Full` otherwise.
    *
    * @param item The item; it is copied (a proxy stays a proxy).
-   * @returns A promise that resolves once the item is in the queue.
-   * @throws {Full} If there is no room now (a rejection).
-   * @throws {ProcessError} If the proxy was released, the connection to the remote manager
-   * was closed or failed, or `item` cannot be sent (a rejection).
+   * @throws {Full} If there is no room now.
+   * @throws {ProcessError} As {@linkcode RemoteQueueProxy.putSync} does.
    */
-  putNowait(item: T): Promise<void> {
-    return this.put(item, 0);
+  putNowait(item: T): void {
+    this.#check("putNowait");
+    remoteCallSync(this, "put", [item, 0]);
   }
   /**
-   * Takes an item only if one is there now; `Empty` otherwise.
+   * Takes an item only if one is there now (a blocking round trip); `Empty` otherwise.
    *
-   * @returns A promise that resolves to the item (a copy).
-   * @throws {Empty} If no item is there now (a rejection).
-   * @throws {ProcessError} If the proxy was released, or the connection to the remote
-   * manager was closed or failed (a rejection).
+   * @returns The item (a copy).
+   * @throws {Empty} If no item is there now.
+   * @throws {ProcessError} As {@linkcode RemoteQueueProxy.getSync} does.
    */
-  getNowait(): Promise<T> {
-    return this.get(0);
+  getNowait(): T {
+    this.#check("getNowait");
+    return remoteCallSync(this, "get", [0]) as T;
   }
   /**
-   * The number of items.
-   *
-   * @returns A promise that resolves to the number of items.
-   * @throws {ProcessError} If the proxy was released, or the connection to the remote
-   * manager was closed or failed (a rejection).
-   */
-  qsize(): Promise<number> {
-    return this.#call("qsize", []) as Promise<number>;
-  }
-  /**
-   * Blocking {@linkcode RemoteQueueProxy.qsize}.
+   * The number of items (a blocking round trip; others may put or get meanwhile).
    *
    * @returns The number of items.
    * @throws {ProcessError} If the proxy was released, or the connection to the remote
    * manager was closed or failed.
    */
-  qsizeSync(): number {
-    return this.#callSync("qsize", []) as number;
+  qsize(): number {
+    return remoteCallSync(this, "qsize", []) as number;
   }
   /**
-   * Blocking {@linkcode RemoteQueueProxy.empty}.
+   * Whether the queue is empty (a blocking round trip).
    *
    * @returns `true` if the queue holds no item.
-   * @throws {ProcessError} If the proxy was released, or the connection to the remote
-   * manager was closed or failed.
+   * @throws {ProcessError} As {@linkcode RemoteQueueProxy.qsize} does.
    */
-  emptySync(): boolean {
-    return this.qsizeSync() === 0;
+  empty(): boolean {
+    return this.qsize() === 0;
   }
   /**
-   * Blocking {@linkcode RemoteQueueProxy.full}.
+   * Whether the queue holds `maxsize` items (always false without a limit).
    *
-   * @returns `true` if the queue holds `maxsize` items.
-   * @throws {ProcessError} If the proxy was released, or the connection to the remote
-   * manager was closed or failed.
+   * @returns `true` if the queue is full.
+   * @throws {ProcessError} As {@linkcode RemoteQueueProxy.qsize} does.
    */
-  fullSync(): boolean {
-    return this.maxsize > 0 && this.qsizeSync() >= this.maxsize;
+  full(): boolean {
+    return this.maxsize > 0 && this.qsize() >= this.maxsize;
   }
   /**
-   * Whether the queue is empty.
-   *
-   * @returns A promise that resolves to `true` if the queue holds no item.
-   * @throws {ProcessError} If the proxy was released, or the connection to the remote
-   * manager was closed or failed (a rejection).
+   * Ends this object's use of the queue: later `put` / `get` calls (and their variants)
+   * on it throw. Others are not affected, and a joinable queue's `join()` still waits,
+   * as after Python's `JoinableQueue.close()`.
    */
-  async empty(): Promise<boolean> {
-    return (await this.qsize()) === 0;
+  close(): void {
+    this.#closed = true;
   }
   /**
-   * Whether the queue is full.
+   * (JoinableQueue) Marks one item taken as processed (a blocking round trip).
    *
-   * @returns A promise that resolves to `true` if the queue holds `maxsize` items.
-   * @throws {ProcessError} If the proxy was released, or the connection to the remote
-   * manager was closed or failed (a rejection).
-   */
-  async full(): Promise<boolean> {
-    return this.maxsize > 0 && (await this.qsize()) >= this.maxsize;
-  }
-  /**
-   * (JoinableQueue) Marks one item taken as processed.
-   *
-   * @returns A promise that resolves once the task is marked done.
    * @throws {RangeError} If no task is unfinished (called more times than items were
-   * taken), with a `RemoteError` holding the server's stack as its `cause` (a rejection).
+   * taken), with a `RemoteError` holding the server's stack as its `cause`.
+   * @throws {ProcessError} As {@linkcode RemoteQueueProxy.qsize} does.
+   */
+  taskDone(): void {
+    remoteCallSync(this, "taskDone", []);
+  }
+  /**
+   * (JoinableQueue) Waits in the server until every item put was marked processed, at
+   * most `timeout` ms.
+   *
+   * @param timeout How long to wait, in milliseconds; `undefined`, `null` or `Infinity`
+   * waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once every item is done, `false` on timeout.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (a rejection).
    * @throws {ProcessError} If the proxy was released, or the connection to the remote
    * manager was closed or failed (a rejection).
    */
-  taskDone(): Promise<void> {
-    return this.#call("taskDone", []) as Promise<void>;
-  }
-  /**
-   * Blocking {@linkcode RemoteQueueProxy.taskDone}.
-   *
-   * @throws {RangeError} If no task is unfinished, with a `RemoteError` holding the
-   * server's stack as its `cause`.
-   * @throws {ProcessError} If the proxy was released, or the connection to the remote
-   * manager was closed or failed.
-   */
-  taskDoneSync(): void {
-    this.#callSync("taskDone", []);
-  }
-  /**
-   * (JoinableQueue) Waits until every item put was marked processed.
-   *
-   * @returns A promise that resolves once every item put was marked done (no timeout: it
-   * waits as long as it takes).
-   * @throws {ProcessError} If the proxy was released, or the connection to the remote
-   * manager was closed or failed (a rejection).
-   */
-  join(): Promise<void> {
-    return this.#call("join", []) as Promise<void>;
+  join(timeout?: number): Promise<boolean> {
+    return timedCall(this, "join", timeout, "RemoteQueueProxy.join()") as Promise<boolean>;
   }
   /**
    * Blocking {@linkcode RemoteQueueProxy.join}.
    *
-   * @throws {ProcessError} If the proxy was released, or the connection to the remote
-   * manager was closed or failed.
+   * @param timeout How long to wait, in milliseconds (as {@linkcode RemoteQueueProxy.join}).
+   * @returns `true` once every item is done, `false` on timeout.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number.
+   * @throws {ProcessError} As {@linkcode RemoteQueueProxy.qsize} does.
    */
-  joinSync(): void {
-    this.#callSync("join", []);
-  }
-}
-
-/**
- * A timeout as it travels to the server: the package's one rule (`undefined`, `null`
- * or `Infinity` wait as long as it takes, `0` or less does not wait, `NaN` or a
- * non-number is a `TypeError`), with "forever" sent as `null` and "do not wait" as 0.
- * Returns the error instead of throwing it, so that the call rejects.
- */
-function wireTimeout(timeout: unknown, where: string): number | null | Error {
-  try {
-    const ms = checkTimeout(timeout, where);
-    return ms === undefined || ms === Infinity ? null : Math.max(0, ms);
-  } catch (e) {
-    return e as Error;
+  joinSync(timeout?: number): boolean {
+    return timedCallSync(this, "join", timeout, "RemoteQueueProxy.joinSync()") as boolean;
   }
 }
