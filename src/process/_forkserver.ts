@@ -10,6 +10,7 @@
  */
 import {
   spawnWorker,
+  unrefTimer,
   workerCreationBlocks,
   type WorkerEvents,
   type WorkerHandle,
@@ -39,7 +40,8 @@ function prepare(bootstrap: URL): void {
   if (spare !== null || preparing) return;
   preparing = true;
   const seen = starts;
-  setTimeout(() => {
+  // Unref'd: a program with nothing else to do ends without making a spare it would not use.
+  const timer = setTimeout(() => {
     preparing = false;
     if (spare !== null || (workerCreationBlocks && starts !== seen)) return;
     const on: WorkerEvents = {
@@ -56,6 +58,7 @@ function prepare(bootstrap: URL): void {
     }
     spare = s;
   }, 0);
+  unrefTimer(timer);
 }
 
 function drop(s: Spare): void {

@@ -158,8 +158,10 @@ export function rememberAlias(alias: object, proxy: object): void {
  * `del proxy`): the server frees the object once no proxy in any process refers to it.
  * Using the proxy afterwards throws a `ProcessError`; releasing it again does nothing.
  * Proxies with a method of their own for it: `proxy.release()`, `using`. Locks, Values
- * and the other shared objects of a manager are not reference counted: for them this
- * only makes the proxy refuse use.
+ * and the other shared objects of a local manager live in shared memory and are not
+ * reference counted: for them this only makes the proxy refuse use. A remote manager's
+ * locks, Values and Arrays are counted as its dicts are; their `release()` is the
+ * lock's, so this is how their reference is given back.
  *
  * @param proxy A proxy that a manager returned (any kind).
  * @throws {TypeError} If `proxy` is not a manager proxy.
