@@ -90,7 +90,7 @@ export function assertChecks(r: RunResult): void {
   assert.deepEqual(get("pool"), [[1, 4, 9, 16], "HEY!", [3, 6, 9], true], why);
   assert.deepEqual(get("executor"), [81, [3, 6]], why);
   assert.deepEqual(get("manager"), [1, 7, true, 0], why);
-  assert.deepEqual(get("remote"), [1, 2], why);
+  assert.deepEqual(get("remote"), [1, 2, 42], why);
   assert.deepEqual(get("fork"), [[2, 4, 6], 42], why);
   const notExported = get("not-exported") as unknown as { error: string; message: string };
   assert.equal(notExported.error, "ProcessError", why);
