@@ -400,6 +400,16 @@ test(`remote: Value, Array, Barrier and Condition of a ${other} server`, async (
     const dict = await m.dict<string, unknown>();
     await dict.set("a", a);
     assert.equal((await dict.get("a") as mp.RemoteArrayProxy<"d">)[2], 9);
+    // A Value's lock stored and read back is a lock proxy holding a reference of its own.
+    const before = (await m.debugInfo()).references;
+    await dict.set("vlock", v.getLock());
+    const vlock = await dict.get("vlock") as mp.RemoteAcquirerProxy;
+    assert.equal((await m.debugInfo()).references, before + 1);
+    assert.equal(await vlock.acquire(0), true);
+    assert.equal(v.getLock().locked(), true, "the same lock as the Value's");
+    vlock.release();
+    mp.releaseProxy(vlock);
+    assert.equal((await m.debugInfo()).references, before);
     // A barrier of 2 releases both waits, with arrival indices 1 and 0.
     const b = await m.Barrier(2);
     assert.ok(b instanceof mp.RemoteBarrierProxy);

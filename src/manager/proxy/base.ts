@@ -254,7 +254,8 @@ export function toServer(value: unknown, path: string): unknown {
   const desc = descOf(value);
   if (desc !== undefined) {
     checkNotReleased(desc, `${path}, a ${desc.typeid} proxy,`);
-    return markerOf(desc);
+    // A view (a Value's getLock()) stored: whoever reads it back holds a reference of its own.
+    return markerOf(desc.view ? { ...desc, view: undefined } : desc);
   }
   if (SHARE in value) {
     throw new ProcessError(
