@@ -375,6 +375,7 @@ test(`remote: Value, Array, Barrier and Condition of a ${other} server`, async (
       () => (v.value = "7" as never),
       (e: unknown) => e instanceof TypeError && /holds numbers/.test(e.message),
     );
+    assert.throws(() => v.getObj(), /lives in its server.*read and write \.value/);
     const big = await m.Value("q", 2n ** 40n);
     assert.equal(big.value, 2n ** 40n);
     // An Array: a[i], length, iteration and slices as locally.
@@ -387,6 +388,7 @@ test(`remote: Value, Array, Barrier and Condition of a ${other} server`, async (
     assert.deepEqual([...a], [0.5, 2, 9]);
     assert.deepEqual(a.slice(1), [2, 9]);
     assert.deepEqual(await a.toArray(), [0.5, 2, 9]);
+    assert.throws(() => a.getObj(), /RemoteArrayProxy\.getObj\(\): .* lives in its server/);
     assert.throws(() => a.get(5), (e: unknown) => e instanceof RangeError && /out of range/.test(e.message));
     assert.throws(() => a.set(0, "x" as never), TypeError);
     {

@@ -17,7 +17,7 @@ import { bindRemote, remoteCall, remoteCallSync, timedCall, timedCallSync, wayOf
 import { indexed } from "../../shared/_indexed.ts";
 import { checkTimeout } from "../../internal/_timeouts.ts";
 import { deadlineOf, remaining } from "../../internal/_atomics.ts";
-import { TimeoutError } from "../../internal/errors.ts";
+import { ProcessError, TimeoutError } from "../../internal/errors.ts";
 import type { Typecode, ValueOf } from "../../shared/typecodes.ts";
 
 /** A guard that releases a remote lock: blocking with `using`, without blocking with `await using`. */
@@ -156,6 +156,13 @@ function lockView(owner: BaseProxy): RemoteAcquirerProxy {
 }
 
 const owners = new WeakMap<object, object>();
+
+function notShared(what: string, instead: string): ProcessError {
+  return new ProcessError(
+    `Remote${what}Proxy.getObj(): a remote manager's ${what} lives in its server, not in this program's ` +
+      `memory, so it has no shared object to give: ${instead}`,
+  );
+}
 
 /**
  * The proxy of a remote manager's `Event` (Python's `EventProxy`), with the local
@@ -521,6 +528,16 @@ export class RemoteValueProxy<T extends Typecode = Typecode> extends BaseProxy {
     return (wayOf(this).desc.extra as { typecode: T }).typecode;
   }
   /**
+   * Not available remotely: the number lives in the manager's server, not in this
+   * program's memory (a local manager's Value gives its shared memory).
+   *
+   * @returns Never.
+   * @throws {ProcessError} Always, saying what to use instead.
+   */
+  getObj(): never {
+    throw notShared("Value", "read and write .value (or await get() / set(v))");
+  }
+  /**
    * Reads the number without blocking (Python's `ValueProxy.get()`).
    *
    * @returns A promise that resolves to the number.
@@ -662,6 +679,16 @@ export class RemoteArrayProxy<T extends Typecode = Typecode> extends BaseProxy {
    */
   slice(start?: number, end?: number): ValueOf<T>[] {
     return remoteCallSync(this, "slice", [start, end]) as ValueOf<T>[];
+  }
+  /**
+   * Not available remotely: the items live in the manager's server, not in this
+   * program's memory (a local manager's Array gives its shared memory).
+   *
+   * @returns Never.
+   * @throws {ProcessError} Always, saying what to use instead.
+   */
+  getObj(): never {
+    throw notShared("Array", "read and write a[i], or copy the items with slice() or await toArray()");
   }
   /**
    * Every item, without blocking.
