@@ -128,6 +128,7 @@ export {
   RemoteConditionProxy,
   RemoteEventProxy,
   type RemoteLockGuard,
+  RemoteSynchronizedProxy,
   RemoteValueProxy,
 } from "./src/manager/proxy/remote_sync.ts";
 /** A remote manager's address and key (also `mp.connection.Address` / `mp.connection.Authkey`). */

@@ -6,6 +6,8 @@
  * @module
  */
 import { ProcessError, TimeoutError } from "../internal/errors.ts";
+import { deadlineOf, remaining } from "../internal/_atomics.ts";
+import { checkTimeout } from "../internal/_timeouts.ts";
 
 /** What a Condition needs from its lock, kept out of the public classes. */
 export interface LockCore {
@@ -72,4 +74,44 @@ export async function lockGuard(
 /** The error for releasing a lock this process does not hold (Python's text, after the call site). */
 export function notHeld(what: string, detail: string): ProcessError {
   return new ProcessError(`${what}.release(): cannot release un-acquired ${what}: ${detail}`);
+}
+
+/**
+ * `Condition.waitFor()` (local and remote): calls `wait` with the time left until
+ * `predicate()` returns a truthy value or `timeout` ms have passed in all; returns the
+ * predicate's last value. A bad timeout rejects before anything is checked.
+ */
+export async function waitForLoop<T>(
+  predicate: () => T,
+  timeout: number | undefined,
+  where: string,
+  wait: (ms: number | undefined) => Promise<unknown>,
+): Promise<T> {
+  const deadline = deadlineOf(checkTimeout(timeout, where));
+  let result = predicate();
+  while (!result) {
+    const left = remaining(deadline);
+    if (left <= 0) break;
+    await wait(left === Infinity ? undefined : left);
+    result = predicate();
+  }
+  return result;
+}
+
+/** Blocking {@linkcode waitForLoop}. */
+export function waitForLoopSync<T>(
+  predicate: () => T,
+  timeout: number | undefined,
+  where: string,
+  wait: (ms: number | undefined) => unknown,
+): T {
+  const deadline = deadlineOf(checkTimeout(timeout, where));
+  let result = predicate();
+  while (!result) {
+    const left = remaining(deadline);
+    if (left <= 0) break;
+    wait(left === Infinity ? undefined : left);
+    result = predicate();
+  }
+  return result;
 }

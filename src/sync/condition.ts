@@ -9,7 +9,15 @@
 import { deadlineOf, remaining, type SharedInt32 } from "../internal/_atomics.ts";
 import { adopt, adoptedState, registerShared, SHARE, type SharedHandle } from "../internal/_codec.ts";
 import { ProcessError } from "../internal/errors.ts";
-import { coreOf, guardOf, type LockCore, lockGuard, lockGuardSync } from "./_lock_core.ts";
+import {
+  coreOf,
+  guardOf,
+  type LockCore,
+  lockGuard,
+  lockGuardSync,
+  waitForLoop,
+  waitForLoopSync,
+} from "./_lock_core.ts";
 import type { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
 import { runAsync, runSync, type Steps, wait } from "./_steps.ts";
@@ -258,16 +266,8 @@ export class Condition {
    * @throws {ProcessError} If it has to wait and this process does not hold the lock.
    * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
-  async waitFor<T>(predicate: () => T, timeout?: number): Promise<T> {
-    const deadline = deadlineOf(checkTimeout(timeout, "Condition.waitFor()"));
-    let result = predicate();
-    while (!result) {
-      const left = remaining(deadline);
-      if (left <= 0) break;
-      await this.wait(left === Infinity ? undefined : left);
-      result = predicate();
-    }
-    return result;
+  waitFor<T>(predicate: () => T, timeout?: number): Promise<T> {
+    return waitForLoop(predicate, timeout, "Condition.waitFor()", (ms) => this.wait(ms));
   }
 
   /**
@@ -281,15 +281,7 @@ export class Condition {
    * @throws {TypeError} If `timeout` is `NaN` or not a number (nor `undefined` or `null`).
    */
   waitForSync<T>(predicate: () => T, timeout?: number): T {
-    const deadline = deadlineOf(checkTimeout(timeout, "Condition.waitForSync()"));
-    let result = predicate();
-    while (!result) {
-      const left = remaining(deadline);
-      if (left <= 0) break;
-      this.waitSync(left === Infinity ? undefined : left);
-      result = predicate();
-    }
-    return result;
+    return waitForLoopSync(predicate, timeout, "Condition.waitForSync()", (ms) => this.waitSync(ms));
   }
 
   /**

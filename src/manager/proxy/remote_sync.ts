@@ -15,8 +15,7 @@ import { type ProxyDesc, RemoteKind } from "../_protocol.ts";
 import { BaseProxy, rememberAlias } from "./base.ts";
 import { bindRemote, remoteCall, remoteCallSync, timedCall, timedCallSync, wayOf } from "./_remote_calls.ts";
 import { indexed } from "../../shared/_indexed.ts";
-import { checkTimeout } from "../../internal/_timeouts.ts";
-import { deadlineOf, remaining } from "../../internal/_atomics.ts";
+import { waitForLoop, waitForLoopSync } from "../../sync/_lock_core.ts";
 import { ProcessError, TimeoutError } from "../../internal/errors.ts";
 import type { Typecode, ValueOf } from "../../shared/typecodes.ts";
 
@@ -165,6 +164,92 @@ function notShared(what: string, instead: string): ProcessError {
 }
 
 /**
+ * What the proxies of a remote manager's Condition, Value and Array share (as a local
+ * Value and Array share {@linkcode Synchronized}): a lock in the server, held by this
+ * program, taken and released through the proxy itself or through `getLock()`.
+ *
+ * @example Several accesses under a remote Array's lock
+ * ```ts ignore
+ * import * as mp from "@mp/multiprocessing";
+ * const m = new mp.SyncManager({ address: ["127.0.0.1", 50000], authkey: "abracadabra" });
+ * await m.connect();
+ * const a = await m.Array("i", 3); // a RemoteArrayProxy, a RemoteSynchronizedProxy
+ * {
+ *   await using _ = await a.lock(1000);
+ *   a[0] = a[1] + a[2];
+ * }
+ * ```
+ */
+export abstract class RemoteSynchronizedProxy extends BaseProxy {
+  #lock: RemoteAcquirerProxy | undefined;
+  /**
+   * Made when a remote manager returns the object (subclasses only).
+   *
+   * @param t The connection to the remote manager (internal).
+   * @param desc Which manager and object the proxy stands for.
+   */
+  protected constructor(t: Transport, desc: ProxyDesc) {
+    super(t, desc);
+    bindRemote(this, t, desc);
+  }
+  /**
+   * The object's lock in the server (a Condition's: the Lock or RLock it was made
+   * over, or its own RLock).
+   *
+   * @returns A lock proxy over it.
+   * @throws {ProcessError} At use, for a Value or Array made with `{ lock: false }`.
+   */
+  getLock(): RemoteAcquirerProxy {
+    return this.#lock ??= lockView(this);
+  }
+  /**
+   * Acquires the lock (see {@linkcode RemoteAcquirerProxy.acquire}).
+   *
+   * @param timeout How long to wait, in milliseconds: `undefined`, `null` or `Infinity`
+   * waits as long as it takes, `0` or less does not wait.
+   * @returns A promise that resolves to `true` once held, `false` on timeout.
+   */
+  acquire(timeout?: number): Promise<boolean> {
+    return this.getLock().acquire(timeout);
+  }
+  /**
+   * Blocking {@linkcode RemoteSynchronizedProxy.acquire}.
+   *
+   * @param timeout How long to wait, in milliseconds.
+   * @returns `true` once held, `false` on timeout.
+   */
+  acquireSync(timeout?: number): boolean {
+    return this.getLock().acquireSync(timeout);
+  }
+  /**
+   * Releases the lock (a blocking round trip).
+   *
+   * @throws {ProcessError} If this program does not hold it.
+   */
+  override release(): void {
+    this.getLock().release();
+  }
+  /**
+   * Acquires the lock and resolves to a guard that releases it (see {@linkcode RemoteAcquirerProxy.lock}).
+   *
+   * @param timeout How long to wait, in milliseconds.
+   * @returns A promise that resolves to the guard.
+   */
+  lock(timeout?: number): Promise<RemoteLockGuard> {
+    return this.getLock().lock(timeout);
+  }
+  /**
+   * Blocking {@linkcode RemoteSynchronizedProxy.lock}.
+   *
+   * @param timeout How long to wait, in milliseconds.
+   * @returns The guard.
+   */
+  lockSync(timeout?: number): RemoteLockGuard {
+    return this.getLock().lockSync(timeout);
+  }
+}
+
+/**
  * The proxy of a remote manager's `Event` (Python's `EventProxy`), with the local
  * `Event` API: `wait()` waits in the server; `isSet()`, `set()` and `clear()` are
  * blocking round trips.
@@ -249,8 +334,7 @@ export class RemoteEventProxy extends BaseProxy {
  * }
  * ```
  */
-export class RemoteConditionProxy extends BaseProxy {
-  #lock: RemoteAcquirerProxy | undefined;
+export class RemoteConditionProxy extends RemoteSynchronizedProxy {
   /**
    * Made when a remote manager returns a condition.
    *
@@ -259,59 +343,6 @@ export class RemoteConditionProxy extends BaseProxy {
    */
   constructor(t: Transport, desc: ProxyDesc) {
     super(t, desc);
-    bindRemote(this, t, desc);
-  }
-  /**
-   * The condition's lock (the Lock or RLock it was made over, or its own RLock).
-   *
-   * @returns A lock proxy over the same lock.
-   */
-  getLock(): RemoteAcquirerProxy {
-    return this.#lock ??= lockView(this);
-  }
-  /**
-   * Acquires the condition's lock (see {@linkcode RemoteAcquirerProxy.acquire}).
-   *
-   * @param timeout How long to wait, in milliseconds.
-   * @returns A promise that resolves to `true` once held, `false` on timeout.
-   */
-  acquire(timeout?: number): Promise<boolean> {
-    return this.getLock().acquire(timeout);
-  }
-  /**
-   * Blocking {@linkcode RemoteConditionProxy.acquire}.
-   *
-   * @param timeout How long to wait, in milliseconds.
-   * @returns `true` once held, `false` on timeout.
-   */
-  acquireSync(timeout?: number): boolean {
-    return this.getLock().acquireSync(timeout);
-  }
-  /**
-   * Releases the condition's lock (a blocking round trip).
-   *
-   * @throws {ProcessError} If this program does not hold it.
-   */
-  override release(): void {
-    this.getLock().release();
-  }
-  /**
-   * Acquires the lock and resolves to a guard that releases it (see {@linkcode RemoteAcquirerProxy.lock}).
-   *
-   * @param timeout How long to wait, in milliseconds.
-   * @returns A promise that resolves to the guard.
-   */
-  lock(timeout?: number): Promise<RemoteLockGuard> {
-    return this.getLock().lock(timeout);
-  }
-  /**
-   * Blocking {@linkcode RemoteConditionProxy.lock}.
-   *
-   * @param timeout How long to wait, in milliseconds.
-   * @returns The guard.
-   */
-  lockSync(timeout?: number): RemoteLockGuard {
-    return this.getLock().lockSync(timeout);
   }
   /**
    * Gives the lock up, waits in the server for a `notify` at most `timeout` ms, and takes
@@ -347,16 +378,8 @@ export class RemoteConditionProxy extends BaseProxy {
    * @throws {ProcessError} If it has to wait and this program does not hold the lock (a rejection).
    * @throws {TypeError} If `timeout` is `NaN` or not a number (a rejection).
    */
-  async waitFor<T>(predicate: () => T, timeout?: number): Promise<T> {
-    const deadline = deadlineOf(checkTimeout(timeout, "Condition.waitFor()"));
-    let result = predicate();
-    while (!result) {
-      const left = remaining(deadline);
-      if (left <= 0) break;
-      await this.wait(left === Infinity ? undefined : left);
-      result = predicate();
-    }
-    return result;
+  waitFor<T>(predicate: () => T, timeout?: number): Promise<T> {
+    return waitForLoop(predicate, timeout, "Condition.waitFor()", (ms) => this.wait(ms));
   }
   /**
    * Blocking {@linkcode RemoteConditionProxy.waitFor}.
@@ -368,15 +391,7 @@ export class RemoteConditionProxy extends BaseProxy {
    * @throws {TypeError} If `timeout` is `NaN` or not a number.
    */
   waitForSync<T>(predicate: () => T, timeout?: number): T {
-    const deadline = deadlineOf(checkTimeout(timeout, "Condition.waitForSync()"));
-    let result = predicate();
-    while (!result) {
-      const left = remaining(deadline);
-      if (left <= 0) break;
-      this.waitSync(left === Infinity ? undefined : left);
-      result = predicate();
-    }
-    return result;
+    return waitForLoopSync(predicate, timeout, "Condition.waitForSync()", (ms) => this.waitSync(ms));
   }
   /**
    * Wakes up to `n` waiters (default 1), in any program; the lock must be held.
@@ -500,8 +515,7 @@ export class RemoteBarrierProxy extends BaseProxy {
  * console.log(await n.get()); // 1
  * ```
  */
-export class RemoteValueProxy<T extends Typecode = Typecode> extends BaseProxy {
-  #lock: RemoteAcquirerProxy | undefined;
+export class RemoteValueProxy<T extends Typecode = Typecode> extends RemoteSynchronizedProxy {
   /**
    * Made when a remote manager returns a Value.
    *
@@ -510,7 +524,6 @@ export class RemoteValueProxy<T extends Typecode = Typecode> extends BaseProxy {
    */
   constructor(t: Transport, desc: ProxyDesc) {
     super(t, desc);
-    bindRemote(this, t, desc);
   }
   /**
    * The number in the server (a blocking round trip to read, another to write).
@@ -555,55 +568,6 @@ export class RemoteValueProxy<T extends Typecode = Typecode> extends BaseProxy {
   set(v: ValueOf<T>): Promise<void> {
     return remoteCall(this, "set", [v]) as Promise<void>;
   }
-  /**
-   * The Value's lock in the server.
-   *
-   * @returns A lock proxy over it.
-   * @throws {ProcessError} At use, if the Value was made with `{ lock: false }`.
-   */
-  getLock(): RemoteAcquirerProxy {
-    return this.#lock ??= lockView(this);
-  }
-  /**
-   * Acquires the Value's lock (see {@linkcode RemoteAcquirerProxy.acquire}).
-   *
-   * @param timeout How long to wait, in milliseconds.
-   * @returns A promise that resolves to `true` once held, `false` on timeout.
-   */
-  acquire(timeout?: number): Promise<boolean> {
-    return this.getLock().acquire(timeout);
-  }
-  /**
-   * Blocking {@linkcode RemoteValueProxy.acquire}.
-   *
-   * @param timeout How long to wait, in milliseconds.
-   * @returns `true` once held, `false` on timeout.
-   */
-  acquireSync(timeout?: number): boolean {
-    return this.getLock().acquireSync(timeout);
-  }
-  /** Releases the Value's lock (a blocking round trip). */
-  override release(): void {
-    this.getLock().release();
-  }
-  /**
-   * Acquires the Value's lock and resolves to a guard that releases it.
-   *
-   * @param timeout How long to wait, in milliseconds.
-   * @returns A promise that resolves to the guard.
-   */
-  lock(timeout?: number): Promise<RemoteLockGuard> {
-    return this.getLock().lock(timeout);
-  }
-  /**
-   * Blocking {@linkcode RemoteValueProxy.lock}.
-   *
-   * @param timeout How long to wait, in milliseconds.
-   * @returns The guard.
-   */
-  lockSync(timeout?: number): RemoteLockGuard {
-    return this.getLock().lockSync(timeout);
-  }
 }
 
 /**
@@ -624,10 +588,9 @@ export class RemoteValueProxy<T extends Typecode = Typecode> extends BaseProxy {
  * console.log(a.length, a[0], [...a], await a.toArray()); // 3 1 [1, 2, 9] [1, 2, 9]
  * ```
  */
-export class RemoteArrayProxy<T extends Typecode = Typecode> extends BaseProxy {
+export class RemoteArrayProxy<T extends Typecode = Typecode> extends RemoteSynchronizedProxy {
   /** Index access: `a[i]`, `a[i] = v` (each a blocking round trip). */
   [index: number]: ValueOf<T>;
-  #lock: RemoteAcquirerProxy | undefined;
   /**
    * Made when a remote manager returns an Array.
    *
@@ -636,7 +599,6 @@ export class RemoteArrayProxy<T extends Typecode = Typecode> extends BaseProxy {
    */
   constructor(t: Transport, desc: ProxyDesc) {
     super(t, desc);
-    bindRemote(this, t, desc);
     const wrapped = indexed(this);
     rememberAlias(wrapped, this);
     return wrapped;
@@ -705,54 +667,5 @@ export class RemoteArrayProxy<T extends Typecode = Typecode> extends BaseProxy {
    */
   [Symbol.iterator](): IterableIterator<ValueOf<T>> {
     return this.slice()[Symbol.iterator]();
-  }
-  /**
-   * The Array's lock in the server.
-   *
-   * @returns A lock proxy over it.
-   * @throws {ProcessError} At use, if the Array was made with `{ lock: false }`.
-   */
-  getLock(): RemoteAcquirerProxy {
-    return this.#lock ??= lockView(this);
-  }
-  /**
-   * Acquires the Array's lock (see {@linkcode RemoteAcquirerProxy.acquire}).
-   *
-   * @param timeout How long to wait, in milliseconds.
-   * @returns A promise that resolves to `true` once held, `false` on timeout.
-   */
-  acquire(timeout?: number): Promise<boolean> {
-    return this.getLock().acquire(timeout);
-  }
-  /**
-   * Blocking {@linkcode RemoteArrayProxy.acquire}.
-   *
-   * @param timeout How long to wait, in milliseconds.
-   * @returns `true` once held, `false` on timeout.
-   */
-  acquireSync(timeout?: number): boolean {
-    return this.getLock().acquireSync(timeout);
-  }
-  /** Releases the Array's lock (a blocking round trip). */
-  override release(): void {
-    this.getLock().release();
-  }
-  /**
-   * Acquires the Array's lock and resolves to a guard that releases it.
-   *
-   * @param timeout How long to wait, in milliseconds.
-   * @returns A promise that resolves to the guard.
-   */
-  lock(timeout?: number): Promise<RemoteLockGuard> {
-    return this.getLock().lock(timeout);
-  }
-  /**
-   * Blocking {@linkcode RemoteArrayProxy.lock}.
-   *
-   * @param timeout How long to wait, in milliseconds.
-   * @returns The guard.
-   */
-  lockSync(timeout?: number): RemoteLockGuard {
-    return this.getLock().lockSync(timeout);
   }
 }
