@@ -49,6 +49,11 @@ test("a bad typecode is a TypeError naming it; bad values and sizes are clear er
     /typecode "q" holds 64-bit integers \(bigint\), got number 1.5/,
   );
   assert.throws(() => new mp.Value("i", 1n as never), /typecode "i" holds numbers, got the bigint 1n/);
+  // An integer typecode takes no fraction, as Python's (TypeError, where a typed array would truncate).
+  const n = new mp.Value("i", 7);
+  assert.throws(() => (n.value = 7.5), /Value\.value: typecode "i" holds integers, got number 7\.5/);
+  assert.equal(n.value, 7, "nothing stored");
+  assert.throws(() => new mp.Array("B", [1, 2.5]), /item 1: typecode "B" holds integers/);
   assert.throws(() => new mp.Array("i", -1), RangeError);
   assert.throws(() => new mp.Array("i", [1, "x" as never]), /item 1: typecode "i" holds numbers/);
   assert.throws(

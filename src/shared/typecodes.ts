@@ -74,8 +74,9 @@ export function allocate<T extends Typecode>(tc: T, length: number): TypedArrayO
 
 /**
  * Converts `v` to what a typecode stores, or throws a `TypeError` naming it: numbers
- * for the small codes (a one-character string too for `c`), bigints for the 64-bit
- * ones (integer numbers are accepted and converted).
+ * for the small codes (integers only but for `f` and `d`, as Python's ctypes; a
+ * one-character string too for `c`), bigints for the 64-bit ones (integer numbers are
+ * accepted and converted).
  */
 export function toStored<T extends Typecode>(tc: T, v: unknown, where: string): ValueOf<T> {
   if (isBig(tc)) {
@@ -83,7 +84,16 @@ export function toStored<T extends Typecode>(tc: T, v: unknown, where: string): 
     if (typeof v === "number" && Number.isInteger(v)) return BigInt(v) as ValueOf<T>;
     throw new TypeError(`${where}: typecode "${tc}" holds 64-bit integers (bigint), got ${describeValue(v)}`);
   }
-  if (typeof v === "number") return v as ValueOf<T>;
+  if (typeof v === "number") {
+    // As Python's ctypes: an integer typecode takes no fraction (nor NaN or Infinity).
+    if (tc !== "f" && tc !== "d" && !Number.isInteger(v)) {
+      throw new TypeError(
+        `${where}: typecode "${tc}" holds integers, got number ${v}: round it first (Math.round, Math.trunc), ` +
+          'or use "d" for fractions',
+      );
+    }
+    return v as ValueOf<T>;
+  }
   if (typeof v === "boolean") return Number(v) as ValueOf<T>;
   if (tc === "c" && typeof v === "string" && v.length === 1 && v.charCodeAt(0) < 256) {
     return v.charCodeAt(0) as ValueOf<T>;

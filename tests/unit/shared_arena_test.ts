@@ -215,6 +215,16 @@ test("typecodes: values are converted for storage; out-of-range numbers wrap as 
     assert.equal(toStored(tc, 5n, "W"), 5n);
     assert.equal(toStored(tc, 2 ** 53, "W"), 2n ** 53n, "an integer number becomes a bigint");
   }
+  for (const tc of ["b", "B", "h", "H", "i", "I", "c"] as const) {
+    for (const v of [1.5, -0.5, Number.NaN, Infinity]) {
+      assert.throws(
+        () => toStored(tc, v, "W"),
+        (e: unknown) => e instanceof TypeError && e.message.includes(`holds integers, got number ${v}`),
+        `${tc} refuses ${v}, as Python's ctypes does`,
+      );
+    }
+  }
+  assert.equal(toStored("d", 1.5, "W"), 1.5);
   assert.equal(toStored("c", "A", "W"), 65);
   assert.equal(toStored("c", "\u00ff", "W"), 255);
   const store = (tc: Typecode, v: unknown) => {
