@@ -26,10 +26,17 @@ let spare: Spare | null = null;
 let preparing = false;
 /** How many processes were started on this method (a spare's or a fresh Worker). */
 let starts = 0;
+/**
+ * Where creating a Worker holds the parent thread (Deno), how long the program must go
+ * on after a child ended before a spare is made: a program about to end takes a few ms
+ * to tear the child down, and a spare made then would hold its exit for ~60 ms.
+ */
+const SETTLE_MS = 10;
 
 /**
  * Starts a spare on `bootstrap` in the background (once at a time), at the next turn
- * of the event loop: not if another process was started meanwhile where creating a
+ * of the event loop (on Deno, `SETTLE_MS` later), unless the program has ended by then
+ * (the timer is unref'd); not if another process was started meanwhile where creating a
  * Worker holds the parent thread (Deno), for starts come back to back then, and a
  * spare made between them would hold the parent longer than the fresh Web Worker the
  * next start makes without one (a spare is a `node:worker_threads` Worker there, the
@@ -57,7 +64,7 @@ function prepare(bootstrap: URL): void {
       return; // the next start() spawns, and reports why it cannot
     }
     spare = s;
-  }, 0);
+  }, workerCreationBlocks ? SETTLE_MS : 0);
   unrefTimer(timer);
 }
 
