@@ -472,6 +472,11 @@ test(`remote: Value, Array, Barrier and Condition of a ${other} server`, async (
     c.release();
     assert.equal(await lock.acquire(0), true, "the bad acquire took nothing");
     assert.equal(lock.locked(), true);
+    await assert.rejects(
+      lock.lock(0),
+      (e: unknown) => e instanceof mp.TimeoutError && /within 0 ms/.test(e.message),
+    );
+    assert.throws(() => lock.lockSync(0), mp.TimeoutError);
     lock.release();
     {
       await using _ = await lock.lock();

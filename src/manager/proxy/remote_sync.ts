@@ -15,19 +15,12 @@ import { type ProxyDesc, RemoteKind } from "../_protocol.ts";
 import { BaseProxy, rememberAlias } from "./base.ts";
 import { bindRemote, remoteCall, remoteCallSync, timedCall, timedCallSync, wayOf } from "./_remote_calls.ts";
 import { indexed } from "../../shared/_indexed.ts";
-import { waitForLoop, waitForLoopSync } from "../../sync/_lock_core.ts";
-import { ProcessError, TimeoutError } from "../../internal/errors.ts";
+import { lockGuard, lockGuardSync, waitForLoop, waitForLoopSync } from "../../sync/_lock_core.ts";
+import { ProcessError } from "../../internal/errors.ts";
 import type { Typecode, ValueOf } from "../../shared/typecodes.ts";
 
 /** A guard that releases a remote lock: blocking with `using`, without blocking with `await using`. */
 export type RemoteLockGuard = Disposable & AsyncDisposable;
-
-function timedOut(what: string, timeout: number | undefined): TimeoutError {
-  return new TimeoutError(
-    `Could not acquire the ${what} within ${timeout} ms (another client holds it): ` +
-      "pass a longer timeout, or none to wait as long as it takes",
-  );
-}
 
 /**
  * The proxy of a remote manager's `Lock`, `RLock`, `Semaphore` or `BoundedSemaphore`
@@ -52,6 +45,11 @@ function timedOut(what: string, timeout: number | undefined): TimeoutError {
  * ```
  */
 export class RemoteAcquirerProxy extends BaseProxy {
+  /** What `lock()` resolves to: it releases the lock, blocking or not. */
+  readonly #guard: RemoteLockGuard = {
+    [Symbol.dispose]: () => this.release(),
+    [Symbol.asyncDispose]: async () => void await remoteCall(this, "release", []),
+  };
   /**
    * Made when a remote manager returns a lock or semaphore.
    *
@@ -122,9 +120,8 @@ export class RemoteAcquirerProxy extends BaseProxy {
    * @throws {TimeoutError} If the lock is not acquired within `timeout` ms (a rejection).
    * @throws {TypeError} If `timeout` is `NaN` or not a number (a rejection).
    */
-  async lock(timeout?: number): Promise<RemoteLockGuard> {
-    if (!(await this.acquire(timeout))) throw timedOut(this.typeid, timeout);
-    return this.#guard();
+  lock(timeout?: number): Promise<RemoteLockGuard> {
+    return lockGuard(this, this.typeid, this.#guard, timeout) as Promise<RemoteLockGuard>;
   }
   /**
    * Blocking {@linkcode RemoteAcquirerProxy.lock}.
@@ -135,14 +132,7 @@ export class RemoteAcquirerProxy extends BaseProxy {
    * @throws {TypeError} If `timeout` is `NaN` or not a number.
    */
   lockSync(timeout?: number): RemoteLockGuard {
-    if (!this.acquireSync(timeout)) throw timedOut(this.typeid, timeout);
-    return this.#guard();
-  }
-  #guard(): RemoteLockGuard {
-    return {
-      [Symbol.dispose]: () => this.release(),
-      [Symbol.asyncDispose]: async () => void await remoteCall(this, "release", []),
-    };
+    return lockGuardSync(this, this.typeid, this.#guard, timeout) as RemoteLockGuard;
   }
 }
 
