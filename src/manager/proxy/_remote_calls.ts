@@ -5,37 +5,18 @@
  *
  * @module
  */
-import type { Transport } from "../_transport.ts";
-import type { ProxyDesc } from "../_protocol.ts";
 import { checkTimeout } from "../../internal/_timeouts.ts";
-import { callAsync, callSync } from "./base.ts";
-
-interface Way {
-  t: Transport;
-  desc: ProxyDesc;
-}
-
-const ways = new WeakMap<object, Way>();
-
-/** Records how `proxy` reaches its object (called by its constructor). */
-export function bindRemote(proxy: object, t: Transport, desc: ProxyDesc): void {
-  ways.set(proxy, { t, desc });
-}
-
-/** The transport and description `proxy` was bound with. */
-export function wayOf(proxy: object): Way {
-  return ways.get(proxy)!;
-}
+import { callAsync, callSync, wayOf } from "./base.ts";
 
 /** Calls `method` of the proxy's object without blocking (errors reject). */
 export function remoteCall(proxy: object, method: string, args: unknown[]): Promise<unknown> {
-  const w = ways.get(proxy)!;
+  const w = wayOf(proxy);
   return callAsync(w.t, w.desc, method, args, proxy);
 }
 
 /** Calls `method` of the proxy's object, blocking until the reply (through the program's relay thread). */
 export function remoteCallSync(proxy: object, method: string, args: unknown[]): unknown {
-  const w = ways.get(proxy)!;
+  const w = wayOf(proxy);
   return callSync(w.t, w.desc, method, args);
 }
 

@@ -144,6 +144,18 @@ export function remember(proxy: object, t: Transport, desc: ProxyDesc): void {
   if (desc.id > 0 && desc.view !== true) finalizer.register(proxy, cell, cell);
 }
 
+/** How `proxy` (any manager proxy) reaches its object: its manager's transport and its description. */
+export function wayOf(proxy: object): { t: Transport; desc: ProxyDesc } {
+  const cell = proxies.get(proxy);
+  if (cell === undefined) throw new ProcessError("Internal error: not a manager proxy");
+  return cell;
+}
+
+/** `desc` as another holder's proxy gets it: a view's mark dropped, so that it holds a reference of its own. */
+function counted(desc: ProxyDesc): ProxyDesc {
+  return desc.view ? { ...desc, view: undefined } : desc;
+}
+
 /**
  * Makes `alias` (a Proxy wrapping `proxy`, as `a[i]` needs) known as the same manager
  * proxy: it can be stored, sent and released as `proxy` can.
@@ -227,8 +239,7 @@ export function proxyHandle(t: Transport, desc: ProxyDesc): SharedHandle {
   const what = `this ${desc.typeid} proxy`;
   checkNotReleased(desc, what);
   t.check(what);
-  // The receiver's proxy holds a reference of its own (a view's too).
-  const state: ProxyState = { transport: t.handle, desc: desc.view ? { ...desc, view: undefined } : desc };
+  const state: ProxyState = { transport: t.handle, desc: counted(desc) };
   if (desc.id > 0) {
     state.ticket = [ownPid(), ++tickets];
     t.post("share", [desc.id, state.ticket], true);
@@ -254,8 +265,7 @@ export function toServer(value: unknown, path: string): unknown {
   const desc = descOf(value);
   if (desc !== undefined) {
     checkNotReleased(desc, `${path}, a ${desc.typeid} proxy,`);
-    // A view (a Value's getLock()) stored: whoever reads it back holds a reference of its own.
-    return markerOf(desc.view ? { ...desc, view: undefined } : desc);
+    return markerOf(counted(desc));
   }
   if (SHARE in value) {
     throw new ProcessError(

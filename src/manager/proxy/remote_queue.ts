@@ -6,11 +6,9 @@
  *
  * @module
  */
-import type { Transport } from "../_transport.ts";
-import { BaseProxy } from "./base.ts";
-import type { ProxyDesc } from "../_protocol.ts";
+import { BaseProxy, wayOf } from "./base.ts";
 import { ProcessError } from "../../internal/errors.ts";
-import { bindRemote, remoteCallSync, timedCall, timedCallSync } from "./_remote_calls.ts";
+import { remoteCallSync, timedCall, timedCallSync } from "./_remote_calls.ts";
 
 /**
  * The proxy of a queue (or joinable queue) of a remote manager, with the local queue
@@ -31,26 +29,14 @@ import { bindRemote, remoteCallSync, timedCall, timedCallSync } from "./_remote_
  * ```
  */
 export class RemoteQueueProxy<T = unknown> extends BaseProxy {
-  readonly #desc: ProxyDesc;
   #closed = false;
-  /**
-   * Made when a remote manager returns a queue.
-   *
-   * @param t The connection to the remote manager (internal).
-   * @param desc Which manager and queue the proxy stands for.
-   */
-  constructor(t: Transport, desc: ProxyDesc) {
-    super(t, desc);
-    bindRemote(this, t, desc);
-    this.#desc = desc;
-  }
   /**
    * The item limit (0: none).
    *
    * @returns The most items the queue holds, or 0 for no limit.
    */
   get maxsize(): number {
-    return (this.#desc.extra as { maxsize: number }).maxsize;
+    return (wayOf(this).desc.extra as { maxsize: number }).maxsize;
   }
   #check(method: string): void {
     if (this.#closed) {

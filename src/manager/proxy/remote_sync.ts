@@ -12,8 +12,8 @@
  */
 import type { Transport } from "../_transport.ts";
 import { type ProxyDesc, RemoteKind } from "../_protocol.ts";
-import { BaseProxy, rememberAlias } from "./base.ts";
-import { bindRemote, remoteCall, remoteCallSync, timedCall, timedCallSync, wayOf } from "./_remote_calls.ts";
+import { BaseProxy, rememberAlias, wayOf } from "./base.ts";
+import { remoteCall, remoteCallSync, timedCall, timedCallSync } from "./_remote_calls.ts";
 import { indexed } from "../../shared/_indexed.ts";
 import { lockGuard, lockGuardSync, waitForLoop, waitForLoopSync } from "../../sync/_lock_core.ts";
 import { ProcessError } from "../../internal/errors.ts";
@@ -50,16 +50,6 @@ export class RemoteAcquirerProxy extends BaseProxy {
     [Symbol.dispose]: () => this.release(),
     [Symbol.asyncDispose]: async () => void await remoteCall(this, "release", []),
   };
-  /**
-   * Made when a remote manager returns a lock or semaphore.
-   *
-   * @param t The connection to the remote manager (internal).
-   * @param desc Which manager and lock the proxy stands for.
-   */
-  constructor(t: Transport, desc: ProxyDesc) {
-    super(t, desc);
-    bindRemote(this, t, desc);
-  }
   /**
    * Acquires the lock (takes a permit of the semaphore), waiting in the server at most
    * `timeout` ms.
@@ -173,16 +163,6 @@ function notShared(what: string, instead: string): ProcessError {
 export abstract class RemoteSynchronizedProxy extends BaseProxy {
   #lock: RemoteAcquirerProxy | undefined;
   /**
-   * Made when a remote manager returns the object (subclasses only).
-   *
-   * @param t The connection to the remote manager (internal).
-   * @param desc Which manager and object the proxy stands for.
-   */
-  protected constructor(t: Transport, desc: ProxyDesc) {
-    super(t, desc);
-    bindRemote(this, t, desc);
-  }
-  /**
    * The object's lock in the server (a Condition's: the Lock or RLock it was made
    * over, or its own RLock).
    *
@@ -257,16 +237,6 @@ export abstract class RemoteSynchronizedProxy extends BaseProxy {
  */
 export class RemoteEventProxy extends BaseProxy {
   /**
-   * Made when a remote manager returns an event.
-   *
-   * @param t The connection to the remote manager (internal).
-   * @param desc Which manager and event the proxy stands for.
-   */
-  constructor(t: Transport, desc: ProxyDesc) {
-    super(t, desc);
-    bindRemote(this, t, desc);
-  }
-  /**
    * Whether the flag is set.
    *
    * @returns `true` once set (until cleared).
@@ -325,15 +295,6 @@ export class RemoteEventProxy extends BaseProxy {
  * ```
  */
 export class RemoteConditionProxy extends RemoteSynchronizedProxy {
-  /**
-   * Made when a remote manager returns a condition.
-   *
-   * @param t The connection to the remote manager (internal).
-   * @param desc Which manager and condition the proxy stands for.
-   */
-  constructor(t: Transport, desc: ProxyDesc) {
-    super(t, desc);
-  }
   /**
    * Gives the lock up, waits in the server for a `notify` at most `timeout` ms, and takes
    * the lock back (as it was, at any recursion depth) before it resolves.
@@ -421,16 +382,6 @@ export class RemoteConditionProxy extends RemoteSynchronizedProxy {
  */
 export class RemoteBarrierProxy extends BaseProxy {
   /**
-   * Made when a remote manager returns a barrier.
-   *
-   * @param t The connection to the remote manager (internal).
-   * @param desc Which manager and barrier the proxy stands for.
-   */
-  constructor(t: Transport, desc: ProxyDesc) {
-    super(t, desc);
-    bindRemote(this, t, desc);
-  }
-  /**
    * Waits in the server until `parties` waits have arrived, at most `timeout` ms (the
    * barrier's own timeout if left out).
    *
@@ -506,15 +457,6 @@ export class RemoteBarrierProxy extends BaseProxy {
  * ```
  */
 export class RemoteValueProxy<T extends Typecode = Typecode> extends RemoteSynchronizedProxy {
-  /**
-   * Made when a remote manager returns a Value.
-   *
-   * @param t The connection to the remote manager (internal).
-   * @param desc Which manager and Value the proxy stands for.
-   */
-  constructor(t: Transport, desc: ProxyDesc) {
-    super(t, desc);
-  }
   /**
    * The number in the server (a blocking round trip to read, another to write).
    *
