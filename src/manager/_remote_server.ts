@@ -1041,24 +1041,15 @@ export class RemoteServer {
       }
       case "Value":
       case "Array": {
-        const where = typeid === "Value"
-          ? "Value(typecode, value, options)"
-          : "Array(typecode, sizeOrInit, options)";
+        const value = typeid === "Value";
+        const where = value ? "Value(typecode, value, options)" : "Array(typecode, sizeOrInit, options)";
         const tc = checkTypecode(args[0], where);
-        const data = typeid === "Value"
-          ? newTypedArray(tc, [args[1] ?? 0], where)
-          : newTypedArray(tc, args[1] ?? 0, where);
+        const data = newTypedArray(tc, value ? [args[1] ?? 0] : args[1] ?? 0, where);
         const n = new RemoteNumbers(tc, data, this.#lockOption(args[2], where), typeid);
-        return typeid === "Value"
-          ? this.#hold(typeid, RemoteKind.Value, n, valueMethods, { typecode: tc }, (c) => n.forget(c))
-          : this.#hold(
-            typeid,
-            RemoteKind.Array,
-            n,
-            arrayMethods,
-            { typecode: tc, length: data.length },
-            (c) => n.forget(c),
-          );
+        const [kind, methods, extra] = value
+          ? [RemoteKind.Value, valueMethods, { typecode: tc }]
+          : [RemoteKind.Array, arrayMethods, { typecode: tc, length: data.length }];
+        return this.#hold(typeid, kind, n, methods, extra, (c) => n.forget(c));
       }
       case "Barrier": {
         const parties = args[0];
