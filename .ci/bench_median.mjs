@@ -50,7 +50,7 @@ function ratioOf(line, from) {
   const m = /(\d+(?:\.\d+)?)x/.exec(rest);
   if (!m) return null;
   const x = Number(m[1]);
-  const theirs = /\b(Python|it is|Pipe) [\d.]+x faster|Python [\d.]+x faster/.test(rest) &&
+  const theirs = /\b(Python|it is|Pipe) [\d.]+x faster/.test(rest) &&
     !/ours [\d.]+x faster/.test(rest);
   return { value: theirs ? 1 / x : x, oriented: /faster|better|Python|the raw stream/.test(rest) };
 }
