@@ -34,6 +34,7 @@ import {
   RESULT_NUMBER,
   RESULT_NUMBERS,
   RESULT_PACKED,
+  RESULT_RING,
   RESULT_SAME,
   RESULT_STRIDE,
   RESULT_VALUE,
@@ -48,6 +49,7 @@ import { settlesWithin } from "../internal/_timeouts.ts";
 import type { AnyFunction } from "../internal/_types.ts";
 import { describeTask, type PoolFunction, Task, TaskQueue, type TaskSink } from "./_task_queue.ts";
 import { WorkerSlot } from "./_worker_slot.ts";
+import { NumberRing } from "./_number_ring.ts";
 import { checkSettings, type EngineOptions, type PoolSettings } from "./_settings.ts";
 
 // What the pool classes import from the engine, wherever it lives now.
@@ -180,12 +182,23 @@ function resultValue(status: number, raw: unknown, task: Task): unknown {
   return raw;
 }
 
+/**
+ * The value of a `RESULT_RING` result, whose numbers are `view` (in the worker's ring,
+ * reused once the result is settled): a copy, but for a map that copies them out itself.
+ */
+function ringValue(view: Float64Array<SharedArrayBuffer>, task: Task): unknown {
+  if (task.kind <= KIND_APPLY_NUMBERS) return copyInto([], view, 0);
+  return task.sink.copiesAtOnce === true ? view : view.slice();
+}
+
 /** The tasks of one message to a worker, as they are packed (see `TasksMessage`). */
 interface Batch {
   meta: number[];
   data: unknown[];
   fns: [number, FunctionRef][];
   tasks: Task[];
+  /** How many of them have their numbers in the worker's ring. */
+  ringed: number;
 }
 
 /** A submission waiting for room in a full queue. */
@@ -603,6 +616,7 @@ export class PoolEngine {
   }
 
   async #onDone(w: WorkerSlot, m: DoneMessage): Promise<void> {
+    if (m.ring !== undefined) w.ring = new NumberRing(m.ring);
     let data: unknown[] = m.data;
     let failure: unknown = null;
     try {
@@ -634,14 +648,19 @@ export class PoolEngine {
         ? data[d++]
         : undefined;
       const task = w.inflight.get(meta[i]);
-      if (task === undefined) continue; // cancelled meanwhile
-      w.inflight.delete(task.id);
-      const run = meta[i + 3];
-      this.#runMs += run;
-      this.#waitMs += Math.max(0, now - task.submitted - run);
-      this.#measured++;
-      if (failure !== null) this.#settle(task, false, failure);
-      else this.#settle(task, status !== RESULT_ERROR, resultValue(status, raw, task));
+      if (task !== undefined) { // else cancelled meanwhile
+        w.inflight.delete(task.id);
+        const run = meta[i + 3];
+        this.#runMs += run;
+        this.#waitMs += Math.max(0, now - task.submitted - run);
+        this.#measured++;
+        if (failure !== null) this.#settle(task, false, failure);
+        else if (status === RESULT_RING) {
+          this.#settle(task, true, ringValue(w.ring!.view(meta[i + 2], raw as number), task));
+        } else this.#settle(task, status !== RESULT_ERROR, resultValue(status, raw, task));
+      }
+      // Read (or not needed): the worker may write its next results there.
+      if (status === RESULT_RING) w.ring!.release();
     }
   }
 
@@ -844,7 +863,7 @@ export class PoolEngine {
 
   /** Sends up to `room` tasks to `w`; false when the queue waits for a function being resolved. */
   #send(w: WorkerSlot, room: number): boolean {
-    const batch: Batch = { meta: [], data: [], fns: [], tasks: [] };
+    const batch: Batch = { meta: [], data: [], fns: [], tasks: [], ringed: 0 };
     let next: Task | null | undefined;
     while (batch.tasks.length < room && (next = this.#nextToSend()) !== undefined) {
       if (next === null) break; // its function is still being looked for
@@ -857,7 +876,8 @@ export class PoolEngine {
         meta: new Float64Array(batch.meta).buffer,
         data: batch.data,
       };
-      this.#post(w, m, batch.tasks);
+      if (batch.ringed > 0 && !w.downSent) m.ring = w.down!.buffer;
+      this.#post(w, m, batch.tasks, batch.ringed);
     }
     this.#updateKeepAlive();
     return next !== null;
@@ -912,9 +932,19 @@ export class PoolEngine {
       meta.push(task.id, f.id, KIND_APPLY_NUMBERS, args.length);
       for (let i = 0; i < args.length; i++) meta.push(args[i]);
     } else {
-      meta.push(task.id, f.id, task.kind, 0);
       const p = task.payload;
-      // A map chunk travels packed (one clone of a few buffers, not one per item).
+      // A map chunk of numbers goes through the worker's ring when it has room (its
+      // count in `argc`, its offset in `data`); the task keeps its own copy, should it
+      // have to be sent again.
+      const at = p instanceof Float64Array ? (w.down ??= new NumberRing()).write(p) : -1;
+      if (at >= 0) {
+        meta.push(task.id, f.id, task.kind, (p as Float64Array).length);
+        batch.data.push(at);
+        batch.ringed++;
+        batch.tasks.push(task);
+        return;
+      }
+      meta.push(task.id, f.id, task.kind, 0);
       // A map chunk travels packed (one clone of a few buffers, not one per item).
       batch.data.push(
         p instanceof Float64Array
@@ -927,7 +957,8 @@ export class PoolEngine {
     batch.tasks.push(task);
   }
 
-  #post(w: WorkerSlot, m: TasksMessage, sent: Task[]): void {
+  /** Posts `m` with the tasks `sent` to `w`, `ringed` of which have their numbers in its ring. */
+  #post(w: WorkerSlot, m: TasksMessage, sent: Task[], ringed: number): void {
     w.offer(sent.length); // each task in its claim slot before the worker can see it
     let posted: boolean;
     try {
@@ -935,14 +966,17 @@ export class PoolEngine {
       posted = w.post(m);
     } catch (e) {
       w.forget(m);
+      if (ringed > 0) w.down!.undo(ringed);
       return this.#rejectUncloneable(sent, e);
     }
     if (!posted) {
       w.forget(m);
+      if (ringed > 0) w.down!.undo(ringed);
       w.ready = false;
       this.#requeue(sent);
       return;
     }
+    if (m.ring !== undefined) w.downSent = true;
     w.accept(sent);
   }
 

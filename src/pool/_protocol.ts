@@ -39,6 +39,13 @@ export const RESULT_PACKED = 5;
  */
 export const RESULT_SAME = 6;
 
+/**
+ * Result status: a chunk's (or an array result's) values, all numbers, in the worker's
+ * `NumberRing` (`_number_ring.ts`): the inline number in `meta` is their offset there,
+ * the next `data` entry their count. The pool releases the record once it has read it.
+ */
+export const RESULT_RING = 7;
+
 /** Numbers per result in `DoneMessage.meta`: id, status, inline number, run time (ms). */
 export const RESULT_STRIDE = 4;
 
@@ -103,6 +110,13 @@ export interface TasksMessage {
   /** A `Float64Array`'s buffer. */
   meta: ArrayBuffer;
   data: unknown[];
+  /**
+   * The pool's `NumberRing` for this worker, in the first message that uses it: a map
+   * chunk of numbers whose `argc` in `meta` is not 0 has its `argc` numbers there, at
+   * the offset its `data` entry gives; the worker releases the record once the chunk
+   * is over (or skipped).
+   */
+  ring?: SharedArrayBuffer;
 }
 
 /** Pool to worker: finish the queued tasks, then exit. */
@@ -121,6 +135,8 @@ export interface DoneMessage {
   data: unknown[];
   busy: number;
   count: number;
+  /** The worker's `NumberRing`, in the first message with a `RESULT_RING` result. */
+  ring?: SharedArrayBuffer;
 }
 
 /** Worker to pool: task `id` called `exit()`; the worker ends after this message. */

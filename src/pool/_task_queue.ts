@@ -17,6 +17,11 @@ export interface TaskSink {
   settle(index: number, ok: boolean, value: unknown): void;
   /** True once the job needs no more results (a map that already failed): its queued tasks are dropped. */
   readonly done?: boolean;
+  /**
+   * True when `settle` has copied a map chunk's results out by the time it returns (a
+   * `map`): they may then be given as a view of shared memory that is reused next.
+   */
+  readonly copiesAtOnce?: boolean;
 }
 
 /** A function the pool runs, with how the workers find it. */

@@ -16,6 +16,7 @@ import {
   type PackedBatch,
   unpackBatch,
 } from "./_batch_codec.ts";
+import { MIN_RING, NumberRing } from "./_number_ring.ts";
 import { decode, describe, encode } from "../internal/_codec.ts";
 import { ProcessError } from "../internal/errors.ts";
 import { errorToData, ExitSignal } from "../internal/_error_wire.ts";
@@ -35,6 +36,7 @@ import {
   RESULT_NUMBER,
   RESULT_NUMBERS,
   RESULT_PACKED,
+  RESULT_RING,
   RESULT_SAME,
   RESULT_UNDEFINED,
   RESULT_VALUE,
@@ -75,6 +77,8 @@ interface Task {
   payload: unknown;
   /** A map chunk that came as a batch of strings (see `RESULT_SAME`). */
   strings: boolean;
+  /** Its items are a record of the pool's ring, released once the task is over or skipped. */
+  ringed: boolean;
 }
 
 /** Imports a module for the pool with the `import.meta.main` guard armed. */
@@ -158,6 +162,9 @@ async function finishChunk(
 
 /** Collects finished tasks and sends them to the pool in one message. */
 class Outbox {
+  /** Where results of numbers go (see `#toRing`), made at the first such result. */
+  ring: NumberRing | null = null;
+  #ringSent = false;
   meta: number[] = [];
   data: unknown[] = [];
   /** For each `data` entry, the index of its result in `meta`. */
@@ -170,12 +177,29 @@ class Outbox {
     if (v === undefined) this.meta.push(id, RESULT_UNDEFINED, 0, ms);
     else if (typeof v === "number") this.meta.push(id, RESULT_NUMBER, v, ms);
     else {
+      if (Array.isArray(v) && this.#toRing(id, v, ms)) return;
       const numbers = Array.isArray(v) ? packNumbers(v) : null;
       if (numbers !== null) return this.#value(id, RESULT_NUMBERS, numbers.buffer, ms);
       const packed = Array.isArray(v) ? packBatch(v) : null;
       if (packed !== null) this.#value(id, RESULT_PACKED, packed, ms);
       else this.#value(id, RESULT_VALUE, v, ms);
     }
+  }
+
+  /**
+   * Puts `v` in the ring when it holds numbers only (at least `MIN_RING` of them) and
+   * the ring has room: the pool reads them there, and nothing is allocated to send them.
+   */
+  #toRing(id: number, v: unknown[], ms: number): boolean {
+    const n = v.length;
+    if (n < MIN_RING) return false;
+    for (let i = 0; i < n; i++) if (typeof v[i] !== "number") return false;
+    const at = (this.ring ??= new NumberRing()).write(v as number[]);
+    if (at < 0) return false;
+    this.owners.push(this.meta.length);
+    this.meta.push(id, RESULT_RING, at, ms);
+    this.data.push(n);
+    return true;
   }
 
   /** A map chunk's results, packed already. */
@@ -208,6 +232,10 @@ class Outbox {
       busy: this.busy,
       count: this.count,
     };
+    if (this.ring !== null && !this.#ringSent) {
+      m.ring = this.ring.buffer;
+      this.#ringSent = true;
+    }
     try {
       postToParent(m);
     } catch {
@@ -262,6 +290,8 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
   let seq = 0;
   let current: Task | null = null;
   let finished = false;
+  /** The pool's ring of map chunks of numbers (see `TasksMessage.ring`). */
+  let down: NumberRing | null = null;
   // Tasks handed over early wait for the initializer: messages are handled in order after it.
   let initialized!: () => void;
   let received: Promise<void> = new Promise<void>((resolve) => (initialized = resolve));
@@ -281,6 +311,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
   };
 
   async function receive(m: TasksMessage): Promise<void> {
+    if (m.ring !== undefined) down = new NumberRing(m.ring);
     for (const [id, ref] of m.fns) {
       try {
         fns.set(id, {
@@ -304,9 +335,12 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
         payload = Array.prototype.slice.call(meta, i, i + argc);
         i += argc;
       } else payload = data[d++];
-      if (payload instanceof ArrayBuffer) payload = new Float64Array(payload); // a map chunk of numbers
+      // A map chunk of numbers: its `argc` numbers in the pool's ring (at offset `payload`), or cloned.
+      const ringed = kind !== KIND_APPLY_NUMBERS && argc > 0;
+      if (ringed) payload = down!.view(payload as number, argc);
+      else if (payload instanceof ArrayBuffer) payload = new Float64Array(payload);
       // Another packed map chunk stays packed until it runs (see `run`).
-      queue.push({ id, seq: seq++, fn, kind, payload, strings: false });
+      queue.push({ id, seq: seq++, fn, kind, payload, strings: false, ringed });
     }
     if (!running) void drain();
   }
@@ -344,7 +378,10 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       const slot = CTL_SLOTS + task.seq % CTL_RING;
       // Claim the task; the pool may have taken it back for an idle worker.
       const offered = slotTag(task.seq, SLOT_OFFERED);
-      if (Atomics.compareExchange(ctl, slot, offered, slotTag(task.seq, SLOT_STARTED)) !== offered) continue;
+      if (Atomics.compareExchange(ctl, slot, offered, slotTag(task.seq, SLOT_STARTED)) !== offered) {
+        if (task.ringed) down!.release();
+        continue;
+      }
       Atomics.store(ctl, CTL_STARTED, task.seq + 1);
       // Results waiting here would wait for the whole task if it is slow: send them first.
       if (out.meta.length > 0 && (task.fn.avg < 0 || task.fn.avg >= SLOW_TASK_MS)) {
@@ -383,6 +420,10 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       else if (ok) out.ok(task.id, v, ms);
       else out.error(task.id, v, ms);
       Atomics.store(ctl, slot, slotTag(task.seq, SLOT_DONE));
+      if (task.ringed) {
+        task.payload = null; // a view of memory the pool reuses from now on
+        down!.release();
+      }
       current = null;
       task.fn.avg = task.fn.avg < 0 ? ms : task.fn.avg * 0.7 + ms * 0.3;
       out.busy += ms;

@@ -24,6 +24,7 @@ import {
   type WorkerMessage,
 } from "./_protocol.ts";
 import type { Task } from "./_task_queue.ts";
+import type { NumberRing } from "./_number_ring.ts";
 
 /** One worker process of a pool, with the tasks it holds. */
 export class WorkerSlot {
@@ -50,6 +51,11 @@ export class WorkerSlot {
   assigned = 0;
   /** The task that called `exit()`, if one did. */
   killer = -1;
+  /** Its result ring (see `RESULT_RING`), once it has sent one. */
+  ring: NumberRing | null = null;
+  /** The ring of map chunks of numbers sent to it (see `TasksMessage.ring`), and whether it has it. */
+  down: NumberRing | null = null;
+  downSent = false;
   /** Orders the handling of this worker's messages and its end. */
   chain: Promise<void> = Promise.resolve();
 

@@ -184,6 +184,7 @@ class ApplyJob implements TaskSink {
 /** Gathers the chunks of a map; the first error fails the whole map, as in Python. */
 class MapJob implements TaskSink {
   done = false;
+  readonly copiesAtOnce = true;
   submission: Submission | null = null;
   #out: unknown[] | null = null;
   #left: number;
