@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
-import { negate, negateOrDie, quarters } from "./fixtures/number_ring_tasks.ts";
+import { negate, negateMostly, negateOrDie, quarters } from "./fixtures/number_ring_tasks.ts";
 import { within } from "./helpers.ts";
 
 /** Numbers of every awkward kind, in a fixed order. */
@@ -77,5 +77,23 @@ test("Pool.map of numbers: a worker that dies mid-map fails that map, and the ne
   for (let round = 0; round < 4; round++) {
     const again = numbers(200_000, round);
     assertNegated(await within(pool.map(negateOrDie, again)), again, `after the death, round ${round}`);
+  }
+});
+
+test("Pool.map of numbers: a chunk whose results stop being numbers midway, or whose task throws", async () => {
+  await using pool = new mp.Pool(2);
+  const items = numbers(20_000);
+  items[15] = 7.5; // a string comes back in the first chunk, after 15 numbers
+  items[5_017] = 8.5; // a promise in another
+  const got = await within(pool.map(negateMostly, items, 2_500));
+  const want = items.map((x) => (x === 7.5 ? "seven and a half" : -x));
+  assert.equal(got.length, want.length);
+  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `at ${i}`);
+  const failing = numbers(20_000);
+  failing[12_345] = -2;
+  await assert.rejects(within(pool.map(negateMostly, failing, 2_500)), RangeError);
+  for (let round = 0; round < 4; round++) {
+    const again = numbers(100_000, round);
+    assertNegated(await within(pool.map(negate, again)), again, `after them, round ${round}`);
   }
 });

@@ -95,12 +95,14 @@ export function packBatch(items: ArrayLike<unknown>): PackedBatch | null {
  * (a `Float64Array`), all one `null`/`undefined`/boolean, or all strings (a
  * {@linkcode PackedBatch}); `null` otherwise (the caller then copies the chunk and tries
  * {@linkcode packBatch}), or when there are fewer than {@linkcode MIN_PACKED}. A hole
- * reads as `undefined`, as in a copied chunk.
+ * reads as `undefined`, as in a copied chunk. `numbers(n)` gives the `Float64Array` to
+ * fill (one whose contents do not matter).
  */
 export function packRange(
   items: ArrayLike<unknown>,
   from: number,
   to: number,
+  numbers: (n: number) => Float64Array = (n) => new Float64Array(n),
 ): Float64Array | PackedBatch | null {
   const n = to - from;
   if (n < MIN_PACKED) return null;
@@ -111,7 +113,7 @@ export function packRange(
     return i === to ? batch(n, tagOf(first)) : null;
   }
   if (typeof first === "number") {
-    const nums = new Float64Array(n);
+    const nums = numbers(n);
     for (let i = from; i < to; i++) {
       const v = items[i];
       if (typeof v !== "number") return null;

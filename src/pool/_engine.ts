@@ -49,7 +49,7 @@ import { settlesWithin } from "../internal/_timeouts.ts";
 import type { AnyFunction } from "../internal/_types.ts";
 import { describeTask, type PoolFunction, Task, TaskQueue, type TaskSink } from "./_task_queue.ts";
 import { WorkerSlot } from "./_worker_slot.ts";
-import { NumberRing } from "./_number_ring.ts";
+import { NumberRing, NumberSpares } from "./_number_ring.ts";
 import { checkSettings, type EngineOptions, type PoolSettings } from "./_settings.ts";
 
 // What the pool classes import from the engine, wherever it lives now.
@@ -238,6 +238,8 @@ export class PoolEngine {
   #keepAlive: ReturnType<typeof setInterval> | undefined;
   #stealTimer: ReturnType<typeof setTimeout> | undefined;
   #waiting: Waiting[] = [];
+  /** Arrays of numbers to pack map chunks into (see `NumberSpares`). */
+  readonly #spares = new NumberSpares();
   readonly #exited: Promise<void>;
   #resolveExited!: () => void;
   #completed = 0;
@@ -363,7 +365,7 @@ export class PoolEngine {
     // joined text lives only until it is cloned (a young-generation collection copies
     // whatever is live, and 25 000 joins waiting to be sent were a large part of it).
     const first = items[from];
-    const packed = star || typeof first === "string" ? null : packRange(items, from, to);
+    const packed = star || typeof first === "string" ? null : packRange(items, from, to, this.#spares.take);
     const task = this.#submit(
       f,
       star ? KIND_STARMAP : KIND_MAP,
@@ -468,6 +470,11 @@ export class PoolEngine {
       if (cancelled) this.#cancelled++;
     }
     task.sink.settle(task.index, ok, value);
+    // A map chunk's own copy of its numbers is not needed any more: the next map packs into it.
+    if (task.payload instanceof Float64Array) {
+      this.#spares.give(task.payload);
+      task.payload = null;
+    }
     if (this.#waiting.length > 0) this.#scheduleFlush();
   }
 

@@ -57,11 +57,12 @@ export class NumberRing {
 
   /**
    * Writer: room for a record of `n` numbers, contiguous. Returns its offset in `data`,
-   * or -1 when the ring has no such room now (the reader has not released enough).
+   * or -1 when there are fewer than `MIN_RING` or more than half the ring, or the ring
+   * has no such room now (the reader has not released enough).
    */
   reserve(n: number): number {
     const capacity = this.data.length;
-    if (n <= 0 || n > capacity) return -1;
+    if (n < MIN_RING || n > capacity / 2) return -1;
     const released = Atomics.load(this.#released, 0);
     while (((released - this.#seen) | 0) > 0) {
       this.#head = this.#ends.shift()!;
@@ -90,9 +91,7 @@ export class NumberRing {
    * few or too many of them for the ring, or it has no room now.
    */
   write(numbers: ArrayLike<number>): number {
-    const n = numbers.length;
-    if (n < MIN_RING || n > this.data.length / 2) return -1;
-    const at = this.reserve(n);
+    const at = this.reserve(numbers.length);
     if (at >= 0) this.data.set(numbers, at);
     return at;
   }
@@ -107,3 +106,34 @@ export class NumberRing {
     Atomics.add(this.#released, 0, 1);
   }
 }
+
+/**
+ * `Float64Array`s kept for reuse by length, up to `MAX_SPARE_BYTES` in all: the pool
+ * packs a map chunk of numbers into one (the task's own copy of its items, kept in case
+ * it must be sent again), and gives it back once the task has settled, so that the
+ * next map of the same size packs into memory touched already.
+ */
+export class NumberSpares {
+  #byLength = new Map<number, Float64Array[]>();
+  #bytes = 0;
+
+  /** A `Float64Array` of `n` numbers, whose contents do not matter. */
+  take = (n: number): Float64Array => {
+    const spare = this.#byLength.get(n)?.pop();
+    if (spare === undefined) return new Float64Array(n);
+    this.#bytes -= spare.byteLength;
+    return spare;
+  };
+
+  /** Keeps `a` (which nobody uses any more) for a later `take`, if there is room. */
+  give(a: Float64Array): void {
+    if (a.length < MIN_RING || this.#bytes + a.byteLength > MAX_SPARE_BYTES) return;
+    const list = this.#byLength.get(a.length);
+    if (list === undefined) this.#byLength.set(a.length, [a]);
+    else list.push(a);
+    this.#bytes += a.byteLength;
+  }
+}
+
+/** The most memory {@linkcode NumberSpares} keeps (4 MiB: half a million numbers). */
+const MAX_SPARE_BYTES = 4 << 20;

@@ -52,7 +52,8 @@ export class Task {
     readonly id: number,
     readonly fn: PoolFunction,
     readonly kind: number,
-    readonly payload: unknown,
+    /** Its args or items (a map chunk's `Float64Array` is taken back once it has settled). */
+    public payload: unknown,
     readonly sink: TaskSink,
     readonly index: number,
   ) {}
@@ -116,7 +117,8 @@ export function describeTask(t: Task): string {
   if (t.kind === KIND_APPLY || t.kind === KIND_APPLY_NUMBERS) {
     return `task ${name}(${preview(t.payload as unknown[])})`;
   }
-  const p = t.payload as ArrayLike<unknown> | { n: number };
+  const p = t.payload as ArrayLike<unknown> | { n: number } | null;
+  if (p === null) return `task ${name} over chunk ${t.index} of its map`; // settled: its numbers reused
   const n = "n" in p ? p.n : p.length; // a packed chunk says its length in n
   return `task ${name} over chunk ${t.index} of its map (${n} item${n === 1 ? "" : "s"})`;
 }

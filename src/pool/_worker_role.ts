@@ -102,6 +102,52 @@ function runChunk(fn: AnyFunction, items: ArrayLike<unknown>, star: boolean): un
   return out;
 }
 
+/** A map chunk's results, all numbers, written straight into the worker's ring (see `runNumbers`). */
+class InRing {
+  constructor(readonly at: number, readonly n: number) {}
+}
+
+/**
+ * Runs `fn` over a chunk of numbers, writing its results straight into `ring` as long
+ * as they are numbers, so that no array of results is made. At the first result that
+ * is not a number (a promise...) the record is given back and the chunk goes on as
+ * `runChunk`'s; so it does when the ring has no room.
+ */
+function runNumbers(
+  fn: AnyFunction,
+  items: Float64Array,
+  ring: NumberRing,
+): InRing | unknown[] | Promise<unknown[]> {
+  const n = items.length;
+  const at = ring.reserve(n);
+  if (at < 0) return runChunk(fn, items, false);
+  const data = ring.data;
+  let i = 0;
+  let v: unknown;
+  try {
+    for (; i < n; i++) {
+      v = fn(items[i]);
+      if (typeof v !== "number") break;
+      data[at + i] = v;
+    }
+  } catch (e) {
+    ring.undo(1);
+    throw e;
+  }
+  if (i === n) return new InRing(at, n);
+  const out = new Array(n);
+  for (let j = 0; j < i; j++) out[j] = data[at + j];
+  ring.undo(1);
+  if (isThenable(v)) return finishChunk(fn, items, false, out, i, v);
+  out[i] = v;
+  for (let j = i + 1; j < n; j++) {
+    const w = fn(items[j]);
+    if (isThenable(w)) return finishChunk(fn, items, false, out, j, w);
+    out[j] = w;
+  }
+  return out;
+}
+
 /**
  * Runs `fn` over a chunk of `n` copies of one constant (`null`, `undefined` or a
  * boolean), with no array of items: when every call returns one such constant too, the
@@ -196,10 +242,15 @@ class Outbox {
     for (let i = 0; i < n; i++) if (typeof v[i] !== "number") return false;
     const at = (this.ring ??= new NumberRing()).write(v as number[]);
     if (at < 0) return false;
-    this.owners.push(this.meta.length);
-    this.meta.push(id, RESULT_RING, at, ms);
-    this.data.push(n);
+    this.inRing(id, new InRing(at, n), ms);
     return true;
+  }
+
+  /** A result already in the ring (see `runNumbers`). */
+  inRing(id: number, r: InRing, ms: number): void {
+    this.owners.push(this.meta.length);
+    this.meta.push(id, RESULT_RING, r.at, ms);
+    this.data.push(r.n);
   }
 
   /** A map chunk's results, packed already. */
@@ -363,7 +414,9 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       case KIND_APPLY_NUMBERS:
         return fn(...p);
       default:
-        return runChunk(fn, p, task.kind !== KIND_MAP);
+        return task.kind === KIND_MAP && p instanceof Float64Array
+          ? runNumbers(fn, p, out.ring ??= new NumberRing())
+          : runChunk(fn, p, task.kind !== KIND_MAP);
     }
   }
 
@@ -415,7 +468,8 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       }
       const now = performance.now();
       const ms = now - start;
-      if (ok && task.kind === KIND_MAP && isPackedBatch(v)) out.packed(task.id, v, ms); // from runConstant
+      if (ok && v instanceof InRing) out.inRing(task.id, v, ms); // from runNumbers
+      else if (ok && task.kind === KIND_MAP && isPackedBatch(v)) out.packed(task.id, v, ms); // from runConstant
       else if (ok && task.strings && sameItems(v, task.payload as string[])) out.same(task.id, ms);
       else if (ok) out.ok(task.id, v, ms);
       else out.error(task.id, v, ms);
