@@ -36,6 +36,18 @@ test("Pool.map of strings: results that differ from the items in one place, or a
   assert.deepStrictEqual(await within(pool.map(copies, strings, 100)), strings, "equal strings, made anew");
   const oneNumber = (s: string) => (s === "item-1234" ? 1234 : s);
   assert.deepStrictEqual(await within(pool.map(oneNumber, strings, 100)), strings.map(oneNumber), "a number");
+  const changeFirst = (s: string) => (s === "item-1111" ? "first" : s); // the first of chunk 11 of 101
+  assert.deepStrictEqual(
+    await within(pool.map(changeFirst, strings, 101)),
+    strings.map(changeFirst),
+    "a chunk's first string changed",
+  );
+  const throwOne = (s: string) => {
+    if (s === "item-1234") throw new RangeError("not this one");
+    return s;
+  };
+  await assert.rejects(within(pool.map(throwOne, strings, 100)), RangeError);
+  assert.deepStrictEqual(await within(pool.map(copies, strings, 100)), strings, "after a chunk that threw");
   const dropLast = (s: string) => (s === "item-2999" ? undefined : s);
   assert.deepStrictEqual(
     await within(pool.map(dropLast, strings, 100)),

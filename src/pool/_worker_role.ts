@@ -75,8 +75,6 @@ interface Task {
   fn: Loaded;
   kind: number;
   payload: unknown;
-  /** A map chunk that came as a batch of strings (see `RESULT_SAME`). */
-  strings: boolean;
   /** Its items are a record of the pool's ring, released once the task is over or skipped. */
   ringed: boolean;
 }
@@ -181,14 +179,37 @@ function runConstant(fn: AnyFunction, p: PackedBatch): PackedBatch | unknown[] |
   return out;
 }
 
+/** What `runStrings` returns for a chunk whose results are its items (see `RESULT_SAME`). */
+const SAME_ITEMS: unique symbol = Symbol("same items");
+
 /**
- * True when `results` are `items`, the same strings in the same order (`===` is exact
- * for strings, and costs one comparison of pointers when a string was returned as is).
+ * Runs `fn` over a packed chunk of strings, taking each item out of the joined text as
+ * it goes: while every result is its item (`===`, exact for strings, and one
+ * comparison of pointers when a string is returned as is), no array of items nor of
+ * results is made, and the chunk's answer is `SAME_ITEMS`. At the first other result
+ * the items are unpacked and the chunk goes on as `runChunk`'s.
  */
-function sameItems(results: unknown, items: string[]): boolean {
-  if (!Array.isArray(results) || results.length !== items.length) return false;
-  for (let i = 0; i < items.length; i++) if (results[i] !== items[i]) return false;
-  return true;
+function runStrings(fn: AnyFunction, p: PackedBatch): typeof SAME_ITEMS | unknown[] | Promise<unknown[]> {
+  const n = p.n, lens = new Uint32Array(p.lens!), text = p.strs;
+  for (let i = 0, pos = 0; i < n; i++) {
+    const end = pos + lens[i];
+    const item = text.slice(pos, end);
+    const v = fn(item);
+    pos = end;
+    if (v === item) continue;
+    const items = unpackBatch(p);
+    const out = new Array(n);
+    for (let j = 0; j < i; j++) out[j] = items[j];
+    if (isThenable(v)) return finishChunk(fn, items, false, out, i, v);
+    out[i] = v;
+    for (let j = i + 1; j < n; j++) {
+      const w = fn(items[j]);
+      if (isThenable(w)) return finishChunk(fn, items, false, out, j, w);
+      out[j] = w;
+    }
+    return out;
+  }
+  return SAME_ITEMS;
 }
 
 async function finishChunk(
@@ -391,7 +412,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       if (ringed) payload = down!.view(payload as number, argc);
       else if (payload instanceof ArrayBuffer) payload = new Float64Array(payload);
       // Another packed map chunk stays packed until it runs (see `run`).
-      queue.push({ id, seq: seq++, fn, kind, payload, strings: false, ringed });
+      queue.push({ id, seq: seq++, fn, kind, payload, ringed });
     }
     if (!running) void drain();
   }
@@ -401,11 +422,11 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
     if (fn === null) throw task.fn.error;
     let p = task.payload as unknown[];
     if (isPackedBatch(p)) {
-      // A chunk of one constant (`null`...) runs packed; another is unpacked as it runs,
-      // so that only the running chunk's items are alive (not those of every chunk the
-      // pool sent ahead: a young-generation collection copies whatever is alive).
+      // A chunk of one constant (`null`...) or of strings runs packed; another is unpacked
+      // as it runs, so that only the running chunk's items are alive (not those of every
+      // chunk the pool sent ahead: a young-generation collection copies whatever is alive).
       if (task.kind === KIND_MAP && constantOf(p) !== null) return runConstant(fn, p);
-      task.strings = task.kind === KIND_MAP && isStringBatch(p);
+      if (task.kind === KIND_MAP && isStringBatch(p)) return runStrings(fn, p);
       p = unpackBatch(p);
       task.payload = p;
     }
@@ -470,7 +491,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       const ms = now - start;
       if (ok && v instanceof InRing) out.inRing(task.id, v, ms); // from runNumbers
       else if (ok && task.kind === KIND_MAP && isPackedBatch(v)) out.packed(task.id, v, ms); // from runConstant
-      else if (ok && task.strings && sameItems(v, task.payload as string[])) out.same(task.id, ms);
+      else if (ok && v === SAME_ITEMS) out.same(task.id, ms); // from runStrings
       else if (ok) out.ok(task.id, v, ms);
       else out.error(task.id, v, ms);
       Atomics.store(ctl, slot, slotTag(task.seq, SLOT_DONE));
