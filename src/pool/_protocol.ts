@@ -148,10 +148,10 @@ export interface ExitingMessage {
 /** Any message of a pool worker. */
 export type WorkerMessage = DoneMessage | ExitingMessage;
 
-/** The items as a `Float64Array` when every one is a number (lossless), else `null`. */
-export function packNumbers(items: ArrayLike<unknown>): Float64Array | null {
+/** True when there are at least 8 items and every one is a number (a `Float64Array` holds them losslessly). */
+export function allNumbers(items: ArrayLike<unknown>): items is ArrayLike<number> {
   const n = items.length;
-  if (n < 8) return null;
-  for (let i = 0; i < n; i++) if (typeof items[i] !== "number") return null;
-  return Float64Array.from(items as ArrayLike<number>);
+  if (n < 8) return false;
+  for (let i = 0; i < n; i++) if (typeof items[i] !== "number") return false;
+  return true;
 }

@@ -22,6 +22,7 @@ import { ProcessError } from "../internal/errors.ts";
 import { errorToData, ExitSignal } from "../internal/_error_wire.ts";
 import type { InitMessage, Role } from "../process/_messages.ts";
 import {
+  allNumbers,
   CTL_RING,
   CTL_SLOTS,
   CTL_STARTED,
@@ -30,7 +31,6 @@ import {
   KIND_APPLY,
   KIND_APPLY_NUMBERS,
   KIND_MAP,
-  packNumbers,
   type PoolWorkerConfig,
   RESULT_ERROR,
   RESULT_NUMBER,
@@ -136,9 +136,23 @@ function runNumbers(
   const out = new Array(n);
   for (let j = 0; j < i; j++) out[j] = data[at + j];
   ring.undo(1);
-  if (isThenable(v)) return finishChunk(fn, items, false, out, i, v);
-  out[i] = v;
-  for (let j = i + 1; j < n; j++) {
+  return goOn(fn, items, out, i, v);
+}
+
+/**
+ * Goes on with a map chunk as `runChunk` does, from item `from`, whose result `first`
+ * is known (the results before it are in `out` already).
+ */
+function goOn(
+  fn: AnyFunction,
+  items: ArrayLike<unknown>,
+  out: unknown[],
+  from: number,
+  first: unknown,
+): unknown[] | Promise<unknown[]> {
+  if (isThenable(first)) return finishChunk(fn, items, false, out, from, first);
+  out[from] = first;
+  for (let j = from + 1; j < items.length; j++) {
     const w = fn(items[j]);
     if (isThenable(w)) return finishChunk(fn, items, false, out, j, w);
     out[j] = w;
@@ -200,14 +214,7 @@ function runStrings(fn: AnyFunction, p: PackedBatch): typeof SAME_ITEMS | unknow
     const items = unpackBatch(p);
     const out = new Array(n);
     for (let j = 0; j < i; j++) out[j] = items[j];
-    if (isThenable(v)) return finishChunk(fn, items, false, out, i, v);
-    out[i] = v;
-    for (let j = i + 1; j < n; j++) {
-      const w = fn(items[j]);
-      if (isThenable(w)) return finishChunk(fn, items, false, out, j, w);
-      out[j] = w;
-    }
-    return out;
+    return goOn(fn, items, out, i, v);
   }
   return SAME_ITEMS;
 }
@@ -244,9 +251,10 @@ class Outbox {
     if (v === undefined) this.meta.push(id, RESULT_UNDEFINED, 0, ms);
     else if (typeof v === "number") this.meta.push(id, RESULT_NUMBER, v, ms);
     else {
-      if (Array.isArray(v) && this.#toRing(id, v, ms)) return;
-      const numbers = Array.isArray(v) ? packNumbers(v) : null;
-      if (numbers !== null) return this.#value(id, RESULT_NUMBERS, numbers.buffer, ms);
+      if (Array.isArray(v) && allNumbers(v)) {
+        if (this.#toRing(id, v, ms)) return;
+        return this.#value(id, RESULT_NUMBERS, Float64Array.from(v).buffer, ms);
+      }
       const packed = Array.isArray(v) ? packBatch(v) : null;
       if (packed !== null) this.#value(id, RESULT_PACKED, packed, ms);
       else this.#value(id, RESULT_VALUE, v, ms);
@@ -254,16 +262,14 @@ class Outbox {
   }
 
   /**
-   * Puts `v` in the ring when it holds numbers only (at least `MIN_RING` of them) and
-   * the ring has room: the pool reads them there, and nothing is allocated to send them.
+   * Puts the numbers `v` in the ring when there are at least `MIN_RING` of them and the
+   * ring has room: the pool reads them there, and nothing is allocated to send them.
    */
-  #toRing(id: number, v: unknown[], ms: number): boolean {
-    const n = v.length;
-    if (n < MIN_RING) return false;
-    for (let i = 0; i < n; i++) if (typeof v[i] !== "number") return false;
-    const at = (this.ring ??= new NumberRing()).write(v as number[]);
+  #toRing(id: number, v: ArrayLike<number>, ms: number): boolean {
+    if (v.length < MIN_RING) return false;
+    const at = (this.ring ??= new NumberRing()).write(v);
     if (at < 0) return false;
-    this.inRing(id, new InRing(at, n), ms);
+    this.inRing(id, new InRing(at, v.length), ms);
     return true;
   }
 
