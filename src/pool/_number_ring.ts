@@ -119,8 +119,10 @@ export class NumberSpares {
 
   /** A `Float64Array` of `n` numbers, whose contents do not matter. */
   take = (n: number): Float64Array => {
-    const spare = this.#byLength.get(n)?.pop();
-    if (spare === undefined) return new Float64Array(n);
+    const list = this.#byLength.get(n);
+    if (list === undefined) return new Float64Array(n);
+    const spare = list.pop()!;
+    if (list.length === 0) this.#byLength.delete(n); // no lengths kept for nothing
     this.#bytes -= spare.byteLength;
     return spare;
   };
