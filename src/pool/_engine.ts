@@ -49,7 +49,7 @@ import { settlesWithin } from "../internal/_timeouts.ts";
 import type { AnyFunction } from "../internal/_types.ts";
 import { describeTask, type PoolFunction, Task, TaskQueue, type TaskSink } from "./_task_queue.ts";
 import { WorkerSlot } from "./_worker_slot.ts";
-import { NumberRing, NumberSpares } from "./_number_ring.ts";
+import { MIN_RING, NumberRing, NumberSpares } from "./_number_ring.ts";
 import { checkSettings, type EngineOptions, type PoolSettings } from "./_settings.ts";
 
 // What the pool classes import from the engine, wherever it lives now.
@@ -943,7 +943,9 @@ export class PoolEngine {
       // A map chunk of numbers goes through the worker's ring when it has room (its
       // count in `argc`, its offset in `data`); the task keeps its own copy, should it
       // have to be sent again.
-      const at = p instanceof Float64Array ? (w.down ??= new NumberRing()).write(p) : -1;
+      const at = p instanceof Float64Array && p.length >= MIN_RING
+        ? (w.down ??= new NumberRing()).write(p)
+        : -1;
       if (at >= 0) {
         meta.push(task.id, f.id, task.kind, (p as Float64Array).length);
         batch.data.push(at);

@@ -441,7 +441,7 @@ async function prepare(init: InitMessage): Promise<() => Promise<number>> {
       case KIND_APPLY_NUMBERS:
         return fn(...p);
       default:
-        return task.kind === KIND_MAP && p instanceof Float64Array
+        return task.kind === KIND_MAP && p instanceof Float64Array && p.length >= MIN_RING
           ? runNumbers(fn, p, out.ring ??= new NumberRing())
           : runChunk(fn, p, task.kind !== KIND_MAP);
     }
