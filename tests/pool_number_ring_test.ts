@@ -6,7 +6,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mp from "../mod.ts";
-import { negate, negateMostly, negateOrDie, quarters } from "./fixtures/number_ring_tasks.ts";
+import {
+  negate,
+  negateMostly,
+  negateOrDie,
+  negateSlowAtQuarter,
+  quarters,
+} from "./fixtures/number_ring_tasks.ts";
 import { within } from "./helpers.ts";
 
 /** Numbers of every awkward kind, in a fixed order. */
@@ -95,5 +101,21 @@ test("Pool.map of numbers: a chunk whose results stop being numbers midway, or w
   for (let round = 0; round < 4; round++) {
     const again = numbers(100_000, round);
     assertNegated(await within(pool.map(negate, again)), again, `after them, round ${round}`);
+  }
+});
+
+test("Pool.map of numbers: chunks held by a stuck worker, and a map cancelled midway, leave the rings right", async () => {
+  await using pool = new mp.Pool(2);
+  const items = numbers(60_000);
+  items[10] = 0.25; // its chunk blocks a worker for 1.5 s; the chunks sent ahead to it may be taken back
+  const stuck = await within(pool.map(negateSlowAtQuarter, items, 1_000));
+  assertNegated(stuck, items, "around a stuck worker");
+  const controller = new AbortController();
+  const cancelled = pool.map(negateSlowAtQuarter, items, { chunksize: 1_000, signal: controller.signal });
+  setTimeout(() => controller.abort(new Error("enough")), 200);
+  await assert.rejects(within(cancelled), /enough/);
+  for (let round = 0; round < 4; round++) {
+    const again = numbers(150_000, round);
+    assertNegated(await within(pool.map(negate, again)), again, `afterwards, round ${round}`);
   }
 });
