@@ -32,7 +32,7 @@ import type { Transport } from "./_transport.ts";
 import { decodeMessage, encodeMessage } from "../net/codec.ts";
 import { LIVENESS_POLL_MS } from "../internal/_atomics.ts";
 import { decodeUtf8 } from "../internal/runtime.ts";
-import { type Steps, wait } from "../sync/_steps.ts";
+import { runSync, type Steps, wait } from "../sync/_steps.ts";
 import { Child } from "../process/_child.ts";
 import { CTL_STATE, STATE_EXITED } from "../process/_messages.ts";
 import { startHelper } from "../process/process.ts";
@@ -165,8 +165,13 @@ export class RemoteTransport {
 
   /**
    * Calls `method` of object `id` on the server and waits for the reply, which comes
-   * through the relay thread (the `*Sync` proxy methods; run by `runSync`).
+   * through the relay thread (run by `callSync`).
    */
+  /** {@linkcode RemoteTransport.call}, blocking: the `*Sync` proxy methods. */
+  callSync(id: number, method: string, args: unknown[], typeid: string): unknown {
+    return runSync(this.call(id, method, args, typeid));
+  }
+
   *call(id: number, method: string, args: unknown[], typeid: string): Steps<unknown> {
     if (this.gone()) throw this.goneError(`this ${typeid} proxy`);
     const message = [RELAY_SEQ, id, method, args];

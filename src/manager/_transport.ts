@@ -231,30 +231,75 @@ export class Transport {
   *call(id: number, method: string, args: unknown[], typeid: string, flags = 0): Steps<unknown> {
     if (this.gone()) throw this.goneError(`this ${typeid} proxy`);
     const slot = yield* this.#claim(typeid);
-    const c = this.#control;
     try {
-      const seqWord = lockOf(slot) + 1;
-      let seq = (Atomics.add(c, seqWord, 1) + 1) | 0;
-      if (seq === 0) seq = (Atomics.add(c, seqWord, 1) + 1) | 0; // 0: no reply yet
-      const request: Request = [seq, slot, ownPid(), id, method, args, flags];
-      const payload = encodeRequest(request, "the manager");
-      const reply = this.#replies[slot];
+      const seq = this.#number(slot);
+      const payload = encodeRequest([seq, slot, ownPid(), id, method, args, flags], "the manager");
       // The fast path first (no generator, no copy), then the general one.
       // No liveness check on the fast path: a gone server is noticed while waiting for the reply.
       const written = this.#requests.tryWrite(payload) === "ok" ||
         (yield* this.#requests.write(payload, { deadline: Infinity, peerGone: this.gone })) === "ok";
       if (!written) throw this.goneError(`this ${typeid} proxy`);
-      Atomics.add(c, BELL, 1);
-      if (!(yield* this.#awaitReply(reply.words, seq))) throw this.goneError(`this ${typeid} proxy`);
-      const value = reply.read();
-      if (reply.words[R_STATUS] === REPLY_ERROR) throw errorFromData(value as ErrorData);
-      return value;
-    } finally {
-      Atomics.store(c, lockOf(slot), 0);
-      if (Atomics.load(c, SLOT_WAITERS) > 0) {
-        Atomics.add(c, FREED, 1);
-        Atomics.notify(c, FREED);
+      Atomics.add(this.#control, BELL, 1);
+      const m = this.#replies[slot].words;
+      if (!this.#spinForReply(m, seq) && !(yield* this.#sleepForReply(m, seq))) {
+        throw this.goneError(`this ${typeid} proxy`);
       }
+      return this.#answer(slot);
+    } finally {
+      this.#free(slot);
+    }
+  }
+
+  /**
+   * {@linkcode Transport.call}, blocking, with no generator made when nothing has to
+   * wait (a free slot, room for the request, a reply within the spin): the common case,
+   * and the one that a newly started child runs many times before its code is compiled,
+   * while each generator step is interpreted.
+   */
+  callSync(id: number, method: string, args: unknown[], typeid: string, flags = 0): unknown {
+    if (this.gone()) throw this.goneError(`this ${typeid} proxy`);
+    const slot = this.#tryClaim();
+    if (slot < 0) return runSync(this.call(id, method, args, typeid, flags));
+    try {
+      const seq = this.#number(slot);
+      const payload = encodeRequest([seq, slot, ownPid(), id, method, args, flags], "the manager");
+      const written = this.#requests.tryWrite(payload) === "ok" ||
+        runSync(this.#requests.write(payload, { deadline: Infinity, peerGone: this.gone })) === "ok";
+      if (!written) throw this.goneError(`this ${typeid} proxy`);
+      Atomics.add(this.#control, BELL, 1);
+      const m = this.#replies[slot].words;
+      if (!this.#spinForReply(m, seq) && !runSync(this.#sleepForReply(m, seq))) {
+        throw this.goneError(`this ${typeid} proxy`);
+      }
+      return this.#answer(slot);
+    } finally {
+      this.#free(slot);
+    }
+  }
+
+  /** The next sequence number of `slot`'s calls (never 0, which means no reply yet). */
+  #number(slot: number): number {
+    const c = this.#control;
+    const seqWord = lockOf(slot) + 1;
+    const seq = (Atomics.add(c, seqWord, 1) + 1) | 0;
+    return seq !== 0 ? seq : (Atomics.add(c, seqWord, 1) + 1) | 0;
+  }
+
+  /** The reply in `slot`'s mailbox: its value, or its error thrown. */
+  #answer(slot: number): unknown {
+    const reply = this.#replies[slot];
+    const value = reply.read();
+    if (reply.words[R_STATUS] === REPLY_ERROR) throw errorFromData(value as ErrorData);
+    return value;
+  }
+
+  /** Frees `slot`, waking a caller that waits for one. */
+  #free(slot: number): void {
+    const c = this.#control;
+    Atomics.store(c, lockOf(slot), 0);
+    if (Atomics.load(c, SLOT_WAITERS) > 0) {
+      Atomics.add(c, FREED, 1);
+      Atomics.notify(c, FREED);
     }
   }
 
@@ -278,32 +323,40 @@ export class Transport {
   }
 
   /**
-   * Waits until the mailbox `m` holds the reply numbered `seq`; false if the server is
-   * gone first. A caller spins for it only with a spin token: callers spinning on more
-   * cores than the server leaves would take the cores the server and the other callers
-   * need (with two callers and the server on two cores, the server would answer only
-   * once their spins run out). A caller without one, or whose spin ran out, sets the
-   * mailbox's `R_ASLEEP` and sleeps on `R_SEQ`, where the server wakes it.
+   * True once the mailbox `m` holds the reply numbered `seq`, spinning for it a while.
+   * A caller spins only with a spin token: callers spinning on more cores than the
+   * server leaves would take the cores the server and the other callers need (with two
+   * callers and the server on two cores, the server would answer only once their spins
+   * run out). A caller without one, or whose spin ran out, then sleeps
+   * (`#sleepForReply`).
    *
    * Spins that run out in a row make the next calls sleep at once (1, 3, 7... up to
    * 31 calls): when the cores are busy with other work, the server rarely answers
    * within a spin, and the spins only take the core it needs. One spin that runs out
    * (a slow method) costs nothing; the first one that succeeds starts over.
    */
-  *#awaitReply(m: SharedInt32, seq: number): Steps<boolean> {
+  #spinForReply(m: SharedInt32, seq: number): boolean {
     if (Atomics.load(m, R_SEQ) === seq) return true;
     const c = this.#control;
     const token = this.#skipSpins > 0 ? (this.#skipSpins--, -1) : takeSpinToken(c);
-    if (token >= 0) {
-      const replied = spinUntil(m, R_SEQ, seq);
-      Atomics.compareExchange(c, SPINNERS + token, ownPid(), 0);
-      if (replied) {
-        this.#misses = 0;
-        return true;
-      }
-      this.#misses = Math.min(this.#misses + 1, MAX_MISSES);
-      this.#skipSpins = (1 << (this.#misses - 1)) - 1;
+    if (token < 0) return false;
+    const replied = spinUntil(m, R_SEQ, seq);
+    Atomics.compareExchange(c, SPINNERS + token, ownPid(), 0);
+    if (replied) {
+      this.#misses = 0;
+      return true;
     }
+    this.#misses = Math.min(this.#misses + 1, MAX_MISSES);
+    this.#skipSpins = (1 << (this.#misses - 1)) - 1;
+    return false;
+  }
+
+  /**
+   * Sleeps until the mailbox `m` holds the reply numbered `seq`; false if the server is
+   * gone first. It sets the mailbox's `R_ASLEEP` and sleeps on `R_SEQ`, where the server
+   * wakes it.
+   */
+  *#sleepForReply(m: SharedInt32, seq: number): Steps<boolean> {
     try {
       for (;;) {
         Atomics.store(m, R_ASLEEP, 1);
@@ -429,16 +482,22 @@ export class ServerEnd {
   }
 
   /**
-   * Waits for the next request until `deadline`: `undefined` if none came, `null` once
-   * the manager is shut down.
+   * The next request if one is there or comes within a short spin (no generator: the
+   * path of a busy server), else `undefined`: then wait with {@linkcode ServerEnd.next}.
    */
-  *next(deadline: number): Steps<Request | null | undefined> {
+  poll(): Request | undefined {
     const bell = Atomics.load(this.#control, BELL); // before the read: a request written after it rings
     const ready = this.tryNext();
     if (ready !== undefined) return ready;
     spinWhile(this.#control, BELL, bell);
-    const came = this.tryNext();
-    if (came !== undefined) return came;
+    return this.tryNext();
+  }
+
+  /**
+   * Waits for the next request until `deadline`: `undefined` if none came, `null` once
+   * the manager is shut down.
+   */
+  *next(deadline: number): Steps<Request | null | undefined> {
     const r = yield* this.#requests.read({ deadline, peerGone: this.#closed }, decodeWhole);
     return r === EOF ? null : r === EMPTY ? (this.#closed() ? null : undefined) : r as Request;
   }

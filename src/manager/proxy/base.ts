@@ -15,7 +15,7 @@ import { ProcessError } from "../../internal/errors.ts";
 import { packageModule } from "../../internal/_package_url.ts";
 import { ownPid } from "../../process/_liveness.ts";
 import { HOLDS_PROXIES, Transport, type TransportHandle } from "../_transport.ts";
-import { runAsync, runSync, type Steps } from "../../sync/_steps.ts";
+import { runAsync, type Steps } from "../../sync/_steps.ts";
 import { inspectable } from "../../internal/_inspect.ts";
 import { Kind, markerDesc, markerOf, type ProxyDesc } from "../_protocol.ts";
 
@@ -376,7 +376,7 @@ export function callSync(t: Transport, desc: ProxyDesc, method: string, args: un
   // callSteps without its generator: the common path of every *Sync method.
   checkNotReleased(desc);
   const sent = toServer(args, "argument") as unknown[];
-  const reply = runSync(t.call(desc.id, method, sent, desc.typeid, sent === args ? 0 : HOLDS_PROXIES));
+  const reply = t.callSync(desc.id, method, sent, desc.typeid, sent === args ? 0 : HOLDS_PROXIES);
   return fromServer(t, reply);
 }
 
