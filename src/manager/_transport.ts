@@ -333,7 +333,8 @@ export class Transport {
    * Spins that run out in a row make the next calls sleep at once (1, 3, 7... up to
    * 31 calls): when the cores are busy with other work, the server rarely answers
    * within a spin, and the spins only take the core it needs. One spin that runs out
-   * (a slow method) costs nothing; the first one that succeeds starts over.
+   * (a slow method) costs nothing; the first one that succeeds starts over, and so does
+   * a sleep whose reply came within a spin's time (see `#sleepForReply`).
    */
   #spinForReply(m: SharedInt32, seq: number): boolean {
     if (Atomics.load(m, R_SEQ) === seq) return true;
@@ -355,13 +356,24 @@ export class Transport {
    * Sleeps until the mailbox `m` holds the reply numbered `seq`; false if the server is
    * gone first. It sets the mailbox's `R_ASLEEP` and sleeps on `R_SEQ`, where the server
    * wakes it.
+   *
+   * A caller that sleeps because its spins ran out, and whose reply comes within a
+   * spin's time all the same, spins again from its next call: the server has its core
+   * back. Without this, a moment of busy cores (a child's code being compiled, a
+   * collection) left a caller sleeping for most of its calls: while it sleeps, the
+   * server sleeps too between its requests, so the spin it tries every 32 calls misses,
+   * and every call pays for waking both (5 to 20 times a spinning call's time).
    */
   *#sleepForReply(m: SharedInt32, seq: number): Steps<boolean> {
+    const since = this.#misses > 0 ? performance.now() : 0;
     try {
       for (;;) {
         Atomics.store(m, R_ASLEEP, 1);
         const now = Atomics.load(m, R_SEQ); // after ASLEEP: else the server may not have seen it
-        if (now === seq) return true;
+        if (now === seq) {
+          if (since !== 0 && performance.now() - since < SPIN_MS) this.#misses = this.#skipSpins = 0;
+          return true;
+        }
         if (this.gone()) return false;
         yield wait(m, R_SEQ, now, LIVENESS_POLL_MS);
       }
