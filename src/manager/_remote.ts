@@ -163,15 +163,15 @@ export class RemoteTransport {
     );
   }
 
-  /**
-   * Calls `method` of object `id` on the server and waits for the reply, which comes
-   * through the relay thread (run by `callSync`).
-   */
   /** {@linkcode RemoteTransport.call}, blocking: the `*Sync` proxy methods. */
   callSync(id: number, method: string, args: unknown[], typeid: string): unknown {
     return runSync(this.call(id, method, args, typeid));
   }
 
+  /**
+   * Calls `method` of object `id` on the server and waits for the reply, which comes
+   * through the relay thread (run by `callSync`).
+   */
   *call(id: number, method: string, args: unknown[], typeid: string): Steps<unknown> {
     if (this.gone()) throw this.goneError(`this ${typeid} proxy`);
     const message = [RELAY_SEQ, id, method, args];
